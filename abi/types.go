@@ -94,3 +94,25 @@ func (l LogLevel) String() string {
 	}
 	return "unknown"
 }
+
+// StreamType is proxy_stream_type_t (0.2.0+): which direction proxy_continue_stream and
+// proxy_close_stream are about.
+type StreamType uint32
+
+// Stream types.
+const (
+	StreamHTTPRequest  StreamType = 0
+	StreamHTTPResponse StreamType = 1
+	StreamDownstream   StreamType = 2
+	StreamUpstream     StreamType = 3
+)
+
+// StreamController is an optional interface of an HTTPStream. A stream that implements
+// it lets a plugin resume a paused direction (proxy_continue_stream, and 0.1.0's
+// proxy_continue_request/_response) or close it (proxy_close_stream). The ABI calls it
+// after the guest callback that asked has returned, as Envoy does; a stream without it
+// makes those host calls answer UNIMPLEMENTED rather than pretend.
+type StreamController interface {
+	ContinueStream(t StreamType)
+	CloseStream(t StreamType)
+}

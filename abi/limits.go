@@ -1,0 +1,23 @@
+package abi
+
+// Limits on every size a guest controls. The host copies guest memory before using it,
+// so each cap bounds how much host memory one host call can make the gateway allocate.
+// The pairs caps are the ones proxy-wasm-cpp-host uses, so a module that works on Envoy
+// works here.
+const (
+	// MaxPairsBytes caps one serialized header map read from the guest.
+	MaxPairsBytes = 1 << 20
+	// MaxPairs caps the number of entries of one serialized header map.
+	MaxPairs = 1024
+	// MaxKeyBytes caps one header name, property path or foreign function name.
+	MaxKeyBytes = 64 << 10
+	// MaxLogBytes caps one proxy_log message.
+	MaxLogBytes = 1 << 20
+	// MaxValueBytes caps one value the guest hands the host: a header value, a body
+	// write, a local response body, a property value, foreign function arguments.
+	MaxValueBytes = 16 << 20
+	// DefaultMemoryLimitPages is the per-instance linear memory cap (64 KiB pages) when
+	// Config leaves it zero: 64 MiB, enough for a Go guest's heap, small enough to count
+	// in a pool's budget (wazero grows memory by copying, so RSS peaks above it).
+	DefaultMemoryLimitPages = 1024
+)
