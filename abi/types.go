@@ -116,3 +116,10 @@ type StreamController interface {
 	ContinueStream(t StreamType)
 	CloseStream(t StreamType)
 }
+
+// RouteCacheClearer is an optional interface of an HTTPStream: a stream that can route
+// again after a plugin changed the request implements it for 0.1.0's
+// proxy_clear_route_cache; without it the call answers UNIMPLEMENTED.
+type RouteCacheClearer interface {
+	ClearRouteCache()
+}

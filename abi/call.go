@@ -1,0 +1,108 @@
+package abi
+
+import (
+	"context"
+	"fmt"
+)
+
+// enter takes the instance for one public operation; a failed instance is refused
+// before any guest code runs (wazero would run a closed module up to its first host
+// call).
+func (i *Instance) enter() error {
+	i.mu.Lock()
+	if i.failed.Load() {
+		i.mu.Unlock()
+		return fmt.Errorf("%w: instance retired after an earlier failure", ErrInstanceFailed)
+	}
+	return nil
+}
+
+// leave releases the instance and returns what the callbacks deferred, to be run by
+// the caller once mu is free, so a stream may call back into the pool safely.
+func (i *Instance) leave() []func() {
+	d := i.call.deferred
+	if l := i.call.local; l != nil {
+		d = append([]func(){func() { l.stream.SendLocalResponse(l.resp) }}, d...)
+	}
+	i.call = callState{}
+	i.mu.Unlock()
+	return d
+}
+
+// leaveAndRun releases the instance and runs the deferred actions.
+func (i *Instance) leaveAndRun() {
+	for _, f := range i.leave() {
+		f()
+	}
+}
+
+// invoke calls one exported callback with c as the current context, under the callback
+// deadline. Any error (trap, exit, deadline) retires the instance: wazero leaves a
+// trapped instance callable but its guest state is unknown. mu must be held.
+func (i *Instance) invoke(ctx context.Context, c *contextState, ph phase, name string, args ...uint64) (uint64, error) {
+	fn := i.fns[name]
+	if fn == nil {
+		return 0, nil
+	}
+	if i.failed.Load() {
+		return 0, fmt.Errorf("%w: %s not called: instance retired", ErrInstanceFailed, name)
+	}
+	i.call.current, i.call.phase = c, ph
+	cctx, cancel := context.WithTimeout(ctx, i.timeout)
+	defer cancel()
+	res, err := fn.Call(context.WithValue(cctx, instanceKey{}, i), args...)
+	if err == nil && i.failed.Load() {
+		err = fmt.Errorf("a nested guest call failed")
+	}
+	if err != nil {
+		i.failed.Store(true)
+		i.svc.Log(i.pluginOf(c), LogError, fmt.Sprintf("wasm callback %s failed, retiring the instance: %v", name, err))
+		return 0, fmt.Errorf("%w: %s (context %d): %w", ErrInstanceFailed, name, contextID(c), err)
+	}
+	if len(res) == 0 {
+		return 0, nil
+	}
+	return res[0], nil
+}
+
+func (i *Instance) callVoid(ctx context.Context, c *contextState, ph phase, name string, args ...uint64) error {
+	_, err := i.invoke(ctx, c, ph, name, args...)
+	return err
+}
+
+// callBool calls a callback answering a proxy-wasm bool; an absent export counts as true.
+func (i *Instance) callBool(ctx context.Context, c *contextState, ph phase, name string, args ...uint64) (bool, error) {
+	if i.fns[name] == nil {
+		return true, nil
+	}
+	r, err := i.invoke(ctx, c, ph, name, args...)
+	return uint32(r) != 0, err
+}
+
+// callAction calls a stream callback. Values above PAUSE are clamped to PAUSE (as
+// cpp-host does), and a callback that sent a local response pauses the chain.
+func (i *Instance) callAction(ctx context.Context, c *contextState, name string, args ...uint64) (Action, error) {
+	r, err := i.invoke(ctx, c, phaseOther, name, args...)
+	if err != nil {
+		return ActionContinue, err
+	}
+	if uint32(r) != uint32(ActionContinue) || i.call.local != nil {
+		return ActionPause, nil
+	}
+	return ActionContinue, nil
+}
+
+// pluginOf names the plugin a context belongs to, for log lines.
+func (i *Instance) pluginOf(c *contextState) string {
+	if c == nil {
+		return ""
+	}
+	return c.plugin().pluginName
+}
+
+func contextID(c *contextState) uint32 {
+	if c == nil {
+		return 0
+	}
+	return c.id
+}

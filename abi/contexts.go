@@ -1,0 +1,91 @@
+package abi
+
+import (
+	"context"
+	"fmt"
+)
+
+// Root is one root (plugin) context: one enabled plugin configuration on one instance.
+type Root struct {
+	inst  *Instance
+	state *contextState
+}
+
+// HTTPContext is one HTTP stream's context under a Root. Its methods must be called in
+// stream order and Finish exactly once.
+type HTTPContext struct {
+	inst  *Instance
+	state *contextState
+}
+
+// NewRoot creates a root context for one plugin configuration: proxy_on_context_create
+// (id, 0) then proxy_on_configure with config (readable as buffer type 7, and through
+// 0.1.0's proxy_get_configuration). rootID may be "" (the default root). A false from
+// proxy_on_configure wraps ErrConfigureRejected and the context is deleted.
+func (i *Instance) NewRoot(ctx context.Context, pluginName, rootID string, config []byte) (*Root, error) {
+	if err := i.enter(); err != nil {
+		return nil, err
+	}
+	defer i.leaveAndRun()
+	c := i.newContext(nil, pluginName, rootID, config)
+	if err := i.callVoid(ctx, c, phaseOther, fnContextCreate, uint64(c.id), 0); err != nil {
+		delete(i.contexts, c.id)
+		return nil, err
+	}
+	ok, err := i.callBool(ctx, c, phaseConfigure, fnConfigure, uint64(c.id), uint64(len(config)))
+	if err == nil && !ok {
+		err = fmt.Errorf("%w: plugin %s (root id %q): proxy_on_configure returned false", ErrConfigureRejected, pluginName, rootID)
+		_ = i.callVoid(ctx, c, phaseOther, fnDelete, uint64(c.id))
+	}
+	if err != nil {
+		delete(i.contexts, c.id)
+		return nil, err
+	}
+	return &Root{inst: i, state: c}, nil
+}
+
+// Close ends the root context: proxy_on_done, then proxy_on_delete. A guest that
+// answers false from on_done is deleted anyway (the host has no pending state for
+// roots); failures are logged and retire the instance.
+func (r *Root) Close(ctx context.Context) {
+	i := r.inst
+	if err := i.enter(); err != nil {
+		i.forget(r.state)
+		return
+	}
+	defer i.leaveAndRun()
+	defer delete(i.contexts, r.state.id)
+	if _, err := i.callBool(ctx, r.state, phaseOther, fnDone, uint64(r.state.id)); err != nil {
+		return
+	}
+	_ = i.callVoid(ctx, r.state, phaseOther, fnDelete, uint64(r.state.id))
+}
+
+// NewHTTP creates an HTTP context under root for one stream: proxy_on_context_create
+// (id, root id).
+func (i *Instance) NewHTTP(ctx context.Context, root *Root, s HTTPStream) (*HTTPContext, error) {
+	if root == nil || root.inst != i {
+		return nil, fmt.Errorf("new http context: root belongs to another instance")
+	}
+	if err := i.enter(); err != nil {
+		return nil, err
+	}
+	defer i.leaveAndRun()
+	if i.contexts[root.state.id] != root.state {
+		return nil, fmt.Errorf("new http context: root context %d is closed", root.state.id)
+	}
+	c := i.newContext(root.state, "", "", nil)
+	c.stream = s
+	if err := i.callVoid(ctx, c, phaseOther, fnContextCreate, uint64(c.id), uint64(root.state.id)); err != nil {
+		delete(i.contexts, c.id)
+		return nil, err
+	}
+	return &HTTPContext{inst: i, state: c}, nil
+}
+
+// forget drops a context's state without calling the guest (the instance has failed).
+func (i *Instance) forget(c *contextState) {
+	i.mu.Lock()
+	delete(i.contexts, c.id)
+	i.mu.Unlock()
+}

@@ -1,0 +1,147 @@
+package abi
+
+import "strings"
+
+// headerFunctions: the header-map calls. Keys are lower-cased before they reach the
+// HeaderMap, as Envoy does, so plugins match headers whatever the client's spelling.
+func headerFunctions() []hostFunc {
+	return []hostFunc{
+		proxyFunc("proxy_get_header_map_size", 2, proxyGetHeaderMapSize),
+		proxyFunc("proxy_get_header_map_pairs", 3, proxyGetHeaderMapPairs),
+		proxyFunc("proxy_set_header_map_pairs", 3, proxySetHeaderMapPairs),
+		proxyFunc("proxy_get_header_map_value", 5, proxyGetHeaderMapValue),
+		proxyFunc("proxy_add_header_map_value", 5, proxyAddHeaderMapValue),
+		proxyFunc("proxy_replace_header_map_value", 5, proxyReplaceHeaderMapValue),
+		proxyFunc("proxy_remove_header_map_value", 3, proxyRemoveHeaderMapValue),
+	}
+}
+
+// headerMap resolves a map type: BAD_ARGUMENT for an unknown type, NOT_FOUND when the
+// current context has no stream or the stream has no such map yet.
+func (h hostCtx) headerMap(t MapType) (HeaderMap, Status) {
+	if t > MapHTTPCallResponseTrailer {
+		return nil, StatusBadArgument
+	}
+	s := h.stream()
+	if s == nil {
+		return nil, StatusNotFound
+	}
+	m := s.Map(t)
+	if m == nil {
+		return nil, StatusNotFound
+	}
+	return m, StatusOK
+}
+
+// key reads a header name and lower-cases it.
+func (h hostCtx) key(ptr, size uint32) (string, Status) {
+	k, st := h.readString(ptr, size, MaxKeyBytes)
+	return strings.ToLower(k), st
+}
+
+// proxyGetHeaderMapSize(type, ret_size_ptr): the byte size of keys plus values, as
+// Envoy answers it.
+func proxyGetHeaderMapSize(h hostCtx, stack []uint64) Status {
+	m, st := h.headerMap(MapType(arg(stack, 0)))
+	if st != StatusOK {
+		return st
+	}
+	size := 0
+	for _, p := range m.Pairs() {
+		size += len(p[0]) + len(p[1])
+	}
+	return h.writeU32(arg(stack, 1), uint32(size))
+}
+
+// proxyGetHeaderMapPairs(type, ret_ptr_ptr, ret_size_ptr).
+func proxyGetHeaderMapPairs(h hostCtx, stack []uint64) Status {
+	m, st := h.headerMap(MapType(arg(stack, 0)))
+	if st != StatusOK {
+		return st
+	}
+	return h.copyOut(EncodePairs(m.Pairs()), arg(stack, 1), arg(stack, 2))
+}
+
+// proxySetHeaderMapPairs(type, ptr, size) replaces the whole map.
+func proxySetHeaderMapPairs(h hostCtx, stack []uint64) Status {
+	m, st := h.headerMap(MapType(arg(stack, 0)))
+	if st != StatusOK {
+		return st
+	}
+	raw, st := h.read(arg(stack, 1), arg(stack, 2), MaxPairsBytes)
+	if st != StatusOK {
+		return st
+	}
+	pairs, err := DecodePairs(raw)
+	if err != nil {
+		return StatusBadArgument
+	}
+	for k := range pairs {
+		pairs[k][0] = strings.ToLower(pairs[k][0])
+	}
+	m.SetPairs(pairs)
+	return StatusOK
+}
+
+// proxyGetHeaderMapValue(type, key_ptr, key_size, ret_ptr_ptr, ret_size_ptr): the first
+// value. A missing key is NOT_FOUND from 0.2.0 on; 0.1.0 answered OK and empty.
+func proxyGetHeaderMapValue(h hostCtx, stack []uint64) Status {
+	m, st := h.headerMap(MapType(arg(stack, 0)))
+	if st != StatusOK {
+		return st
+	}
+	k, st := h.key(arg(stack, 1), arg(stack, 2))
+	if st != StatusOK {
+		return st
+	}
+	v, ok := m.Get(k)
+	if !ok && h.inst.mod.version != "0.1.0" {
+		return StatusNotFound
+	}
+	return h.copyOut([]byte(v), arg(stack, 3), arg(stack, 4))
+}
+
+// keyValue resolves the map, key and value of the add and replace calls.
+func (h hostCtx) keyValue(stack []uint64) (HeaderMap, string, string, Status) {
+	m, st := h.headerMap(MapType(arg(stack, 0)))
+	if st != StatusOK {
+		return nil, "", "", st
+	}
+	k, st := h.key(arg(stack, 1), arg(stack, 2))
+	if st != StatusOK {
+		return nil, "", "", st
+	}
+	v, st := h.readString(arg(stack, 3), arg(stack, 4), MaxValueBytes)
+	return m, k, v, st
+}
+
+// proxyAddHeaderMapValue(type, key_ptr, key_size, value_ptr, value_size).
+func proxyAddHeaderMapValue(h hostCtx, stack []uint64) Status {
+	m, k, v, st := h.keyValue(stack)
+	if st == StatusOK {
+		m.Add(k, v)
+	}
+	return st
+}
+
+// proxyReplaceHeaderMapValue(type, key_ptr, key_size, value_ptr, value_size): set or add.
+func proxyReplaceHeaderMapValue(h hostCtx, stack []uint64) Status {
+	m, k, v, st := h.keyValue(stack)
+	if st == StatusOK {
+		m.Set(k, v)
+	}
+	return st
+}
+
+// proxyRemoveHeaderMapValue(type, key_ptr, key_size): OK even when absent.
+func proxyRemoveHeaderMapValue(h hostCtx, stack []uint64) Status {
+	m, st := h.headerMap(MapType(arg(stack, 0)))
+	if st != StatusOK {
+		return st
+	}
+	k, st := h.key(arg(stack, 1), arg(stack, 2))
+	if st == StatusOK {
+		m.Remove(k)
+	}
+	return st
+}

@@ -1,0 +1,87 @@
+package abi
+
+import "context"
+
+// OnRequestHeaders runs proxy_on_request_headers. The number of headers passed is the
+// request map's size; end_of_stream is passed when the export takes it (0.2.x).
+func (h *HTTPContext) OnRequestHeaders(ctx context.Context, endOfStream bool) (Action, error) {
+	return h.headers(ctx, fnRequestHeaders, MapRequestHeaders, endOfStream)
+}
+
+// OnResponseHeaders runs proxy_on_response_headers, like OnRequestHeaders.
+func (h *HTTPContext) OnResponseHeaders(ctx context.Context, endOfStream bool) (Action, error) {
+	return h.headers(ctx, fnResponseHeaders, MapResponseHeaders, endOfStream)
+}
+
+// OnRequestBody runs proxy_on_request_body with the size of the buffered body so far.
+func (h *HTTPContext) OnRequestBody(ctx context.Context, size int, endOfStream bool) (Action, error) {
+	return h.body(ctx, fnRequestBody, 0, size, endOfStream)
+}
+
+// OnResponseBody runs proxy_on_response_body with the size of the buffered body so far.
+func (h *HTTPContext) OnResponseBody(ctx context.Context, size int, endOfStream bool) (Action, error) {
+	return h.body(ctx, fnResponseBody, 1, size, endOfStream)
+}
+
+// headers calls a headers callback, or answers Continue when the guest exports none.
+func (h *HTTPContext) headers(ctx context.Context, name string, t MapType, eos bool) (Action, error) {
+	i := h.inst
+	arity, ok := i.mod.arity[name]
+	if !ok {
+		return ActionContinue, nil
+	}
+	if err := i.enter(); err != nil {
+		return ActionContinue, err
+	}
+	defer i.leaveAndRun()
+	n := 0
+	if s := h.state.stream; s != nil {
+		if m := s.Map(t); m != nil {
+			n = len(m.Pairs())
+		}
+	}
+	args := []uint64{uint64(h.state.id), uint64(n), boolArg(eos)}
+	return i.callAction(ctx, h.state, name, args[:arity]...)
+}
+
+// body calls a body callback, or answers Continue when the guest exports none.
+func (h *HTTPContext) body(ctx context.Context, name string, dir, size int, eos bool) (Action, error) {
+	i := h.inst
+	if _, ok := i.mod.arity[name]; !ok {
+		return ActionContinue, nil
+	}
+	if err := i.enter(); err != nil {
+		return ActionContinue, err
+	}
+	defer i.leaveAndRun()
+	h.state.bodyEnded[dir] = eos
+	return i.callAction(ctx, h.state, name, uint64(h.state.id), uint64(uint32(size)), boolArg(eos))
+}
+
+// Finish ends the stream's context: proxy_on_done, proxy_on_log, proxy_on_delete.
+// Failures are logged by invoke and retire the instance; the context is forgotten
+// either way.
+func (h *HTTPContext) Finish(ctx context.Context) {
+	i := h.inst
+	if err := i.enter(); err != nil {
+		i.forget(h.state)
+		return
+	}
+	defer i.leaveAndRun()
+	defer delete(i.contexts, h.state.id)
+	id := uint64(h.state.id)
+	if _, err := i.callBool(ctx, h.state, phaseOther, fnDone, id); err != nil {
+		return
+	}
+	if err := i.callVoid(ctx, h.state, phaseOther, fnLog, id); err != nil {
+		return
+	}
+	_ = i.callVoid(ctx, h.state, phaseOther, fnDelete, id)
+}
+
+func boolArg(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,190 @@
+package abi
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// Instance is one VM: an instantiated module with its own linear memory and guest
+// runtime. It is single-threaded: every call into the guest holds mu, so the many HTTP
+// contexts interleaved on one instance see a coherent guest. Host functions run on the
+// calling goroutine while mu is held and must never take it again.
+type Instance struct {
+	mod     *Module
+	svc     Services
+	guest   api.Module
+	timeout time.Duration
+	fns     map[string]api.Function // cached exports: a lookup per call costs ~12 KB
+	alloc   api.Function            // malloc, else proxy_on_memory_allocate; may be nil
+
+	failed atomic.Bool // set once; read without mu so pools can check health any time
+
+	mu       sync.Mutex
+	vmConfig []byte
+	nextID   uint32
+	contexts map[uint32]*contextState
+	call     callState // the guest call in progress; zero between calls
+	vmRoot   *contextState
+}
+
+// contextState is the host's view of one guest context: a root (plugin) context when
+// root is nil, else an HTTP context under root.
+type contextState struct {
+	id         uint32
+	root       *contextState
+	pluginName string
+	rootID     string
+	config     []byte
+	stream     HTTPStream
+	bodyEnded  [2]bool // end_of_stream of the last request/response body callback
+}
+
+// plugin returns the root context a context belongs to (itself for a root).
+func (c *contextState) plugin() *contextState {
+	if c.root != nil {
+		return c.root
+	}
+	return c
+}
+
+// phase says which callback is running, for host calls whose answer depends on it
+// (0.1.0's proxy_get_configuration).
+type phase int
+
+const (
+	phaseOther phase = iota
+	phaseVMStart
+	phaseConfigure
+)
+
+// callState is what host functions need to know about the guest call in progress.
+type callState struct {
+	current  *contextState // switched by proxy_set_effective_context
+	phase    phase
+	deferred []func()    // run after the callback returns, outside mu (stream control)
+	local    *localReply // the last proxy_send_local_response of this call
+}
+
+// localReply is a recorded proxy_send_local_response, delivered once the callback ends.
+type localReply struct {
+	stream HTTPStream
+	resp   LocalResponse
+}
+
+type instanceKey struct{}
+
+// NewInstance instantiates the module without filesystem, network, environment or
+// arguments (stdout and stderr go to svc.Log at info and error), runs its start
+// functions by the spec's rule, creates the VM root context and calls
+// proxy_on_vm_start with vmConfig. A false from the guest wraps ErrConfigureRejected.
+func (m *Module) NewInstance(ctx context.Context, svc Services, vmConfig []byte) (*Instance, error) {
+	i := &Instance{mod: m, svc: svc, timeout: m.rt.timeout, vmConfig: vmConfig,
+		contexts: make(map[uint32]*contextState)}
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().
+		WithStdout(&logWriter{inst: i, level: LogInfo}).WithStderr(&logWriter{inst: i, level: LogError}).
+		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
+	guest, err := m.rt.rt.InstantiateModule(ctx, m.compiled, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("instantiate proxy-wasm module: %w", err)
+	}
+	i.guest = guest
+	i.cacheExports()
+	if err := i.boot(ctx); err != nil {
+		_ = i.Close(ctx)
+		return nil, err
+	}
+	return i, nil
+}
+
+// cacheExports looks every callback up once.
+func (i *Instance) cacheExports() {
+	i.fns = make(map[string]api.Function, len(i.mod.arity))
+	for name := range i.mod.arity {
+		i.fns[name] = i.guest.ExportedFunction(name)
+	}
+	defs := i.guest.ExportedFunctionDefinitions()
+	for _, name := range []string{fnMalloc, fnMemoryAllocate} { // Envoy's order
+		if def, ok := defs[name]; ok && isAllocator(def) {
+			i.alloc = i.guest.ExportedFunction(name)
+			break
+		}
+	}
+}
+
+// boot runs the start functions and creates the VM root context.
+func (i *Instance) boot(ctx context.Context) error {
+	if err := i.enter(); err != nil {
+		return err
+	}
+	defer i.leave()
+	if err := i.runStart(ctx); err != nil {
+		return err
+	}
+	i.vmRoot = i.newContext(nil, "", "", nil)
+	if err := i.callVoid(ctx, i.vmRoot, phaseOther, fnContextCreate, uint64(i.vmRoot.id), 0); err != nil {
+		return err
+	}
+	ok, err := i.callBool(ctx, i.vmRoot, phaseVMStart, fnVMStart, uint64(i.vmRoot.id), uint64(len(i.vmConfig)))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w: proxy_on_vm_start returned false", ErrConfigureRejected)
+	}
+	return nil
+}
+
+// runStart follows the spec: _initialize then main(0, 0) when _initialize is exported,
+// else _start.
+func (i *Instance) runStart(ctx context.Context) error {
+	if _, ok := i.mod.arity[fnInitialize]; ok {
+		if err := i.callVoid(ctx, nil, phaseOther, fnInitialize); err != nil {
+			return err
+		}
+		return i.runMain(ctx)
+	}
+	return i.callVoid(ctx, nil, phaseOther, fnStart)
+}
+
+// runMain calls main with zeros for whatever i32 parameters it declares; a module may
+// export no main at all.
+func (i *Instance) runMain(ctx context.Context) error {
+	def, ok := i.guest.ExportedFunctionDefinitions()[fnMain]
+	if !ok || !allI32(def.ParamTypes()) {
+		return nil
+	}
+	i.fns[fnMain] = i.guest.ExportedFunction(fnMain)
+	_, err := i.invoke(ctx, nil, phaseOther, fnMain, make([]uint64, len(def.ParamTypes()))...)
+	return err
+}
+
+// newContext registers a context with a fresh id. Ids start at 1: 0 is "no parent".
+func (i *Instance) newContext(root *contextState, pluginName, rootID string, config []byte) *contextState {
+	i.nextID++
+	c := &contextState{id: i.nextID, root: root, pluginName: pluginName, rootID: rootID, config: config}
+	i.contexts[c.id] = c
+	return c
+}
+
+// Healthy is false once a trap, deadline, exit or fault happened, or after Close: the
+// host must retire the instance and never call it again.
+func (i *Instance) Healthy() bool { return !i.failed.Load() }
+
+// Close retires the instance and frees its memory. It waits for a callback in progress
+// (at most the callback deadline).
+func (i *Instance) Close(ctx context.Context) error {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.failed.Store(true)
+	if err := i.guest.Close(ctx); err != nil {
+		return fmt.Errorf("close proxy-wasm instance: %w", err)
+	}
+	return nil
+}

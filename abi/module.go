@@ -1,0 +1,126 @@
+package abi
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// markers maps each ABI marker export to the version it announces, newest first.
+var markers = []struct{ export, version string }{
+	{"proxy_abi_version_0_2_1", "0.2.1"},
+	{"proxy_abi_version_0_2_0", "0.2.0"},
+	{"proxy_abi_version_0_1_0", "0.1.0"},
+}
+
+// Module is one compiled proxy-wasm binary. It is immutable and safe for concurrent
+// use; instantiate it as many times as the pool needs.
+type Module struct {
+	rt       *Runtime
+	compiled wazero.CompiledModule
+	version  string
+	// arity holds the parameter count of every callback the guest exports, checked
+	// against callbackSignatures at compile time.
+	arity map[string]int
+}
+
+// Compile parses and compiles a binary and checks that this host can run it: it must
+// carry an ABI marker, every import must resolve to a registered host function with the
+// same signature, and every callback it exports must have the ABI's signature. A
+// failure wraps ErrInvalidModule and says why.
+func (r *Runtime) Compile(ctx context.Context, wasm []byte) (*Module, error) {
+	compiled, err := r.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, fmt.Errorf("%w: compile: %w", ErrInvalidModule, err)
+	}
+	m := &Module{rt: r, compiled: compiled}
+	if err := m.inspect(); err != nil {
+		_ = compiled.Close(ctx)
+		return nil, err
+	}
+	return m, nil
+}
+
+// inspect fills version and arity and checks the imports.
+func (m *Module) inspect() error {
+	exports := m.compiled.ExportedFunctions()
+	for _, mk := range markers {
+		if _, ok := exports[mk.export]; ok {
+			m.version = mk.version
+			break
+		}
+	}
+	if m.version == "" {
+		return fmt.Errorf("%w: no proxy_abi_version_0_1_0, _0_2_0 or _0_2_1 export (missing or unknown proxy-wasm ABI version)", ErrInvalidModule)
+	}
+	arity, err := checkCallbacks(exports)
+	if err != nil {
+		return err
+	}
+	m.arity = arity
+	if len(m.compiled.ImportedMemories()) > 0 {
+		return fmt.Errorf("%w: imports a memory; the host provides none", ErrInvalidModule)
+	}
+	return m.checkImports()
+}
+
+// checkImports resolves every function import against the host modules registered in
+// the runtime, so a module that would fail at instantiation fails here, with a reason.
+func (m *Module) checkImports() error {
+	for _, imp := range m.compiled.ImportedFunctions() {
+		mod, name, _ := imp.Import()
+		host := m.rt.rt.Module(mod)
+		if host == nil {
+			return fmt.Errorf("%w: imports %s.%s, but the host has no module %q", ErrInvalidModule, mod, name, mod)
+		}
+		def, ok := host.ExportedFunctionDefinitions()[name]
+		if !ok {
+			return fmt.Errorf("%w: imports %s.%s, which the host does not provide", ErrInvalidModule, mod, name)
+		}
+		if !sameTypes(def.ParamTypes(), imp.ParamTypes()) || !sameTypes(def.ResultTypes(), imp.ResultTypes()) {
+			return fmt.Errorf("%w: imports %s.%s as %s, the host provides %s", ErrInvalidModule, mod, name, signature(imp), signature(def))
+		}
+	}
+	return nil
+}
+
+// ABIVersion is the version the module's marker announces: "0.1.0", "0.2.0" or "0.2.1".
+func (m *Module) ABIVersion() string { return m.version }
+
+// Close releases the compiled code. Instances already made keep working.
+func (m *Module) Close(ctx context.Context) error {
+	if err := m.compiled.Close(ctx); err != nil {
+		return fmt.Errorf("close compiled module: %w", err)
+	}
+	return nil
+}
+
+func sameTypes(a, b []api.ValueType) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// signature renders a function type for error messages, e.g. "(i32,i64)->(i32)".
+func signature(def api.FunctionDefinition) string {
+	return "(" + typeList(def.ParamTypes()) + ")->(" + typeList(def.ResultTypes()) + ")"
+}
+
+func typeList(ts []api.ValueType) string {
+	s := ""
+	for i, t := range ts {
+		if i > 0 {
+			s += ","
+		}
+		s += api.ValueTypeName(t)
+	}
+	return s
+}

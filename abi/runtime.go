@@ -1,0 +1,97 @@
+package abi
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// Config tunes a Runtime. The zero value is usable.
+type Config struct {
+	// MemoryLimitPages caps each instance's linear memory in 64 KiB pages; 0 means
+	// DefaultMemoryLimitPages (64 MiB).
+	MemoryLimitPages uint32
+	// CallbackTimeout bounds every call into a guest; 0 means 5s. Past it the instance
+	// is closed and retired.
+	CallbackTimeout time.Duration
+	// CompilationCacheDir keeps wazero's compiled code on disk so a restart does not
+	// recompile; "" keeps it in memory only.
+	CompilationCacheDir string
+}
+
+const defaultCallbackTimeout = 5 * time.Second
+
+// Runtime is one wazero runtime with the proxy-wasm host functions and WASI registered.
+// Modules compiled by a Runtime are instantiated in it; close it last.
+type Runtime struct {
+	rt      wazero.Runtime
+	cache   wazero.CompilationCache
+	timeout time.Duration
+}
+
+// NewRuntime builds the wazero runtime: close-on-deadline on (without it an endless loop
+// never returns), the memory cap set, and the env, wasi_snapshot_preview1 and
+// wasi_unstable host modules registered.
+func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
+	pages := cfg.MemoryLimitPages
+	if pages == 0 {
+		pages = DefaultMemoryLimitPages
+	}
+	r := &Runtime{timeout: cfg.CallbackTimeout}
+	if r.timeout <= 0 {
+		r.timeout = defaultCallbackTimeout
+	}
+	rc := wazero.NewRuntimeConfig().WithCloseOnContextDone(true).WithMemoryLimitPages(pages)
+	if cfg.CompilationCacheDir != "" {
+		cache, err := wazero.NewCompilationCacheWithDir(cfg.CompilationCacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("open compilation cache %s: %w", cfg.CompilationCacheDir, err)
+		}
+		r.cache = cache
+		rc = rc.WithCompilationCache(cache)
+	}
+	r.rt = wazero.NewRuntimeWithConfig(ctx, rc)
+	if err := r.registerHostModules(ctx); err != nil {
+		_ = r.Close(ctx)
+		return nil, err
+	}
+	return r, nil
+}
+
+// registerHostModules instantiates env (the proxy-wasm imports) and WASI under both of
+// its names: 0.1.0-era TinyGo and Emscripten modules import wasi_unstable.
+func (r *Runtime) registerHostModules(ctx context.Context) error {
+	env := r.rt.NewHostModuleBuilder("env")
+	for _, h := range hostFunctions() {
+		env.NewFunctionBuilder().WithGoModuleFunction(h.fn, h.params, h.results).Export(h.name)
+	}
+	if _, err := env.Instantiate(ctx); err != nil {
+		return fmt.Errorf("register env host module: %w", err)
+	}
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r.rt); err != nil {
+		return fmt.Errorf("register wasi_snapshot_preview1: %w", err)
+	}
+	unstable := r.rt.NewHostModuleBuilder("wasi_unstable")
+	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(unstable)
+	if _, err := unstable.Instantiate(ctx); err != nil {
+		return fmt.Errorf("register wasi_unstable: %w", err)
+	}
+	return nil
+}
+
+// Close releases the runtime, every module compiled in it and every instance.
+func (r *Runtime) Close(ctx context.Context) error {
+	err := r.rt.Close(ctx)
+	if r.cache != nil {
+		if cerr := r.cache.Close(ctx); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("close wasm runtime: %w", err)
+	}
+	return nil
+}
