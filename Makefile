@@ -1,0 +1,42 @@
+# weir: build, run and test. `make run` and `make test` are the two commands the
+# README gives; both work on a fresh clone with only Go installed.
+
+GO     ?= go
+BIN    ?= bin/weir
+PREFIX ?= $(CURDIR)/.weir
+
+.PHONY: all plugins build run echo test vet bench clean
+
+all: build
+
+## plugins: compile the built-in plugins and SDK examples to wasm
+plugins:
+	bash scripts/build-plugins.sh
+
+## build: the weir binary, with the built-in plugins embedded
+build: plugins
+	$(GO) build -trimpath -o $(BIN) ./cmd/weir
+
+## run: start weir on the embedded store (proxy :8000, Admin API 127.0.0.1:8001)
+run: build
+	WEIR_PREFIX=$${WEIR_PREFIX:-$(PREFIX)} $(BIN) start
+
+## echo: the quick start's upstream on 127.0.0.1:9999
+echo: build
+	$(BIN) echo-server --listen 127.0.0.1:9999
+
+## test: vet and test the gateway and the SDK (end-to-end tests drive the real binary)
+test: plugins vet
+	$(GO) test -count=1 ./...
+	cd sdk && $(GO) test -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+	cd sdk && $(GO) vet ./...
+
+## bench: the Go benchmarks
+bench: plugins
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin plugins-wasm/dist/*.wasm sdk/examples/*/*.wasm

@@ -1,0 +1,118 @@
+// Package host is the gateway core: it keeps the current configuration snapshot, the
+// wasm modules behind plugins, and the proxy listeners that run the pipeline.
+package host
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/host/pipeline"
+	"github.com/weir-gateway/weir/host/proxy"
+	"github.com/weir-gateway/weir/host/snapshot"
+	"github.com/weir-gateway/weir/host/upstream"
+	pluginswasm "github.com/weir-gateway/weir/plugins-wasm"
+	"github.com/weir-gateway/weir/store"
+)
+
+// Options configure a Gateway.
+type Options struct {
+	Store    store.Reader
+	Runtime  *abi.Runtime
+	Builtins []pluginswasm.Builtin
+	Logger   *slog.Logger
+	// GuestLogLevel is the lowest level of plugin log lines kept.
+	GuestLogLevel abi.LogLevel
+	Version       string
+	// PoolSize is the number of instances per wasm module.
+	PoolSize int
+	// MaxRequestBody caps request bodies, in bytes.
+	MaxRequestBody int
+}
+
+// Gateway is one weir node's data plane.
+type Gateway struct {
+	opts    Options
+	modules *modules
+	current atomic.Pointer[snapshot.Snapshot]
+	server  *proxy.Server
+	syncMu  sync.Mutex
+}
+
+// New compiles the built-in plugins and builds the first snapshot from the store.
+func New(ctx context.Context, opts Options) (*Gateway, error) {
+	svc := &pipeline.Services{Logger: opts.Logger, Level: opts.GuestLogLevel}
+	mods, err := newModules(ctx, opts.Runtime, svc, opts.Store, opts.Builtins, opts.PoolSize)
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{opts: opts, modules: mods}
+	if err := g.Sync(ctx); err != nil {
+		mods.close(ctx)
+		return nil, err
+	}
+	p := &pipeline.Pipeline{Snapshot: g.current.Load, Upstream: upstream.New(), Logger: opts.Logger, Version: opts.Version}
+	g.server = proxy.New(p, opts.MaxRequestBody)
+	return g, nil
+}
+
+// Sync rebuilds the snapshot from the store now and swaps it in. On error the previous
+// snapshot stays in service.
+func (g *Gateway) Sync(ctx context.Context) error {
+	g.syncMu.Lock()
+	defer g.syncMu.Unlock()
+	ds, err := g.opts.Store.Dataset(ctx)
+	if err != nil {
+		return fmt.Errorf("read configuration: %w", err)
+	}
+	snap, err := snapshot.Build(ctx, ds, g.modules)
+	if err != nil {
+		return fmt.Errorf("build configuration snapshot: %w", err)
+	}
+	g.current.Store(snap)
+	g.modules.retain(snap.LiveKeys())
+	return nil
+}
+
+// Watch rebuilds the snapshot after every store change until ctx ends.
+func (g *Gateway) Watch(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-g.opts.Store.Changes():
+			if err := g.Sync(ctx); err != nil && ctx.Err() == nil {
+				g.opts.Logger.Error("configuration not applied; still serving the previous one", "error", err)
+			}
+		}
+	}
+}
+
+// Serve runs the proxy on ln until Shutdown.
+func (g *Gateway) Serve(ln net.Listener) error { return g.server.Serve(ln) }
+
+// Shutdown stops the listeners, waits for open requests, and closes the wasm modules.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	err := g.server.Shutdown()
+	g.modules.close(ctx)
+	return err
+}
+
+// ValidateModule checks that an uploaded module compiles, carries a proxy-wasm ABI
+// marker, and starts: its imports resolve and its VM start callback accepts.
+func (g *Gateway) ValidateModule(ctx context.Context, wasm []byte) error {
+	mod, err := g.opts.Runtime.Compile(ctx, wasm)
+	if err != nil {
+		return err
+	}
+	defer mod.Close(ctx)
+	inst, err := mod.NewInstance(ctx, &pipeline.Services{Logger: g.opts.Logger, Level: g.opts.GuestLogLevel}, nil)
+	if err != nil {
+		return err
+	}
+	return inst.Close(ctx)
+}

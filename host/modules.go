@@ -1,0 +1,120 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/host/wasmpool"
+	pluginswasm "github.com/weir-gateway/weir/plugins-wasm"
+	"github.com/weir-gateway/weir/store"
+)
+
+// ErrUnknownPlugin says a plugin names neither a built-in nor an uploaded module.
+var ErrUnknownPlugin = errors.New("no built-in plugin or uploaded wasm module of that name")
+
+// retireGrace is how long a module nobody configures any more stays loaded, so requests
+// that started on an older snapshot can finish with it.
+const retireGrace = 30 * time.Second
+
+// modules knows the wasm pool behind every plugin name: built-ins, compiled at start,
+// and uploaded modules, compiled the first time a snapshot needs them and shared by
+// content (sha256).
+type modules struct {
+	rt       *abi.Runtime
+	svc      abi.Services
+	reader   store.Reader
+	poolSize int
+
+	builtins map[string]builtinModule
+
+	mu       sync.Mutex
+	uploaded map[string]*wasmpool.Pool // by sha256
+}
+
+type builtinModule struct {
+	pool     *wasmpool.Pool
+	priority int
+}
+
+func newModules(ctx context.Context, rt *abi.Runtime, svc abi.Services, reader store.Reader, builtins []pluginswasm.Builtin, poolSize int) (*modules, error) {
+	m := &modules{rt: rt, svc: svc, reader: reader, poolSize: poolSize,
+		builtins: map[string]builtinModule{}, uploaded: map[string]*wasmpool.Pool{}}
+	for _, b := range builtins {
+		if b.Module == nil {
+			return nil, fmt.Errorf("%s: %w", b.Name, pluginswasm.ErrNotBuilt)
+		}
+		mod, err := rt.Compile(ctx, b.Module)
+		if err != nil {
+			return nil, fmt.Errorf("compile built-in %s: %w", b.Name, err)
+		}
+		m.builtins[b.Name] = builtinModule{pool: wasmpool.New(mod, svc, poolSize), priority: b.Priority}
+	}
+	return m, nil
+}
+
+// Lookup implements snapshot.Modules.
+func (m *modules) Lookup(ctx context.Context, name string, uploaded map[string]*store.WasmModule) (*wasmpool.Pool, int, error) {
+	if b, ok := m.builtins[name]; ok {
+		return b.pool, b.priority, nil
+	}
+	wm := uploaded[name]
+	if wm == nil {
+		return nil, 0, fmt.Errorf("%q: %w", name, ErrUnknownPlugin)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if p := m.uploaded[wm.SHA256]; p != nil {
+		return p, wm.Priority, nil
+	}
+	bin, err := m.reader.WasmBinary(ctx, wm.SHA256)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read module %s: %w", name, err)
+	}
+	mod, err := m.rt.Compile(ctx, bin)
+	if err != nil {
+		return nil, 0, fmt.Errorf("compile module %s: %w", name, err)
+	}
+	p := wasmpool.New(mod, m.svc, m.poolSize)
+	m.uploaded[wm.SHA256] = p
+	return p, wm.Priority, nil
+}
+
+// retain tells every pool which plugin configs are live, and retires uploaded modules
+// no live config uses once the grace period has passed.
+func (m *modules) retain(live map[*wasmpool.Pool]map[string]bool) {
+	for _, b := range m.builtins {
+		b.pool.SetLive(live[b.pool])
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for sha, p := range m.uploaded {
+		if keys, ok := live[p]; ok {
+			p.SetLive(keys)
+			continue
+		}
+		delete(m.uploaded, sha)
+		time.AfterFunc(retireGrace, func() {
+			ctx := context.Background()
+			p.Close(ctx)
+			_ = p.Module().Close(ctx)
+		})
+	}
+}
+
+// close closes every pool and module.
+func (m *modules) close(ctx context.Context) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, b := range m.builtins {
+		b.pool.Close(ctx)
+		_ = b.pool.Module().Close(ctx)
+	}
+	for _, p := range m.uploaded {
+		p.Close(ctx)
+		_ = p.Module().Close(ctx)
+	}
+}

@@ -1,0 +1,130 @@
+package pipeline
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/host/snapshot"
+	"github.com/weir-gateway/weir/host/wasmpool"
+)
+
+// chain runs the plugins of one exchange. The request phase walks plugin names in
+// priority order and resolves each one's config when its turn comes, so a consumer that
+// an earlier auth plugin identified selects consumer-scoped configs of later plugins.
+type chain struct {
+	exchange *Exchange
+	logger   *slog.Logger
+	steps    []step
+	// slots pins the exchange to one instance per module.
+	slots map[*wasmpool.Pool]*wasmpool.Slot
+}
+
+// step is one plugin that took part: its HTTP context and how to let go of it.
+type step struct {
+	plugin  *snapshot.Plugin
+	http    *abi.HTTPContext
+	release func()
+}
+
+// requestPhase runs request headers, then request body, through the plugins. It
+// returns false when the exchange must not go upstream (a plugin answered or failed).
+func (c *chain) requestPhase(ctx context.Context) bool {
+	e := c.exchange
+	route, service := e.match.Route.ID, e.service.ID
+	body := len(e.Request.Body.Bytes()) > 0
+	for _, name := range e.snap.PluginNames() {
+		consumer := ""
+		if e.consumer != nil {
+			consumer = e.consumer.ID
+		}
+		p := e.snap.Resolve(name, route, service, consumer)
+		if p == nil || !p.RunsOn(e.Scheme) {
+			continue
+		}
+		st, ok := c.open(ctx, p)
+		if !ok {
+			return false
+		}
+		if !c.run(p, func() (abi.Action, error) { return st.http.OnRequestHeaders(ctx, !body) }) {
+			return false
+		}
+	}
+	if !body {
+		return true
+	}
+	for _, st := range c.steps {
+		size := len(e.Request.Body.Bytes())
+		if !c.run(st.plugin, func() (abi.Action, error) { return st.http.OnRequestBody(ctx, size, true) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// responsePhase runs response headers, then response body, in reverse order.
+func (c *chain) responsePhase(ctx context.Context) {
+	e := c.exchange
+	body := len(e.Response.Body.Bytes()) > 0
+	for i := len(c.steps) - 1; i >= 0; i-- {
+		st := c.steps[i]
+		if !c.run(st.plugin, func() (abi.Action, error) { return st.http.OnResponseHeaders(ctx, !body) }) {
+			return
+		}
+	}
+	if !body {
+		return
+	}
+	for i := len(c.steps) - 1; i >= 0; i-- {
+		st := c.steps[i]
+		size := len(e.Response.Body.Bytes())
+		if !c.run(st.plugin, func() (abi.Action, error) { return st.http.OnResponseBody(ctx, size, true) }) {
+			return
+		}
+	}
+}
+
+// run calls one callback. A failed plugin (trap, deadline) answers 500 in Kong's shape;
+// a plugin that sent a local response stops the phase. PAUSE needs no special case here:
+// bodies are buffered whole before the body callbacks run, so the next callback already
+// has everything a paused plugin waits for.
+func (c *chain) run(p *snapshot.Plugin, callback func() (abi.Action, error)) bool {
+	e := c.exchange
+	if _, err := callback(); err != nil {
+		c.logger.Error("plugin failed", "plugin", p.Entity.Name, "plugin_id", p.Entity.ID, "request_id", e.ID, "error", err)
+		e.local = kongError(500, "An unexpected error occurred", e.ID)
+		return false
+	}
+	return e.local == nil
+}
+
+// open gives the exchange an HTTP context for p on its pinned instance.
+func (c *chain) open(ctx context.Context, p *snapshot.Plugin) (step, bool) {
+	e := c.exchange
+	if c.slots == nil {
+		c.slots = make(map[*wasmpool.Pool]*wasmpool.Slot, 4)
+	}
+	slot := c.slots[p.Pool]
+	if slot == nil {
+		slot = p.Pool.Pick()
+		c.slots[p.Pool] = slot
+	}
+	hc, release, err := slot.Open(ctx, &p.Root, e)
+	if err != nil {
+		c.logger.Error("plugin could not start", "plugin", p.Entity.Name, "plugin_id", p.Entity.ID, "request_id", e.ID, "error", err)
+		e.local = kongError(500, "An unexpected error occurred", e.ID)
+		return step{}, false
+	}
+	st := step{plugin: p, http: hc, release: release}
+	c.steps = append(c.steps, st)
+	return st, true
+}
+
+// finish ends every HTTP context (on_done, on_log, on_delete) and releases it.
+func (c *chain) finish(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	for _, st := range c.steps {
+		st.http.Finish(ctx)
+		st.release()
+	}
+}

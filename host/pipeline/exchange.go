@@ -1,0 +1,96 @@
+package pipeline
+
+import (
+	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/host/router"
+	"github.com/weir-gateway/weir/host/snapshot"
+	"github.com/weir-gateway/weir/store"
+)
+
+// Message is a request or a response: its header map (pseudo-headers first) and body.
+type Message struct {
+	Headers Headers
+	Body    Body
+}
+
+// Exchange is one request and its response as it moves through the pipeline. Front
+// ends (fasthttp today, net/http for HTTP/2 later) fill Request and read Response; the
+// wasm host reaches it only through the abi.HTTPStream methods.
+type Exchange struct {
+	Request  Message
+	Response Message
+	// Scheme is the client's scheme, "http" or "https".
+	Scheme string
+	// ClientIP and ClientPort are the peer's address.
+	ClientIP   string
+	ClientPort int
+	// LocalPort is the port the request arrived on.
+	LocalPort int
+	// ID is the request id (X-Kong-Request-Id).
+	ID string
+
+	snap     *snapshot.Snapshot
+	match    *router.Match
+	service  *store.Service
+	consumer *store.Consumer
+	// credentialID is the credential the consumer authenticated with.
+	credentialID string
+	anonymous    bool
+	// local is a response a plugin or the gateway made; the upstream is not called.
+	local *abi.LocalResponse
+	// upstreamStatus is the status the upstream answered with, 0 if not called.
+	upstreamStatus int
+	// origPath is ":path" as the client sent it, before plugins ran.
+	origPath string
+}
+
+// originalPath is the request target as the client sent it.
+func (e *Exchange) originalPath() string { return e.origPath }
+
+// Map implements abi.HTTPStream.
+func (e *Exchange) Map(t abi.MapType) abi.HeaderMap {
+	switch t {
+	case abi.MapRequestHeaders:
+		return &e.Request.Headers
+	case abi.MapResponseHeaders:
+		if e.Response.Headers.Len() == 0 {
+			return nil
+		}
+		return &e.Response.Headers
+	}
+	return nil
+}
+
+// Buffer implements abi.HTTPStream.
+func (e *Exchange) Buffer(t abi.BufferType) abi.Buffer {
+	switch t {
+	case abi.BufferRequestBody:
+		return &e.Request.Body
+	case abi.BufferResponseBody:
+		return &e.Response.Body
+	}
+	return nil
+}
+
+// SendLocalResponse implements abi.HTTPStream: the first local response wins.
+func (e *Exchange) SendLocalResponse(r abi.LocalResponse) {
+	if e.local == nil {
+		e.local = &r
+	}
+}
+
+// Consumer is the authenticated consumer, or nil.
+func (e *Exchange) Consumer() *store.Consumer { return e.consumer }
+
+// Route is the matched route, or nil.
+func (e *Exchange) Route() *store.Route {
+	if e.match == nil {
+		return nil
+	}
+	return e.match.Route
+}
+
+// Service is the route's service, or nil.
+func (e *Exchange) Service() *store.Service { return e.service }
+
+var _ abi.HTTPStream = (*Exchange)(nil)

@@ -1,0 +1,156 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/weir-gateway/weir/abi"
+)
+
+// Foreign-function names weir serves to plugins (see docs/foreign-functions.md).
+const (
+	fnFindCredential = "weir.find_credential"
+	fnFindConsumer   = "weir.find_consumer"
+	fnAuthenticate   = "weir.authenticate"
+)
+
+// Services implements abi.Services for every wasm instance: guest logs go to the
+// gateway's log, and foreign functions reach the snapshot of the calling request.
+type Services struct {
+	Logger *slog.Logger
+	Level  abi.LogLevel
+}
+
+// Log implements abi.Services.
+func (s *Services) Log(plugin string, level abi.LogLevel, msg string) {
+	s.Logger.Log(context.Background(), slogLevel(level), msg, "plugin", plugin, "source", "wasm")
+}
+
+// LogLevel implements abi.Services.
+func (s *Services) LogLevel() abi.LogLevel { return s.Level }
+
+func slogLevel(l abi.LogLevel) slog.Level {
+	switch {
+	case l <= abi.LogDebug:
+		return slog.LevelDebug
+	case l == abi.LogInfo:
+		return slog.LevelInfo
+	case l == abi.LogWarn:
+		return slog.LevelWarn
+	}
+	return slog.LevelError
+}
+
+// CallForeignFunction implements abi.Services.
+func (s *Services) CallForeignFunction(stream abi.HTTPStream, name string, args []byte) ([]byte, abi.Status) {
+	e, _ := stream.(*Exchange)
+	switch name {
+	case fnFindCredential:
+		return call(e, args, findCredential)
+	case fnFindConsumer:
+		return call(e, args, findConsumer)
+	case fnAuthenticate:
+		return call(e, args, authenticate)
+	}
+	return nil, abi.StatusNotFound
+}
+
+// call decodes JSON args, runs fn on the request's exchange and encodes its result.
+// Outside a request (a root context) these functions do not apply: NOT_FOUND.
+func call[A any](e *Exchange, args []byte, fn func(*Exchange, *A) (any, abi.Status)) ([]byte, abi.Status) {
+	if e == nil || e.snap == nil {
+		return nil, abi.StatusNotFound
+	}
+	var a A
+	if err := json.Unmarshal(args, &a); err != nil {
+		return nil, abi.StatusParseFailure
+	}
+	res, status := fn(e, &a)
+	if status != abi.StatusOK || res == nil {
+		return nil, status
+	}
+	out, err := json.Marshal(res)
+	if err != nil {
+		return nil, abi.StatusSerializationFailure
+	}
+	return out, abi.StatusOK
+}
+
+type findCredentialArgs struct {
+	Kind  string `json:"kind"`
+	Field string `json:"field"`
+	Value string `json:"value"`
+}
+
+type found struct {
+	Found      bool `json:"found"`
+	Credential any  `json:"credential,omitempty"`
+	Consumer   any  `json:"consumer,omitempty"`
+}
+
+func findCredential(e *Exchange, a *findCredentialArgs) (any, abi.Status) {
+	if a.Kind != "keyauth_credentials" || a.Field != "key" {
+		return nil, abi.StatusBadArgument
+	}
+	cred := e.snap.KeyAuthCredential(a.Value)
+	if cred == nil || cred.Consumer == nil {
+		return found{}, abi.StatusOK
+	}
+	consumer := e.snap.Consumer(cred.Consumer.ID)
+	if consumer == nil {
+		return found{}, abi.StatusOK
+	}
+	return found{Found: true, Credential: cred, Consumer: consumer}, abi.StatusOK
+}
+
+type findConsumerArgs struct {
+	IDOrUsername string `json:"id_or_username"`
+}
+
+func findConsumer(e *Exchange, a *findConsumerArgs) (any, abi.Status) {
+	c := e.snap.ConsumerByIDOrUsername(a.IDOrUsername)
+	if c == nil {
+		return found{}, abi.StatusOK
+	}
+	return found{Found: true, Consumer: c}, abi.StatusOK
+}
+
+type authenticateArgs struct {
+	ConsumerID   string `json:"consumer_id"`
+	CredentialID string `json:"credential_id"`
+	Anonymous    bool   `json:"anonymous"`
+}
+
+// authenticate records the consumer on the request and sets the headers Kong's auth
+// plugins send upstream, dropping any the client sent itself.
+func authenticate(e *Exchange, a *authenticateArgs) (any, abi.Status) {
+	c := e.snap.Consumer(a.ConsumerID)
+	if c == nil {
+		return nil, abi.StatusNotFound
+	}
+	e.consumer, e.credentialID, e.anonymous = c, a.CredentialID, a.Anonymous
+	h := &e.Request.Headers
+	setOrRemove(h, "x-consumer-id", &c.ID)
+	setOrRemove(h, "x-consumer-custom-id", c.CustomID)
+	setOrRemove(h, "x-consumer-username", c.Username)
+	cred := &a.CredentialID
+	if a.CredentialID == "" {
+		cred = nil
+	}
+	setOrRemove(h, "x-credential-identifier", cred)
+	if a.Anonymous {
+		h.Set("x-anonymous-consumer", "true")
+	} else {
+		h.Remove("x-anonymous-consumer")
+	}
+	return nil, abi.StatusOK
+}
+
+func setOrRemove(h *Headers, key string, v *string) {
+	if v == nil {
+		h.Remove(key)
+		return
+	}
+	h.Set(key, *v)
+}

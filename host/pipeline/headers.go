@@ -1,0 +1,107 @@
+package pipeline
+
+import (
+	"strings"
+
+	"github.com/weir-gateway/weir/abi"
+)
+
+// Headers is an ordered header map. Keys are stored lower-case, as HTTP/2 and Envoy
+// present them to plugins; pseudo-headers (":method", ":path", ":authority", ":scheme",
+// ":status") come first.
+type Headers struct {
+	pairs [][2]string
+}
+
+// Pairs returns every field in order.
+func (h *Headers) Pairs() [][2]string { return h.pairs }
+
+// Len is the number of fields.
+func (h *Headers) Len() int { return len(h.pairs) }
+
+// Get returns the first value of key.
+func (h *Headers) Get(key string) (string, bool) {
+	for _, p := range h.pairs {
+		if p[0] == key || strings.EqualFold(p[0], key) {
+			return p[1], true
+		}
+	}
+	return "", false
+}
+
+// Value returns the first value of key, or "".
+func (h *Headers) Value(key string) string {
+	v, _ := h.Get(key)
+	return v
+}
+
+// Values returns every value of key.
+func (h *Headers) Values(key string) []string {
+	var out []string
+	for _, p := range h.pairs {
+		if strings.EqualFold(p[0], key) {
+			out = append(out, p[1])
+		}
+	}
+	return out
+}
+
+// Add appends a field.
+func (h *Headers) Add(key, value string) {
+	h.pairs = append(h.pairs, [2]string{strings.ToLower(key), value})
+}
+
+// Set replaces every field with that key by one, in the place of the first.
+func (h *Headers) Set(key, value string) {
+	key = strings.ToLower(key)
+	for i, p := range h.pairs {
+		if p[0] == key {
+			h.pairs[i][1] = value
+			h.removeFrom(i+1, key)
+			return
+		}
+	}
+	h.pairs = append(h.pairs, [2]string{key, value})
+}
+
+// Remove drops every field with that key.
+func (h *Headers) Remove(key string) {
+	h.removeFrom(0, strings.ToLower(key))
+}
+
+func (h *Headers) removeFrom(start int, key string) {
+	out := h.pairs[:start]
+	for _, p := range h.pairs[start:] {
+		if !strings.EqualFold(p[0], key) {
+			out = append(out, p)
+		}
+	}
+	h.pairs = out
+}
+
+// SetPairs replaces the whole map.
+func (h *Headers) SetPairs(pairs [][2]string) {
+	h.pairs = h.pairs[:0]
+	for _, p := range pairs {
+		h.pairs = append(h.pairs, [2]string{strings.ToLower(p[0]), p[1]})
+	}
+}
+
+// Reset empties the map, keeping its storage.
+func (h *Headers) Reset() { h.pairs = h.pairs[:0] }
+
+// Body is a buffered message body.
+type Body struct {
+	b []byte
+}
+
+// Bytes returns the content.
+func (b *Body) Bytes() []byte { return b.b }
+
+// Set replaces the content.
+func (b *Body) Set(p []byte) { b.b = p }
+
+var (
+	_ abi.HeaderMap = (*Headers)(nil)
+	_ abi.Buffer    = (*Body)(nil)
+)

@@ -1,0 +1,37 @@
+package pipeline
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestHeaders(t *testing.T) {
+	tests := []struct {
+		name string
+		do   func(h *Headers)
+		want [][2]string
+	}{
+		{"add keeps repeats", func(h *Headers) { h.Add("X-A", "2") }, [][2]string{{"x-a", "1"}, {"b", "x"}, {"x-a", "3"}, {"x-a", "2"}}},
+		{"set replaces all in place of first", func(h *Headers) { h.Set("x-a", "9") }, [][2]string{{"x-a", "9"}, {"b", "x"}}},
+		{"set adds when absent", func(h *Headers) { h.Set("C", "c") }, [][2]string{{"x-a", "1"}, {"b", "x"}, {"x-a", "3"}, {"c", "c"}}},
+		{"remove drops all", func(h *Headers) { h.Remove("X-A") }, [][2]string{{"b", "x"}}},
+		{"remove absent is fine", func(h *Headers) { h.Remove("nope") }, [][2]string{{"x-a", "1"}, {"b", "x"}, {"x-a", "3"}}},
+		{"set pairs lower-cases", func(h *Headers) { h.SetPairs([][2]string{{"K", "v"}}) }, [][2]string{{"k", "v"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &Headers{pairs: [][2]string{{"x-a", "1"}, {"b", "x"}, {"x-a", "3"}}}
+			tt.do(h)
+			if !reflect.DeepEqual(h.Pairs(), tt.want) {
+				t.Fatalf("got %v, want %v", h.Pairs(), tt.want)
+			}
+		})
+	}
+	h := &Headers{pairs: [][2]string{{"x-a", "1"}, {"x-a", "3"}}}
+	if v, ok := h.Get("X-A"); !ok || v != "1" {
+		t.Fatalf("Get = %q %v", v, ok)
+	}
+	if got := h.Values("x-a"); !reflect.DeepEqual(got, []string{"1", "3"}) {
+		t.Fatalf("Values = %v", got)
+	}
+}

@@ -1,0 +1,212 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/weir-gateway/weir/host/router"
+	"github.com/weir-gateway/weir/host/snapshot"
+	"github.com/weir-gateway/weir/store"
+)
+
+// Upstream sends a request to a service and fills resp (":status" first, then the
+// headers, then the body).
+type Upstream interface {
+	Do(ctx context.Context, svc *store.Service, req *UpstreamRequest, resp *Message) error
+}
+
+// UpstreamRequest is the request as it leaves the gateway.
+type UpstreamRequest struct {
+	Method string
+	// Path is the request target: path and query.
+	Path string
+	// Host is the Host header to send.
+	Host string
+	// Headers holds the request headers, pseudo-headers included (the client skips them).
+	Headers *Headers
+	Body    []byte
+}
+
+// ErrUpstreamTimeout marks an upstream that did not answer in time (504, not 502).
+var ErrUpstreamTimeout = errors.New("upstream timed out")
+
+// Pipeline runs one exchange: route, plugins, upstream, plugins again, log.
+type Pipeline struct {
+	// Snapshot returns the current configuration.
+	Snapshot func() *snapshot.Snapshot
+	Upstream Upstream
+	Logger   *slog.Logger
+	// Version is weir's version, for the Via and Server headers.
+	Version string
+}
+
+// Serve runs e through the pipeline; e.Response then holds what the client gets.
+func (p *Pipeline) Serve(ctx context.Context, e *Exchange) {
+	start := time.Now()
+	e.snap = p.Snapshot()
+	e.origPath = e.Request.Headers.Value(":path")
+	c := &chain{exchange: e, logger: p.Logger}
+	defer c.finish(ctx)
+
+	if !p.route(e) {
+		p.respondLocal(e, start)
+		return
+	}
+	if c.requestPhase(ctx) {
+		p.proxy(ctx, e, start)
+	}
+	if e.local != nil {
+		p.respondLocal(e, start)
+	}
+	c.responsePhase(ctx)
+	if e.local != nil && e.upstreamStatus == 0 {
+		// a plugin replaced the response in the response phase
+		p.respondLocal(e, start)
+	}
+}
+
+// route matches the request; on failure it leaves a local error response.
+func (p *Pipeline) route(e *Exchange) bool {
+	h := &e.Request.Headers
+	m := e.snap.Router.Match(&router.Request{
+		Method: h.Value(":method"),
+		Host:   h.Value(":authority"),
+		Path:   h.Value(":path"),
+		Scheme: e.Scheme,
+		Header: h.Values,
+	})
+	if m == nil {
+		e.local = kongError(404, "no Route matched with those values", e.ID)
+		return false
+	}
+	e.match = m
+	if m.Route.Service != nil {
+		e.service = e.snap.Service(m.Route.Service.ID)
+	}
+	if e.service == nil {
+		e.local = kongError(503, "no Service found with those values", e.ID)
+		return false
+	}
+	return true
+}
+
+// proxy sends the request upstream and records the answer in e.Response.
+func (p *Pipeline) proxy(ctx context.Context, e *Exchange, start time.Time) {
+	req := p.upstreamRequest(e)
+	sent := time.Now()
+	err := p.Upstream.Do(ctx, e.service, req, &e.Response)
+	switch {
+	case errors.Is(err, ErrUpstreamTimeout):
+		p.Logger.Warn("upstream timed out", "service", e.service.ID, "error", err)
+		e.local = kongError(504, "The upstream server is timing out", e.ID)
+		return
+	case err != nil:
+		p.Logger.Warn("upstream failed", "service", e.service.ID, "error", err)
+		e.local = kongError(502, "An invalid response was received from the upstream server", e.ID)
+		return
+	}
+	e.upstreamStatus, _ = strconv.Atoi(e.Response.Headers.Value(":status"))
+	h := &e.Response.Headers
+	h.Set("x-kong-upstream-latency", strconv.FormatInt(time.Since(sent).Milliseconds(), 10))
+	h.Set("x-kong-proxy-latency", strconv.FormatInt(sent.Sub(start).Milliseconds(), 10))
+	appendVia(h, p.Version)
+	if _, ok := h.Get("server"); !ok {
+		h.Set("server", "weir/"+p.Version)
+	}
+	h.Set("x-kong-request-id", e.ID)
+}
+
+// respondLocal turns e.local into e.Response.
+func (p *Pipeline) respondLocal(e *Exchange, start time.Time) {
+	r := e.local
+	h := &e.Response.Headers
+	h.Reset()
+	h.Add(":status", strconv.Itoa(r.Status))
+	for _, kv := range r.Headers {
+		h.Add(kv[0], kv[1])
+	}
+	if _, ok := h.Get("content-type"); !ok && len(r.Body) > 0 {
+		h.Set("content-type", "text/plain; charset=utf-8")
+	}
+	h.Set("x-kong-response-latency", strconv.FormatInt(time.Since(start).Milliseconds(), 10))
+	h.Set("server", "weir/"+p.Version)
+	h.Set("x-kong-request-id", e.ID)
+	e.Response.Body.Set(r.Body)
+}
+
+// upstreamRequest builds what goes to the service: Kong's path rules, Host, and the
+// X-Forwarded-* headers Kong sets.
+func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
+	h := &e.Request.Headers
+	target := h.Value(":path")
+	path, query, _ := strings.Cut(target, "?")
+	route, svc := e.match.Route, e.service
+	upstreamPath := target
+	if original, _, _ := strings.Cut(e.originalPath(), "?"); path == original {
+		upstreamPath = router.UpstreamPath(deref(svc.Path), e.match, route.StripPath, path, query)
+	}
+	host := h.Value(":authority")
+	clientHost, _ := splitHost(host)
+	if !route.PreserveHost {
+		host = hostHeader(svc)
+	}
+	for _, hop := range hopByHop {
+		h.Remove(hop)
+	}
+	forwardedFor := e.ClientIP
+	if prior := h.Value("x-forwarded-for"); prior != "" {
+		forwardedFor = prior + ", " + e.ClientIP
+	}
+	h.Set("x-forwarded-for", forwardedFor)
+	h.Set("x-forwarded-proto", e.Scheme)
+	h.Set("x-forwarded-host", clientHost)
+	h.Set("x-forwarded-port", strconv.Itoa(e.LocalPort))
+	h.Set("x-forwarded-path", path)
+	if route.StripPath && e.match.Prefix != "" && e.match.Prefix != "/" {
+		h.Set("x-forwarded-prefix", e.match.Prefix)
+	} else {
+		h.Remove("x-forwarded-prefix")
+	}
+	h.Set("x-real-ip", e.ClientIP)
+	h.Set("x-kong-request-id", e.ID)
+	appendVia(h, p.Version)
+	return &UpstreamRequest{Method: h.Value(":method"), Path: upstreamPath, Host: host, Headers: h, Body: e.Request.Body.Bytes()}
+}
+
+// hopByHop are the headers that concern one connection only and are not forwarded.
+var hopByHop = []string{"connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade"}
+
+func hostHeader(svc *store.Service) string {
+	if svc.Port == 0 || svc.Port == 80 && (svc.Protocol == "http" || svc.Protocol == "grpc") ||
+		svc.Port == 443 && (svc.Protocol == "https" || svc.Protocol == "grpcs") {
+		return svc.Host
+	}
+	return svc.Host + ":" + strconv.Itoa(svc.Port)
+}
+
+func appendVia(h *Headers, version string) {
+	via := "1.1 weir/" + version
+	if prior := h.Value("via"); prior != "" {
+		via = prior + ", " + via
+	}
+	h.Set("via", via)
+}
+
+func splitHost(hostport string) (host, port string) {
+	i := strings.LastIndexByte(hostport, ':')
+	if i < 0 || strings.HasSuffix(hostport, "]") {
+		return hostport, ""
+	}
+	return hostport[:i], hostport[i+1:]
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,127 @@
+// Package proxy is the HTTP/1.1 front end on fasthttp: it turns each request into a
+// pipeline.Exchange, runs the pipeline and writes the response back.
+package proxy
+
+import (
+	"encoding/hex"
+	"math/rand/v2"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/weir-gateway/weir/host/pipeline"
+)
+
+// Server serves the proxy listeners.
+type Server struct {
+	pipeline *pipeline.Pipeline
+	srv      *fasthttp.Server
+}
+
+// New makes a server that feeds p. maxBody caps request bodies, in bytes.
+func New(p *pipeline.Pipeline, maxBody int) *Server {
+	s := &Server{pipeline: p}
+	s.srv = &fasthttp.Server{
+		Handler:               s.handle,
+		NoDefaultServerHeader: true,
+		NoDefaultContentType:  true,
+		ReadTimeout:           60 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		MaxRequestBodySize:    maxBody,
+		ReduceMemoryUsage:     false,
+		// Plugins see the raw path and query the client sent.
+		DisablePreParseMultipartForm: true,
+	}
+	return s
+}
+
+// Serve accepts connections on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
+
+// Shutdown stops accepting and waits for open requests to finish.
+func (s *Server) Shutdown() error { return s.srv.Shutdown() }
+
+var exchanges = sync.Pool{New: func() any { return new(pipeline.Exchange) }}
+
+func (s *Server) handle(ctx *fasthttp.RequestCtx) {
+	e := exchanges.Get().(*pipeline.Exchange)
+	defer func() {
+		*e = pipeline.Exchange{}
+		exchanges.Put(e)
+	}()
+	fill(ctx, e)
+	s.pipeline.Serve(ctx, e)
+	write(ctx, e)
+}
+
+// fill copies the request into e; the body is referenced, not copied, since e does not
+// outlive the handler.
+func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
+	h := &e.Request.Headers
+	e.Scheme = "http"
+	if ctx.IsTLS() {
+		e.Scheme = "https"
+	}
+	h.Add(":method", string(ctx.Method()))
+	h.Add(":path", string(ctx.RequestURI()))
+	h.Add(":authority", string(ctx.Host()))
+	h.Add(":scheme", e.Scheme)
+	for k, v := range ctx.Request.Header.All() {
+		key := strings.ToLower(string(k))
+		if key == "host" {
+			continue
+		}
+		h.Add(key, string(v))
+	}
+	e.Request.Body.Set(ctx.PostBody())
+	if addr, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
+		e.ClientIP, e.ClientPort = addr.IP.String(), addr.Port
+	}
+	if addr, ok := ctx.LocalAddr().(*net.TCPAddr); ok {
+		e.LocalPort = addr.Port
+	}
+	e.ID = requestID()
+}
+
+func write(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
+	resp := &ctx.Response
+	for _, kv := range e.Response.Headers.Pairs() {
+		switch kv[0] {
+		case ":status":
+			resp.SetStatusCode(atoi(kv[1]))
+		case "content-length", "transfer-encoding", "connection":
+		default:
+			if kv[0] != "" && kv[0][0] != ':' {
+				resp.Header.Add(kv[0], kv[1])
+			}
+		}
+	}
+	resp.SetBody(e.Response.Body.Bytes())
+}
+
+// requestID makes a 32-hex-digit id, the form of Kong's request ids.
+func requestID() string {
+	var b [16]byte
+	for i := 0; i < 16; i += 8 {
+		v := rand.Uint64()
+		for j := 0; j < 8; j++ {
+			b[i+j] = byte(v >> (8 * j))
+		}
+	}
+	return hex.EncodeToString(b[:])
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 502
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}

@@ -1,0 +1,137 @@
+package snapshot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+
+	"github.com/weir-gateway/weir/host/router"
+	"github.com/weir-gateway/weir/host/wasmpool"
+	"github.com/weir-gateway/weir/store"
+)
+
+// Modules gives the wasm pool and priority behind a plugin name: a built-in, or an
+// uploaded module (compiled on first sight).
+type Modules interface {
+	Lookup(ctx context.Context, name string, uploaded map[string]*store.WasmModule) (pool *wasmpool.Pool, priority int, err error)
+}
+
+// Build makes a snapshot of ds. A plugin whose module cannot be loaded is an error: the
+// gateway keeps serving the previous snapshot and logs it.
+func Build(ctx context.Context, ds *store.Dataset, mods Modules) (*Snapshot, error) {
+	s := &Snapshot{
+		services:      make(map[string]*store.Service, len(ds.Services)),
+		consumers:     make(map[string]*store.Consumer, len(ds.Consumers)),
+		consumerNames: make(map[string]*store.Consumer, len(ds.Consumers)),
+		keyAuths:      make(map[string]*store.KeyAuthCredential, len(ds.KeyAuthCredentials)),
+		plugins:       make(map[scope]*Plugin, len(ds.Plugins)),
+	}
+	for i := range ds.Services {
+		s.services[ds.Services[i].ID] = &ds.Services[i]
+	}
+	routes := make([]store.Route, 0, len(ds.Routes))
+	for _, r := range ds.Routes {
+		if r.Service != nil {
+			if svc := s.services[r.Service.ID]; svc != nil && !svc.Enabled {
+				continue // Kong leaves routes of a disabled service out of the router
+			}
+		}
+		routes = append(routes, r)
+	}
+	rt, err := router.New(routes)
+	if err != nil {
+		return nil, fmt.Errorf("build router: %w", err)
+	}
+	s.Router = rt
+	for i := range ds.Consumers {
+		c := &ds.Consumers[i]
+		s.consumers[c.ID] = c
+		if c.Username != nil {
+			s.consumerNames[*c.Username] = c
+		}
+	}
+	for i := range ds.KeyAuthCredentials {
+		s.keyAuths[ds.KeyAuthCredentials[i].Key] = &ds.KeyAuthCredentials[i]
+	}
+	if err := s.addPlugins(ctx, ds, mods); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Snapshot) addPlugins(ctx context.Context, ds *store.Dataset, mods Modules) error {
+	uploaded := make(map[string]*store.WasmModule, len(ds.WasmModules))
+	for i := range ds.WasmModules {
+		uploaded[ds.WasmModules[i].Name] = &ds.WasmModules[i]
+	}
+	priorities := map[string]int{}
+	for i := range ds.Plugins {
+		e := &ds.Plugins[i]
+		if !e.Enabled {
+			continue
+		}
+		pool, priority, err := mods.Lookup(ctx, e.Name, uploaded)
+		if err != nil {
+			return fmt.Errorf("plugin %s (%s): %w", e.Name, e.ID, err)
+		}
+		p := &Plugin{
+			Entity:    e,
+			Priority:  priority,
+			Pool:      pool,
+			Root:      wasmpool.Plugin{Key: rootKey(e), Name: e.Name, Config: e.Config},
+			protocols: set(e.Protocols),
+		}
+		s.plugins[scope{e.Name, refID(e.Route), refID(e.Service), refID(e.Consumer)}] = p
+		priorities[e.Name] = priority
+	}
+	for name := range priorities {
+		s.order = append(s.order, name)
+	}
+	sort.Slice(s.order, func(i, j int) bool {
+		a, b := s.order[i], s.order[j]
+		if priorities[a] != priorities[b] {
+			return priorities[a] > priorities[b]
+		}
+		return a < b
+	})
+	return nil
+}
+
+// LiveKeys returns, per pool, the root-context keys this snapshot uses.
+func (s *Snapshot) LiveKeys() map[*wasmpool.Pool]map[string]bool {
+	out := map[*wasmpool.Pool]map[string]bool{}
+	for _, p := range s.plugins {
+		if out[p.Pool] == nil {
+			out[p.Pool] = map[string]bool{}
+		}
+		out[p.Pool][p.Root.Key] = true
+	}
+	return out
+}
+
+// rootKey names a plugin config by its id and exact config, so an edit gets a fresh
+// root context while an unchanged plugin keeps its warm one.
+func rootKey(p *store.Plugin) string {
+	h := sha256.New()
+	h.Write([]byte(p.ID))
+	h.Write([]byte{0})
+	h.Write(p.Config)
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func refID(r *store.Ref) string {
+	if r == nil {
+		return ""
+	}
+	return r.ID
+}
+
+func set(list []string) map[string]bool {
+	m := make(map[string]bool, len(list))
+	for _, v := range list {
+		m[v] = true
+	}
+	return m
+}

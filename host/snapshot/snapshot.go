@@ -1,0 +1,83 @@
+// Package snapshot builds the immutable view of the configuration that requests run on:
+// the router, services, consumers, credential indexes and each plugin config resolved to
+// the wasm pool that runs it. The gateway builds a new Snapshot after every change and
+// swaps it in; a request keeps the one it started with.
+package snapshot
+
+import (
+	"github.com/weir-gateway/weir/host/router"
+	"github.com/weir-gateway/weir/host/wasmpool"
+	"github.com/weir-gateway/weir/store"
+)
+
+// Snapshot is one immutable configuration.
+type Snapshot struct {
+	Router *router.Router
+
+	services      map[string]*store.Service
+	consumers     map[string]*store.Consumer
+	consumerNames map[string]*store.Consumer
+	keyAuths      map[string]*store.KeyAuthCredential
+	plugins       map[scope]*Plugin
+	// order lists plugin names in run order: priority, highest first, then name.
+	order []string
+}
+
+// Plugin is one enabled plugin config, ready to run.
+type Plugin struct {
+	Entity    *store.Plugin
+	Priority  int
+	Pool      *wasmpool.Pool
+	Root      wasmpool.Plugin
+	protocols map[string]bool
+}
+
+// RunsOn says whether the plugin applies to requests of that protocol.
+func (p *Plugin) RunsOn(protocol string) bool { return p.protocols[protocol] }
+
+// scope is the unique key of a plugin config: Kong's cache_key.
+type scope struct {
+	name, route, service, consumer string
+}
+
+// Service returns the service with that id.
+func (s *Snapshot) Service(id string) *store.Service { return s.services[id] }
+
+// Consumer returns the consumer with that id.
+func (s *Snapshot) Consumer(id string) *store.Consumer { return s.consumers[id] }
+
+// ConsumerByIDOrUsername finds a consumer as Kong's anonymous setting names it.
+func (s *Snapshot) ConsumerByIDOrUsername(v string) *store.Consumer {
+	if c := s.consumers[v]; c != nil {
+		return c
+	}
+	return s.consumerNames[v]
+}
+
+// KeyAuthCredential finds the key-auth credential with that key.
+func (s *Snapshot) KeyAuthCredential(key string) *store.KeyAuthCredential { return s.keyAuths[key] }
+
+// PluginNames lists the names of enabled plugins in run order.
+func (s *Snapshot) PluginNames() []string { return s.order }
+
+// Resolve picks the config of plugin name for a request, in Kong's order of precedence:
+// route+service+consumer, route+consumer, service+consumer, route+service, consumer,
+// route, service, global. Empty ids stand for "none"; the keys they make collapse onto
+// the less specific scopes, which keeps the order right.
+func (s *Snapshot) Resolve(name, routeID, serviceID, consumerID string) *Plugin {
+	for _, k := range [...]scope{
+		{name, routeID, serviceID, consumerID},
+		{name, routeID, "", consumerID},
+		{name, "", serviceID, consumerID},
+		{name, routeID, serviceID, ""},
+		{name, "", "", consumerID},
+		{name, routeID, "", ""},
+		{name, "", serviceID, ""},
+		{name, "", "", ""},
+	} {
+		if p := s.plugins[k]; p != nil {
+			return p
+		}
+	}
+	return nil
+}

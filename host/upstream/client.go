@@ -1,0 +1,136 @@
+// Package upstream sends requests to services over HTTP/1.1 with fasthttp, keeping one
+// connection pool per service address and timeouts.
+package upstream
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/weir-gateway/weir/host/pipeline"
+	"github.com/weir-gateway/weir/store"
+)
+
+// Client is the pipeline's Upstream on fasthttp.
+type Client struct {
+	mu      sync.RWMutex
+	clients map[poolKey]*fasthttp.HostClient
+}
+
+// poolKey is what makes two services share a connection pool: same address, scheme
+// and timeouts.
+type poolKey struct {
+	addr                 string
+	tls                  bool
+	connect, read, write int
+	retries              int
+}
+
+// New makes a client with no pools yet.
+func New() *Client {
+	return &Client{clients: map[poolKey]*fasthttp.HostClient{}}
+}
+
+// Do implements pipeline.Upstream.
+func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.UpstreamRequest, resp *pipeline.Message) error {
+	hc := c.hostClient(svc)
+	freq := fasthttp.AcquireRequest()
+	fresp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(freq)
+	defer fasthttp.ReleaseResponse(fresp)
+
+	freq.Header.SetMethod(req.Method)
+	freq.SetRequestURI(req.Path)
+	freq.Header.SetHost(req.Host)
+	for _, kv := range req.Headers.Pairs() {
+		if kv[0] == "" || kv[0][0] == ':' || kv[0] == "host" || kv[0] == "content-length" {
+			continue
+		}
+		freq.Header.Add(kv[0], kv[1])
+	}
+	freq.SetBodyRaw(req.Body)
+	if err := hc.Do(freq, fresp); err != nil {
+		if isTimeout(err) {
+			return fmt.Errorf("%s: %w: %w", hc.Addr, pipeline.ErrUpstreamTimeout, err)
+		}
+		return fmt.Errorf("%s: %w", hc.Addr, err)
+	}
+	copyResponse(fresp, resp)
+	return nil
+}
+
+func copyResponse(from *fasthttp.Response, to *pipeline.Message) {
+	h := &to.Headers
+	h.Reset()
+	h.Add(":status", strconv.Itoa(from.StatusCode()))
+	for k, v := range from.Header.All() {
+		key := string(k)
+		switch key {
+		case "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive":
+			continue
+		}
+		h.Add(key, string(v))
+	}
+	to.Body.Set(append([]byte(nil), from.Body()...))
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) ||
+		errors.As(err, &ne) && ne.Timeout()
+}
+
+func (c *Client) hostClient(svc *store.Service) *fasthttp.HostClient {
+	key := poolKey{
+		addr:    net.JoinHostPort(svc.Host, strconv.Itoa(svc.Port)),
+		tls:     svc.Protocol == "https",
+		connect: svc.ConnectTimeout, read: svc.ReadTimeout, write: svc.WriteTimeout,
+		retries: svc.Retries,
+	}
+	c.mu.RLock()
+	hc := c.clients[key]
+	c.mu.RUnlock()
+	if hc != nil {
+		return hc
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if hc = c.clients[key]; hc == nil {
+		hc = newHostClient(key)
+		c.clients[key] = hc
+	}
+	return hc
+}
+
+func newHostClient(k poolKey) *fasthttp.HostClient {
+	connect := millis(k.connect)
+	return &fasthttp.HostClient{
+		Addr:                      k.addr,
+		IsTLS:                     k.tls,
+		TLSConfig:                 &tls.Config{MinVersion: tls.VersionTLS12},
+		Dial:                      func(addr string) (net.Conn, error) { return fasthttp.DialTimeout(addr, connect) },
+		ReadTimeout:               millis(k.read),
+		WriteTimeout:              millis(k.write),
+		MaxIdleConnDuration:       60 * time.Second,
+		MaxConns:                  4096,
+		MaxIdemponentCallAttempts: k.retries + 1,
+		NoDefaultUserAgentHeader:  true,
+		DisablePathNormalizing:    true,
+	}
+}
+
+func millis(ms int) time.Duration {
+	if ms <= 0 {
+		ms = 60000
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+var _ pipeline.Upstream = (*Client)(nil)
