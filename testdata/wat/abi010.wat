@@ -1,0 +1,27 @@
+;; An ABI 0.1.0 module: two-parameter on_request_headers, the malloc allocator,
+;; proxy_get_configuration, and OK-with-empty for a missing header. on_configure logs
+;; the configuration and rejects an empty one.
+(module
+  (import "env" "proxy_get_configuration" (func $get_config (param i32 i32) (result i32)))
+  (import "env" "proxy_get_header_map_value" (func $get_value (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $heap (mut i32) (i32.const 4096))
+  (data (i32.const 0) "x-missing")
+  (func (export "proxy_abi_version_0_1_0"))
+  (func (export "malloc") (param $size i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $heap))
+    (global.set $heap (i32.add (global.get $heap) (local.get $size)))
+    (local.get $p))
+  (func (export "proxy_on_configure") (param $ctx i32) (param $size i32) (result i32)
+    (if (i32.eqz (local.get $size)) (then (return (i32.const 0))))
+    (if (call $get_config (i32.const 1024) (i32.const 1028)) (then unreachable))
+    (drop (call $log (i32.const 2) (i32.load (i32.const 1024)) (i32.load (i32.const 1028))))
+    i32.const 1)
+  (func (export "proxy_on_request_headers") (param i32 i32) (result i32)
+    (i32.store (i32.const 1028) (i32.const 99))
+    (if (call $get_value (i32.const 0) (i32.const 0) (i32.const 9) (i32.const 1024) (i32.const 1028))
+      (then unreachable))
+    (if (i32.load (i32.const 1028)) (then unreachable))
+    i32.const 0))

@@ -1,0 +1,33 @@
+;; 0.2.1 header-map round trip. on_request_headers copies the request headers to the
+;; response headers (get pairs, set pairs), checks a missing key is NOT_FOUND, and adds
+;; "X-Copied" (lower-cased by the host) with the value of "x-in". Any unexpected
+;; status traps, so a test sees it as ErrInstanceFailed.
+(module
+  (import "env" "proxy_get_header_map_pairs" (func $get_pairs (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_set_header_map_pairs" (func $set_pairs (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_get_header_map_value" (func $get_value (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_add_header_map_value" (func $add_value (param i32 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $heap (mut i32) (i32.const 4096))
+  (data (i32.const 0) "x-missing")
+  (data (i32.const 16) "X-Copied")
+  (data (i32.const 32) "x-in")
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "proxy_on_memory_allocate") (param $size i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $heap))
+    (global.set $heap (i32.add (global.get $heap) (local.get $size)))
+    (local.get $p))
+  (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+    (if (call $get_pairs (i32.const 0) (i32.const 1024) (i32.const 1028)) (then unreachable))
+    (if (call $set_pairs (i32.const 2) (i32.load (i32.const 1024)) (i32.load (i32.const 1028)))
+      (then unreachable))
+    (if (i32.ne (call $get_value (i32.const 0) (i32.const 0) (i32.const 9) (i32.const 1024) (i32.const 1028))
+                (i32.const 1))
+      (then unreachable))
+    (if (call $get_value (i32.const 0) (i32.const 32) (i32.const 4) (i32.const 1024) (i32.const 1028))
+      (then unreachable))
+    (if (call $add_value (i32.const 0) (i32.const 16) (i32.const 8)
+              (i32.load (i32.const 1024)) (i32.load (i32.const 1028)))
+      (then unreachable))
+    i32.const 0))
