@@ -1,0 +1,33 @@
+package proxywasm
+
+// GetProperty reads a host property by path, e.g. []string{"request", "path"} or
+// []string{"plugin_name"}. Values are host-defined bytes.
+func GetProperty(path []string) ([]byte, error) {
+	p := serializePath(path)
+	var ptr, size uint32
+	st := proxyGetProperty(stringPtr(p), uint32(len(p)), &ptr, &size)
+	data := received(ptr, size)
+	if err := statusErr(st); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// SetProperty writes a writable host property.
+func SetProperty(path []string, value []byte) error {
+	p := serializePath(path)
+	return statusErr(proxySetProperty(stringPtr(p), uint32(len(p)), bytesPtr(value), uint32(len(value))))
+}
+
+// CallForeignFunction calls a function the host registered by name with raw argument
+// bytes and returns its raw result. An unknown name is types.ErrorStatusNotFound.
+func CallForeignFunction(funcName string, param []byte) ([]byte, error) {
+	var ptr, size uint32
+	st := proxyCallForeignFunction(stringPtr(funcName), uint32(len(funcName)),
+		bytesPtr(param), uint32(len(param)), &ptr, &size)
+	data := received(ptr, size)
+	if err := statusErr(st); err != nil {
+		return nil, err
+	}
+	return data, nil
+}

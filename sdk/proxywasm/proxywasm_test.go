@@ -1,0 +1,80 @@
+package proxywasm
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+func TestPairsRoundTrip(t *testing.T) {
+	tests := [][][2]string{
+		{},
+		{{":path", "/"}},
+		{{"a", ""}, {"", "b"}, {"key", "välue"}},
+	}
+	for _, pairs := range tests {
+		got, err := decodePairs(encodePairs(pairs))
+		if err != nil || !reflect.DeepEqual(got, pairs) {
+			t.Errorf("round trip of %q = %q, %v", pairs, got, err)
+		}
+	}
+	if _, err := decodePairs([]byte{1, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 'a'}); !errors.Is(err, errBadPairs) {
+		t.Errorf("short data: err = %v, want errBadPairs", err)
+	}
+}
+
+func TestReceivedClaimsTheAllocation(t *testing.T) {
+	allocate(8)
+	copy(pending[0], "hello!!!")
+	got := received(addressOf(pending[0]), 5)
+	if string(got) != "hello" || len(pending) != 0 {
+		t.Fatalf("received = %q with %d pending, want hello and none", got, len(pending))
+	}
+	if received(0, 0) != nil {
+		t.Fatal("a zero pointer must give nil")
+	}
+}
+
+func TestNativeBuildHasNoHost(t *testing.T) {
+	if _, err := GetPluginConfiguration(); !errors.Is(err, ErrNoHost) {
+		t.Fatalf("err = %v, want ErrNoHost", err)
+	}
+}
+
+type recorder struct {
+	types.DefaultHttpContext
+	calls []string
+}
+
+func (r *recorder) OnHttpRequestHeaders(n int, eos bool) types.Action {
+	r.calls = append(r.calls, "headers")
+	return types.ActionPause
+}
+
+func (r *recorder) OnHttpStreamDone() { r.calls = append(r.calls, "done") }
+
+func TestDispatchThroughSetHttpContext(t *testing.T) {
+	rec := &recorder{}
+	SetHttpContext(func(uint32) types.HttpContext { return rec })
+	onContextCreate(1, 0)
+	if !onConfigure(1, 0) {
+		t.Fatal("default plugin context must accept its configuration")
+	}
+	onContextCreate(2, 1)
+	if a := onRequestHeaders(2, 3, true); a != uint32(types.ActionPause) {
+		t.Fatalf("action = %d, want pause", a)
+	}
+	if a := onRequestHeaders(99, 0, true); a != uint32(types.ActionContinue) {
+		t.Fatalf("unknown context action = %d, want continue", a)
+	}
+	onLog(2)
+	onDelete(2)
+	if !reflect.DeepEqual(rec.calls, []string{"headers", "done"}) {
+		t.Fatalf("calls = %q", rec.calls)
+	}
+	if _, ok := vm.https[2]; ok {
+		t.Fatal("deleted context still registered")
+	}
+}
