@@ -60,10 +60,14 @@ func (s *Store) Ping(ctx context.Context) error {
 // Changes receives a value after committed writes; see store.Reader.
 func (s *Store) Changes() <-chan struct{} { return s.changes }
 
-func (s *Store) Services() store.Table[store.Service]   { return &table[store.Service]{s, store.Services} }
-func (s *Store) Routes() store.Table[store.Route]       { return &table[store.Route]{s, store.Routes} }
-func (s *Store) Consumers() store.Table[store.Consumer] { return &table[store.Consumer]{s, store.Consumers} }
-func (s *Store) Plugins() store.Table[store.Plugin]     { return &table[store.Plugin]{s, store.Plugins} }
+func (s *Store) Services() store.Table[store.Service] {
+	return &table[store.Service]{s, store.Services}
+}
+func (s *Store) Routes() store.Table[store.Route] { return &table[store.Route]{s, store.Routes} }
+func (s *Store) Consumers() store.Table[store.Consumer] {
+	return &table[store.Consumer]{s, store.Consumers}
+}
+func (s *Store) Plugins() store.Table[store.Plugin] { return &table[store.Plugin]{s, store.Plugins} }
 func (s *Store) KeyAuthCredentials() store.Table[store.KeyAuthCredential] {
 	return &table[store.KeyAuthCredential]{s, store.KeyAuthCredentials}
 }

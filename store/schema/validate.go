@@ -192,7 +192,7 @@ func (f *Field) processScalar(v any) (any, string) {
 	case TypeInteger, TypeNumber:
 		n, ok := toFloat(v)
 		if !ok {
-			return nil, "expected a " + f.Type
+			return nil, map[string]string{TypeInteger: "expected an integer", TypeNumber: "expected a number"}[f.Type]
 		}
 		if f.Type == TypeInteger && n != math.Trunc(n) {
 			return nil, "expected an integer"

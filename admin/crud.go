@@ -1,0 +1,300 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/weir-gateway/weir/store"
+	"github.com/weir-gateway/weir/store/schema"
+)
+
+// resource serves Kong's generated endpoints for one entity type: the collection
+// (GET list, POST create) and the item by id or endpoint key (GET, PATCH, PUT, DELETE).
+type resource[T any] struct {
+	srv      *Server
+	entity   string
+	table    store.Table[T]
+	validate func(ctx context.Context, in map[string]any) (*T, error)
+}
+
+// scope is the parent of a nested endpoint: its children have field = {"id": id}.
+type scope struct {
+	field string
+	id    string
+}
+
+// maxTags is Kong's limit on tags in one filter.
+const maxTags = 5
+
+// find resolves an id or endpoint key; an absent entity is (nil, nil).
+func (r *resource[T]) find(ctx context.Context, idOrKey string) (*T, error) {
+	return findEntity(ctx, r.table, r.entity, idOrKey)
+}
+
+func findEntity[T any](ctx context.Context, t store.Reads[T], entity, idOrKey string) (*T, error) {
+	if schema.IsUUID(idOrKey) {
+		e, err := t.Get(ctx, idOrKey)
+		if err == nil || !errors.Is(err, store.ErrNotFound) {
+			return e, err
+		}
+	}
+	key := store.EndpointKeys[entity]
+	if key == "" {
+		return nil, nil
+	}
+	e, err := t.GetBy(ctx, key, idOrKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return e, err
+}
+
+// inScope reports whether a nested endpoint's parent owns the entity.
+func inScope(e any, sc *scope) bool {
+	if sc == nil {
+		return true
+	}
+	attrs, err := store.Attributes(e)
+	return err == nil && store.RefID(attrs, sc.field) == sc.id
+}
+
+func (r *resource[T]) collection(c echo.Context, sc *scope) error {
+	switch c.Request().Method {
+	case http.MethodGet, http.MethodHead:
+		return r.list(c, sc)
+	case http.MethodPost:
+		return r.create(c, sc)
+	}
+	return echo.ErrMethodNotAllowed
+}
+
+func (r *resource[T]) list(c echo.Context, sc *scope) error {
+	opts, err := listOptions(c, sc == nil)
+	if err != nil {
+		return err
+	}
+	if sc != nil {
+		opts.Foreign = &store.ForeignFilter{Field: sc.field, ID: sc.id}
+	}
+	page, err := r.table.List(c.Request().Context(), opts)
+	if err != nil {
+		return err
+	}
+	return writePage(c, page.Data, page.Offset)
+}
+
+// listBody is Kong's list answer; offset is present only when a next page exists.
+type listBody struct {
+	Data   any     `json:"data"`
+	Offset string  `json:"offset,omitempty"`
+	Next   *string `json:"next"`
+}
+
+func writePage(c echo.Context, data any, offset string) error {
+	out := listBody{Data: data, Offset: offset}
+	if offset != "" {
+		q := url.Values{"offset": {offset}}
+		for _, k := range []string{"size", "tags"} {
+			if v := c.QueryParam(k); v != "" {
+				q.Set(k, v)
+			}
+		}
+		next := c.Request().URL.Path + "?" + q.Encode()
+		out.Next = &next
+	}
+	return writeJSON(c, http.StatusOK, out)
+}
+
+// listOptions reads size, offset and (on top-level endpoints) tags.
+func listOptions(c echo.Context, withTags bool) (store.ListOptions, error) {
+	var opts store.ListOptions
+	if v := c.QueryParam("size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return opts, store.InvalidSize()
+		}
+		if n < 1 || n > store.MaxPageSize {
+			return opts, store.InvalidSize()
+		}
+		opts.Size = n
+	}
+	opts.Offset = c.QueryParam("offset")
+	tags := c.QueryParam("tags")
+	if !withTags || tags == "" {
+		return opts, nil
+	}
+	and, or := strings.Contains(tags, ","), strings.Contains(tags, "/")
+	if and && or {
+		return opts, badRequest("invalid option (tags: invalid filter: mixing AND and OR operators is not allowed)")
+	}
+	sep := ","
+	if or {
+		sep, opts.AnyTag = "/", true
+	}
+	opts.Tags = strings.Split(tags, sep)
+	if len(opts.Tags) > maxTags {
+		return opts, badRequest(fmt.Sprintf("invalid option (tags: cannot query more than %d tags)", maxTags))
+	}
+	return opts, nil
+}
+
+func (r *resource[T]) create(c echo.Context, sc *scope) error {
+	ctx := c.Request().Context()
+	in, err := r.srv.input(c, r.entity, nil)
+	if err != nil {
+		return err
+	}
+	if sc != nil {
+		in[sc.field] = map[string]any{"id": sc.id}
+	}
+	e, err := r.validate(ctx, in)
+	if err != nil {
+		return err
+	}
+	if err := r.table.Insert(ctx, e); err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusCreated, e)
+}
+
+func (r *resource[T]) item(c echo.Context, idOrKey string, sc *scope) error {
+	ctx := c.Request().Context()
+	e, err := r.find(ctx, idOrKey)
+	if err != nil {
+		return err
+	}
+	if e != nil && !inScope(e, sc) {
+		e = nil
+	}
+	switch c.Request().Method {
+	case http.MethodGet, http.MethodHead:
+		if e == nil {
+			return notFound
+		}
+		return writeJSON(c, http.StatusOK, e)
+	case http.MethodPatch:
+		if e == nil {
+			return notFound
+		}
+		return r.patch(c, e, sc)
+	case http.MethodPut:
+		return r.put(c, idOrKey, e, sc)
+	case http.MethodDelete:
+		if e != nil {
+			if err := r.table.Delete(ctx, entityID(e)); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		return c.NoContent(http.StatusNoContent)
+	}
+	return echo.ErrMethodNotAllowed
+}
+
+func (r *resource[T]) patch(c echo.Context, stored *T, sc *scope) error {
+	ctx := c.Request().Context()
+	attrs, err := store.Attributes(stored)
+	if err != nil {
+		return err
+	}
+	in, err := r.srv.input(c, r.entity, attrs)
+	if err != nil {
+		return err
+	}
+	if sc != nil {
+		in[sc.field] = map[string]any{"id": sc.id}
+	}
+	in["id"] = attrs["id"]
+	merged, err := r.srv.validator.Merge(ctx, r.entity, stored, in)
+	if err != nil {
+		return err
+	}
+	e, err := r.validate(ctx, merged)
+	if err != nil {
+		return err
+	}
+	if err := r.table.Update(ctx, e); err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, e)
+}
+
+// put creates or replaces the entity named by the URL (an id, or an endpoint key).
+func (r *resource[T]) put(c echo.Context, idOrKey string, stored *T, sc *scope) error {
+	ctx := c.Request().Context()
+	in, err := r.srv.input(c, r.entity, nil)
+	if err != nil {
+		return err
+	}
+	if sc != nil {
+		in[sc.field] = map[string]any{"id": sc.id}
+	}
+	key := store.EndpointKeys[r.entity]
+	switch {
+	case stored != nil:
+		attrs, err := store.Attributes(stored)
+		if err != nil {
+			return err
+		}
+		in["id"], in["created_at"] = attrs["id"], attrs["created_at"]
+	case schema.IsUUID(idOrKey):
+		in["id"] = idOrKey
+	}
+	// A URL naming the entity by its endpoint key keeps that key.
+	if !schema.IsUUID(idOrKey) && key != "" {
+		in[key] = idOrKey
+	}
+	e, err := r.validate(ctx, in)
+	if err != nil {
+		return err
+	}
+	if stored != nil {
+		err = r.table.Update(ctx, e)
+	} else {
+		err = r.table.Insert(ctx, e)
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, e)
+}
+
+func entityID(e any) string {
+	attrs, err := store.Attributes(e)
+	if err != nil {
+		return ""
+	}
+	id, _ := attrs["id"].(string)
+	return id
+}
+
+// input reads the request body and, for form bodies, types it against the entity's
+// schema. stored, on PATCH, supplies the plugin name a partial body may omit.
+func (s *Server) input(c echo.Context, entity string, stored map[string]any) (map[string]any, error) {
+	b, err := readBody(c.Request())
+	if err != nil {
+		if errors.Is(err, errBadJSON) {
+			return nil, err
+		}
+		return nil, badRequest(err.Error())
+	}
+	if !b.form {
+		return b.fields, nil
+	}
+	hint := b.fields
+	if _, ok := hint["name"]; !ok && stored != nil {
+		hint = map[string]any{"name": stored["name"]}
+	}
+	sch, err := s.validator.Schema(c.Request().Context(), entity, hint)
+	if err != nil {
+		return nil, err
+	}
+	typed, _ := sch.Coerce(b.fields).(map[string]any)
+	return typed, nil
+}

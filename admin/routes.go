@@ -1,0 +1,189 @@
+package admin
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/weir-gateway/weir/store"
+)
+
+var (
+	readMethods       = []string{http.MethodGet, http.MethodHead}
+	collectionMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost}
+	itemMethods       = []string{http.MethodGet, http.MethodHead, http.MethodPatch, http.MethodPut, http.MethodDelete}
+)
+
+// routes builds the Echo router with every endpoint.
+func (s *Server) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.Pre(trimTrailingSlash)
+	e.Use(s.count)
+
+	st := s.store
+	v := s.validator
+	services := &resource[store.Service]{s, store.Services, st.Services(),
+		func(_ context.Context, in map[string]any) (*store.Service, error) { return v.Service(in) }}
+	routes := &resource[store.Route]{s, store.Routes, st.Routes(),
+		func(_ context.Context, in map[string]any) (*store.Route, error) { return v.Route(in) }}
+	consumers := &resource[store.Consumer]{s, store.Consumers, st.Consumers(),
+		func(_ context.Context, in map[string]any) (*store.Consumer, error) { return v.Consumer(in) }}
+	plugins := &resource[store.Plugin]{s, store.Plugins, st.Plugins(), v.Plugin}
+	keyAuths := &resource[store.KeyAuthCredential]{s, store.KeyAuthCredentials, st.KeyAuthCredentials(),
+		func(_ context.Context, in map[string]any) (*store.KeyAuthCredential, error) {
+			return v.KeyAuthCredential(in)
+		}}
+
+	top := func(path, param string, r interface {
+		collection(echo.Context, *scope) error
+		item(echo.Context, string, *scope) error
+	}) {
+		e.Match(collectionMethods, path, func(c echo.Context) error { return r.collection(c, nil) })
+		e.Match(itemMethods, path+"/:"+param, func(c echo.Context) error { return r.item(c, param2(c, param), nil) })
+	}
+	top("/services", "service", services)
+	top("/routes", "route", routes)
+	top("/plugins", "plugin", plugins)
+	top("/key-auths", "keyauth", keyAuths)
+	e.Match(collectionMethods, "/consumers", s.consumerCollection(consumers))
+	e.Match(itemMethods, "/consumers/:consumer", func(c echo.Context) error {
+		return consumers.item(c, param2(c, "consumer"), nil)
+	})
+
+	svcScope := parentScope(st.Services(), store.Services, "service", "service")
+	routeScope := parentScope(st.Routes(), store.Routes, "route", "route")
+	consumerScope := parentScope(st.Consumers(), store.Consumers, "consumer", "consumer")
+	nested(e, "/services/:service/routes", "route", routes, svcScope)
+	nested(e, "/services/:service/plugins", "plugin", plugins, svcScope)
+	nested(e, "/routes/:route/plugins", "plugin", plugins, routeScope)
+	nested(e, "/consumers/:consumer/plugins", "plugin", plugins, consumerScope)
+	nested(e, "/consumers/:consumer/key-auth", "keyauth", keyAuths, consumerScope)
+
+	e.Match(readMethods, "/routes/:route/service", parentOf(st.Routes(), store.Routes, "route", "service", st.Services()))
+	e.Match(readMethods, "/key-auths/:keyauth/consumer", parentOf(st.KeyAuthCredentials(), store.KeyAuthCredentials, "keyauth", "consumer", st.Consumers()))
+
+	e.Match(readMethods, "/plugins/enabled", s.enabledPlugins)
+	e.Match(readMethods, "/schemas/plugins/:name", s.pluginSchema)
+	e.Match(readMethods, "/schemas/:entity", s.entitySchema)
+	e.Match(readMethods, "/", s.nodeInfo)
+	e.Match(readMethods, "/status", s.status)
+
+	e.Match(collectionMethods, "/wasm/modules", s.wasmCollection)
+	e.Match(itemMethods, "/wasm/modules/:module", s.wasmItem)
+	e.Match(readMethods, "/wasm/modules/:module/binary", s.wasmBinary)
+	return e
+}
+
+// param2 returns a path parameter, unescaped (names may hold UTF-8).
+func param2(c echo.Context, name string) string {
+	v := c.Param(name)
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
+}
+
+// parentScope resolves the parent named in a nested URL, or answers 404.
+func parentScope[P any](t store.Reads[P], entity, param, field string) func(echo.Context) (*scope, error) {
+	return func(c echo.Context) (*scope, error) {
+		p, err := findEntity(c.Request().Context(), t, entity, param2(c, param))
+		if err != nil {
+			return nil, err
+		}
+		if p == nil {
+			return nil, notFound
+		}
+		return &scope{field: field, id: entityID(p)}, nil
+	}
+}
+
+// nested serves /{parents}/{p}/{children} and /{parents}/{p}/{children}/{c}.
+func nested[T any](e *echo.Echo, path, param string, r *resource[T], parent func(echo.Context) (*scope, error)) {
+	e.Match(collectionMethods, path, func(c echo.Context) error {
+		sc, err := parent(c)
+		if err != nil {
+			return err
+		}
+		return r.collection(c, sc)
+	})
+	e.Match(itemMethods, path+"/:"+param, func(c echo.Context) error {
+		sc, err := parent(c)
+		if err != nil {
+			return err
+		}
+		return r.item(c, param2(c, param), sc)
+	})
+}
+
+// parentOf serves /{children}/{c}/{parent}: the entity a child's foreign key names.
+func parentOf[C, P any](children store.Reads[C], entity, param, field string, parents store.Reads[P]) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		child, err := findEntity(ctx, children, entity, param2(c, param))
+		if err != nil {
+			return err
+		}
+		if child == nil {
+			return notFound
+		}
+		attrs, err := store.Attributes(child)
+		if err != nil {
+			return err
+		}
+		id := store.RefID(attrs, field)
+		if id == "" {
+			return notFound
+		}
+		p, err := parents.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		return writeJSON(c, http.StatusOK, p)
+	}
+}
+
+// consumerCollection adds Kong's ?custom_id= lookup to the consumer list.
+func (s *Server) consumerCollection(consumers *resource[store.Consumer]) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		customID := c.QueryParam("custom_id")
+		if c.Request().Method == http.MethodPost || customID == "" {
+			return consumers.collection(c, nil)
+		}
+		found, err := consumers.table.GetBy(c.Request().Context(), "custom_id", customID)
+		data := []store.Consumer{}
+		switch {
+		case err == nil:
+			data = append(data, *found)
+		case !errorsIsNotFound(err):
+			return err
+		}
+		return writePage(c, data, "")
+	}
+}
+
+// count tallies requests for GET /status.
+func (s *Server) count(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		s.requests.Add(1)
+		return next(c)
+	}
+}
+
+// trimTrailingSlash lets /services/ reach /services, as Kong's router does.
+func trimTrailingSlash(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+			r.URL.Path = strings.TrimRight(p, "/")
+			if r.URL.RawPath != "" {
+				r.URL.RawPath = strings.TrimRight(r.URL.RawPath, "/")
+			}
+		}
+		return next(c)
+	}
+}
