@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds weir's wasm plugins with the standard Go toolchain (no TinyGo):
+#   plugins-wasm/<name>/  ->  plugins-wasm/dist/<name>.wasm   (built-ins, embedded in weir)
+#   sdk/examples/<name>/  ->  sdk/examples/<name>/<name>.wasm (SDK examples)
+# A target newer than every source it depends on (its folder, the SDK, the go.mod/go.sum
+# files) is skipped, so running it when nothing changed costs almost nothing.
+# Needs only Go >= 1.24; modules come through the module proxy. Exits non-zero on the
+# first failure.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+built=0 skipped=0
+
+# stale TARGET SOURCE... : true when TARGET is missing or older than a Go, go.mod or
+# go.sum file under the sources.
+stale() {
+	local target=$1
+	shift
+	[[ -f $target ]] || return 0
+	[[ -n $(find "$@" \( -name '*.go' -o -name go.mod -o -name go.sum \) -newer "$target" -print -quit) ]]
+}
+
+# build MODULE_DIR PACKAGE TARGET SOURCE... : compile PACKAGE (relative to MODULE_DIR)
+# to TARGET when stale.
+build() {
+	local moddir=$1 pkg=$2 target=$3
+	shift 3
+	if ! stale "$target" "$@"; then
+		skipped=$((skipped + 1))
+		return
+	fi
+	echo "build ${target#"$root"/}"
+	mkdir -p "$(dirname "$target")"
+	(cd "$moddir" && GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -o "$target" "$pkg")
+	built=$((built + 1))
+}
+
+sdk_sources=("$root/sdk/proxywasm" "$root/sdk/weir" "$root/sdk/go.mod" "$root/sdk/go.sum")
+
+for dir in "$root"/plugins-wasm/*/; do
+	[[ -f $dir/main.go ]] || continue
+	name=$(basename "$dir")
+	build "$root" "./plugins-wasm/$name" "$root/plugins-wasm/dist/$name.wasm" \
+		"$dir" "${sdk_sources[@]}" "$root/go.mod" "$root/go.sum"
+done
+
+for dir in "$root"/sdk/examples/*/; do
+	[[ -f $dir/main.go ]] || continue
+	name=$(basename "$dir")
+	build "$root/sdk" "./examples/$name" "$dir$name.wasm" "$dir" "${sdk_sources[@]}"
+done
+
+echo "plugins: $built built, $skipped up to date"
