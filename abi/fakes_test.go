@@ -152,11 +152,17 @@ func fixture(t *testing.T, name string) []byte {
 // setup compiles wasm, instantiates it and creates one root and one HTTP context.
 func setup(t *testing.T, rt *Runtime, wasm []byte, svc *fakeServices, config string, s *fakeStream) (*Instance, *HTTPContext) {
 	t.Helper()
-	ctx := context.Background()
-	m, err := rt.Compile(ctx, wasm)
+	m, err := rt.Compile(context.Background(), wasm)
 	if err != nil {
 		t.Fatalf("Compile: %v", err)
 	}
+	return instantiate(t, m, svc, config, s)
+}
+
+// instantiate makes an instance of a compiled module with one root and one HTTP context.
+func instantiate(t *testing.T, m *Module, svc *fakeServices, config string, s *fakeStream) (*Instance, *HTTPContext) {
+	t.Helper()
+	ctx := context.Background()
 	inst, err := m.NewInstance(ctx, svc, nil)
 	if err != nil {
 		t.Fatalf("NewInstance: %v", err)

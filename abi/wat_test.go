@@ -166,3 +166,64 @@ func TestFixturesFresh(t *testing.T) {
 		}
 	}
 }
+
+func TestPropertiesContextsBuffersTimers(t *testing.T) {
+	rt := newRuntime(t, 0)
+	ev := &events{}
+	s := newStream(ev)
+	s.bodies[BufferRequestBody].b = []byte("body")
+	inst, h := setup(t, rt, fixture(t, "misc"), &fakeServices{ev: ev}, "", s)
+	if _, err := h.OnRequestHeaders(context.Background(), false); err != nil {
+		t.Fatalf("OnRequestHeaders: %v", err)
+	}
+	if got := ev.all(); !reflect.DeepEqual(got, []string{"log info test-plugin: test-plugin"}) {
+		t.Errorf("events = %q, want plugin_name logged", got)
+	}
+	if got := string(s.bodies[BufferRequestBody].b); got != "pre-body" {
+		t.Errorf("body = %q, want pre-body", got)
+	}
+	if !inst.Healthy() {
+		t.Fatal("instance unhealthy")
+	}
+}
+
+func TestSplice(t *testing.T) {
+	tests := []struct {
+		name        string
+		start, size uint64
+		want        string
+	}{
+		{"prepend", 0, 0, "XYabc"},
+		{"append", 1 << 31, 0, "abcXY"},
+		{"replace all", 0, 1 << 31, "XY"},
+		{"replace middle", 1, 1, "aXYc"},
+		{"insert", 2, 0, "abXYc"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(splice([]byte("abc"), tt.start, tt.size, []byte("XY"))); got != tt.want {
+				t.Fatalf("splice = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMissingCallbacksAnswerContinue(t *testing.T) {
+	rt := newRuntime(t, 0)
+	ev := &events{}
+	inst, h := setup(t, rt, fixture(t, "trap"), &fakeServices{ev: ev}, "", newStream(ev))
+	ctx := context.Background()
+	for _, step := range []func() (Action, error){
+		func() (Action, error) { return h.OnRequestBody(ctx, 3, true) },
+		func() (Action, error) { return h.OnResponseHeaders(ctx, true) },
+		func() (Action, error) { return h.OnResponseBody(ctx, 3, true) },
+	} {
+		if a, err := step(); a != ActionContinue || err != nil {
+			t.Fatalf("callback not exported: got %d, %v; want continue, nil", a, err)
+		}
+	}
+	h.Finish(ctx)
+	if !inst.Healthy() {
+		t.Fatal("the trapping export was called")
+	}
+}

@@ -1,0 +1,206 @@
+package abi
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// goModules builds the Go plugins once per test run with the real toolchain, so the
+// tests exercise the SDK and plugins as the gateway will load them.
+var goModules struct {
+	once sync.Once
+	dir  string
+	err  error
+	out  string
+}
+
+// goModule returns a freshly built plugin: "key-auth" or "add_header".
+func goModule(t *testing.T, name string) []byte {
+	t.Helper()
+	goModules.once.Do(func() {
+		goModules.dir, goModules.err = os.MkdirTemp("", "weir-abi-test")
+		if goModules.err != nil {
+			return
+		}
+		for _, b := range []struct{ dir, pkg, out string }{
+			{"..", "./plugins-wasm/key-auth", "key-auth.wasm"},
+			{"../sdk", "./examples/add_header", "add_header.wasm"},
+		} {
+			cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", filepath.Join(goModules.dir, b.out), b.pkg)
+			cmd.Dir = b.dir
+			cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				goModules.err, goModules.out = err, string(out)
+				return
+			}
+		}
+	})
+	if goModules.err != nil {
+		t.Fatalf("build Go plugins: %v\n%s", goModules.err, goModules.out)
+	}
+	b, err := os.ReadFile(filepath.Join(goModules.dir, name+".wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if goModules.dir != "" {
+		_ = os.RemoveAll(goModules.dir)
+	}
+	os.Exit(code)
+}
+
+func TestAddHeaderModule(t *testing.T) {
+	rt := newRuntime(t, 0)
+	ctx := context.Background()
+	ev := &events{}
+	s := newStream(ev, [2]string{":method", "GET"}, [2]string{":path", "/"})
+	inst, h := setup(t, rt, goModule(t, "add_header"), &fakeServices{ev: ev}, `{"header":"X-Added","value":"yes"}`, s)
+	if v := inst.mod.ABIVersion(); v != "0.2.1" {
+		t.Errorf("ABIVersion = %q, want 0.2.1", v)
+	}
+	for _, step := range []func(context.Context, bool) (Action, error){h.OnRequestHeaders, h.OnResponseHeaders} {
+		if a, err := step(ctx, true); err != nil || a != ActionContinue {
+			t.Fatalf("callback = %v, %v; want continue", a, err)
+		}
+	}
+	h.Finish(ctx)
+	for _, m := range []MapType{MapRequestHeaders, MapResponseHeaders} {
+		if v, _ := s.maps[m].Get("x-added"); v != "yes" {
+			t.Errorf("map %d: x-added = %q, want yes", m, v)
+		}
+	}
+	if !inst.Healthy() {
+		t.Fatalf("instance unhealthy; events %q", ev.all())
+	}
+}
+
+// keyAuthHost answers the weir.* foreign functions for one known key.
+func keyAuthHost(ev *events) *fakeServices {
+	return &fakeServices{ev: ev, foreign: map[string]func([]byte) ([]byte, Status){
+		"weir.find_credential": func(args []byte) ([]byte, Status) {
+			var a struct{ Kind, Field, Value string }
+			_ = json.Unmarshal(args, &a)
+			if a.Kind == "keyauth_credentials" && a.Field == "key" && a.Value == "secret" {
+				return []byte(`{"found":true,"credential":{"id":"cred-1","key":"secret","consumer":{"id":"alice-id"}},"consumer":{"id":"alice-id","username":"alice","custom_id":null}}`), StatusOK
+			}
+			return []byte(`{"found":false}`), StatusOK
+		},
+		"weir.find_consumer": func(args []byte) ([]byte, Status) {
+			if strings.Contains(string(args), `"anon"`) {
+				return []byte(`{"found":true,"consumer":{"id":"anon-id","username":"anon"}}`), StatusOK
+			}
+			return []byte(`{"found":false}`), StatusOK
+		},
+		"weir.authenticate": func([]byte) ([]byte, Status) { return nil, StatusOK },
+	}}
+}
+
+func TestKeyAuthModule(t *testing.T) {
+	unauthorized := func(msg string) *LocalResponse {
+		return &LocalResponse{Status: 401, Body: []byte(`{"message":"` + msg + `"}`), GRPCStatus: -1,
+			Headers: [][2]string{{"content-type", "application/json; charset=utf-8"}, {"www-authenticate", "Key"}}}
+	}
+	tests := []struct {
+		name      string
+		config    string
+		headers   [][2]string
+		body      string // sent through the body callback when not empty
+		wantLocal *LocalResponse
+		wantCalls []string
+		wantReq   [][2]string // request headers after the plugin, when checked
+	}{
+		{name: "no key", config: `{}`, headers: [][2]string{{":method", "GET"}, {":path", "/"}},
+			wantLocal: unauthorized("No API key found in request")},
+		{name: "key in header", config: `{}`,
+			headers:   [][2]string{{":method", "GET"}, {":path", "/"}, {"apikey", "secret"}},
+			wantCalls: []string{`weir.find_credential {"field":"key","kind":"keyauth_credentials","value":"secret"}`, `weir.authenticate {"consumer_id":"alice-id","credential_id":"cred-1","anonymous":false}`}},
+		{name: "unknown key in query", config: `{}`,
+			headers:   [][2]string{{":method", "GET"}, {":path", "/x?apikey=nope"}},
+			wantLocal: unauthorized("Unauthorized"),
+			wantCalls: []string{`weir.find_credential {"field":"key","kind":"keyauth_credentials","value":"nope"}`}},
+		{name: "duplicate header", config: `{}`,
+			headers:   [][2]string{{":method", "GET"}, {":path", "/"}, {"apikey", "a"}, {"apikey", "b"}},
+			wantLocal: unauthorized("Duplicate API key found")},
+		{name: "realm", config: `{"realm":"weir"}`, headers: [][2]string{{":method", "GET"}, {":path", "/"}},
+			wantLocal: &LocalResponse{Status: 401, Body: []byte(`{"message":"No API key found in request"}`), GRPCStatus: -1,
+				Headers: [][2]string{{"content-type", "application/json; charset=utf-8"}, {"www-authenticate", `Key realm="weir"`}}}},
+		{name: "hide credentials in query", config: `{"hide_credentials":true}`,
+			headers:   [][2]string{{":method", "GET"}, {":path", "/x?a=1&apikey=secret&b=2"}},
+			wantCalls: []string{`weir.find_credential {"field":"key","kind":"keyauth_credentials","value":"secret"}`, `weir.authenticate {"consumer_id":"alice-id","credential_id":"cred-1","anonymous":false}`},
+			wantReq:   [][2]string{{":method", "GET"}, {":path", "/x?a=1&b=2"}}},
+		{name: "anonymous fallback", config: `{"anonymous":"anon"}`, headers: [][2]string{{":method", "GET"}, {":path", "/"}},
+			wantCalls: []string{`weir.find_consumer {"id_or_username":"anon"}`, `weir.authenticate {"consumer_id":"anon-id","credential_id":"","anonymous":true}`}},
+		{name: "missing anonymous consumer", config: `{"anonymous":"ghost"}`, headers: [][2]string{{":method", "GET"}, {":path", "/"}},
+			wantLocal: &LocalResponse{Status: 500, Body: []byte(`{"message":"An unexpected error occurred"}`), GRPCStatus: -1,
+				Headers: [][2]string{{"content-type", "application/json; charset=utf-8"}}},
+			wantCalls: []string{`weir.find_consumer {"id_or_username":"ghost"}`}},
+		{name: "preflight skipped", config: `{"run_on_preflight":false}`, headers: [][2]string{{":method", "OPTIONS"}, {":path", "/"}}},
+		{name: "key in JSON body", config: `{"key_in_body":true,"hide_credentials":true}`,
+			headers: [][2]string{{":method", "POST"}, {":path", "/"}, {"content-type", "application/json"}},
+			body:    `{"apikey":"secret","x":1}`,
+			wantCalls: []string{`weir.find_credential {"field":"key","kind":"keyauth_credentials","value":"secret"}`, `weir.authenticate {"consumer_id":"alice-id","credential_id":"cred-1","anonymous":false}`}},
+	}
+	rt := newRuntime(t, 0)
+	m, err := rt.Compile(context.Background(), goModule(t, "key-auth"))
+	if err != nil {
+		t.Fatalf("Compile key-auth: %v", err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			ev := &events{}
+			svc := keyAuthHost(ev)
+			s := newStream(ev, tt.headers...)
+			s.bodies[BufferRequestBody].b = []byte(tt.body)
+			_, h := instantiate(t, m, svc, tt.config, s)
+			if _, err := h.OnRequestHeaders(ctx, tt.body == ""); err != nil {
+				t.Fatalf("OnRequestHeaders: %v", err)
+			}
+			if tt.body != "" {
+				if _, err := h.OnRequestBody(ctx, len(tt.body), true); err != nil {
+					t.Fatalf("OnRequestBody: %v", err)
+				}
+			}
+			h.Finish(ctx)
+			checkLocal(t, s.local, tt.wantLocal)
+			if !reflect.DeepEqual(svc.calls, tt.wantCalls) {
+				t.Errorf("foreign calls = %q, want %q", svc.calls, tt.wantCalls)
+			}
+			if tt.wantReq != nil && !reflect.DeepEqual(s.maps[MapRequestHeaders].pairs, tt.wantReq) {
+				t.Errorf("request headers = %q, want %q", s.maps[MapRequestHeaders].pairs, tt.wantReq)
+			}
+			if tt.body != "" && strings.Contains(string(s.bodies[BufferRequestBody].b), "secret") {
+				t.Errorf("body still carries the key: %s", s.bodies[BufferRequestBody].b)
+			}
+		})
+	}
+}
+
+func checkLocal(t *testing.T, got []LocalResponse, want *LocalResponse) {
+	t.Helper()
+	if want == nil {
+		if len(got) != 0 {
+			t.Fatalf("local responses = %+v, want none", got)
+		}
+		return
+	}
+	if len(got) != 1 {
+		t.Fatalf("local responses = %+v, want one", got)
+	}
+	g := got[0]
+	if g.Status != want.Status || string(g.Body) != string(want.Body) || !reflect.DeepEqual(g.Headers, want.Headers) || g.GRPCStatus != want.GRPCStatus {
+		t.Fatalf("local response = %d %s %q (grpc %d), want %d %s %q", g.Status, g.Body, g.Headers, g.GRPCStatus, want.Status, want.Body, want.Headers)
+	}
+}

@@ -1,0 +1,30 @@
+;; Properties, contexts, buffers and timers. on_request_headers logs plugin_name,
+;; prepends "pre-" to the request body, and traps on any unexpected status:
+;; set_effective_context(999) must be BAD_ARGUMENT (2), a tick period UNIMPLEMENTED (12),
+;; an unknown property NOT_FOUND (1).
+(module
+  (import "env" "proxy_get_property" (func $get_prop (param i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_set_effective_context" (func $set_ctx (param i32) (result i32)))
+  (import "env" "proxy_set_buffer_bytes" (func $set_buf (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_set_tick_period_milliseconds" (func $tick (param i32) (result i32)))
+  (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $heap (mut i32) (i32.const 4096))
+  (data (i32.const 0) "plugin_name")
+  (data (i32.const 16) "pre-")
+  (data (i32.const 32) "no\00such")
+  (func (export "proxy_abi_version_0_2_0"))
+  (func (export "proxy_on_memory_allocate") (param $size i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $heap))
+    (global.set $heap (i32.add (global.get $heap) (local.get $size)))
+    (local.get $p))
+  (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+    (if (call $get_prop (i32.const 0) (i32.const 11) (i32.const 1024) (i32.const 1028)) (then unreachable))
+    (drop (call $log (i32.const 2) (i32.load (i32.const 1024)) (i32.load (i32.const 1028))))
+    (if (i32.ne (call $get_prop (i32.const 32) (i32.const 7) (i32.const 1024) (i32.const 1028)) (i32.const 1))
+      (then unreachable))
+    (if (i32.ne (call $set_ctx (i32.const 999)) (i32.const 2)) (then unreachable))
+    (if (i32.ne (call $tick (i32.const 10)) (i32.const 12)) (then unreachable))
+    (if (call $set_buf (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 16) (i32.const 4)) (then unreachable))
+    i32.const 0))
