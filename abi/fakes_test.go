@@ -93,7 +93,7 @@ type fakeStream struct {
 
 func newStream(ev *events, reqHeaders ...[2]string) *fakeStream {
 	return &fakeStream{ev: ev,
-		maps: map[MapType]*fakeMap{MapRequestHeaders: {pairs: reqHeaders}, MapResponseHeaders: {}},
+		maps:   map[MapType]*fakeMap{MapRequestHeaders: {pairs: reqHeaders}, MapResponseHeaders: {}},
 		bodies: map[BufferType]*fakeBuffer{BufferRequestBody: {}, BufferResponseBody: {}},
 		props:  map[string]string{}}
 }

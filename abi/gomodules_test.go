@@ -148,8 +148,8 @@ func TestKeyAuthModule(t *testing.T) {
 			wantCalls: []string{`weir.find_consumer {"id_or_username":"ghost"}`}},
 		{name: "preflight skipped", config: `{"run_on_preflight":false}`, headers: [][2]string{{":method", "OPTIONS"}, {":path", "/"}}},
 		{name: "key in JSON body", config: `{"key_in_body":true,"hide_credentials":true}`,
-			headers: [][2]string{{":method", "POST"}, {":path", "/"}, {"content-type", "application/json"}},
-			body:    `{"apikey":"secret","x":1}`,
+			headers:   [][2]string{{":method", "POST"}, {":path", "/"}, {"content-type", "application/json"}},
+			body:      `{"apikey":"secret","x":1}`,
 			wantCalls: []string{`weir.find_credential {"field":"key","kind":"keyauth_credentials","value":"secret"}`, `weir.authenticate {"consumer_id":"alice-id","credential_id":"cred-1","anonymous":false}`}},
 	}
 	rt := newRuntime(t, 0)

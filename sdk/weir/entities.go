@@ -13,7 +13,7 @@ type Consumer struct {
 // Credential is a credential entity of any kind. ID and the owning consumer are typed;
 // Raw keeps the whole entity for kind-specific fields (a JWT secret's algorithm, say).
 type Credential struct {
-	ID       string          `json:"id"`
+	ID       string `json:"id"`
 	Consumer *struct {
 		ID string `json:"id"`
 	} `json:"consumer"`
