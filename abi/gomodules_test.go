@@ -3,6 +3,7 @@ package abi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -202,5 +203,51 @@ func checkLocal(t *testing.T, got []LocalResponse, want *LocalResponse) {
 	g := got[0]
 	if g.Status != want.Status || string(g.Body) != string(want.Body) || !reflect.DeepEqual(g.Headers, want.Headers) || g.GRPCStatus != want.GRPCStatus {
 		t.Fatalf("local response = %d %s %q (grpc %d), want %d %s %q", g.Status, g.Body, g.Headers, g.GRPCStatus, want.Status, want.Body, want.Headers)
+	}
+}
+
+// TestInterleavedStreamsOnOneInstance drives many HTTP contexts from many goroutines
+// through one instance: the instance's mutex must keep the guest coherent.
+func TestInterleavedStreamsOnOneInstance(t *testing.T) {
+	rt := newRuntime(t, 0)
+	ctx := context.Background()
+	ev := &events{}
+	m, err := rt.Compile(ctx, goModule(t, "add_header"))
+	if err != nil {
+		t.Fatalf("Compile: %v", err)
+	}
+	inst, _ := instantiate(t, m, &fakeServices{ev: ev}, `{"header":"x-n","value":"1"}`, newStream(ev))
+	root, err := inst.NewRoot(ctx, "add_header", "", nil)
+	if err != nil {
+		t.Fatalf("NewRoot: %v", err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; n < 8; n++ {
+				s := newStream(ev)
+				h, err := inst.NewHTTP(ctx, root, s)
+				if err == nil {
+					_, err = h.OnRequestHeaders(ctx, true)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				h.Finish(ctx)
+				if v, _ := s.maps[MapRequestHeaders].Get("x-weir-example"); v != "added" {
+					errs <- fmt.Errorf("stream got %q, want the default header", v)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }
