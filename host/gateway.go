@@ -15,6 +15,7 @@ import (
 	"github.com/weir-gateway/weir/host/proxy"
 	"github.com/weir-gateway/weir/host/snapshot"
 	"github.com/weir-gateway/weir/host/upstream"
+	"github.com/weir-gateway/weir/host/wasmpool"
 	pluginswasm "github.com/weir-gateway/weir/plugins-wasm"
 	"github.com/weir-gateway/weir/store"
 )
@@ -41,6 +42,9 @@ type Gateway struct {
 	current atomic.Pointer[snapshot.Snapshot]
 	server  *proxy.Server
 	syncMu  sync.Mutex
+	// warmCtx bounds background warm-up; Shutdown cancels it.
+	warmCtx    context.Context
+	cancelWarm context.CancelFunc
 }
 
 // New compiles the built-in plugins and builds the first snapshot from the store.
@@ -51,6 +55,7 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{opts: opts, modules: mods}
+	g.warmCtx, g.cancelWarm = context.WithCancel(context.WithoutCancel(ctx))
 	if err := g.Sync(ctx); err != nil {
 		mods.close(ctx)
 		return nil, err
@@ -74,8 +79,21 @@ func (g *Gateway) Sync(ctx context.Context) error {
 		return fmt.Errorf("build configuration snapshot: %w", err)
 	}
 	g.current.Store(snap)
-	g.modules.retain(snap.LiveKeys())
+	byPool := snap.ByPool()
+	g.modules.retain(byPool)
+	go g.warm(byPool)
 	return nil
+}
+
+// warm starts instances and root contexts for the new snapshot in the background, so
+// the first requests after a change do not pay for them. A failure here is only logged:
+// the request that needs the plugin will report it.
+func (g *Gateway) warm(byPool map[*wasmpool.Pool][]*wasmpool.Plugin) {
+	for pool, plugins := range byPool {
+		if err := pool.Prepare(g.warmCtx, plugins); err != nil && g.warmCtx.Err() == nil {
+			g.opts.Logger.Warn("plugin warm-up failed", "error", err)
+		}
+	}
 }
 
 // Watch rebuilds the snapshot after every store change until ctx ends.
@@ -97,6 +115,7 @@ func (g *Gateway) Serve(ln net.Listener) error { return g.server.Serve(ln) }
 
 // Shutdown stops the listeners, waits for open requests, and closes the wasm modules.
 func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.cancelWarm()
 	err := g.server.Shutdown()
 	g.modules.close(ctx)
 	return err

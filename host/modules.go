@@ -85,15 +85,15 @@ func (m *modules) Lookup(ctx context.Context, name string, uploaded map[string]*
 
 // retain tells every pool which plugin configs are live, and retires uploaded modules
 // no live config uses once the grace period has passed.
-func (m *modules) retain(live map[*wasmpool.Pool]map[string]bool) {
+func (m *modules) retain(byPool map[*wasmpool.Pool][]*wasmpool.Plugin) {
 	for _, b := range m.builtins {
-		b.pool.SetLive(live[b.pool])
+		b.pool.SetLive(keys(byPool[b.pool]))
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for sha, p := range m.uploaded {
-		if keys, ok := live[p]; ok {
-			p.SetLive(keys)
+		if plugins, ok := byPool[p]; ok {
+			p.SetLive(keys(plugins))
 			continue
 		}
 		delete(m.uploaded, sha)
@@ -103,6 +103,14 @@ func (m *modules) retain(live map[*wasmpool.Pool]map[string]bool) {
 			_ = p.Module().Close(ctx)
 		})
 	}
+}
+
+func keys(plugins []*wasmpool.Plugin) map[string]bool {
+	out := make(map[string]bool, len(plugins))
+	for _, p := range plugins {
+		out[p.Key] = true
+	}
+	return out
 }
 
 // close closes every pool and module.

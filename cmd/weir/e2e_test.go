@@ -452,3 +452,38 @@ func TestBadConfig(t *testing.T) {
 		t.Fatalf("want a start failure naming the database property; err=%v out=%s", err, out)
 	}
 }
+
+// TestMisbehavingPlugin: a plugin that traps fails its own requests with Kong's 500, and
+// the gateway keeps serving; a file that is not a proxy-wasm module is refused on upload.
+func TestMisbehavingPlugin(t *testing.T) {
+	bin := buildWeir(t)
+	echoAddr := startEcho(t, bin)
+	n := startNode(t, bin, t.TempDir())
+	admin, proxy := "http://"+n.admin, "http://"+n.proxy
+	fixtures := filepath.Join(repoRoot(t), "testdata/wat")
+
+	r := uploadModule(t, admin, "no-marker", filepath.Join(fixtures, "no_marker.wasm"))
+	expectStatus(t, "upload a module without an ABI marker", r, 400)
+	if m := r.json(t); m["name"] != "schema violation" {
+		t.Errorf("rejection body = %s", r.body)
+	}
+	expectStatus(t, "nothing stored", do(t, "GET", admin+"/wasm/modules/no-marker", nil, nil), 404)
+
+	expectStatus(t, "upload trap", uploadModule(t, admin, "trap", filepath.Join(fixtures, "trap.wasm")), 201)
+	expectStatus(t, "service", form(t, admin+"/services", "name=s", "url=http://"+echoAddr+"/"), 201)
+	expectStatus(t, "bad route", form(t, admin+"/services/s/routes", "paths[]=/bad", "name=bad"), 201)
+	expectStatus(t, "good route", form(t, admin+"/services/s/routes", "paths[]=/good", "name=good"), 201)
+	expectStatus(t, "enable trap", postJSON(t, admin+"/routes/bad/plugins", `{"name":"trap"}`), 201)
+
+	for i := 0; i < 3; i++ {
+		r := do(t, "GET", proxy+"/bad", nil, nil)
+		expectStatus(t, "trapping plugin", r, 500)
+		if m := r.json(t); m["message"] != "An unexpected error occurred" || m["request_id"] == "" {
+			t.Fatalf("500 body = %s", r.body)
+		}
+		expectStatus(t, "other routes unaffected", do(t, "GET", proxy+"/good", nil, nil), 200)
+	}
+	if !strings.Contains(n.logs.String(), "plugin failed") {
+		t.Errorf("the trap is not in the log:\n%s", n.logs)
+	}
+}

@@ -128,7 +128,7 @@ func listen(c *conf.Config, gw *host.Gateway, adminHandler http.Handler, logger 
 			return nil, fmt.Errorf("proxy_listen %s: %w", l.Addr, err)
 		}
 		lns = append(lns, ln)
-		logger.Info("proxy listening", "address", ln.Addr().String())
+		logger.Info("proxy listening", "address", l.Addr, "bound", ln.Addr().String())
 		go func() { s.fail(gw.Serve(ln)) }()
 	}
 	for _, l := range c.AdminListen {
@@ -140,7 +140,7 @@ func listen(c *conf.Config, gw *host.Gateway, adminHandler http.Handler, logger 
 		lns = append(lns, ln)
 		srv := &http.Server{Handler: adminHandler, ReadHeaderTimeout: 10 * time.Second}
 		s.admin = append(s.admin, srv)
-		logger.Info("admin API listening", "address", ln.Addr().String())
+		logger.Info("admin API listening", "address", l.Addr, "bound", ln.Addr().String())
 		go func() {
 			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				s.fail(err)

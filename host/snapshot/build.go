@@ -99,14 +99,11 @@ func (s *Snapshot) addPlugins(ctx context.Context, ds *store.Dataset, mods Modul
 	return nil
 }
 
-// LiveKeys returns, per pool, the root-context keys this snapshot uses.
-func (s *Snapshot) LiveKeys() map[*wasmpool.Pool]map[string]bool {
-	out := map[*wasmpool.Pool]map[string]bool{}
+// ByPool groups the snapshot's plugin configs by the wasm pool that runs them.
+func (s *Snapshot) ByPool() map[*wasmpool.Pool][]*wasmpool.Plugin {
+	out := map[*wasmpool.Pool][]*wasmpool.Plugin{}
 	for _, p := range s.plugins {
-		if out[p.Pool] == nil {
-			out[p.Pool] = map[string]bool{}
-		}
-		out[p.Pool][p.Root.Key] = true
+		out[p.Pool] = append(out[p.Pool], &p.Root)
 	}
 	return out
 }

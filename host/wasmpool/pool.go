@@ -62,13 +62,15 @@ func (p *Pool) SetLive(keys map[string]bool) {
 	p.gen.Add(1)
 }
 
-// Warm starts the first instance now, so the first request does not pay for it.
-func (p *Pool) Warm(ctx context.Context) error {
-	s := p.slots[0]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, err := s.instanceLocked(ctx)
-	return err
+// Prepare starts every instance and creates the root contexts of plugins in each, so
+// the requests after a start or a configuration change do not pay for them.
+func (p *Pool) Prepare(ctx context.Context, plugins []*Plugin) error {
+	for _, s := range p.slots {
+		if err := s.prepare(ctx, plugins); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Pick chooses the instance a request is pinned to, round-robin.
@@ -122,7 +124,23 @@ func (s *Slot) Open(ctx context.Context, plugin *Plugin, stream abi.HTTPStream) 
 		return nil, nil, fmt.Errorf("plugin %s: new http context: %w", plugin.Name, err)
 	}
 	r.refs++
-	return hc, func() { s.release(ctx, plugin.Key, r) }, nil
+	return hc, func() { s.release(context.WithoutCancel(ctx), plugin.Key, r) }, nil
+}
+
+func (s *Slot) prepare(ctx context.Context, plugins []*Plugin) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inst, err := s.instanceLocked(ctx)
+	if err != nil {
+		return err
+	}
+	s.pruneLocked(ctx)
+	for _, p := range plugins {
+		if _, err := s.rootLocked(ctx, inst, p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // instanceLocked returns a healthy instance, replacing a failed one.
