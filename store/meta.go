@@ -70,32 +70,24 @@ var EndpointKeys = map[string]string{
 
 // UniquesOf returns the unique constraints of one entity.
 func UniquesOf(entity string) []Unique {
-	var out []Unique
-	for _, u := range Uniques {
-		if u.Entity == entity {
-			out = append(out, u)
-		}
-	}
-	return out
+	return filter(Uniques, func(u Unique) bool { return u.Entity == entity })
 }
 
 // ForeignKeysOf returns the relations where entity is the child.
 func ForeignKeysOf(entity string) []Relation {
-	var out []Relation
-	for _, r := range Relations {
-		if r.Child == entity {
-			out = append(out, r)
-		}
-	}
-	return out
+	return filter(Relations, func(r Relation) bool { return r.Child == entity })
 }
 
 // ChildrenOf returns the relations where entity is the parent.
 func ChildrenOf(entity string) []Relation {
-	var out []Relation
-	for _, r := range Relations {
-		if r.Parent == entity {
-			out = append(out, r)
+	return filter(Relations, func(r Relation) bool { return r.Parent == entity })
+}
+
+func filter[T any](all []T, keep func(T) bool) []T {
+	var out []T
+	for _, v := range all {
+		if keep(v) {
+			out = append(out, v)
 		}
 	}
 	return out
