@@ -327,8 +327,8 @@ func TestQuickStart(t *testing.T) {
 	expectStatus(t, "enable key-auth", form(t, admin+"/services/example/plugins", "name=key-auth"), 201)
 	r = do(t, "GET", proxy+"/test", nil, nil)
 	expectStatus(t, "no key", r, 401)
-	if m := r.json(t); m["message"] != "No API key found in request" {
-		t.Fatalf("401 body = %s", r.body)
+	if m := r.json(t); m["message"] != "No API key found in request" || m["request_id"] != r.header.Get("X-Kong-Request-Id") {
+		t.Fatalf("401 body = %s, want Kong's message and this request's id", r.body)
 	}
 	if got := r.header.Get("WWW-Authenticate"); got != "Key" {
 		t.Errorf("WWW-Authenticate = %q, want Key", got)

@@ -150,13 +150,14 @@ func (s *stream) anonymous() types.Action {
 	return types.ActionContinue
 }
 
-// reject ends the request with Kong's JSON error; 401s carry the challenge.
+// reject ends the request with Kong's JSON error (message and request_id); 401s carry
+// the challenge.
 func (s *stream) reject(status int, msg string) types.Action {
 	s.decided = true
 	if status == 401 {
-		weir.Exit(status, map[string]string{"message": msg}, [2]string{"www-authenticate", s.cfg.wwwAuthenticate()})
+		weir.Error(status, msg, [2]string{"www-authenticate", s.cfg.wwwAuthenticate()})
 	} else {
-		weir.Exit(status, map[string]string{"message": msg})
+		weir.Error(status, msg)
 	}
 	return types.ActionPause
 }
