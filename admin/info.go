@@ -94,8 +94,7 @@ func (s *Server) nodeInfo(c echo.Context) error {
 			"available_on_server": avail,
 			"enabled_in_cluster":  enabled,
 		},
-		"pids":   map[string]any{"master": os.Getpid()},
-		"timers": map[string]any{"running": 0, "pending": 0},
+		"pids": map[string]any{"master": os.Getpid()},
 	})
 }
 
