@@ -59,7 +59,11 @@ func run(ctx context.Context, c *conf.Config, logger *slog.Logger) error {
 		return fmt.Errorf("open embedded store: %w", err)
 	}
 	defer db.Close()
-	rt, err := abi.NewRuntime(ctx, abi.Config{CompilationCacheDir: filepath.Join(c.Prefix, wasmCache)})
+	rt, err := abi.NewRuntime(ctx, abi.Config{
+		CompilationCacheDir: filepath.Join(c.Prefix, wasmCache),
+		MemoryLimitPages:    uint32(c.Wasm.MemoryLimit / (64 << 10)),
+		CallbackTimeout:     c.Wasm.CallbackTimeout,
+	})
 	if err != nil {
 		return fmt.Errorf("start wasm runtime: %w", err)
 	}

@@ -29,6 +29,8 @@ type Config struct {
 	Properties map[string]string
 	// Unknown lists properties that were set but mean nothing to weir.
 	Unknown []string
+	// Wasm holds the plugin sandbox limits (wasm_memory_limit, wasm_callback_timeout).
+	Wasm Wasm
 }
 
 // Listen is one listener entry: an address and its flags.
@@ -49,6 +51,9 @@ func defaults() map[string]string {
 		"database":        "embedded",
 		"log_level":       "notice",
 		"proxy_error_log": "logs/error.log",
+
+		"wasm_memory_limit":     defaultWasmMemoryLimit,
+		"wasm_callback_timeout": defaultWasmCallbackTimeout,
 	}
 }
 
@@ -132,6 +137,9 @@ func build(props map[string]string, set map[string]bool) (*Config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("database: %q is not one of embedded, postgres, cassandra, off", c.Database))
 	}
+	var wasmErrs []error
+	c.Wasm, wasmErrs = parseWasm(props)
+	errs = append(errs, wasmErrs...)
 	if _, ok := logLevels[c.LogLevel]; !ok {
 		errs = append(errs, fmt.Errorf("log_level: %q is not one of debug, info, notice, warn, error, crit, alert, emerg", c.LogLevel))
 	}
