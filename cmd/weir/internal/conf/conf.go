@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Config is the loaded configuration.
@@ -21,6 +22,13 @@ type Config struct {
 	AdminListen []Listen
 	// Database is the store backend: embedded, postgres, cassandra or off.
 	Database string
+	// Postgres is the database when Database is postgres; PostgresRO, when pg_ro_host
+	// is set, is a read-only replica the proxy loads its configuration from.
+	Postgres   Postgres
+	PostgresRO *Postgres
+	// DBUpdateFrequency is how often a node polls for other nodes' changes when no
+	// notification arrives (db_update_frequency).
+	DBUpdateFrequency time.Duration
 	// LogLevel is one of Kong's levels: debug, info, notice, warn, error, crit, alert, emerg.
 	LogLevel string
 	// ErrorLog is where log lines go besides stderr: a path (relative to Prefix), or "off".
@@ -66,7 +74,7 @@ func defaultPrefix() string {
 
 // Load reads the configuration. file may be "" (no file). env is os.Environ()'s form.
 func Load(file string, env []string) (*Config, error) {
-	props := defaults()
+	props := withDatabaseDefaults(defaults())
 	set := map[string]bool{}
 	if file != "" {
 		fileProps, err := readFile(file)
@@ -112,7 +120,7 @@ func build(props map[string]string, set map[string]bool) (*Config, error) {
 		ErrorLog:   strings.TrimSpace(props["proxy_error_log"]),
 		Properties: props,
 	}
-	known := defaults()
+	known := withDatabaseDefaults(defaults())
 	for k := range set {
 		if _, ok := known[k]; !ok {
 			c.Unknown = append(c.Unknown, k)
@@ -131,15 +139,16 @@ func build(props map[string]string, set map[string]bool) (*Config, error) {
 		errs = append(errs, fmt.Errorf("admin_listen: %w", err))
 	}
 	switch c.Database {
-	case "embedded":
-	case "postgres", "cassandra", "off":
-		errs = append(errs, fmt.Errorf("database: %q is not available in this version of weir; use \"embedded\"", c.Database))
+	case "embedded", "postgres":
+	case "cassandra", "off":
+		errs = append(errs, fmt.Errorf("database: %q is not available in this version of weir; use \"embedded\" or \"postgres\"", c.Database))
 	default:
 		errs = append(errs, fmt.Errorf("database: %q is not one of embedded, postgres, cassandra, off", c.Database))
 	}
 	var wasmErrs []error
 	c.Wasm, wasmErrs = parseWasm(props)
 	errs = append(errs, wasmErrs...)
+	errs = append(errs, c.buildDatabase(props)...)
 	if _, ok := logLevels[c.LogLevel]; !ok {
 		errs = append(errs, fmt.Errorf("log_level: %q is not one of debug, info, notice, warn, error, crit, alert, emerg", c.LogLevel))
 	}

@@ -58,7 +58,7 @@ func TestLoadErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown database", []string{"WEIR_DATABASE=mysql"}, "database"},
-		{"database not in this version", []string{"KONG_DATABASE=postgres"}, "not available"},
+		{"database not in this version", []string{"KONG_DATABASE=cassandra"}, "not available"},
 		{"ssl listener", []string{"WEIR_PROXY_LISTEN=0.0.0.0:8443 ssl"}, "ssl flag"},
 		{"no port", []string{"WEIR_ADMIN_LISTEN=localhost"}, "host:port"},
 		{"bad level", []string{"WEIR_LOG_LEVEL=loud"}, "log_level"},
@@ -87,11 +87,11 @@ func TestParseListen(t *testing.T) {
 }
 
 func TestUnknownKongProperty(t *testing.T) {
-	c, err := Load("", []string{"KONG_PG_HOST=db", "KONG_VERSION=3.9", "WEIR_PREFIX=/tmp/x"})
+	c, err := Load("", []string{"KONG_CASSANDRA_CONTACT_POINTS=db", "KONG_VERSION=3.9", "WEIR_PREFIX=/tmp/x"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Unknown) != 1 || c.Unknown[0] != "pg_host" {
+	if len(c.Unknown) != 1 || c.Unknown[0] != "cassandra_contact_points" {
 		t.Fatalf("unknown = %v", c.Unknown)
 	}
 }
