@@ -57,7 +57,8 @@ func proxyGetBufferBytes(h hostCtx, stack []uint64) Status {
 
 // proxySetBufferBytes(type, start, size, value_ptr, value_size) replaces bytes
 // [start, start+size) with the value, clamped to the buffer. That one rule gives the
-// spec's three cases: (0, 0) prepends, start >= len appends, (0, >= len) replaces.
+// spec's three cases: (0, 0) prepends, start >= len appends, (0, >= len) replaces. A
+// result over MaxBodyBytes is BAD_ARGUMENT.
 func proxySetBufferBytes(h hostCtx, stack []uint64) Status {
 	_, w, st := h.buffer(BufferType(arg(stack, 0)))
 	if st != StatusOK {
@@ -70,8 +71,19 @@ func proxySetBufferBytes(h hostCtx, stack []uint64) Status {
 	if st != StatusOK {
 		return st
 	}
-	w.Set(splice(w.Bytes(), uint64(arg(stack, 1)), uint64(arg(stack, 2)), value))
+	cur, start, size := w.Bytes(), uint64(arg(stack, 1)), uint64(arg(stack, 2))
+	if spliceLen(len(cur), start, size, len(value)) > MaxBodyBytes {
+		return StatusBadArgument
+	}
+	w.Set(splice(cur, start, size, value))
 	return StatusOK
+}
+
+// spliceLen is the length splice's result will have.
+func spliceLen(n int, start, size uint64, value int) uint64 {
+	start = min(start, uint64(n))
+	end := min(start+size, uint64(n))
+	return start + uint64(value) + uint64(n) - end
 }
 
 // splice returns cur with [start, start+size) replaced by value, both ends clamped.

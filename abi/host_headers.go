@@ -116,21 +116,46 @@ func (h hostCtx) keyValue(stack []uint64) (HeaderMap, string, string, Status) {
 }
 
 // proxyAddHeaderMapValue(type, key_ptr, key_size, value_ptr, value_size).
+// BAD_ARGUMENT when the map would outgrow MaxMapEntries or MaxMapBytes.
 func proxyAddHeaderMapValue(h hostCtx, stack []uint64) Status {
 	m, k, v, st := h.keyValue(stack)
-	if st == StatusOK {
-		m.Add(k, v)
+	if st != StatusOK {
+		return st
 	}
-	return st
+	if !fits(m, k, v, true) {
+		return StatusBadArgument
+	}
+	m.Add(k, v)
+	return StatusOK
 }
 
-// proxyReplaceHeaderMapValue(type, key_ptr, key_size, value_ptr, value_size): set or add.
+// proxyReplaceHeaderMapValue(type, key_ptr, key_size, value_ptr, value_size): set or
+// add, within the same caps as add.
 func proxyReplaceHeaderMapValue(h hostCtx, stack []uint64) Status {
 	m, k, v, st := h.keyValue(stack)
-	if st == StatusOK {
-		m.Set(k, v)
+	if st != StatusOK {
+		return st
 	}
-	return st
+	if !fits(m, k, v, false) {
+		return StatusBadArgument
+	}
+	m.Set(k, v)
+	return StatusOK
+}
+
+// fits says whether adding (or, when add is false, setting) k: v keeps the map within
+// MaxMapEntries and MaxMapBytes. Fields with key k are not counted for a set, which
+// replaces them.
+func fits(m HeaderMap, k, v string, add bool) bool {
+	entries, size := 1, len(k)+len(v)
+	for _, p := range m.Pairs() {
+		if !add && p[0] == k {
+			continue
+		}
+		entries++
+		size += len(p[0]) + len(p[1])
+	}
+	return entries <= MaxMapEntries && size <= MaxMapBytes
 }
 
 // proxyRemoveHeaderMapValue(type, key_ptr, key_size): OK even when absent.

@@ -16,6 +16,16 @@ const (
 	// MaxValueBytes caps one value the guest hands the host: a header value, a body
 	// write, a local response body, a property value, foreign function arguments.
 	MaxValueBytes = 16 << 20
+	// MaxMapBytes and MaxMapEntries cap a header map a guest grows one add or replace
+	// at a time, as MaxPairsBytes and MaxPairs cap one it sets whole: without them a
+	// guest adding headers in a loop could fill the gateway's memory before its
+	// deadline.
+	MaxMapBytes   = MaxPairsBytes
+	MaxMapEntries = MaxPairs
+	// MaxBodyBytes caps a body a guest writes through proxy_set_buffer_bytes, for the
+	// same reason: appending in a loop must end in BAD_ARGUMENT, not in host memory
+	// exhaustion. It matches the proxy's request body cap.
+	MaxBodyBytes = 64 << 20
 	// DefaultMemoryLimitPages is the per-instance linear memory cap (64 KiB pages) when
 	// Config leaves it zero: 64 MiB, enough for a Go guest's heap, small enough to count
 	// in a pool's budget (wazero grows memory by copying, so RSS peaks above it).

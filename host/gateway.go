@@ -9,6 +9,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/weir-gateway/weir/abi"
 	"github.com/weir-gateway/weir/host/pipeline"
@@ -33,6 +34,9 @@ type Options struct {
 	PoolSize int
 	// MaxRequestBody caps request bodies, in bytes.
 	MaxRequestBody int
+	// CrashBackoff is the base wait before replacing an instance that keeps crashing
+	// (see wasmpool.Backoff); 0 means wasmpool.DefaultBackoff.
+	CrashBackoff time.Duration
 }
 
 // Gateway is one weir node's data plane.
@@ -50,7 +54,7 @@ type Gateway struct {
 // New compiles the built-in plugins and builds the first snapshot from the store.
 func New(ctx context.Context, opts Options) (*Gateway, error) {
 	svc := &pipeline.Services{Logger: opts.Logger, Level: opts.GuestLogLevel}
-	mods, err := newModules(ctx, opts.Runtime, svc, opts.Store, opts.Builtins, opts.PoolSize)
+	mods, err := newModules(ctx, opts.Runtime, svc, opts.Store, opts.Builtins, poolConfig(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +135,18 @@ func (g *Gateway) ValidateModule(ctx context.Context, wasm []byte) error {
 	defer mod.Close(ctx)
 	inst, err := mod.NewInstance(ctx, &pipeline.Services{Logger: g.opts.Logger, Level: g.opts.GuestLogLevel}, nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("the module does not start: %w", err)
 	}
 	return inst.Close(ctx)
+}
+
+// poolConfig is the shape of every module's pool: PoolSize instances, and the crash
+// backoff from CrashBackoff (at most 30 times it, reset after an instance lived 60
+// times it).
+func poolConfig(opts Options) wasmpool.Config {
+	cfg := wasmpool.Config{Size: opts.PoolSize}
+	if b := opts.CrashBackoff; b > 0 {
+		cfg.Backoff = wasmpool.Backoff{Base: b, Max: 30 * b, Reset: 60 * b}
+	}
+	return cfg
 }

@@ -24,10 +24,10 @@ const retireGrace = 30 * time.Second
 // and uploaded modules, compiled the first time a snapshot needs them and shared by
 // content (sha256).
 type modules struct {
-	rt       *abi.Runtime
-	svc      abi.Services
-	reader   store.Reader
-	poolSize int
+	rt     *abi.Runtime
+	svc    abi.Services
+	reader store.Reader
+	pools  wasmpool.Config
 
 	builtins map[string]builtinModule
 
@@ -40,8 +40,8 @@ type builtinModule struct {
 	priority int
 }
 
-func newModules(ctx context.Context, rt *abi.Runtime, svc abi.Services, reader store.Reader, builtins []pluginswasm.Builtin, poolSize int) (*modules, error) {
-	m := &modules{rt: rt, svc: svc, reader: reader, poolSize: poolSize,
+func newModules(ctx context.Context, rt *abi.Runtime, svc abi.Services, reader store.Reader, builtins []pluginswasm.Builtin, pools wasmpool.Config) (*modules, error) {
+	m := &modules{rt: rt, svc: svc, reader: reader, pools: pools,
 		builtins: map[string]builtinModule{}, uploaded: map[string]*wasmpool.Pool{}}
 	for _, b := range builtins {
 		if b.Module == nil {
@@ -51,7 +51,7 @@ func newModules(ctx context.Context, rt *abi.Runtime, svc abi.Services, reader s
 		if err != nil {
 			return nil, fmt.Errorf("compile built-in %s: %w", b.Name, err)
 		}
-		m.builtins[b.Name] = builtinModule{pool: wasmpool.New(mod, svc, poolSize), priority: b.Priority}
+		m.builtins[b.Name] = builtinModule{pool: wasmpool.New(mod, svc, m.poolConfig(b.Name)), priority: b.Priority}
 	}
 	return m, nil
 }
@@ -78,7 +78,7 @@ func (m *modules) Lookup(ctx context.Context, name string, uploaded map[string]*
 	if err != nil {
 		return nil, 0, fmt.Errorf("compile module %s: %w", name, err)
 	}
-	p := wasmpool.New(mod, m.svc, m.poolSize)
+	p := wasmpool.New(mod, m.svc, m.poolConfig(name))
 	m.uploaded[wm.SHA256] = p
 	return p, wm.Priority, nil
 }
@@ -103,6 +103,13 @@ func (m *modules) retain(byPool map[*wasmpool.Pool][]*wasmpool.Plugin) {
 			_ = p.Module().Close(ctx)
 		})
 	}
+}
+
+// poolConfig is the pools' shape, named for the module's log lines.
+func (m *modules) poolConfig(name string) wasmpool.Config {
+	cfg := m.pools
+	cfg.Name = name
+	return cfg
 }
 
 func keys(plugins []*wasmpool.Plugin) map[string]bool {

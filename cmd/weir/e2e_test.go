@@ -123,6 +123,7 @@ func (n *node) start(t *testing.T) {
 		"WEIR_PROXY_LISTEN="+n.proxy,
 		"KONG_ADMIN_LISTEN="+n.admin, // the KONG_ spelling works too
 	)
+	n.cmd.Env = append(n.cmd.Env, n.extraEnv...)
 	n.cmd.Stdout, n.cmd.Stderr = n.logs, n.logs
 	if err := n.cmd.Start(); err != nil {
 		t.Fatal(err)

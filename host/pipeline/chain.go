@@ -15,7 +15,7 @@ import (
 type chain struct {
 	exchange *Exchange
 	logger   *slog.Logger
-	steps    []step
+	steps    []*step
 	// slots pins the exchange to one instance per module.
 	slots map[*wasmpool.Pool]*wasmpool.Slot
 }
@@ -25,6 +25,9 @@ type step struct {
 	plugin  *snapshot.Plugin
 	http    *abi.HTTPContext
 	release func()
+	// skipped is set when a fail-open plugin failed: it sits out the rest of the
+	// exchange.
+	skipped bool
 }
 
 // requestPhase runs request headers, then request body, through the plugins. It
@@ -46,7 +49,10 @@ func (c *chain) requestPhase(ctx context.Context) bool {
 		if !ok {
 			return false
 		}
-		if !c.run(p, func() (abi.Action, error) { return st.http.OnRequestHeaders(ctx, !body) }) {
+		if st == nil {
+			continue // failed open
+		}
+		if !c.run(st, func() (abi.Action, error) { return st.http.OnRequestHeaders(ctx, !body) }) {
 			return false
 		}
 	}
@@ -55,7 +61,7 @@ func (c *chain) requestPhase(ctx context.Context) bool {
 	}
 	for _, st := range c.steps {
 		size := len(e.Request.Body.Bytes())
-		if !c.run(st.plugin, func() (abi.Action, error) { return st.http.OnRequestBody(ctx, size, true) }) {
+		if !c.run(st, func() (abi.Action, error) { return st.http.OnRequestBody(ctx, size, true) }) {
 			return false
 		}
 	}
@@ -68,7 +74,7 @@ func (c *chain) responsePhase(ctx context.Context) {
 	body := len(e.Response.Body.Bytes()) > 0
 	for i := len(c.steps) - 1; i >= 0; i-- {
 		st := c.steps[i]
-		if !c.run(st.plugin, func() (abi.Action, error) { return st.http.OnResponseHeaders(ctx, !body) }) {
+		if !c.run(st, func() (abi.Action, error) { return st.http.OnResponseHeaders(ctx, !body) }) {
 			return
 		}
 	}
@@ -78,28 +84,47 @@ func (c *chain) responsePhase(ctx context.Context) {
 	for i := len(c.steps) - 1; i >= 0; i-- {
 		st := c.steps[i]
 		size := len(e.Response.Body.Bytes())
-		if !c.run(st.plugin, func() (abi.Action, error) { return st.http.OnResponseBody(ctx, size, true) }) {
+		if !c.run(st, func() (abi.Action, error) { return st.http.OnResponseBody(ctx, size, true) }) {
 			return
 		}
 	}
 }
 
-// run calls one callback. A failed plugin (trap, deadline) answers 500 in Kong's shape;
-// a plugin that sent a local response stops the phase. PAUSE needs no special case here:
+// run calls one callback of a step. A plugin that fails (trap, deadline, memory)
+// answers 500 in Kong's shape, or, when it fails open, is skipped from then on; a
+// plugin that sent a local response stops the phase. PAUSE needs no special case here:
 // bodies are buffered whole before the body callbacks run, so the next callback already
 // has everything a paused plugin waits for.
-func (c *chain) run(p *snapshot.Plugin, callback func() (abi.Action, error)) bool {
-	e := c.exchange
+func (c *chain) run(st *step, callback func() (abi.Action, error)) bool {
+	if st.skipped {
+		return true
+	}
 	if _, err := callback(); err != nil {
-		c.logger.Error("plugin failed", "plugin", p.Entity.Name, "plugin_id", p.Entity.ID, "request_id", e.ID, "error", err)
-		e.local = kongError(500, "An unexpected error occurred", e.ID)
+		if c.failed(st.plugin, "plugin failed", err) {
+			st.skipped = true
+			return true
+		}
 		return false
 	}
-	return e.local == nil
+	return c.exchange.local == nil
 }
 
-// open gives the exchange an HTTP context for p on its pinned instance.
-func (c *chain) open(ctx context.Context, p *snapshot.Plugin) (step, bool) {
+// failed logs a plugin failure and says whether the exchange goes on without the
+// plugin (it fails open); otherwise the exchange gets Kong's 500.
+func (c *chain) failed(p *snapshot.Plugin, what string, err error) (goOn bool) {
+	e := c.exchange
+	if p.FailOpen {
+		c.logger.Warn(what+"; skipped (fail open)", "plugin", p.Entity.Name, "plugin_id", p.Entity.ID, "request_id", e.ID, "error", err)
+		return true
+	}
+	c.logger.Error(what, "plugin", p.Entity.Name, "plugin_id", p.Entity.ID, "request_id", e.ID, "error", err)
+	e.local = kongError(500, "An unexpected error occurred", e.ID)
+	return false
+}
+
+// open gives the exchange an HTTP context for p on its pinned instance. It returns
+// (nil, true) when p could not start but fails open.
+func (c *chain) open(ctx context.Context, p *snapshot.Plugin) (*step, bool) {
 	e := c.exchange
 	if c.slots == nil {
 		c.slots = make(map[*wasmpool.Pool]*wasmpool.Slot, 4)
@@ -111,11 +136,9 @@ func (c *chain) open(ctx context.Context, p *snapshot.Plugin) (step, bool) {
 	}
 	hc, release, err := slot.Open(ctx, &p.Root, e)
 	if err != nil {
-		c.logger.Error("plugin could not start", "plugin", p.Entity.Name, "plugin_id", p.Entity.ID, "request_id", e.ID, "error", err)
-		e.local = kongError(500, "An unexpected error occurred", e.ID)
-		return step{}, false
+		return nil, c.failed(p, "plugin could not start", err)
 	}
-	st := step{plugin: p, http: hc, release: release}
+	st := &step{plugin: p, http: hc, release: release}
 	c.steps = append(c.steps, st)
 	return st, true
 }

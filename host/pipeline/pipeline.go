@@ -59,12 +59,14 @@ func (p *Pipeline) Serve(ctx context.Context, e *Exchange) {
 	if c.requestPhase(ctx) {
 		p.proxy(ctx, e, start)
 	}
-	if e.local != nil {
+	applied := e.local
+	if applied != nil {
 		p.respondLocal(e, start)
 	}
 	c.responsePhase(ctx)
-	if e.local != nil && e.upstreamStatus == 0 {
-		// a plugin replaced the response in the response phase
+	if e.local != applied {
+		// a plugin answered, or failed, in the response phase: its response replaces
+		// the upstream's
 		p.respondLocal(e, start)
 	}
 }

@@ -81,6 +81,7 @@ func (s *Snapshot) addPlugins(ctx context.Context, ds *store.Dataset, mods Modul
 			Priority:  priority,
 			Pool:      pool,
 			Root:      wasmpool.Plugin{Key: rootKey(e), Name: e.Name, Config: e.Config},
+			FailOpen:  set(e.Tags)[FailOpenTag],
 			protocols: set(e.Protocols),
 		}
 		s.plugins[scope{e.Name, refID(e.Route), refID(e.Service), refID(e.Consumer)}] = p

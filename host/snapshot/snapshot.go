@@ -25,12 +25,23 @@ type Snapshot struct {
 
 // Plugin is one enabled plugin config, ready to run.
 type Plugin struct {
-	Entity    *store.Plugin
-	Priority  int
-	Pool      *wasmpool.Pool
-	Root      wasmpool.Plugin
+	Entity   *store.Plugin
+	Priority int
+	Pool     *wasmpool.Pool
+	Root     wasmpool.Plugin
+	// FailOpen: when this plugin's instance fails (trap, deadline, memory, a crash
+	// backoff), the request goes on without it instead of getting a 500. Set by the
+	// plugin's FailOpenTag.
+	FailOpen  bool
 	protocols map[string]bool
 }
+
+// FailOpenTag, among a plugin's tags, makes that plugin instance fail open. Kong's
+// plugin entity has no room for a host setting (its top-level fields are fixed and
+// config belongs to the plugin, whose schema may reject unknown keys), while tags are
+// free-form, per instance, kept by every Kong client (decK included), and leave the
+// config the module sees untouched. Envoy's equivalent is PluginConfig.fail_open.
+const FailOpenTag = "weir:fail-open"
 
 // RunsOn says whether the plugin applies to requests of that protocol.
 func (p *Plugin) RunsOn(protocol string) bool { return p.protocols[protocol] }

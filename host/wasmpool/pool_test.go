@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/weir-gateway/weir/abi"
 )
@@ -28,6 +29,11 @@ func (nullStream) SetProperty([]string, []byte) bool   { return false }
 
 func fixturePool(t *testing.T, name string) *Pool {
 	t.Helper()
+	return fixturePoolWith(t, name, Config{Name: name, Size: 1})
+}
+
+func fixturePoolWith(t *testing.T, name string, cfg Config) *Pool {
+	t.Helper()
 	ctx := context.Background()
 	rt, err := abi.NewRuntime(ctx, abi.Config{})
 	if err != nil {
@@ -42,28 +48,88 @@ func fixturePool(t *testing.T, name string) *Pool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := New(mod, quietServices{}, 1)
+	p := New(mod, quietServices{}, cfg)
 	t.Cleanup(func() { p.Close(ctx) })
 	return p
 }
 
-func TestFailedInstanceIsReplaced(t *testing.T) {
+// crash opens plugin on slot and runs request headers, which the hostile fixture's
+// "h" config traps in.
+func crash(t *testing.T, slot *Slot, plugin *Plugin) {
+	t.Helper()
 	ctx := context.Background()
-	p := fixturePool(t, "trap")
-	plugin := &Plugin{Key: "k", Name: "trap", Config: []byte("{}")}
-	for round := 0; round < 2; round++ {
-		slot := p.Pick()
-		hc, release, err := slot.Open(ctx, plugin, nullStream{})
-		if err != nil {
-			t.Fatalf("round %d: open: %v", round, err)
+	hc, release, err := slot.Open(ctx, plugin, nullStream{})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	if _, err := hc.OnRequestHeaders(ctx, true); !errors.Is(err, abi.ErrInstanceFailed) {
+		t.Fatalf("err = %v, want ErrInstanceFailed", err)
+	}
+	hc.Finish(ctx)
+	release()
+}
+
+// waitUp waits for the background replacement of slot's instance.
+func waitUp(t *testing.T, slot *Slot, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for slot.down.Load() {
+		if time.Now().After(deadline) {
+			t.Fatalf("instance not replaced within %v", within)
 		}
-		if _, err := hc.OnRequestHeaders(ctx, true); !errors.Is(err, abi.ErrInstanceFailed) {
-			t.Fatalf("round %d: err = %v, want ErrInstanceFailed", round, err)
-		}
-		hc.Finish(ctx)
-		release()
-		if got := slot.Restarts(); got != round {
-			t.Fatalf("round %d: restarts = %d", round, got)
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestCrashedInstanceIsReplacedWithBackoff: the first crash is replaced at once, in the
+// background, with the live roots recreated; a second crash in a row waits for the
+// backoff, during which the slot answers ErrUnavailable.
+func TestCrashedInstanceIsReplacedWithBackoff(t *testing.T) {
+	ctx := context.Background()
+	p := fixturePoolWith(t, "hostile", Config{Size: 1, Backoff: Backoff{Base: 300 * time.Millisecond, Max: time.Second, Reset: time.Minute}})
+	bad := &Plugin{Key: "bad", Name: "hostile", Config: []byte(`{"do":"h"}`)}
+	good := &Plugin{Key: "good", Name: "hostile", Config: []byte(`{"do":"-"}`)}
+	p.SetLive(map[string]bool{"bad": true, "good": true})
+	if err := p.Prepare(ctx, []*Plugin{good}); err != nil {
+		t.Fatal(err)
+	}
+	slot := p.Pick()
+	crash(t, slot, bad)
+	if got := slot.Restarts(); got != 1 {
+		t.Fatalf("restarts = %d after one crash, want 1", got)
+	}
+	waitUp(t, slot, time.Second)
+	slot.mu.Lock()
+	_, warm := slot.roots["good"]
+	slot.mu.Unlock()
+	if !warm {
+		t.Fatal("the replacement did not recreate the live root")
+	}
+	crash(t, slot, bad)
+	if _, _, err := slot.Open(ctx, good, nullStream{}); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("open during backoff: err = %v, want ErrUnavailable", err)
+	}
+	waitUp(t, slot, 2*time.Second)
+	hc, release, err := slot.Open(ctx, good, nullStream{})
+	if err != nil {
+		t.Fatalf("open after backoff: %v", err)
+	}
+	hc.Finish(ctx)
+	release()
+}
+
+// TestPickAvoidsCrashedSlots: while one slot waits to replace its instance, requests go
+// to the others.
+func TestPickAvoidsCrashedSlots(t *testing.T) {
+	p := fixturePoolWith(t, "hostile", Config{Size: 3, Backoff: Backoff{Base: time.Hour, Max: time.Hour, Reset: time.Hour}})
+	bad := &Plugin{Key: "bad", Name: "hostile", Config: []byte(`{"do":"h"}`)}
+	slot := p.Pick()
+	crash(t, slot, bad)
+	waitUp(t, slot, time.Second) // the first crash is replaced at once
+	crash(t, slot, bad)          // the second waits an hour
+	for i := 0; i < 10; i++ {
+		if p.Pick() == slot {
+			t.Fatal("Pick chose the slot waiting for its backoff")
 		}
 	}
 }

@@ -62,6 +62,7 @@ func defaults() map[string]string {
 
 		"wasm_memory_limit":     defaultWasmMemoryLimit,
 		"wasm_callback_timeout": defaultWasmCallbackTimeout,
+		"wasm_crash_backoff":    defaultWasmCrashBackoff,
 	}
 }
 

@@ -16,6 +16,9 @@ type Wasm struct {
 	// CallbackTimeout bounds one call into a guest (a callback, with the host calls it
 	// makes). Past it the instance is closed and replaced.
 	CallbackTimeout time.Duration
+	// CrashBackoff is the first wait before replacing an instance that crashed again
+	// soon after its last replacement; it doubles with every further crash.
+	CrashBackoff time.Duration
 }
 
 // Wasm property defaults: 64 MiB leaves a standard-Go guest (2.4 MB at start) room for
@@ -24,13 +27,14 @@ type Wasm struct {
 const (
 	defaultWasmMemoryLimit     = "64m"
 	defaultWasmCallbackTimeout = "5000"
+	defaultWasmCrashBackoff    = "1000"
 	wasmPage                   = 64 << 10
 	maxWasmMemory              = 4 << 30 // wasm32's whole address space
 )
 
 // parseWasm reads wasm_memory_limit (Kong's size syntax: a number of bytes with an
-// optional k, m or g suffix, as mem_cache_size) and wasm_callback_timeout
-// (milliseconds, as Kong's other *_timeout properties).
+// optional k, m or g suffix, as mem_cache_size), wasm_callback_timeout and
+// wasm_crash_backoff (milliseconds, as Kong's other timeouts).
 func parseWasm(props map[string]string) (Wasm, []error) {
 	var w Wasm
 	var errs []error
@@ -43,13 +47,22 @@ func parseWasm(props map[string]string) (Wasm, []error) {
 	default:
 		w.MemoryLimit = (mem + wasmPage - 1) / wasmPage * wasmPage
 	}
-	ms, err := strconv.ParseInt(strings.TrimSpace(props["wasm_callback_timeout"]), 10, 64)
-	if err != nil || ms <= 0 {
-		errs = append(errs, fmt.Errorf("wasm_callback_timeout: %q is not a positive number of milliseconds", props["wasm_callback_timeout"]))
-	} else {
-		w.CallbackTimeout = time.Duration(ms) * time.Millisecond
+	if w.CallbackTimeout, err = parseMillis(props["wasm_callback_timeout"]); err != nil {
+		errs = append(errs, fmt.Errorf("wasm_callback_timeout: %w", err))
+	}
+	if w.CrashBackoff, err = parseMillis(props["wasm_crash_backoff"]); err != nil {
+		errs = append(errs, fmt.Errorf("wasm_crash_backoff: %w", err))
 	}
 	return w, errs
+}
+
+// parseMillis parses a positive number of milliseconds.
+func parseMillis(v string) (time.Duration, error) {
+	ms, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || ms <= 0 || ms > int64(time.Hour/time.Millisecond) {
+		return 0, fmt.Errorf("%q is not a number of milliseconds between 1 and 3600000", v)
+	}
+	return time.Duration(ms) * time.Millisecond, nil
 }
 
 // parseSize parses "65536", "512k", "64m" or "1g" (suffixes in either case).

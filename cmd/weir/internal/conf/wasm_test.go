@@ -23,6 +23,7 @@ func TestWasmProperties(t *testing.T) {
 		{"not a size", []string{"WEIR_WASM_MEMORY_LIMIT=lots"}, 0, 0, true},
 		{"zero timeout", []string{"WEIR_WASM_CALLBACK_TIMEOUT=0"}, 0, 0, true},
 		{"timeout with unit", []string{"WEIR_WASM_CALLBACK_TIMEOUT=5s"}, 0, 0, true},
+		{"negative backoff", []string{"WEIR_WASM_CRASH_BACKOFF=-1"}, 0, 0, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,7 +37,7 @@ func TestWasmProperties(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Wasm.MemoryLimit != tt.mem || c.Wasm.CallbackTimeout != tt.timeout {
+			if c.Wasm.MemoryLimit != tt.mem || c.Wasm.CallbackTimeout != tt.timeout || c.Wasm.CrashBackoff != time.Second {
 				t.Fatalf("Wasm = %+v, want memory %d timeout %v", c.Wasm, tt.mem, tt.timeout)
 			}
 		})

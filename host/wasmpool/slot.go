@@ -1,0 +1,246 @@
+package wasmpool
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/weir-gateway/weir/abi"
+)
+
+// reviveTimeout bounds a background replacement: instantiation plus the root contexts.
+const reviveTimeout = 30 * time.Second
+
+// Slot is one place in the pool: an instance (replaced when it crashes) and its roots.
+type Slot struct {
+	pool *Pool
+	// down is set while a crashed instance waits for its replacement; Pick reads it
+	// without the lock.
+	down atomic.Bool
+
+	mu    sync.Mutex
+	inst  *abi.Instance
+	born  time.Time
+	roots map[string]*root
+	// known keeps the config of every root made here, so a replacement instance can
+	// recreate the live ones before requests need them.
+	known    map[string]*Plugin
+	seenGen  uint64
+	restarts int
+	crashes  int // crashes in a row, for the backoff
+	retryAt  time.Time
+	timer    *time.Timer
+	closed   bool
+}
+
+type root struct {
+	root *abi.Root
+	refs int
+}
+
+func newSlot(p *Pool) *Slot {
+	return &Slot{pool: p, roots: map[string]*root{}, known: map[string]*Plugin{}}
+}
+
+// Open creates an HTTP context for plugin on this slot's instance, creating the
+// plugin's root context there if needed. Call release when the request is done with it.
+func (s *Slot) Open(ctx context.Context, plugin *Plugin, stream abi.HTTPStream) (hc *abi.HTTPContext, release func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inst, err := s.instanceLocked(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("plugin %s: %w", plugin.Name, err)
+	}
+	s.pruneLocked(ctx)
+	r, err := s.rootLocked(ctx, inst, plugin)
+	if err != nil {
+		s.checkLocked(ctx)
+		return nil, nil, err
+	}
+	hc, err = inst.NewHTTP(ctx, r.root, stream)
+	if err != nil {
+		s.checkLocked(ctx)
+		return nil, nil, fmt.Errorf("plugin %s: new http context: %w", plugin.Name, err)
+	}
+	r.refs++
+	return hc, func() { s.release(context.WithoutCancel(ctx), plugin.Key, r) }, nil
+}
+
+func (s *Slot) prepare(ctx context.Context, plugins []*Plugin) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inst, err := s.instanceLocked(ctx)
+	if err != nil {
+		return err
+	}
+	s.pruneLocked(ctx)
+	for _, p := range plugins {
+		if _, err := s.rootLocked(ctx, inst, p); err != nil {
+			s.checkLocked(ctx)
+			return err
+		}
+	}
+	return nil
+}
+
+// instanceLocked returns a healthy instance: the current one, or a new one when the
+// slot has none and its backoff has passed.
+func (s *Slot) instanceLocked(ctx context.Context) (*abi.Instance, error) {
+	if s.closed {
+		return nil, ErrClosed
+	}
+	s.checkLocked(ctx)
+	if s.inst != nil {
+		return s.inst, nil
+	}
+	if wait := time.Until(s.retryAt); wait > 0 {
+		return nil, fmt.Errorf("%w: next attempt in %v", ErrUnavailable, wait.Round(time.Millisecond))
+	}
+	inst, err := s.pool.module.NewInstance(ctx, s.pool.svc, nil)
+	if err != nil {
+		s.crashedLocked(fmt.Sprintf("start failed: %v", err))
+		return nil, fmt.Errorf("%w: %w", ErrStart, err)
+	}
+	s.inst, s.born = inst, time.Now()
+	s.down.Store(false)
+	return inst, nil
+}
+
+// checkLocked retires the instance if it has failed.
+func (s *Slot) checkLocked(ctx context.Context) {
+	if s.inst != nil && !s.inst.Healthy() {
+		lived := time.Since(s.born)
+		s.retireLocked(ctx)
+		s.restarts++
+		if lived >= s.pool.cfg.Backoff.Reset {
+			s.crashes = 0
+		}
+		s.crashedLocked(fmt.Sprintf("instance crashed after %v", lived.Round(time.Millisecond)))
+	}
+}
+
+// crashedLocked counts a crash (or a failed start), sets the time before which no new
+// instance is made, and schedules the replacement then.
+func (s *Slot) crashedLocked(why string) {
+	s.crashes++
+	wait := s.pool.cfg.Backoff.delay(s.crashes)
+	s.retryAt = time.Now().Add(wait)
+	s.down.Store(true)
+	s.pool.log(abi.LogError, fmt.Sprintf("wasm %s; replacing it in %v (crash %d in a row)", why, wait, s.crashes))
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.timer = time.AfterFunc(wait, s.revive)
+}
+
+// revive replaces a crashed instance in the background and recreates the root
+// contexts of the live plugins it held, so requests find it warm.
+func (s *Slot) revive() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.inst != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), reviveTimeout)
+	defer cancel()
+	inst, err := s.instanceLocked(ctx)
+	if err != nil {
+		return // logged, and rescheduled, by crashedLocked
+	}
+	for key, p := range s.known {
+		if !s.pool.isLive(key) {
+			delete(s.known, key)
+			continue
+		}
+		if _, err := s.rootLocked(ctx, inst, p); err != nil {
+			s.pool.log(abi.LogError, fmt.Sprintf("wasm replacement: %v", err))
+			s.checkLocked(ctx)
+			return
+		}
+	}
+}
+
+// retireLocked drops the instance and every root in it; a failed instance's roots are
+// gone with it, so they are not closed one by one.
+func (s *Slot) retireLocked(ctx context.Context) {
+	if s.inst == nil {
+		return
+	}
+	if s.inst.Healthy() {
+		for _, r := range s.roots {
+			r.root.Close(ctx)
+		}
+	}
+	_ = s.inst.Close(ctx)
+	s.inst = nil
+	s.roots = map[string]*root{}
+}
+
+func (s *Slot) rootLocked(ctx context.Context, inst *abi.Instance, plugin *Plugin) (*root, error) {
+	if r, ok := s.roots[plugin.Key]; ok {
+		return r, nil
+	}
+	ar, err := inst.NewRoot(ctx, plugin.Name, "", plugin.Config)
+	if err != nil {
+		// not remembered: a config that fails to configure must not make every
+		// replacement instance fail again
+		delete(s.known, plugin.Key)
+		return nil, fmt.Errorf("plugin %s: configure: %w", plugin.Name, err)
+	}
+	s.known[plugin.Key] = plugin
+	r := &root{root: ar}
+	s.roots[plugin.Key] = r
+	return r, nil
+}
+
+// pruneLocked closes idle roots the newest snapshot no longer uses.
+func (s *Slot) pruneLocked(ctx context.Context) {
+	gen := s.pool.gen.Load()
+	if gen == s.seenGen {
+		return
+	}
+	s.seenGen = gen
+	for key, r := range s.roots {
+		if r.refs == 0 && !s.pool.isLive(key) {
+			r.root.Close(ctx)
+			delete(s.roots, key)
+			delete(s.known, key)
+		}
+	}
+}
+
+// release ends a request's hold on a root. A crash during the request is noticed here,
+// so the replacement starts without waiting for the next request.
+func (s *Slot) release(ctx context.Context, key string, r *root) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r.refs--
+	s.checkLocked(ctx)
+	if r.refs > 0 || s.roots[key] != r {
+		return
+	}
+	if !s.pool.isLive(key) {
+		r.root.Close(ctx)
+		delete(s.roots, key)
+		delete(s.known, key)
+	}
+}
+
+func (s *Slot) close(ctx context.Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.retireLocked(ctx)
+}
+
+// Restarts counts how many crashed instances this slot retired.
+func (s *Slot) Restarts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.restarts
+}
