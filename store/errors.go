@@ -46,7 +46,16 @@ var (
 	ErrReferencedByOthers = errors.New("referenced by others")
 	// ErrClosed is returned by a store used after Close.
 	ErrClosed = errors.New("store closed")
+	// ErrUnavailable marks an operation that failed because the database could not be
+	// reached; nothing was written. It is not a Kong error code: the Admin API answers
+	// it with 503 so clients know to retry, while the proxy keeps its last snapshot.
+	ErrUnavailable = errors.New("database unreachable")
 )
+
+// Unavailable wraps a transport error so callers can tell an outage from a bad request.
+func Unavailable(cause error) error {
+	return fmt.Errorf("%w: %w", ErrUnavailable, cause)
+}
 
 var codeSentinels = map[Code]error{
 	CodeSchemaViolation:    ErrSchemaViolation,

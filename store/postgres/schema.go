@@ -1,0 +1,151 @@
+package postgres
+
+// Migration is one step of the database schema, as Kong splits them: Up adds what the
+// new version needs and is safe while older nodes still run (`weir migrations up`);
+// Teardown, when set, removes what only older versions used (`weir migrations finish`).
+// Released migrations are never edited; later versions append new ones.
+type Migration struct {
+	Name     string
+	Up       string
+	Teardown string
+}
+
+// Migrations is the schema, oldest first.
+//
+// Each entity is a table holding Kong's JSON for it in `entity` (JSONB), so the Admin
+// API's shape is defined once, in package store. The columns constraints need are
+// generated from that JSON and stored, so the database itself enforces primary keys,
+// unique names and foreign keys with Kong's cascades, and a write can never make the
+// JSON and the constrained columns disagree. Constraint names follow one convention,
+// <table>_<field>_unique and <table>_<field>_fkey, which constraints.go maps back to
+// Kong's errors. Plugin configs are JSONB (plugins.config); module binaries are kept
+// once per sha256 in wasm_binaries.
+//
+// Every table has a statement trigger that appends to weir_changes and NOTIFYs
+// weir_changes in the writing transaction, so every node learns of every committed
+// change, whoever made it (see watch.go).
+var Migrations = []Migration{
+	{Name: "000_base", Up: baseSchema},
+}
+
+const baseSchema = `
+CREATE TABLE services (
+  id         uuid PRIMARY KEY,
+  entity     jsonb NOT NULL,
+  name       text GENERATED ALWAYS AS (entity->>'name') STORED,
+  CONSTRAINT services_name_unique UNIQUE (name)
+);
+
+CREATE TABLE routes (
+  id         uuid PRIMARY KEY,
+  entity     jsonb NOT NULL,
+  name       text GENERATED ALWAYS AS (entity->>'name') STORED,
+  service_id uuid GENERATED ALWAYS AS ((entity->'service'->>'id')::uuid) STORED,
+  CONSTRAINT routes_name_unique UNIQUE (name),
+  CONSTRAINT routes_service_fkey FOREIGN KEY (service_id) REFERENCES services (id) ON DELETE RESTRICT
+);
+CREATE INDEX routes_service_id_idx ON routes (service_id);
+
+CREATE TABLE consumers (
+  id         uuid PRIMARY KEY,
+  entity     jsonb NOT NULL,
+  username   text GENERATED ALWAYS AS (entity->>'username') STORED,
+  custom_id  text GENERATED ALWAYS AS (entity->>'custom_id') STORED,
+  CONSTRAINT consumers_username_unique UNIQUE (username),
+  CONSTRAINT consumers_custom_id_unique UNIQUE (custom_id)
+);
+
+CREATE TABLE plugins (
+  id            uuid PRIMARY KEY,
+  entity        jsonb NOT NULL,
+  name          text NOT NULL GENERATED ALWAYS AS (entity->>'name') STORED,
+  instance_name text GENERATED ALWAYS AS (entity->>'instance_name') STORED,
+  config        jsonb GENERATED ALWAYS AS (entity->'config') STORED,
+  service_id    uuid GENERATED ALWAYS AS ((entity->'service'->>'id')::uuid) STORED,
+  route_id      uuid GENERATED ALWAYS AS ((entity->'route'->>'id')::uuid) STORED,
+  consumer_id   uuid GENERATED ALWAYS AS ((entity->'consumer'->>'id')::uuid) STORED,
+  -- Kong's cache_key: one plugin of a name per (route, service, consumer), unset
+  -- scopes included, so there is a single global instance of each plugin.
+  cache_key     text GENERATED ALWAYS AS (
+                  'plugins:' || (entity->>'name') || ':' || coalesce(entity->'route'->>'id', '') || ':' ||
+                  coalesce(entity->'service'->>'id', '') || ':' || coalesce(entity->'consumer'->>'id', '')) STORED,
+  CONSTRAINT plugins_instance_name_unique UNIQUE (instance_name),
+  CONSTRAINT plugins_cache_key_unique UNIQUE (cache_key),
+  CONSTRAINT plugins_service_fkey FOREIGN KEY (service_id) REFERENCES services (id) ON DELETE CASCADE,
+  CONSTRAINT plugins_route_fkey FOREIGN KEY (route_id) REFERENCES routes (id) ON DELETE CASCADE,
+  CONSTRAINT plugins_consumer_fkey FOREIGN KEY (consumer_id) REFERENCES consumers (id) ON DELETE CASCADE
+);
+CREATE INDEX plugins_name_idx ON plugins (name);
+CREATE INDEX plugins_service_id_idx ON plugins (service_id);
+CREATE INDEX plugins_route_id_idx ON plugins (route_id);
+CREATE INDEX plugins_consumer_id_idx ON plugins (consumer_id);
+
+CREATE TABLE keyauth_credentials (
+  id          uuid PRIMARY KEY,
+  entity      jsonb NOT NULL,
+  key         text GENERATED ALWAYS AS (entity->>'key') STORED,
+  consumer_id uuid GENERATED ALWAYS AS ((entity->'consumer'->>'id')::uuid) STORED,
+  CONSTRAINT keyauth_credentials_key_unique UNIQUE (key),
+  CONSTRAINT keyauth_credentials_consumer_fkey FOREIGN KEY (consumer_id) REFERENCES consumers (id) ON DELETE CASCADE
+);
+CREATE INDEX keyauth_credentials_consumer_id_idx ON keyauth_credentials (consumer_id);
+
+CREATE TABLE wasm_binaries (
+  sha256 text PRIMARY KEY,
+  data   bytea NOT NULL
+);
+
+CREATE TABLE wasm_modules (
+  id     uuid PRIMARY KEY,
+  entity jsonb NOT NULL,
+  name   text NOT NULL GENERATED ALWAYS AS (entity->>'name') STORED,
+  sha256 text NOT NULL GENERATED ALWAYS AS (entity->>'sha256') STORED,
+  CONSTRAINT wasm_modules_name_unique UNIQUE (name),
+  CONSTRAINT wasm_modules_sha256_fkey FOREIGN KEY (sha256) REFERENCES wasm_binaries (sha256)
+);
+
+CREATE INDEX services_tags_idx ON services USING gin ((entity->'tags'));
+CREATE INDEX routes_tags_idx ON routes USING gin ((entity->'tags'));
+CREATE INDEX consumers_tags_idx ON consumers USING gin ((entity->'tags'));
+CREATE INDEX plugins_tags_idx ON plugins USING gin ((entity->'tags'));
+CREATE INDEX keyauth_credentials_tags_idx ON keyauth_credentials USING gin ((entity->'tags'));
+CREATE INDEX wasm_modules_tags_idx ON wasm_modules USING gin ((entity->'tags'));
+
+CREATE TABLE weir_changes (
+  id     bigserial PRIMARY KEY,
+  entity text NOT NULL,
+  op     text NOT NULL,
+  at     timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE FUNCTION weir_record_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  change_id bigint;
+BEGIN
+  INSERT INTO weir_changes (entity, op) VALUES (TG_TABLE_NAME, TG_OP) RETURNING id INTO change_id;
+  PERFORM pg_notify('weir_changes', change_id::text);
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER services_changed AFTER INSERT OR UPDATE OR DELETE ON services
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+CREATE TRIGGER routes_changed AFTER INSERT OR UPDATE OR DELETE ON routes
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+CREATE TRIGGER consumers_changed AFTER INSERT OR UPDATE OR DELETE ON consumers
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+CREATE TRIGGER plugins_changed AFTER INSERT OR UPDATE OR DELETE ON plugins
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+CREATE TRIGGER keyauth_credentials_changed AFTER INSERT OR UPDATE OR DELETE ON keyauth_credentials
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+CREATE TRIGGER wasm_modules_changed AFTER INSERT OR UPDATE OR DELETE ON wasm_modules
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+`
+
+// dropSchema removes everything the migrations create (`weir migrations reset`). It
+// names weir's objects rather than dropping the schema, which may hold other tables.
+const dropSchema = `
+DROP TABLE IF EXISTS plugins, keyauth_credentials, routes, services, consumers,
+  wasm_modules, wasm_binaries, weir_changes, weir_schema_meta CASCADE;
+DROP FUNCTION IF EXISTS weir_record_change() CASCADE;
+`
