@@ -16,6 +16,7 @@ import (
 
 	"github.com/weir-gateway/weir/admin"
 	pluginswasm "github.com/weir-gateway/weir/plugins-wasm"
+	"github.com/weir-gateway/weir/store"
 	"github.com/weir-gateway/weir/store/embedded"
 )
 
@@ -34,11 +35,18 @@ type env struct {
 	h    http.Handler
 	path string
 	db   *embedded.Store
+	// wrap, when set, stands between the Admin API and the store (a failing database).
+	wrap func(store.Store) store.Store
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, path: filepath.Join(t.TempDir(), "weir.db")}
+	return newEnvWith(t, nil)
+}
+
+func newEnvWith(t *testing.T, wrap func(store.Store) store.Store) *env {
+	t.Helper()
+	e := &env{t: t, path: filepath.Join(t.TempDir(), "weir.db"), wrap: wrap}
 	e.open()
 	t.Cleanup(func() { e.db.Close() })
 	return e
@@ -54,7 +62,11 @@ func (e *env) open() {
 		e.t.Fatal(err)
 	}
 	e.db = db
-	e.h = admin.New(admin.Options{Store: db, Builtins: builtins, ValidateModule: fakeValidate,
+	var s store.Store = db
+	if e.wrap != nil {
+		s = e.wrap(db)
+	}
+	e.h = admin.New(admin.Options{Store: s, Builtins: builtins, ValidateModule: fakeValidate,
 		Version: "0.1.0", Hostname: "host", NodeID: "node", Configuration: map[string]any{"database": "embedded"}}).Handler()
 }
 

@@ -102,6 +102,9 @@ func (s *Server) errorBody(err error) (int, any) {
 			}
 			return status, se
 		}
+	case errors.Is(err, store.ErrUnavailable):
+		s.echo.Logger.Errorf("admin: %v", err)
+		return http.StatusServiceUnavailable, kongError{unavailableMsg}
 	case errors.Is(err, errBadJSON):
 		return http.StatusBadRequest, kongError{errBadJSON.Error()}
 	case errors.As(err, &he):
@@ -116,6 +119,11 @@ func (s *Server) errorBody(err error) (int, any) {
 	s.echo.Logger.Errorf("admin: %v", err)
 	return http.StatusInternalServerError, kongError{"An unexpected error occurred"}
 }
+
+// unavailableMsg answers any request the database was needed for while it cannot be
+// reached. Proxying does not need the database, so the message says traffic is fine.
+const unavailableMsg = "The database is unreachable: the Admin API cannot read or change the configuration " +
+	"until it is back. The proxy keeps serving the last configuration it loaded."
 
 // badRequest is a 400 with a plain message, for malformed queries and bodies.
 func badRequest(msg string) error {
