@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
@@ -16,6 +17,7 @@ Commands:
   start        run a weir node (proxy and Admin API)
   stop         stop the node running in a prefix
   health       check that the node in a prefix is running
+  migrations   bootstrap | up | finish | list | reset the database schema
   echo-server  answer every request with a JSON description of it (an upstream for trying weir)
   version      print weir's version
 
@@ -35,6 +37,8 @@ func main() {
 		err = runStop(args)
 	case "health":
 		err = runHealth(args)
+	case "migrations":
+		err = runMigrations(args)
 	case "echo-server":
 		err = runEcho(args)
 	case "version", "--version", "-v":
@@ -47,6 +51,10 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "weir: %v\n", err)
+		var exit *exitError
+		if errors.As(err, &exit) {
+			os.Exit(exit.code)
+		}
 		os.Exit(1)
 	}
 }

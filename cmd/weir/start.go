@@ -21,7 +21,6 @@ import (
 	"github.com/weir-gateway/weir/cmd/weir/internal/conf"
 	"github.com/weir-gateway/weir/host"
 	pluginswasm "github.com/weir-gateway/weir/plugins-wasm"
-	"github.com/weir-gateway/weir/store/embedded"
 )
 
 // maxRequestBody caps proxied request bodies.
@@ -54,9 +53,9 @@ func run(ctx context.Context, c *conf.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	db, err := embedded.Open(filepath.Join(c.Prefix, storeFile))
+	db, err := openStore(ctx, c, logger)
 	if err != nil {
-		return fmt.Errorf("open embedded store: %w", err)
+		return err
 	}
 	defer db.Close()
 	rt, err := abi.NewRuntime(ctx, abi.Config{
@@ -223,7 +222,7 @@ func guestLevel(c *conf.Config) abi.LogLevel {
 // nodeConfiguration is the configuration GET / reports, as Kong reports its own.
 func nodeConfiguration(c *conf.Config) map[string]any {
 	out := make(map[string]any, len(c.Properties))
-	for k, v := range c.Properties {
+	for k, v := range c.Redacted() {
 		out[k] = v
 	}
 	out["prefix"] = c.Prefix
