@@ -18,6 +18,7 @@ Commands:
   stop         stop the node running in a prefix
   health       check that the node in a prefix is running
   migrations   bootstrap | up | finish | list | reset the database schema
+  config       db_export | db_import a whole configuration, between any backends
   echo-server  answer every request with a JSON description of it (an upstream for trying weir)
   version      print weir's version
 
@@ -39,6 +40,8 @@ func main() {
 		err = runHealth(args)
 	case "migrations":
 		err = runMigrations(args)
+	case "config":
+		err = runConfig(args)
 	case "echo-server":
 		err = runEcho(args)
 	case "version", "--version", "-v":

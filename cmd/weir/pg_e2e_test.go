@@ -270,3 +270,32 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Errorf("the outage and recovery are not in the log:\n%s", n.logs)
 	}
 }
+
+// TestConfigExportImport moves a configuration from a node's embedded store to
+// PostgreSQL with the CLI, and a node on PostgreSQL serves it.
+func TestConfigExportImport(t *testing.T) {
+	bin := buildWeir(t)
+	echoAddr := startEcho(t, bin)
+	prefix := t.TempDir()
+	src := startNode(t, bin, prefix)
+	admin := "http://" + src.admin
+	expectStatus(t, "service", form(t, admin+"/services", "name=s", "url=http://"+echoAddr+"/"), 201)
+	expectStatus(t, "route", form(t, admin+"/services/s/routes", "paths[]=/moved", "name=moved"), 201)
+	src.stop(t)
+
+	file := filepath.Join(t.TempDir(), "export.json")
+	export := exec.Command(bin, "config", "db_export", file)
+	export.Env = append(os.Environ(), "WEIR_PREFIX="+prefix)
+	if out, err := export.CombinedOutput(); err != nil || !strings.Contains(string(out), "Exported 2 entities") {
+		t.Fatalf("db_export: %v\n%s", err, out)
+	}
+	env := pgEnv(t, pgtest.Database(t))
+	if out, code := weirCmd(t, bin, env, "migrations", "bootstrap"); code != 0 {
+		t.Fatalf("bootstrap: %s", out)
+	}
+	if out, code := weirCmd(t, bin, env, "config", "db_import", file); code != 0 || !strings.Contains(out, "Imported 2 entities") {
+		t.Fatalf("db_import: exit %d\n%s", code, out)
+	}
+	n := startPgNode(t, bin, env)
+	expectStatus(t, "imported route", do(t, "GET", "http://"+n.proxy+"/moved", nil, nil), 200)
+}
