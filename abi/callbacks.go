@@ -23,6 +23,10 @@ const (
 	fnRequestBody     = "proxy_on_request_body"
 	fnResponseHeaders = "proxy_on_response_headers"
 	fnResponseBody    = "proxy_on_response_body"
+
+	fnHTTPCallResponse = "proxy_on_http_call_response"
+	fnTick             = "proxy_on_tick"
+	fnQueueReady       = "proxy_on_queue_ready"
 )
 
 // callbackSignature is an export's allowed i32 parameter counts and its result count.
@@ -47,6 +51,10 @@ var callbackSignatures = map[string]callbackSignature{
 	fnRequestBody:     {[]int{3}, 1},
 	fnResponseHeaders: {[]int{2, 3}, 1},
 	fnResponseBody:    {[]int{3}, 1},
+
+	fnHTTPCallResponse: {[]int{5}, 0},
+	fnTick:             {[]int{1}, 0},
+	fnQueueReady:       {[]int{2}, 0},
 }
 
 // checkCallbacks returns the parameter count of each callback the module exports, or

@@ -29,7 +29,7 @@ func (i *Instance) NewRoot(ctx context.Context, pluginName, rootID string, confi
 	defer i.leaveAndRun()
 	c := i.newContext(nil, pluginName, rootID, config)
 	if err := i.callVoid(ctx, c, phaseOther, fnContextCreate, uint64(c.id), 0); err != nil {
-		delete(i.contexts, c.id)
+		i.drop(c)
 		return nil, err
 	}
 	ok, err := i.callBool(ctx, c, phaseConfigure, fnConfigure, uint64(c.id), uint64(len(config)))
@@ -38,7 +38,7 @@ func (i *Instance) NewRoot(ctx context.Context, pluginName, rootID string, confi
 		_ = i.callVoid(ctx, c, phaseOther, fnDelete, uint64(c.id))
 	}
 	if err != nil {
-		delete(i.contexts, c.id)
+		i.drop(c)
 		return nil, err
 	}
 	return &Root{inst: i, state: c}, nil
@@ -54,7 +54,7 @@ func (r *Root) Close(ctx context.Context) {
 		return
 	}
 	defer i.leaveAndRun()
-	defer delete(i.contexts, r.state.id)
+	defer i.drop(r.state)
 	if _, err := i.callBool(ctx, r.state, phaseOther, fnDone, uint64(r.state.id)); err != nil {
 		return
 	}
@@ -77,7 +77,7 @@ func (i *Instance) NewHTTP(ctx context.Context, root *Root, s HTTPStream) (*HTTP
 	c := i.newContext(root.state, "", "", nil)
 	c.stream = s
 	if err := i.callVoid(ctx, c, phaseOther, fnContextCreate, uint64(c.id), uint64(root.state.id)); err != nil {
-		delete(i.contexts, c.id)
+		i.drop(c)
 		return nil, err
 	}
 	return &HTTPContext{inst: i, state: c}, nil
@@ -86,6 +86,12 @@ func (i *Instance) NewHTTP(ctx context.Context, root *Root, s HTTPStream) (*HTTP
 // forget drops a context's state without calling the guest (the instance has failed).
 func (i *Instance) forget(c *contextState) {
 	i.mu.Lock()
-	delete(i.contexts, c.id)
+	i.drop(c)
 	i.mu.Unlock()
+}
+
+// drop forgets a context and cancels what it started (HTTP calls, its tick). mu is held.
+func (i *Instance) drop(c *contextState) {
+	delete(i.contexts, c.id)
+	i.cancelCalls(c)
 }

@@ -23,6 +23,12 @@ func (h hostCtx) buffer(t BufferType) (data []byte, w Buffer, st Status) {
 			return nil, nil, StatusNotFound
 		}
 		return c.plugin().config, nil, StatusOK
+	case BufferHTTPCallResponseBody:
+		r := h.inst.call.httpResp
+		if r == nil {
+			return nil, nil, StatusNotFound
+		}
+		return r.Body, nil, StatusOK
 	case BufferForeignFunctionArgs:
 		// Only readable inside proxy_on_foreign_function, which this host does not call.
 		return nil, nil, StatusNotFound

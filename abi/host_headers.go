@@ -22,6 +22,9 @@ func (h hostCtx) headerMap(t MapType) (HeaderMap, Status) {
 	if t > MapHTTPCallResponseTrailer {
 		return nil, StatusBadArgument
 	}
+	if t == MapHTTPCallResponseHeaders || t == MapHTTPCallResponseTrailer {
+		return h.callMap(t)
+	}
 	s := h.stream()
 	if s == nil {
 		return nil, StatusNotFound
@@ -32,6 +35,45 @@ func (h hostCtx) headerMap(t MapType) (HeaderMap, Status) {
 	}
 	return m, StatusOK
 }
+
+// writableMap is headerMap for the calls that change a map: the maps of a call's
+// answer (and gRPC metadata) are read-only, so writing them is BAD_ARGUMENT.
+func (h hostCtx) writableMap(t MapType) (HeaderMap, Status) {
+	if t >= MapGRPCInitialMetadata && t <= MapHTTPCallResponseTrailer {
+		return nil, StatusBadArgument
+	}
+	return h.headerMap(t)
+}
+
+// callMap is the headers or trailers of the answer proxy_on_http_call_response is
+// about; NOT_FOUND outside that callback.
+func (h hostCtx) callMap(t MapType) (HeaderMap, Status) {
+	r := h.inst.call.httpResp
+	if r == nil || r.Err != nil {
+		return nil, StatusNotFound
+	}
+	if t == MapHTTPCallResponseHeaders {
+		return readOnlyMap(r.Headers), StatusOK
+	}
+	return readOnlyMap(r.Trailers), StatusOK
+}
+
+// readOnlyMap serves reads of a call's answer; writableMap keeps writes away from it.
+type readOnlyMap [][2]string
+
+func (m readOnlyMap) Pairs() [][2]string { return m }
+func (m readOnlyMap) Get(key string) (string, bool) {
+	for _, p := range m {
+		if p[0] == key {
+			return p[1], true
+		}
+	}
+	return "", false
+}
+func (readOnlyMap) Add(string, string)   {}
+func (readOnlyMap) Set(string, string)   {}
+func (readOnlyMap) Remove(string)        {}
+func (readOnlyMap) SetPairs([][2]string) {}
 
 // key reads a header name and lower-cases it.
 func (h hostCtx) key(ptr, size uint32) (string, Status) {
@@ -64,7 +106,7 @@ func proxyGetHeaderMapPairs(h hostCtx, stack []uint64) Status {
 
 // proxySetHeaderMapPairs(type, ptr, size) replaces the whole map.
 func proxySetHeaderMapPairs(h hostCtx, stack []uint64) Status {
-	m, st := h.headerMap(MapType(arg(stack, 0)))
+	m, st := h.writableMap(MapType(arg(stack, 0)))
 	if st != StatusOK {
 		return st
 	}
@@ -103,7 +145,7 @@ func proxyGetHeaderMapValue(h hostCtx, stack []uint64) Status {
 
 // keyValue resolves the map, key and value of the add and replace calls.
 func (h hostCtx) keyValue(stack []uint64) (HeaderMap, string, string, Status) {
-	m, st := h.headerMap(MapType(arg(stack, 0)))
+	m, st := h.writableMap(MapType(arg(stack, 0)))
 	if st != StatusOK {
 		return nil, "", "", st
 	}
@@ -160,7 +202,7 @@ func fits(m HeaderMap, k, v string, add bool) bool {
 
 // proxyRemoveHeaderMapValue(type, key_ptr, key_size): OK even when absent.
 func proxyRemoveHeaderMapValue(h hostCtx, stack []uint64) Status {
-	m, st := h.headerMap(MapType(arg(stack, 0)))
+	m, st := h.writableMap(MapType(arg(stack, 0)))
 	if st != StatusOK {
 		return st
 	}

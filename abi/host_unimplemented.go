@@ -12,8 +12,6 @@ import (
 // them), and answer UNIMPLEMENTED, never a trap.
 func unimplementedFunctions() []hostFunc {
 	fs := []hostFunc{
-		unimplemented("proxy_get_status", 3),
-		unimplemented("proxy_http_call", 10),
 		unimplemented("proxy_grpc_call", 12),
 		unimplemented("proxy_grpc_stream", 9),
 		unimplemented("proxy_grpc_send", 4),

@@ -54,7 +54,8 @@ func hostFunctions() []hostFunc {
 	var all []hostFunc
 	for _, group := range [][]hostFunc{
 		logFunctions(), bufferFunctions(), headerFunctions(), propertyFunctions(),
-		streamFunctions(), contextFunctions(), foreignFunctions(), unimplementedFunctions(),
+		streamFunctions(), contextFunctions(), foreignFunctions(), httpCallFunctions(),
+		unimplementedFunctions(),
 		emscriptenFunctions(),
 	} {
 		all = append(all, group...)

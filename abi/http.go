@@ -68,7 +68,7 @@ func (h *HTTPContext) Finish(ctx context.Context) {
 		return
 	}
 	defer i.leaveAndRun()
-	defer delete(i.contexts, h.state.id)
+	defer i.drop(h.state)
 	id := uint64(h.state.id)
 	if _, err := i.callBool(ctx, h.state, phaseOther, fnDone, id); err != nil {
 		return

@@ -32,6 +32,8 @@ type Instance struct {
 	contexts map[uint32]*contextState
 	call     callState // the guest call in progress; zero between calls
 	vmRoot   *contextState
+	calls    map[uint32]*pendingCall // proxy_http_call calls in flight
+	callSeq  uint32
 }
 
 // contextState is the host's view of one guest context: a root (plugin) context when
@@ -70,6 +72,9 @@ type callState struct {
 	phase    phase
 	deferred []func()    // run after the callback returns, outside mu (stream control)
 	local    *localReply // the last proxy_send_local_response of this call
+	// httpResp is the answer proxy_on_http_call_response is about: map types 6 and 7,
+	// buffer type 4 and proxy_get_status read it.
+	httpResp *HTTPCallResponse
 }
 
 // localReply is a recorded proxy_send_local_response, delivered once the callback ends.
@@ -86,7 +91,7 @@ type instanceKey struct{}
 // proxy_on_vm_start with vmConfig. A false from the guest wraps ErrConfigureRejected.
 func (m *Module) NewInstance(ctx context.Context, svc Services, vmConfig []byte) (*Instance, error) {
 	i := &Instance{mod: m, svc: svc, timeout: m.rt.timeout, vmConfig: vmConfig,
-		contexts: make(map[uint32]*contextState)}
+		contexts: make(map[uint32]*contextState), calls: make(map[uint32]*pendingCall)}
 	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().
 		WithStdout(&logWriter{inst: i, level: LogInfo}).WithStderr(&logWriter{inst: i, level: LogError}).
 		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
@@ -183,6 +188,10 @@ func (i *Instance) Close(ctx context.Context) error {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.failed.Store(true)
+	for id, p := range i.calls {
+		p.cancel()
+		delete(i.calls, id)
+	}
 	if err := i.guest.Close(ctx); err != nil {
 		return fmt.Errorf("close proxy-wasm instance: %w", err)
 	}

@@ -26,6 +26,9 @@ const (
 	// same reason: appending in a loop must end in BAD_ARGUMENT, not in host memory
 	// exhaustion. It matches the proxy's request body cap.
 	MaxBodyBytes = 64 << 20
+	// MaxHTTPCallsInFlight caps the proxy_http_call calls one instance has running;
+	// past it a call answers INTERNAL_FAILURE.
+	MaxHTTPCallsInFlight = 1024
 	// DefaultMemoryLimitPages is the per-instance linear memory cap (64 KiB pages) when
 	// Config leaves it zero: 64 MiB, enough for a Go guest's heap, small enough to count
 	// in a pool's budget (wazero grows memory by copying, so RSS peaks above it).

@@ -59,12 +59,14 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{opts: opts, modules: mods}
+	up := upstream.New()
+	svc.Snapshot, svc.Upstream = g.current.Load, up
 	g.warmCtx, g.cancelWarm = context.WithCancel(context.WithoutCancel(ctx))
 	if err := g.Sync(ctx); err != nil {
 		mods.close(ctx)
 		return nil, err
 	}
-	p := &pipeline.Pipeline{Snapshot: g.current.Load, Upstream: upstream.New(), Logger: opts.Logger, Version: opts.Version}
+	p := &pipeline.Pipeline{Snapshot: g.current.Load, Upstream: up, Logger: opts.Logger, Version: opts.Version}
 	g.server = proxy.New(p, opts.MaxRequestBody)
 	return g, nil
 }

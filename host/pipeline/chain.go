@@ -52,7 +52,7 @@ func (c *chain) requestPhase(ctx context.Context) bool {
 		if st == nil {
 			continue // failed open
 		}
-		if !c.run(st, func() (abi.Action, error) { return st.http.OnRequestHeaders(ctx, !body) }) {
+		if !c.run(ctx, st, func() (abi.Action, error) { return st.http.OnRequestHeaders(ctx, !body) }) {
 			return false
 		}
 	}
@@ -61,7 +61,7 @@ func (c *chain) requestPhase(ctx context.Context) bool {
 	}
 	for _, st := range c.steps {
 		size := len(e.Request.Body.Bytes())
-		if !c.run(st, func() (abi.Action, error) { return st.http.OnRequestBody(ctx, size, true) }) {
+		if !c.run(ctx, st, func() (abi.Action, error) { return st.http.OnRequestBody(ctx, size, true) }) {
 			return false
 		}
 	}
@@ -74,7 +74,7 @@ func (c *chain) responsePhase(ctx context.Context) {
 	body := len(e.Response.Body.Bytes()) > 0
 	for i := len(c.steps) - 1; i >= 0; i-- {
 		st := c.steps[i]
-		if !c.run(st, func() (abi.Action, error) { return st.http.OnResponseHeaders(ctx, !body) }) {
+		if !c.run(ctx, st, func() (abi.Action, error) { return st.http.OnResponseHeaders(ctx, !body) }) {
 			return
 		}
 	}
@@ -84,29 +84,42 @@ func (c *chain) responsePhase(ctx context.Context) {
 	for i := len(c.steps) - 1; i >= 0; i-- {
 		st := c.steps[i]
 		size := len(e.Response.Body.Bytes())
-		if !c.run(st, func() (abi.Action, error) { return st.http.OnResponseBody(ctx, size, true) }) {
+		if !c.run(ctx, st, func() (abi.Action, error) { return st.http.OnResponseBody(ctx, size, true) }) {
 			return
 		}
 	}
 }
 
-// run calls one callback of a step. A plugin that fails (trap, deadline, memory)
-// answers 500 in Kong's shape, or, when it fails open, is skipped from then on; a
-// plugin that sent a local response stops the phase. PAUSE needs no special case here:
-// bodies are buffered whole before the body callbacks run, so the next callback already
-// has everything a paused plugin waits for.
-func (c *chain) run(st *step, callback func() (abi.Action, error)) bool {
+// run calls one callback of a step and reports whether the phase goes on. A plugin
+// that fails (trap, deadline, memory) answers 500 in Kong's shape, or, when it fails
+// open, is skipped from then on; a plugin that sent a local response stops the phase.
+//
+// PAUSE (with no local response) holds the exchange until the plugin resumes it with
+// proxy_continue_stream, answers it, or closes it, as Envoy's StopIteration does in
+// every phase: typically it waits for its HTTP calls, whose answers arrive through the
+// exchange's inbox. Bodies are buffered whole before the body callbacks run, so a body
+// callback always sees end_of_stream, and a PAUSE there is such a hold too.
+func (c *chain) run(ctx context.Context, st *step, callback func() (abi.Action, error)) bool {
 	if st.skipped {
 		return true
 	}
-	if _, err := callback(); err != nil {
+	e := c.exchange
+	action, err := callback()
+	e.settle()
+	if err != nil {
 		if c.failed(st.plugin, "plugin failed", err) {
 			st.skipped = true
 			return true
 		}
 		return false
 	}
-	return c.exchange.local == nil
+	if action == abi.ActionPause && e.local == nil && !e.reset && !e.waitResume(ctx) {
+		c.logger.Error("plugin paused the request and did not resume it", "plugin", st.plugin.Entity.Name,
+			"plugin_id", st.plugin.Entity.ID, "request_id", e.ID, "timeout", PauseTimeout)
+		e.local = kongError(500, "An unexpected error occurred", e.ID)
+		return false
+	}
+	return e.local == nil && !e.reset
 }
 
 // failed logs a plugin failure and says whether the exchange goes on without the

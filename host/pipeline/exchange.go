@@ -42,6 +42,13 @@ type Exchange struct {
 	upstreamStatus int
 	// origPath is ":path" as the client sent it, before plugins ran.
 	origPath string
+
+	// box, resumed, reset and async serve pauses and asynchronous plugin work
+	// (pause.go).
+	box     inbox
+	resumed bool
+	reset   bool
+	async   bool
 }
 
 // originalPath is the request target as the client sent it.
@@ -72,11 +79,15 @@ func (e *Exchange) Buffer(t abi.BufferType) abi.Buffer {
 	return nil
 }
 
-// SendLocalResponse implements abi.HTTPStream: the first local response wins.
+// SendLocalResponse implements abi.HTTPStream: the first local response wins. The ABI
+// calls it after the callback returned, possibly on another goroutine (an HTTP call's
+// answer), so it is applied through the inbox.
 func (e *Exchange) SendLocalResponse(r abi.LocalResponse) {
-	if e.local == nil {
-		e.local = &r
-	}
+	e.box.post(func() {
+		if e.local == nil {
+			e.local = &r
+		}
+	})
 }
 
 // Consumer is the authenticated consumer, or nil.

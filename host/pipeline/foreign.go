@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/host/snapshot"
 )
 
 // Foreign-function names weir serves to plugins (see docs/foreign-functions.md).
@@ -20,6 +21,23 @@ const (
 type Services struct {
 	Logger *slog.Logger
 	Level  abi.LogLevel
+	// Snapshot is the current configuration, for host services called outside a
+	// request (a tick's HTTP call naming a service); nil means none.
+	Snapshot func() *snapshot.Snapshot
+	// Upstream sends proxy_http_call requests; nil makes them BAD_ARGUMENT.
+	Upstream Upstream
+}
+
+// snapshot is the configuration a host service runs on: the request's own, else the
+// current one.
+func (s *Services) snapshot(e *Exchange) *snapshot.Snapshot {
+	if e != nil && e.snap != nil {
+		return e.snap
+	}
+	if s.Snapshot != nil {
+		return s.Snapshot()
+	}
+	return nil
 }
 
 // Log implements abi.Services.

@@ -50,11 +50,20 @@ var exchanges = sync.Pool{New: func() any { return new(pipeline.Exchange) }}
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	e := exchanges.Get().(*pipeline.Exchange)
 	defer func() {
+		if e.Async() {
+			return // another goroutine may still post to it; let it go
+		}
 		*e = pipeline.Exchange{}
 		exchanges.Put(e)
 	}()
 	fill(ctx, e)
 	s.pipeline.Serve(ctx, e)
+	if e.Reset() {
+		// a plugin closed the stream (proxy_close_stream): drop the connection, as
+		// Envoy resets the stream
+		ctx.Conn().Close()
+		return
+	}
 	write(ctx, e)
 }
 

@@ -28,8 +28,13 @@ func Build(ctx context.Context, ds *store.Dataset, mods Modules) (*Snapshot, err
 		keyAuths:      make(map[string]*store.KeyAuthCredential, len(ds.KeyAuthCredentials)),
 		plugins:       make(map[scope]*Plugin, len(ds.Plugins)),
 	}
+	s.serviceNames = make(map[string]*store.Service, len(ds.Services))
 	for i := range ds.Services {
-		s.services[ds.Services[i].ID] = &ds.Services[i]
+		svc := &ds.Services[i]
+		s.services[svc.ID] = svc
+		if svc.Name != nil {
+			s.serviceNames[*svc.Name] = svc
+		}
 	}
 	routes := make([]store.Route, 0, len(ds.Routes))
 	for _, r := range ds.Routes {

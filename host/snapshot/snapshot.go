@@ -15,6 +15,7 @@ type Snapshot struct {
 	Router *router.Router
 
 	services      map[string]*store.Service
+	serviceNames  map[string]*store.Service
 	consumers     map[string]*store.Consumer
 	consumerNames map[string]*store.Consumer
 	keyAuths      map[string]*store.KeyAuthCredential
@@ -53,6 +54,14 @@ type scope struct {
 
 // Service returns the service with that id.
 func (s *Snapshot) Service(id string) *store.Service { return s.services[id] }
+
+// ServiceByName returns the service with that name, or nil (also for a nil snapshot).
+func (s *Snapshot) ServiceByName(name string) *store.Service {
+	if s == nil {
+		return nil
+	}
+	return s.serviceNames[name]
+}
 
 // Consumer returns the consumer with that id.
 func (s *Snapshot) Consumer(id string) *store.Consumer { return s.consumers[id] }

@@ -1,0 +1,88 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+
+	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/store"
+)
+
+// HTTPCall implements abi.HTTPCaller: proxy_http_call. The upstream is a weir service
+// name, as an Envoy cluster name is, or host:port (a bare host means port 80), as
+// ngx_wasm_module takes it. The call runs on its own goroutine; a call made for a
+// request is answered through that request's inbox, so the plugin sees the answer on
+// the goroutine that runs the request (see pause.go).
+func (s *Services) HTTPCall(ctx context.Context, stream abi.HTTPStream, req abi.HTTPCallRequest, done func(abi.HTTPCallResponse)) bool {
+	e, _ := stream.(*Exchange)
+	svc := s.callTarget(e, req)
+	if svc == nil || s.Upstream == nil {
+		return false
+	}
+	deliver := done
+	if e != nil {
+		e.async = true
+		box := &e.box
+		deliver = func(r abi.HTTPCallResponse) { box.post(func() { done(r) }) }
+	}
+	go func() { deliver(s.doCall(ctx, svc, req)) }()
+	return true
+}
+
+// callTarget resolves the upstream of a call to a service, with the call's timeout.
+func (s *Services) callTarget(e *Exchange, req abi.HTTPCallRequest) *store.Service {
+	snap := s.snapshot(e)
+	var svc store.Service
+	if named := snap.ServiceByName(req.Upstream); named != nil {
+		svc = *named
+	} else {
+		host, port, err := net.SplitHostPort(req.Upstream)
+		if err != nil {
+			host, port = req.Upstream, "80"
+		}
+		n, err := strconv.Atoi(port)
+		if err != nil || n <= 0 || n > 65535 || host == "" || !validCallHost(host) {
+			return nil
+		}
+		svc = store.Service{Protocol: "http", Host: host, Port: n}
+	}
+	if ms := int(req.Timeout.Milliseconds()); ms > 0 {
+		svc.ConnectTimeout, svc.ReadTimeout, svc.WriteTimeout = ms, ms, ms
+	}
+	return &svc
+}
+
+// validCallHost accepts an IP or a DNS name, so a misspelt service name with spaces or
+// slashes is refused rather than looked up.
+func validCallHost(h string) bool {
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	for _, r := range h {
+		if !(r == '-' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// doCall sends the request and turns the answer, or the failure, into the ABI's form.
+func (s *Services) doCall(ctx context.Context, svc *store.Service, req abi.HTTPCallRequest) abi.HTTPCallResponse {
+	h := &Headers{}
+	for _, kv := range req.Headers {
+		h.Add(kv[0], kv[1])
+	}
+	ur := &UpstreamRequest{Method: h.Value(":method"), Path: h.Value(":path"), Host: h.Value(":authority"), Headers: h, Body: req.Body}
+	var resp Message
+	if err := s.Upstream.Do(ctx, svc, ur, &resp); err != nil {
+		return abi.HTTPCallResponse{Err: fmt.Errorf("http call to %s: %w", req.Upstream, err)}
+	}
+	if err := ctx.Err(); err != nil {
+		return abi.HTTPCallResponse{Err: fmt.Errorf("http call to %s: %w", req.Upstream, err)}
+	}
+	return abi.HTTPCallResponse{Headers: resp.Headers.Pairs(), Body: resp.Body.Bytes()}
+}
+
+var _ abi.HTTPCaller = (*Services)(nil)
