@@ -24,6 +24,11 @@ var ctx = context.Background()
 // bootstrapped returns the DSN of a fresh database with weir's schema.
 func bootstrapped(t *testing.T) string {
 	t.Helper()
+	return bootstrappedB(t)
+}
+
+func bootstrappedB(t testing.TB) string {
+	t.Helper()
 	dsn := pgtest.Database(t)
 	m, err := postgres.NewMigrator(ctx, postgres.Config{DSN: dsn}, 0)
 	if err != nil {
