@@ -94,4 +94,5 @@ func (i *Instance) forget(c *contextState) {
 func (i *Instance) drop(c *contextState) {
 	delete(i.contexts, c.id)
 	i.cancelCalls(c)
+	stopTick(c)
 }

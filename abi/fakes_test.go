@@ -163,7 +163,7 @@ func setup(t *testing.T, rt *Runtime, wasm []byte, svc *fakeServices, config str
 func instantiate(t *testing.T, m *Module, svc *fakeServices, config string, s *fakeStream) (*Instance, *HTTPContext) {
 	t.Helper()
 	ctx := context.Background()
-	inst, err := m.NewInstance(ctx, svc, nil)
+	inst, err := m.NewInstance(ctx, svc, InstanceConfig{VMID: "test-vm"})
 	if err != nil {
 		t.Fatalf("NewInstance: %v", err)
 	}

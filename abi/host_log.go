@@ -39,12 +39,18 @@ func proxyGetCurrentTime(h hostCtx, stack []uint64) Status {
 	return h.writeU64(arg(stack, 0), uint64(time.Now().UnixNano()))
 }
 
-// proxySetTickPeriod(period_ms): this host runs no timers yet. Disabling ticks is
-// truthfully done; asking for them is UNIMPLEMENTED rather than a silent OK, so the
-// plugin can tell it will never see proxy_on_tick.
-func proxySetTickPeriod(_ hostCtx, stack []uint64) Status {
-	if arg(stack, 0) == 0 {
-		return StatusOK
+// proxySetTickPeriod(period_ms): proxy_on_tick every period_ms on the current
+// context's root (0 stops it). Each instance ticks its own roots, as each Envoy worker
+// ticks its own VM.
+func proxySetTickPeriod(h hostCtx, stack []uint64) Status {
+	c := h.current()
+	if c == nil {
+		return StatusBadArgument
 	}
-	return StatusUnimplemented
+	ms := arg(stack, 0)
+	if ms != 0 && ms < MinTickPeriodMillis {
+		ms = MinTickPeriodMillis
+	}
+	h.inst.setTick(c.plugin(), time.Duration(ms)*time.Millisecond)
+	return StatusOK
 }

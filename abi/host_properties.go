@@ -12,7 +12,7 @@ func propertyFunctions() []hostFunc {
 
 // Properties the ABI answers itself: they describe the root context, which only abi
 // knows. plugin_root_id must answer (even "") or the C++ SDK aborts at context
-// creation. plugin_vm_id is "": this host gives VMs no ids yet.
+// creation. plugin_vm_id is the instance's VM id: in weir, the module's name.
 const (
 	propPluginName   = "plugin_name"
 	propPluginRootID = "plugin_root_id"
@@ -44,7 +44,7 @@ func (h hostCtx) pluginProperty(path []string) ([]byte, bool) {
 	case propPluginRootID:
 		return []byte(c.plugin().rootID), true
 	case propPluginVMID:
-		return []byte{}, true
+		return []byte(h.inst.vmID), true
 	}
 	return nil, false
 }

@@ -55,6 +55,7 @@ func hostFunctions() []hostFunc {
 	for _, group := range [][]hostFunc{
 		logFunctions(), bufferFunctions(), headerFunctions(), propertyFunctions(),
 		streamFunctions(), contextFunctions(), foreignFunctions(), httpCallFunctions(),
+		sharedDataFunctions(), queueFunctions(), metricFunctions(),
 		unimplementedFunctions(),
 		emscriptenFunctions(),
 	} {

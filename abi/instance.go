@@ -26,6 +26,8 @@ type Instance struct {
 
 	failed atomic.Bool // set once; read without mu so pools can check health any time
 
+	vmID string
+
 	mu       sync.Mutex
 	vmConfig []byte
 	nextID   uint32
@@ -46,6 +48,7 @@ type contextState struct {
 	config     []byte
 	stream     HTTPStream
 	bodyEnded  [2]bool // end_of_stream of the last request/response body callback
+	tick       *ticker // a root's proxy_on_tick timer, or nil
 }
 
 // plugin returns the root context a context belongs to (itself for a root).
@@ -85,17 +88,27 @@ type localReply struct {
 
 type instanceKey struct{}
 
+// InstanceConfig says which VM an instance is.
+type InstanceConfig struct {
+	// VMID is the VM id (plugin_vm_id): instances with the same id share their shared
+	// data and queues, as Envoy's VMs with one vm_id do. weir uses the module's name.
+	VMID string
+	// VMConfig is the VM configuration proxy_on_vm_start reads (buffer type 6).
+	VMConfig []byte
+}
+
 // NewInstance instantiates the module without filesystem, network, environment or
 // arguments (stdout and stderr go to svc.Log at info and error), runs its start
 // functions by the spec's rule, creates the VM root context and calls
-// proxy_on_vm_start with vmConfig. A false from the guest wraps ErrConfigureRejected.
-func (m *Module) NewInstance(ctx context.Context, svc Services, vmConfig []byte) (*Instance, error) {
-	i := &Instance{mod: m, svc: svc, timeout: m.rt.timeout, vmConfig: vmConfig,
+// proxy_on_vm_start with the VM configuration. A false from the guest wraps
+// ErrConfigureRejected.
+func (m *Module) NewInstance(ctx context.Context, svc Services, cfg InstanceConfig) (*Instance, error) {
+	i := &Instance{mod: m, svc: svc, timeout: m.rt.timeout, vmConfig: cfg.VMConfig, vmID: cfg.VMID,
 		contexts: make(map[uint32]*contextState), calls: make(map[uint32]*pendingCall)}
-	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().
+	mcfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().
 		WithStdout(&logWriter{inst: i, level: LogInfo}).WithStderr(&logWriter{inst: i, level: LogError}).
 		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
-	guest, err := m.rt.rt.InstantiateModule(ctx, m.compiled, cfg)
+	guest, err := m.rt.rt.InstantiateModule(ctx, m.compiled, mcfg)
 	if err != nil {
 		return nil, fmt.Errorf("instantiate proxy-wasm module: %w", err)
 	}
@@ -191,6 +204,9 @@ func (i *Instance) Close(ctx context.Context) error {
 	for id, p := range i.calls {
 		p.cancel()
 		delete(i.calls, id)
+	}
+	for _, c := range i.contexts {
+		stopTick(c)
 	}
 	if err := i.guest.Close(ctx); err != nil {
 		return fmt.Errorf("close proxy-wasm instance: %w", err)

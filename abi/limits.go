@@ -29,6 +29,17 @@ const (
 	// MaxHTTPCallsInFlight caps the proxy_http_call calls one instance has running;
 	// past it a call answers INTERNAL_FAILURE.
 	MaxHTTPCallsInFlight = 1024
+	// MaxSharedDataBytes caps the keys and values of one VM id's shared data; past it
+	// the least recently used keys are evicted.
+	MaxSharedDataBytes = 64 << 20
+	// MaxQueueItems and MaxQueueBytes cap one shared queue; past them the oldest items
+	// are dropped, so a consumer that stopped cannot grow the gateway's memory.
+	MaxQueueItems = 10000
+	MaxQueueBytes = 16 << 20
+	// MinTickPeriod is the shortest proxy_set_tick_period_milliseconds honoured.
+	MinTickPeriodMillis = 1
+	// MaxMetrics caps the metrics all guests of a runtime define.
+	MaxMetrics = 10000
 	// DefaultMemoryLimitPages is the per-instance linear memory cap (64 KiB pages) when
 	// Config leaves it zero: 64 MiB, enough for a Go guest's heap, small enough to count
 	// in a pool's budget (wazero grows memory by copying, so RSS peaks above it).

@@ -30,6 +30,10 @@ type Runtime struct {
 	rt      wazero.Runtime
 	cache   wazero.CompilationCache
 	timeout time.Duration
+	// shared, queues and metrics are the host state all instances share.
+	shared  *sharedData
+	queues  *queues
+	metrics *Metrics
 }
 
 // NewRuntime builds the wazero runtime: close-on-deadline on (without it an endless loop
@@ -40,7 +44,7 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 	if pages == 0 {
 		pages = DefaultMemoryLimitPages
 	}
-	r := &Runtime{timeout: cfg.CallbackTimeout}
+	r := &Runtime{timeout: cfg.CallbackTimeout, shared: newSharedData(), queues: newQueues(), metrics: newMetrics()}
 	if r.timeout <= 0 {
 		r.timeout = defaultCallbackTimeout
 	}

@@ -135,7 +135,7 @@ func (g *Gateway) ValidateModule(ctx context.Context, wasm []byte) error {
 		return err
 	}
 	defer mod.Close(ctx)
-	inst, err := mod.NewInstance(ctx, &pipeline.Services{Logger: g.opts.Logger, Level: g.opts.GuestLogLevel}, nil)
+	inst, err := mod.NewInstance(ctx, &pipeline.Services{Logger: g.opts.Logger, Level: g.opts.GuestLogLevel}, abi.InstanceConfig{VMID: "validate"})
 	if err != nil {
 		return fmt.Errorf("the module does not start: %w", err)
 	}

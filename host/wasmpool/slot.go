@@ -98,7 +98,7 @@ func (s *Slot) instanceLocked(ctx context.Context) (*abi.Instance, error) {
 	if wait := time.Until(s.retryAt); wait > 0 {
 		return nil, fmt.Errorf("%w: next attempt in %v", ErrUnavailable, wait.Round(time.Millisecond))
 	}
-	inst, err := s.pool.module.NewInstance(ctx, s.pool.svc, nil)
+	inst, err := s.pool.module.NewInstance(ctx, s.pool.svc, abi.InstanceConfig{VMID: s.pool.cfg.Name})
 	if err != nil {
 		s.crashedLocked(fmt.Sprintf("start failed: %v", err))
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
