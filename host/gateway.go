@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/host/metrics"
 	"github.com/weir-gateway/weir/host/pipeline"
 	"github.com/weir-gateway/weir/host/proxy"
 	"github.com/weir-gateway/weir/host/snapshot"
@@ -115,6 +117,13 @@ func (g *Gateway) Watch(ctx context.Context) {
 		}
 	}
 }
+
+// Crashes implements metrics.CrashCounter: crashed instances retired per plugin module.
+func (g *Gateway) Crashes() map[string]int { return g.modules.crashes() }
+
+// MetricsHandler serves the plugins' metrics and weir's wasm counters in Prometheus'
+// format, for the Admin API listener's /metrics.
+func (g *Gateway) MetricsHandler() http.Handler { return metrics.Handler(g.opts.Runtime, g) }
 
 // Serve runs the proxy on ln until Shutdown.
 func (g *Gateway) Serve(ln net.Listener) error { return g.server.Serve(ln) }

@@ -120,6 +120,20 @@ func keys(plugins []*wasmpool.Plugin) map[string]bool {
 	return out
 }
 
+// crashes sums the crashed instances each module's pool retired, by module name.
+func (m *modules) crashes() map[string]int {
+	out := map[string]int{}
+	for _, b := range m.builtins {
+		out[b.pool.Name()] += b.pool.Restarts()
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, p := range m.uploaded {
+		out[p.Name()] += p.Restarts()
+	}
+	return out
+}
+
 // close closes every pool and module.
 func (m *modules) close(ctx context.Context) {
 	m.mu.Lock()

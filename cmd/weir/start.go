@@ -84,7 +84,7 @@ func run(ctx context.Context, c *conf.Config, logger *slog.Logger) error {
 		Store: db, Builtins: builtins, ValidateModule: gw.ValidateModule,
 		Version: version, Hostname: hostname, NodeID: id, Configuration: nodeConfiguration(c),
 	})
-	servers, err := listen(c, gw, syncAfterWrite(adminAPI.Handler(), gw, logger), logger)
+	servers, err := listen(c, gw, withMetrics(syncAfterWrite(adminAPI.Handler(), gw, logger), gw.MetricsHandler()), logger)
 	if err != nil {
 		_ = gw.Shutdown(context.Background())
 		return err

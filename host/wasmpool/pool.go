@@ -75,6 +75,9 @@ func New(module *abi.Module, svc abi.Services, cfg Config) *Pool {
 	return p
 }
 
+// Name is the module's name, as Config gave it.
+func (p *Pool) Name() string { return p.cfg.Name }
+
 // Module is the compiled module the pool runs.
 func (p *Pool) Module() *abi.Module { return p.module }
 

@@ -1,0 +1,62 @@
+package main_test
+
+import (
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestPluginMetricsOnAdminListener: metrics a plugin defines (testdata/wat/services.wat)
+// show on the Admin API's /metrics, labelled with the plugin, summed over its
+// instances; a hostile plugin's crashes are counted there too.
+func TestPluginMetricsOnAdminListener(t *testing.T) {
+	bin := buildWeir(t)
+	echoAddr := startEcho(t, bin)
+	n := startSandboxNode(t, bin)
+	admin, proxy := "http://"+n.admin, "http://"+n.proxy
+	fixtures := filepath.Join(repoRoot(t), "testdata/wat")
+	expectStatus(t, "upload services", uploadModule(t, admin, "services", filepath.Join(fixtures, "services.wasm")), 201)
+	expectStatus(t, "upload hostile", uploadModule(t, admin, "hostile", filepath.Join(fixtures, "hostile.wasm")), 201)
+	expectStatus(t, "service", form(t, admin+"/services", "name=s", "url=http://"+echoAddr+"/"), 201)
+	expectStatus(t, "route m", form(t, admin+"/services/s/routes", "paths[]=/m", "name=m"), 201)
+	expectStatus(t, "route trap", form(t, admin+"/services/s/routes", "paths[]=/trap", "name=trap"), 201)
+	expectStatus(t, "plugin services", postJSON(t, admin+"/routes/m/plugins", `{"name":"services","config":{}}`), 201)
+	expectStatus(t, "plugin hostile", postJSON(t, admin+"/routes/trap/plugins", `{"name":"hostile","config":{"do":"h"}}`), 201)
+	for i := 0; i < 3; i++ {
+		expectStatus(t, "metered request", do(t, "GET", proxy+"/m", nil, nil), 200)
+	}
+	expectStatus(t, "trapping request", do(t, "GET", proxy+"/trap", nil, nil), 500)
+
+	r := do(t, "GET", admin+"/metrics", nil, nil)
+	expectStatus(t, "/metrics", r, 200)
+	body := string(r.body)
+	for name, want := range map[string]float64{
+		`weir_wasm_requests{plugin="services"}`:              3,
+		`weir_wasm_level{plugin="services"}`:                 42,
+		`weir_wasm_sizes_count{plugin="services"}`:           3,
+		`weir_wasm_sizes_bucket{plugin="services",le="16"}`:  3,
+		`weir_wasm_instance_crashes_total{plugin="hostile"}`: 1,
+	} {
+		if got := sample(body, name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	if !strings.Contains(body, "# TYPE weir_wasm_requests counter") || !strings.Contains(body, "# TYPE weir_wasm_sizes histogram") {
+		t.Errorf("metric types missing:\n%s", body)
+	}
+}
+
+// sample reads one sample's value from Prometheus' text format, or -1.
+func sample(body, name string) float64 {
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindStringSubmatch(body)
+	if m == nil {
+		return -1
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
