@@ -23,7 +23,7 @@ var goModules struct {
 }
 
 // goModule returns a freshly built plugin: "key-auth" or "add_header".
-func goModule(t *testing.T, name string) []byte {
+func goModule(t testing.TB, name string) []byte {
 	t.Helper()
 	goModules.once.Do(func() {
 		goModules.dir, goModules.err = os.MkdirTemp("", "weir-abi-test")
