@@ -74,6 +74,7 @@ type resp struct {
 	status int
 	body   map[string]any
 	raw    []byte
+	header http.Header
 }
 
 func (e *env) do(method, path, contentType string, body []byte) resp {
@@ -84,7 +85,7 @@ func (e *env) do(method, path, contentType string, body []byte) resp {
 	}
 	w := httptest.NewRecorder()
 	e.h.ServeHTTP(w, req)
-	r := resp{status: w.Code, raw: w.Body.Bytes()}
+	r := resp{status: w.Code, raw: w.Body.Bytes(), header: w.Header()}
 	_ = json.Unmarshal(r.raw, &r.body)
 	return r
 }

@@ -111,8 +111,11 @@ func formTree(vals url.Values) (map[string]any, error) {
 	root := map[string]any{}
 	for _, k := range keys {
 		path := splitKey(k)
+		if len(path) == 0 || path[0] == "" {
+			return nil, fmt.Errorf("form field without a name: %q", k)
+		}
 		var value any
-		if vs := vals[k]; path[len(path)-1] == "" {
+		if vs := vals[k]; len(path) > 1 && path[len(path)-1] == "" {
 			path = path[:len(path)-1]
 			value = formValues(vs)
 		} else if len(vs) == 1 {

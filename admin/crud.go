@@ -80,6 +80,9 @@ func (r *resource[T]) list(c echo.Context, sc *scope) error {
 	if err != nil {
 		return err
 	}
+	if field, value, ok := uniqueFilter(c, r.entity); ok {
+		return r.listFiltered(c, sc, field, value, opts)
+	}
 	if sc != nil {
 		opts.Foreign = &store.ForeignFilter{Field: sc.field, ID: sc.id}
 	}

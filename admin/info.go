@@ -85,7 +85,8 @@ func (s *Server) nodeInfo(c echo.Context) error {
 	}
 	return writeJSON(c, http.StatusOK, map[string]any{
 		"tagline":       "Welcome to weir",
-		"version":       s.opts.Version,
+		"version":       KongVersion,
+		"weir_version":  s.opts.Version,
 		"edition":       "community",
 		"hostname":      s.opts.Hostname,
 		"node_id":       s.opts.NodeID,

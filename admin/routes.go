@@ -22,8 +22,9 @@ func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Pre(trimTrailingSlash)
-	e.Use(s.count)
+	e.Pre(trimTrailingSlash, s.serverHeader)
+	// A panic in a handler answers 500 in Kong's shape instead of dropping the connection.
+	e.Use(recoverPanic, s.count, requireContentType)
 
 	st := s.store
 	v := s.validator
@@ -50,10 +51,18 @@ func (s *Server) routes() *echo.Echo {
 	top("/routes", "route", routes)
 	top("/plugins", "plugin", plugins)
 	top("/key-auths", "keyauth", keyAuths)
-	e.Match(collectionMethods, "/consumers", s.consumerCollection(consumers))
-	e.Match(itemMethods, "/consumers/:consumer", func(c echo.Context) error {
-		return consumers.item(c, param2(c, "consumer"), nil)
-	})
+	top("/consumers", "consumer", consumers)
+	s.checks = map[string]checkFunc{
+		store.Services: checkOf(services.validate), store.Routes: checkOf(routes.validate),
+		store.Consumers: checkOf(consumers.validate), store.Plugins: checkOf(plugins.validate),
+		store.KeyAuthCredentials: checkOf(keyAuths.validate),
+	}
+	s.tagSources = []tagSource{
+		tagsOf(store.Services, st.Services().List), tagsOf(store.Routes, st.Routes().List),
+		tagsOf(store.Consumers, st.Consumers().List), tagsOf(store.Plugins, st.Plugins().List),
+		tagsOf(store.KeyAuthCredentials, st.KeyAuthCredentials().List),
+		tagsOf(store.WasmModules, st.WasmModules().List),
+	}
 
 	svcScope := parentScope(st.Services(), store.Services, "service", "service")
 	routeScope := parentScope(st.Routes(), store.Routes, "route", "route")
@@ -70,6 +79,11 @@ func (s *Server) routes() *echo.Echo {
 	e.Match(readMethods, "/plugins/enabled", s.enabledPlugins)
 	e.Match(readMethods, "/schemas/plugins/:name", s.pluginSchema)
 	e.Match(readMethods, "/schemas/:entity", s.entitySchema)
+	e.POST("/schemas/plugins/validate", s.validatePlugin)
+	e.POST("/schemas/:entity/validate", s.validateEntity)
+	e.Match(readMethods, "/endpoints", s.endpoints)
+	e.Match(readMethods, "/tags", s.tags)
+	e.Match(readMethods, "/tags/:tag", s.tags)
 	e.Match(readMethods, "/", s.nodeInfo)
 	e.Match(readMethods, "/status", s.status)
 
@@ -144,25 +158,6 @@ func parentOf[C, P any](children store.Reads[C], entity, param, field string, pa
 			return err
 		}
 		return writeJSON(c, http.StatusOK, p)
-	}
-}
-
-// consumerCollection adds Kong's ?custom_id= lookup to the consumer list.
-func (s *Server) consumerCollection(consumers *resource[store.Consumer]) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		customID := c.QueryParam("custom_id")
-		if c.Request().Method == http.MethodPost || customID == "" {
-			return consumers.collection(c, nil)
-		}
-		found, err := consumers.table.GetBy(c.Request().Context(), "custom_id", customID)
-		data := []store.Consumer{}
-		switch {
-		case err == nil:
-			data = append(data, *found)
-		case !errorsIsNotFound(err):
-			return err
-		}
-		return writePage(c, data, "")
 	}
 }
 

@@ -24,7 +24,8 @@ type Options struct {
 	// ValidateModule compiles and checks an uploaded module; its error message is
 	// returned to the client as a schema violation on the field `module`.
 	ValidateModule func(ctx context.Context, wasm []byte) error
-	// Version, Hostname, NodeID and Configuration are reported by GET /.
+	// Version is weir's own release (GET /'s weir_version, the Server header's comment);
+	// Hostname, NodeID and Configuration are reported by GET / too.
 	Version       string
 	Hostname      string
 	NodeID        string
@@ -39,6 +40,10 @@ type Server struct {
 	builtins  []*schema.Plugin
 	echo      *echo.Echo
 	requests  atomic.Int64
+	// checks validate each entity type for POST /schemas/{entity}/validate.
+	checks map[string]checkFunc
+	// tagSources list the tags of every entity type for GET /tags.
+	tagSources []tagSource
 }
 
 // New builds the Admin API. A built-in whose schema.json does not parse is a build
@@ -108,11 +113,14 @@ func (s *Server) errorBody(err error) (int, any) {
 	case errors.Is(err, errBadJSON):
 		return http.StatusBadRequest, kongError{errBadJSON.Error()}
 	case errors.As(err, &he):
-		switch he.Code {
-		case http.StatusNotFound:
-			return he.Code, kongError{"Not found"}
-		case http.StatusMethodNotAllowed:
-			return he.Code, kongError{"Method not allowed"}
+		// Echo's own answers carry the status text; handlers' carry their own message.
+		if he.Message == http.StatusText(he.Code) {
+			switch he.Code {
+			case http.StatusNotFound:
+				return he.Code, kongError{"Not found"}
+			case http.StatusMethodNotAllowed:
+				return he.Code, kongError{"Method not allowed"}
+			}
 		}
 		return he.Code, kongError{fmt.Sprint(he.Message)}
 	}

@@ -295,11 +295,20 @@ func TestQuickStart(t *testing.T) {
 		r := do(t, "GET", admin+"/", nil, nil)
 		expectStatus(t, "GET /", r, 200)
 		info := r.json(t)
-		if info["version"] != "0.1.0" {
-			t.Errorf("version = %v", info["version"])
+		// Kong clients read the API level from `version` and the Server header.
+		if info["version"] != "3.9.3" || info["weir_version"] != "0.1.0" {
+			t.Errorf("version = %v, weir_version = %v", info["version"], info["weir_version"])
 		}
-		if cfg, _ := info["configuration"].(map[string]any); cfg["database"] != "embedded" {
-			t.Errorf("configuration.database = %v", cfg["database"])
+		if got := r.header.Get("Server"); got != "kong/3.9.3 (weir/0.1.0)" {
+			t.Errorf("Server = %q", got)
+		}
+		cfg, _ := info["configuration"].(map[string]any)
+		if cfg["database"] != "embedded" || cfg["router_flavor"] != "traditional_compatible" {
+			t.Errorf("configuration.database = %v, router_flavor = %v", cfg["database"], cfg["router_flavor"])
+		}
+		pl, _ := cfg["proxy_listeners"].([]any)
+		if len(pl) != 1 || pl[0].(map[string]any)["listener"] != n.proxy || pl[0].(map[string]any)["ssl"] != false {
+			t.Errorf("configuration.proxy_listeners = %v", cfg["proxy_listeners"])
 		}
 		avail, _ := info["plugins"].(map[string]any)["available_on_server"].(map[string]any)
 		if _, ok := avail["key-auth"]; !ok {

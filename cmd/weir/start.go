@@ -218,14 +218,3 @@ func guestLevel(c *conf.Config) abi.LogLevel {
 	}
 	return abi.LogError
 }
-
-// nodeConfiguration is the configuration GET / reports, as Kong reports its own.
-func nodeConfiguration(c *conf.Config) map[string]any {
-	out := make(map[string]any, len(c.Properties))
-	for k, v := range c.Redacted() {
-		out[k] = v
-	}
-	out["prefix"] = c.Prefix
-	out["database"] = c.Database
-	return out
-}
