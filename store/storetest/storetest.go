@@ -256,6 +256,12 @@ func testPagination(t *testing.T, s store.Store) {
 	if len(all.Data) != 5 || all.Offset != "" {
 		t.Fatalf("default page: %d, offset %q", len(all.Data), all.Offset)
 	}
+	// A last page exactly as long as the size has no offset: clients stop there.
+	full, err := s.Services().List(ctx, store.ListOptions{Size: 5})
+	must(t, err)
+	if len(full.Data) != 5 || full.Offset != "" {
+		t.Fatalf("full single page: %d, offset %q", len(full.Data), full.Offset)
+	}
 	_, err = s.Services().List(ctx, store.ListOptions{Size: 1001})
 	wantErr(t, err, store.ErrInvalidSize, "size must be an integer between 1 and 1000")
 	_, err = s.Services().List(ctx, store.ListOptions{Offset: "!!"})
