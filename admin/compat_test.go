@@ -217,6 +217,8 @@ func TestSchemaDefaultsMatchAPI(t *testing.T) {
 		{"/schemas/services", "/services", `{"host":"example.com"}`},
 		{"/schemas/routes", "/routes", `{"paths":["/x"]}`},
 		{"/schemas/plugins/key-auth", "/plugins", `{"name":"key-auth"}`},
+		{"/schemas/upstreams", "/upstreams", `{"name":"u1"}`},
+		{"/schemas/targets", "/upstreams/u1/targets", `{"target":"a.example:1"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.schemaPath, func(t *testing.T) {

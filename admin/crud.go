@@ -33,9 +33,49 @@ type scope struct {
 // maxTags is Kong's limit on tags in one filter.
 const maxTags = 5
 
-// find resolves an id or endpoint key; an absent entity is (nil, nil).
-func (r *resource[T]) find(ctx context.Context, idOrKey string) (*T, error) {
-	return findEntity(ctx, r.table, r.entity, idOrKey)
+// find resolves an id or endpoint key, or under a parent a scoped key; an absent
+// entity is (nil, nil).
+func (r *resource[T]) find(ctx context.Context, idOrKey string, sc *scope) (*T, error) {
+	e, err := findEntity(ctx, r.table, r.entity, idOrKey)
+	if e != nil || err != nil || sc == nil || scopedKeys[r.entity] == "" {
+		return e, err
+	}
+	return findScoped(ctx, r.table, r.entity, idOrKey, sc)
+}
+
+// scopedKeys name entities by a field unique only among one parent's children:
+// /upstreams/{u}/targets/{host:port}.
+var scopedKeys = map[string]string{store.Targets: "target"}
+
+// findScoped looks through a parent's children for the one whose scoped key is value
+// (a target given without its port matches the default port's address).
+func findScoped[T any](ctx context.Context, t store.Reads[T], entity, value string, sc *scope) (*T, error) {
+	key := scopedKeys[entity]
+	want := map[string]bool{value: true, store.NormalizeTarget(value): true}
+	var found *T
+	opts := store.ListOptions{Size: store.MaxPageSize, Foreign: &store.ForeignFilter{Field: sc.field, ID: sc.id}}
+	err := walk(ctx, t.List, opts, func(e T) error {
+		attrs, err := store.Attributes(e)
+		if err != nil {
+			return err
+		}
+		if s, _ := attrs[key].(string); want[s] && found == nil {
+			found = &e
+		}
+		return nil
+	})
+	return found, err
+}
+
+// endpointKey is the field an item URL may name an entity by.
+func endpointKey(entity string, sc *scope) string {
+	if k := store.EndpointKeys[entity]; k != "" {
+		return k
+	}
+	if sc != nil {
+		return scopedKeys[entity]
+	}
+	return ""
 }
 
 func findEntity[T any](ctx context.Context, t store.Reads[T], entity, idOrKey string) (*T, error) {
@@ -169,7 +209,7 @@ func (r *resource[T]) create(c echo.Context, sc *scope) error {
 
 func (r *resource[T]) item(c echo.Context, idOrKey string, sc *scope) error {
 	ctx := c.Request().Context()
-	e, err := r.find(ctx, idOrKey)
+	e, err := r.find(ctx, idOrKey, sc)
 	if err != nil {
 		return err
 	}
@@ -238,7 +278,7 @@ func (r *resource[T]) put(c echo.Context, idOrKey string, stored *T, sc *scope) 
 	if sc != nil {
 		in[sc.field] = map[string]any{"id": sc.id}
 	}
-	key := store.EndpointKeys[r.entity]
+	key := endpointKey(r.entity, sc)
 	switch {
 	case stored != nil:
 		attrs, err := store.Attributes(stored)

@@ -40,6 +40,11 @@ func (s *Server) routes() *echo.Echo {
 			return v.KeyAuthCredential(in)
 		}}
 
+	upstreams := &resource[store.Upstream]{s, store.Upstreams, st.Upstreams(),
+		func(_ context.Context, in map[string]any) (*store.Upstream, error) { return v.Upstream(in) }}
+	targets := &resource[store.Target]{s, store.Targets, st.Targets(),
+		func(_ context.Context, in map[string]any) (*store.Target, error) { return v.Target(in) }}
+
 	top := func(path, param string, r interface {
 		collection(echo.Context, *scope) error
 		item(echo.Context, string, *scope) error
@@ -52,16 +57,19 @@ func (s *Server) routes() *echo.Echo {
 	top("/plugins", "plugin", plugins)
 	top("/key-auths", "keyauth", keyAuths)
 	top("/consumers", "consumer", consumers)
+	top("/upstreams", "upstream", upstreams)
 	s.checks = map[string]checkFunc{
 		store.Services: checkOf(services.validate), store.Routes: checkOf(routes.validate),
 		store.Consumers: checkOf(consumers.validate), store.Plugins: checkOf(plugins.validate),
 		store.KeyAuthCredentials: checkOf(keyAuths.validate),
+		store.Upstreams:          checkOf(upstreams.validate), store.Targets: checkOf(targets.validate),
 	}
 	s.tagSources = []tagSource{
 		tagsOf(store.Services, st.Services().List), tagsOf(store.Routes, st.Routes().List),
 		tagsOf(store.Consumers, st.Consumers().List), tagsOf(store.Plugins, st.Plugins().List),
 		tagsOf(store.KeyAuthCredentials, st.KeyAuthCredentials().List),
 		tagsOf(store.WasmModules, st.WasmModules().List),
+		tagsOf(store.Upstreams, st.Upstreams().List), tagsOf(store.Targets, st.Targets().List),
 	}
 
 	svcScope := parentScope(st.Services(), store.Services, "service", "service")
@@ -72,6 +80,9 @@ func (s *Server) routes() *echo.Echo {
 	nested(e, "/routes/:route/plugins", "plugin", plugins, routeScope)
 	nested(e, "/consumers/:consumer/plugins", "plugin", plugins, consumerScope)
 	nested(e, "/consumers/:consumer/key-auth", "keyauth", keyAuths, consumerScope)
+	upstreamScope := parentScope(st.Upstreams(), store.Upstreams, "upstream", "upstream")
+	nested(e, "/upstreams/:upstream/targets", "target", targets, upstreamScope)
+	e.Match(readMethods, "/upstreams/:upstream/health", s.upstreamHealth(upstreamScope))
 
 	e.Match(readMethods, "/routes/:route/service", parentOf(st.Routes(), store.Routes, "route", "service", st.Services()))
 	e.Match(readMethods, "/key-auths/:keyauth/consumer", parentOf(st.KeyAuthCredentials(), store.KeyAuthCredentials, "keyauth", "consumer", st.Consumers()))

@@ -101,6 +101,8 @@ var entitySchemas = map[string]*schema.Field{
 	Plugins:            pluginSchema,
 	KeyAuthCredentials: keyAuthSchema,
 	WasmModules:        wasmModuleSchema,
+	Upstreams:          upstreamSchema,
+	Targets:            targetSchema,
 }
 
 func init() {

@@ -8,6 +8,8 @@ const (
 	Plugins            = "plugins"
 	KeyAuthCredentials = "keyauth_credentials"
 	WasmModules        = "wasm_modules"
+	Upstreams          = "upstreams"
+	Targets            = "targets"
 )
 
 // OnDelete says what deleting a parent does to the children that reference it.
@@ -35,6 +37,7 @@ var Relations = []Relation{
 	{Child: Plugins, Field: "route", Parent: Routes, OnDelete: Cascade},
 	{Child: Plugins, Field: "consumer", Parent: Consumers, OnDelete: Cascade},
 	{Child: KeyAuthCredentials, Field: "consumer", Parent: Consumers, OnDelete: Cascade},
+	{Child: Targets, Field: "upstream", Parent: Upstreams, OnDelete: Cascade},
 }
 
 // Unique is one unique constraint over one or more fields. A single-field constraint
@@ -55,6 +58,9 @@ var Uniques = []Unique{
 	{Entity: Plugins, Fields: []string{"name", "route", "service", "consumer"}},
 	{Entity: KeyAuthCredentials, Fields: []string{"key"}},
 	{Entity: WasmModules, Fields: []string{"name"}},
+	{Entity: Upstreams, Fields: []string{"name"}},
+	// One target per address in an upstream.
+	{Entity: Targets, Fields: []string{"upstream", "target"}},
 }
 
 // EndpointKeys are the unique fields the Admin API accepts in place of an id
@@ -66,6 +72,7 @@ var EndpointKeys = map[string]string{
 	Plugins:            "instance_name",
 	KeyAuthCredentials: "key",
 	WasmModules:        "name",
+	Upstreams:          "name",
 }
 
 // UniquesOf returns the unique constraints of one entity.

@@ -121,4 +121,6 @@ type Dataset struct {
 	Plugins            []Plugin
 	KeyAuthCredentials []KeyAuthCredential
 	WasmModules        []WasmModule
+	Upstreams          []Upstream
+	Targets            []Target
 }

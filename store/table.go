@@ -93,6 +93,8 @@ type Store interface {
 	Plugins() Table[Plugin]
 	KeyAuthCredentials() Table[KeyAuthCredential]
 	WasmModules() WasmTable
+	Upstreams() Table[Upstream]
+	Targets() Table[Target]
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	Close() error

@@ -20,6 +20,8 @@ type Export struct {
 	Plugins            []Plugin            `json:"plugins"`
 	KeyAuthCredentials []KeyAuthCredential `json:"keyauth_credentials"`
 	WasmModules        []ExportedModule    `json:"wasm_modules"`
+	Upstreams          []Upstream          `json:"upstreams"`
+	Targets            []Target            `json:"targets"`
 }
 
 // ExportedModule is an uploaded module with its binary (base64 in JSON).
@@ -35,7 +37,7 @@ func ExportFrom(ctx context.Context, s Store) (*Export, error) {
 		return nil, err
 	}
 	out := &Export{FormatVersion: FormatVersion, Services: ds.Services, Routes: ds.Routes, Consumers: ds.Consumers,
-		Plugins: ds.Plugins, KeyAuthCredentials: ds.KeyAuthCredentials}
+		Plugins: ds.Plugins, KeyAuthCredentials: ds.KeyAuthCredentials, Upstreams: ds.Upstreams, Targets: ds.Targets}
 	for _, m := range ds.WasmModules {
 		bin, err := s.WasmBinary(ctx, m.SHA256)
 		if err != nil {
@@ -63,12 +65,26 @@ func ImportInto(ctx context.Context, s Store, e *Export) (int, error) {
 		n++
 	}
 	steps := []func() (int, error){
-		func() (int, error) { return importAll(ctx, s.Services(), e.Services, func(v *Service) string { return v.ID }) },
-		func() (int, error) { return importAll(ctx, s.Routes(), e.Routes, func(v *Route) string { return v.ID }) },
-		func() (int, error) { return importAll(ctx, s.Consumers(), e.Consumers, func(v *Consumer) string { return v.ID }) },
-		func() (int, error) { return importAll(ctx, s.Plugins(), e.Plugins, func(v *Plugin) string { return v.ID }) },
+		func() (int, error) {
+			return importAll(ctx, s.Services(), e.Services, func(v *Service) string { return v.ID })
+		},
+		func() (int, error) {
+			return importAll(ctx, s.Routes(), e.Routes, func(v *Route) string { return v.ID })
+		},
+		func() (int, error) {
+			return importAll(ctx, s.Consumers(), e.Consumers, func(v *Consumer) string { return v.ID })
+		},
+		func() (int, error) {
+			return importAll(ctx, s.Plugins(), e.Plugins, func(v *Plugin) string { return v.ID })
+		},
 		func() (int, error) {
 			return importAll(ctx, s.KeyAuthCredentials(), e.KeyAuthCredentials, func(v *KeyAuthCredential) string { return v.ID })
+		},
+		func() (int, error) {
+			return importAll(ctx, s.Upstreams(), e.Upstreams, func(v *Upstream) string { return v.ID })
+		},
+		func() (int, error) {
+			return importAll(ctx, s.Targets(), e.Targets, func(v *Target) string { return v.ID })
 		},
 	}
 	for _, step := range steps {

@@ -157,6 +157,31 @@ func (v *Validator) KeyAuthCredential(in map[string]any) (*KeyAuthCredential, er
 	return out, v.prepare(keyAuthSchema, in, nil, out)
 }
 
+// Upstream validates an upstream.
+func (v *Validator) Upstream(in map[string]any) (*Upstream, error) {
+	out := new(Upstream)
+	return out, v.prepare(upstreamSchema, upstreamInput(in), upstreamChecks, out)
+}
+
+// Target validates a target, writing its address as host:port; its timestamps carry
+// milliseconds, as Kong's do.
+func (v *Validator) Target(in map[string]any) (*Target, error) {
+	in = cloneMap(in)
+	if s, ok := in["target"].(string); ok {
+		in["target"] = NormalizeTarget(s)
+	}
+	ms := float64(v.now().UnixMilli()) / 1000
+	if in["created_at"] == nil {
+		in["created_at"] = ms
+	}
+	out := new(Target)
+	if err := v.prepare(targetSchema, in, nil, out); err != nil {
+		return nil, err
+	}
+	out.UpdatedAt = ms
+	return out, nil
+}
+
 // WasmModule validates an uploaded module's metadata; the store fills sha256 and size.
 func (v *Validator) WasmModule(in map[string]any) (*WasmModule, error) {
 	out := new(WasmModule)

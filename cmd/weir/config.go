@@ -109,5 +109,6 @@ func dbImport(ctx context.Context, s store.Store, path string) error {
 }
 
 func count(e *store.Export) int {
-	return len(e.Services) + len(e.Routes) + len(e.Consumers) + len(e.Plugins) + len(e.KeyAuthCredentials) + len(e.WasmModules)
+	return len(e.Services) + len(e.Routes) + len(e.Consumers) + len(e.Plugins) + len(e.KeyAuthCredentials) + len(e.WasmModules) +
+		len(e.Upstreams) + len(e.Targets)
 }

@@ -71,6 +71,10 @@ func (s *Store) Plugins() store.Table[store.Plugin] { return &table[store.Plugin
 func (s *Store) KeyAuthCredentials() store.Table[store.KeyAuthCredential] {
 	return &table[store.KeyAuthCredential]{s, store.KeyAuthCredentials}
 }
+func (s *Store) Upstreams() store.Table[store.Upstream] {
+	return &table[store.Upstream]{s, store.Upstreams}
+}
+func (s *Store) Targets() store.Table[store.Target] { return &table[store.Target]{s, store.Targets} }
 func (s *Store) WasmModules() store.WasmTable {
 	return &wasmTable{table[store.WasmModule]{s, store.WasmModules}}
 }
@@ -86,6 +90,8 @@ func (s *Store) Dataset(ctx context.Context) (*store.Dataset, error) {
 			readAll(tx, store.Plugins, &ds.Plugins),
 			readAll(tx, store.KeyAuthCredentials, &ds.KeyAuthCredentials),
 			readAll(tx, store.WasmModules, &ds.WasmModules),
+			readAll(tx, store.Upstreams, &ds.Upstreams),
+			readAll(tx, store.Targets, &ds.Targets),
 		)
 	})
 	if err != nil {

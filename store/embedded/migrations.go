@@ -30,6 +30,7 @@ var migrations = []migration{
 		[]byte(store.Services), []byte(store.Routes), []byte(store.Consumers),
 		[]byte(store.Plugins), []byte(store.KeyAuthCredentials), []byte(store.WasmModules),
 	)},
+	{name: "001_upstreams", up: createBuckets([]byte(store.Upstreams), []byte(store.Targets))},
 }
 
 func createBuckets(names ...[]byte) func(*bolt.Tx) error {

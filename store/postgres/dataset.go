@@ -24,6 +24,8 @@ func (s *Store) Dataset(ctx context.Context) (*store.Dataset, error) {
 			func() error { return readAll(ctx, tx, store.Plugins, &ds.Plugins) },
 			func() error { return readAll(ctx, tx, store.KeyAuthCredentials, &ds.KeyAuthCredentials) },
 			func() error { return readAll(ctx, tx, store.WasmModules, &ds.WasmModules) },
+			func() error { return readAll(ctx, tx, store.Upstreams, &ds.Upstreams) },
+			func() error { return readAll(ctx, tx, store.Targets, &ds.Targets) },
 		} {
 			if err := step(); err != nil {
 				return err

@@ -164,6 +164,10 @@ func (s *Store) Plugins() store.Table[store.Plugin] { return &table[store.Plugin
 func (s *Store) KeyAuthCredentials() store.Table[store.KeyAuthCredential] {
 	return &table[store.KeyAuthCredential]{s, store.KeyAuthCredentials}
 }
+func (s *Store) Upstreams() store.Table[store.Upstream] {
+	return &table[store.Upstream]{s, store.Upstreams}
+}
+func (s *Store) Targets() store.Table[store.Target] { return &table[store.Target]{s, store.Targets} }
 func (s *Store) WasmModules() store.WasmTable {
 	return &wasmTable{table[store.WasmModule]{s, store.WasmModules}}
 }

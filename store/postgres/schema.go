@@ -26,6 +26,7 @@ type Migration struct {
 // change, whoever made it (see watch.go).
 var Migrations = []Migration{
 	{Name: "000_base", Up: baseSchema},
+	{Name: "001_upstreams", Up: upstreamsSchema},
 }
 
 const baseSchema = `
@@ -142,10 +143,38 @@ CREATE TRIGGER wasm_modules_changed AFTER INSERT OR UPDATE OR DELETE ON wasm_mod
   FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
 `
 
+// upstreamsSchema adds upstreams and their targets. A target is unique per upstream
+// and address (cache_key), and goes with its upstream.
+const upstreamsSchema = `
+CREATE TABLE upstreams (
+  id     uuid PRIMARY KEY,
+  entity jsonb NOT NULL,
+  name   text NOT NULL GENERATED ALWAYS AS (entity->>'name') STORED,
+  CONSTRAINT upstreams_name_unique UNIQUE (name)
+);
+
+CREATE TABLE targets (
+  id          uuid PRIMARY KEY,
+  entity      jsonb NOT NULL,
+  upstream_id uuid NOT NULL GENERATED ALWAYS AS ((entity->'upstream'->>'id')::uuid) STORED,
+  cache_key   text GENERATED ALWAYS AS ('targets:' || (entity->'upstream'->>'id') || ':' || (entity->>'target')) STORED,
+  CONSTRAINT targets_cache_key_unique UNIQUE (cache_key),
+  CONSTRAINT targets_upstream_fkey FOREIGN KEY (upstream_id) REFERENCES upstreams (id) ON DELETE CASCADE
+);
+CREATE INDEX targets_upstream_id_idx ON targets (upstream_id);
+CREATE INDEX upstreams_tags_idx ON upstreams USING gin ((entity->'tags'));
+CREATE INDEX targets_tags_idx ON targets USING gin ((entity->'tags'));
+
+CREATE TRIGGER upstreams_changed AFTER INSERT OR UPDATE OR DELETE ON upstreams
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+CREATE TRIGGER targets_changed AFTER INSERT OR UPDATE OR DELETE ON targets
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+`
+
 // dropSchema removes everything the migrations create (`weir migrations reset`). It
 // names weir's objects rather than dropping the schema, which may hold other tables.
 const dropSchema = `
-DROP TABLE IF EXISTS plugins, keyauth_credentials, routes, services, consumers,
+DROP TABLE IF EXISTS targets, upstreams, plugins, keyauth_credentials, routes, services, consumers,
   wasm_modules, wasm_binaries, weir_changes, weir_schema_meta CASCADE;
 DROP FUNCTION IF EXISTS weir_record_change() CASCADE;
 `

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"ChangesSignal", testChanges},
 		{"Dataset", testDataset},
 		{"WasmModules", testWasm},
+		{"UpstreamsAndTargets", testUpstreams},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -440,4 +441,41 @@ func testWasm(t *testing.T, s store.Store) {
 	must(t, s.WasmModules().Delete(ctx, a.ID))
 	_, err = s.WasmBinary(ctx, a.SHA256)
 	wantErr(t, err, store.ErrNotFound, "")
+}
+
+// testUpstreams: one target per address in an upstream, targets listed by upstream,
+// and deleted with it.
+func testUpstreams(t *testing.T, s store.Store) {
+	up := &store.Upstream{ID: uuid.NewString(), Name: "backend", Algorithm: "round-robin", HashOn: "none",
+		HashFallback: "none", HashOnCookiePath: "/", Slots: 10000, Healthchecks: []byte(`{"threshold":0}`)}
+	must(t, s.Upstreams().Insert(ctx, up))
+	other := &store.Upstream{ID: uuid.NewString(), Name: "other", Healthchecks: []byte(`{}`)}
+	must(t, s.Upstreams().Insert(ctx, other))
+	dup := &store.Upstream{ID: uuid.NewString(), Name: "backend", Healthchecks: []byte(`{}`)}
+	wantErr(t, s.Upstreams().Insert(ctx, dup), store.ErrUniqueViolation, "")
+	target := func(u *store.Upstream, addr string) *store.Target {
+		return &store.Target{ID: uuid.NewString(), CreatedAt: 1.5, Upstream: &store.Ref{ID: u.ID}, Target: addr, Weight: 100}
+	}
+	must(t, s.Targets().Insert(ctx, target(up, "a:8000")))
+	must(t, s.Targets().Insert(ctx, target(up, "b:8000")))
+	must(t, s.Targets().Insert(ctx, target(other, "a:8000")))
+	wantErr(t, s.Targets().Insert(ctx, target(up, "a:8000")), store.ErrUniqueViolation, "")
+	orphan := &store.Target{ID: uuid.NewString(), Upstream: &store.Ref{ID: uuid.NewString()}, Target: "c:1"}
+	wantErr(t, s.Targets().Insert(ctx, orphan), store.ErrForeignKey, "")
+	page, err := s.Targets().List(ctx, store.ListOptions{Foreign: &store.ForeignFilter{Field: "upstream", ID: up.ID}})
+	must(t, err)
+	if len(page.Data) != 2 || page.Data[0].CreatedAt != 1.5 {
+		t.Fatalf("targets of backend: %+v", page.Data)
+	}
+	ds, err := s.Dataset(ctx)
+	must(t, err)
+	if len(ds.Upstreams) != 2 || len(ds.Targets) != 3 {
+		t.Fatalf("dataset: %d upstreams, %d targets", len(ds.Upstreams), len(ds.Targets))
+	}
+	must(t, s.Upstreams().Delete(ctx, up.ID))
+	all, err := s.Targets().List(ctx, store.ListOptions{})
+	must(t, err)
+	if len(all.Data) != 1 || all.Data[0].Upstream.ID != other.ID {
+		t.Fatalf("targets after deleting their upstream: %+v", all.Data)
+	}
 }
