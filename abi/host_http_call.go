@@ -114,18 +114,20 @@ func hasKey(pairs [][2]string, key string) bool {
 	return false
 }
 
-// proxyGetStatus(ret_code_ptr, ret_msg_ptr_ptr, ret_msg_size_ptr): inside
-// proxy_on_http_call_response, 0 for an answered call, 11 and the reason for a failed
-// one; elsewhere 0 and no message.
+// proxyGetStatus(ret_code_ptr, ret_msg_ptr_ptr, ret_msg_size_ptr): the outcome of the
+// last callout answered to the current context, as Envoy keeps it on the context: 0
+// and no message for an answered HTTP call, 11 and the reason for a failed one; 0 and
+// no message before any. It does not depend on which callback runs, so a context that
+// switched to another with proxy_set_effective_context reads that one's status.
 func proxyGetStatus(h hostCtx, stack []uint64) Status {
-	code, msg := uint32(callStatusOK), ""
-	if r := h.inst.call.httpResp; r != nil && r.Err != nil {
-		code, msg = callStatusFailed, r.Err.Error()
+	var s callStatus
+	if c := h.current(); c != nil {
+		s = c.status
 	}
-	if st := h.writeU32(arg(stack, 0), code); st != StatusOK {
+	if st := h.writeU32(arg(stack, 0), s.code); st != StatusOK {
 		return st
 	}
-	return h.copyOut([]byte(msg), arg(stack, 1), arg(stack, 2))
+	return h.copyOut([]byte(s.msg), arg(stack, 1), arg(stack, 2))
 }
 
 // nextCallID returns a fresh call id, never 0 (Envoy's tokens are never 0 and SDKs
@@ -152,6 +154,13 @@ func (i *Instance) deliverHTTPCall(p *pendingCall, r HTTPCallResponse) {
 	}
 	delete(i.calls, p.id)
 	p.cancel()
+	root := p.owner.plugin()
+	status := callStatus{code: callStatusOK}
+	if r.Err != nil {
+		status = callStatus{code: callStatusFailed, msg: r.Err.Error()}
+	}
+	// the answer is the root's callback, acting for the caller: both read its status
+	p.owner.status, root.status = status, status
 	if _, ok := i.fns[fnHTTPCallResponse]; !ok {
 		return
 	}
@@ -161,7 +170,6 @@ func (i *Instance) deliverHTTPCall(p *pendingCall, r HTTPCallResponse) {
 		r.Body = nil
 	}
 	i.call.httpResp = &r
-	root := p.owner.plugin()
 	// The context that made the call stays current until the guest switches (the SDKs
 	// call proxy_set_effective_context themselves), so stream calls act on its stream.
 	if _, err := i.invoke(context.Background(), p.owner, phaseOther, fnHTTPCallResponse,

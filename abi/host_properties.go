@@ -19,17 +19,28 @@ const (
 	propPluginVMID   = "plugin_vm_id"
 )
 
-// path reads a property path: segments joined by NUL. A trailing NUL, which some
-// SDKs add, is ignored.
+// path reads a property path from guest memory and splits it (splitPath).
 func (h hostCtx) path(ptr, size uint32) ([]string, Status) {
 	raw, st := h.readString(ptr, size, MaxKeyBytes)
 	if st != StatusOK {
 		return nil, st
 	}
-	if raw == "" {
+	path, ok := splitPath(raw)
+	if !ok {
 		return nil, StatusNotFound
 	}
-	return strings.Split(strings.TrimSuffix(raw, "\x00"), "\x00"), StatusOK
+	return path, StatusOK
+}
+
+// splitPath splits a property path into its segments, which the SDKs join with NUL.
+// One trailing NUL, which some SDKs add, is ignored; an empty path names nothing. Empty
+// segments are kept: they name nothing weir defines, so lookups answer NOT_FOUND.
+func splitPath(raw string) ([]string, bool) {
+	raw = strings.TrimSuffix(raw, "\x00")
+	if raw == "" {
+		return nil, false
+	}
+	return strings.Split(raw, "\x00"), true
 }
 
 // pluginProperty answers the plugin_* properties for the current context.

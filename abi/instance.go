@@ -49,6 +49,15 @@ type contextState struct {
 	stream     HTTPStream
 	bodyEnded  [2]bool // end_of_stream of the last request/response body callback
 	tick       *ticker // a root's proxy_on_tick timer, or nil
+	// status is what proxy_get_status answers in this context: the outcome of the
+	// last callout (HTTP call) answered to it, kept until the next one.
+	status callStatus
+}
+
+// callStatus is a callout's outcome as proxy_get_status reports it.
+type callStatus struct {
+	code uint32
+	msg  string
 }
 
 // plugin returns the root context a context belongs to (itself for a root).

@@ -36,6 +36,11 @@ const (
 	// are dropped, so a consumer that stopped cannot grow the gateway's memory.
 	MaxQueueItems = 10000
 	MaxQueueBytes = 16 << 20
+	// MaxStreamProperties and MaxStreamPropertyBytes cap the properties the plugins of
+	// one request write (proxy_set_property on a path weir does not define, weir.ctx.*):
+	// past them a write answers NOT_FOUND.
+	MaxStreamProperties    = 256
+	MaxStreamPropertyBytes = 1 << 20
 	// MinTickPeriod is the shortest proxy_set_tick_period_milliseconds honoured.
 	MinTickPeriodMillis = 1
 	// MaxMetrics caps the metrics all guests of a runtime define.

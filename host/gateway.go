@@ -32,6 +32,8 @@ type Options struct {
 	// GuestLogLevel is the lowest level of plugin log lines kept.
 	GuestLogLevel abi.LogLevel
 	Version       string
+	// NodeID is this node's id, which plugins read as the node property.
+	NodeID string
 	// PoolSize is the number of instances per wasm module.
 	PoolSize int
 	// MaxRequestBody caps request bodies, in bytes.
@@ -68,7 +70,8 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 		mods.close(ctx)
 		return nil, err
 	}
-	p := &pipeline.Pipeline{Snapshot: g.current.Load, Upstream: up, Logger: opts.Logger, Version: opts.Version}
+	p := &pipeline.Pipeline{Snapshot: g.current.Load, Upstream: up, Logger: opts.Logger, Version: opts.Version,
+		NodeID: opts.NodeID}
 	g.server = proxy.New(p, opts.MaxRequestBody)
 	return g, nil
 }

@@ -73,7 +73,7 @@ func run(ctx context.Context, c *conf.Config, logger *slog.Logger) error {
 	}
 	gw, err := host.New(ctx, host.Options{
 		Store: db, Runtime: rt, Builtins: builtins, Logger: logger, GuestLogLevel: guestLevel(c),
-		Version: version, PoolSize: runtime.GOMAXPROCS(0), MaxRequestBody: maxRequestBody,
+		Version: version, NodeID: id, PoolSize: runtime.GOMAXPROCS(0), MaxRequestBody: maxRequestBody,
 		CrashBackoff: c.Wasm.CrashBackoff,
 	})
 	if err != nil {

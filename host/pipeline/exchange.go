@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"time"
+
 	"github.com/weir-gateway/weir/abi"
 	"github.com/weir-gateway/weir/host/router"
 	"github.com/weir-gateway/weir/host/snapshot"
@@ -21,11 +23,16 @@ type Exchange struct {
 	Response Message
 	// Scheme is the client's scheme, "http" or "https".
 	Scheme string
+	// Protocol is the request's HTTP version ("HTTP/1.1"); empty means HTTP/1.1.
+	Protocol string
 	// ClientIP and ClientPort are the peer's address.
 	ClientIP   string
 	ClientPort int
-	// LocalPort is the port the request arrived on.
+	// LocalIP and LocalPort are the address the request arrived on.
+	LocalIP   string
 	LocalPort int
+	// ConnID identifies the client connection (Envoy's connection.id).
+	ConnID uint64
 	// ID is the request id (X-Kong-Request-Id).
 	ID string
 
@@ -42,6 +49,18 @@ type Exchange struct {
 	upstreamStatus int
 	// origPath is ":path" as the client sent it, before plugins ran.
 	origPath string
+	// start is when the pipeline took the request; end when its response was
+	// complete (request.time, request.duration).
+	start, end time.Time
+	// upstreamAddr and upstreamLocal are the two ends of the upstream connection
+	// that answered, "ip:port".
+	upstreamAddr, upstreamLocal string
+	// nodeID is this weir node's id (the node property).
+	nodeID string
+	// props holds what plugins wrote with proxy_set_property, keyed by the path's
+	// segments joined by NUL; propBytes is their size (abi.MaxStreamPropertyBytes).
+	props     map[string][]byte
+	propBytes int
 
 	// box, resumed, reset and async serve pauses and asynchronous plugin work
 	// (pause.go).

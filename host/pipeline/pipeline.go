@@ -29,6 +29,9 @@ type UpstreamRequest struct {
 	// Headers holds the request headers, pseudo-headers included (the client skips them).
 	Headers *Headers
 	Body    []byte
+	// RemoteAddr and LocalAddr are set by the Upstream once a connection answered:
+	// the two ends of it, "ip:port" (the upstream.* properties).
+	RemoteAddr, LocalAddr string
 }
 
 // ErrUpstreamTimeout marks an upstream that did not answer in time (504, not 502).
@@ -42,15 +45,19 @@ type Pipeline struct {
 	Logger   *slog.Logger
 	// Version is weir's version, for the Via and Server headers.
 	Version string
+	// NodeID is this node's id, for the node property plugins read.
+	NodeID string
 }
 
 // Serve runs e through the pipeline; e.Response then holds what the client gets.
 func (p *Pipeline) Serve(ctx context.Context, e *Exchange) {
 	start := time.Now()
+	e.start, e.nodeID = start, p.NodeID
 	e.snap = p.Snapshot()
 	e.origPath = e.Request.Headers.Value(":path")
 	c := &chain{exchange: e, logger: p.Logger}
 	defer c.finish(ctx)
+	defer func() { e.end = time.Now() }() // runs first: on_log sees request.duration
 
 	if !p.route(e) {
 		p.respondLocal(e, start)
@@ -101,6 +108,7 @@ func (p *Pipeline) proxy(ctx context.Context, e *Exchange, start time.Time) {
 	req := p.upstreamRequest(e)
 	sent := time.Now()
 	err := p.Upstream.Do(ctx, e.service, req, &e.Response)
+	e.upstreamAddr, e.upstreamLocal = req.RemoteAddr, req.LocalAddr
 	switch {
 	case errors.Is(err, ErrUpstreamTimeout):
 		p.Logger.Warn("upstream timed out", "service", e.service.ID, "error", err)

@@ -25,6 +25,7 @@ func (f *fakeUpstream) Do(_ context.Context, _ *store.Service, req *UpstreamRequ
 	if f.err != nil {
 		return f.err
 	}
+	req.RemoteAddr, req.LocalAddr = "192.0.2.7:8080", "192.0.2.1:40001"
 	resp.Headers.Reset()
 	resp.Headers.Add(":status", f.status)
 	resp.Headers.Add("content-type", "text/plain")
@@ -53,6 +54,7 @@ func testPipeline(t *testing.T, up Upstream) *Pipeline {
 			{ID: "r3", Paths: []string{"/orphan"}},
 			{ID: "r4", Paths: []string{"/disabled"}, Service: &store.Ref{ID: "s2"}},
 		},
+		Consumers: []store.Consumer{{ID: "c1", Username: strp("alice")}},
 	}
 	snap, err := snapshot.Build(context.Background(), ds, noModules{})
 	if err != nil {

@@ -91,7 +91,11 @@ func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 		e.ClientIP, e.ClientPort = addr.IP.String(), addr.Port
 	}
 	if addr, ok := ctx.LocalAddr().(*net.TCPAddr); ok {
-		e.LocalPort = addr.Port
+		e.LocalIP, e.LocalPort = addr.IP.String(), addr.Port
+	}
+	e.ConnID = ctx.ConnID()
+	if !ctx.Request.Header.IsHTTP11() {
+		e.Protocol = "HTTP/1.0"
 	}
 	e.ID = requestID()
 }

@@ -62,6 +62,12 @@ func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.Upstr
 		}
 		return fmt.Errorf("%s: %w", hc.Addr, err)
 	}
+	if a := fresp.RemoteAddr(); a != nil {
+		req.RemoteAddr = a.String()
+	}
+	if a := fresp.LocalAddr(); a != nil {
+		req.LocalAddr = a.String()
+	}
 	copyResponse(fresp, resp)
 	return nil
 }
