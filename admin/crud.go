@@ -45,13 +45,16 @@ func (r *resource[T]) find(ctx context.Context, idOrKey string, sc *scope) (*T, 
 
 // scopedKeys name entities by a field unique only among one parent's children:
 // /upstreams/{u}/targets/{host:port}.
-var scopedKeys = map[string]string{store.Targets: "target"}
+var scopedKeys = map[string]string{store.Targets: "target", store.ACLs: "group"}
 
 // findScoped looks through a parent's children for the one whose scoped key is value
 // (a target given without its port matches the default port's address).
 func findScoped[T any](ctx context.Context, t store.Reads[T], entity, value string, sc *scope) (*T, error) {
 	key := scopedKeys[entity]
-	want := map[string]bool{value: true, store.NormalizeTarget(value): true}
+	want := map[string]bool{value: true}
+	if entity == store.Targets {
+		want[store.NormalizeTarget(value)] = true
+	}
 	var found *T
 	opts := store.ListOptions{Size: store.MaxPageSize, Foreign: &store.ForeignFilter{Field: sc.field, ID: sc.id}}
 	err := walk(ctx, t.List, opts, func(e T) error {

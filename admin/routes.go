@@ -80,6 +80,7 @@ func (s *Server) routes() *echo.Echo {
 	nested(e, "/routes/:route/plugins", "plugin", plugins, routeScope)
 	nested(e, "/consumers/:consumer/plugins", "plugin", plugins, consumerScope)
 	nested(e, "/consumers/:consumer/key-auth", "keyauth", keyAuths, consumerScope)
+	s.credentialRoutes(e, consumerScope)
 	upstreamScope := parentScope(st.Upstreams(), store.Upstreams, "upstream", "upstream")
 	nested(e, "/upstreams/:upstream/targets", "target", targets, upstreamScope)
 	e.Match(readMethods, "/upstreams/:upstream/health", s.upstreamHealth(upstreamScope))

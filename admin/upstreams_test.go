@@ -33,7 +33,9 @@ func TestUpstreamsAndTargets(t *testing.T) {
 			func(b map[string]any) bool { return b["id"] == t1["id"] }},
 		{"get without default port", func() resp { return e.do("GET", "/upstreams/example_upstream/targets/mockbin.org", "", nil) }, 200,
 			func(b map[string]any) bool { return b["target"] == "mockbin.org:8000" }},
-		{"patch weight", func() resp { return e.form("PATCH", "/upstreams/example_upstream/targets/httpbin.konghq.com:80", "weight=5") }, 200,
+		{"patch weight", func() resp {
+			return e.form("PATCH", "/upstreams/example_upstream/targets/httpbin.konghq.com:80", "weight=5")
+		}, 200,
 			func(b map[string]any) bool { return b["weight"] == 5.0 && b["id"] == t1["id"] }},
 		{"put by address creates", func() resp { return e.json("PUT", "/upstreams/example_upstream/targets/c.example:81", `{"weight":7}`) }, 200,
 			func(b map[string]any) bool { return b["target"] == "c.example:81" && b["weight"] == 7.0 }},

@@ -95,14 +95,18 @@ var wasmModuleSchema = schema.MustParse(`{"type": "record", "fields": [` + commo
 
 // entitySchemas maps entity names to their schemas.
 var entitySchemas = map[string]*schema.Field{
-	Services:           serviceSchema,
-	Routes:             routeSchema,
-	Consumers:          consumerSchema,
-	Plugins:            pluginSchema,
-	KeyAuthCredentials: keyAuthSchema,
-	WasmModules:        wasmModuleSchema,
-	Upstreams:          upstreamSchema,
-	Targets:            targetSchema,
+	Services:             serviceSchema,
+	Routes:               routeSchema,
+	Consumers:            consumerSchema,
+	Plugins:              pluginSchema,
+	KeyAuthCredentials:   keyAuthSchema,
+	WasmModules:          wasmModuleSchema,
+	Upstreams:            upstreamSchema,
+	Targets:              targetSchema,
+	JWTSecrets:           jwtSecretSchema,
+	BasicAuthCredentials: basicAuthSchema,
+	ACLs:                 aclSchema,
+	HMACAuthCredentials:  hmacAuthSchema,
 }
 
 func init() {

@@ -38,6 +38,10 @@ var Relations = []Relation{
 	{Child: Plugins, Field: "consumer", Parent: Consumers, OnDelete: Cascade},
 	{Child: KeyAuthCredentials, Field: "consumer", Parent: Consumers, OnDelete: Cascade},
 	{Child: Targets, Field: "upstream", Parent: Upstreams, OnDelete: Cascade},
+	{Child: JWTSecrets, Field: "consumer", Parent: Consumers, OnDelete: Cascade},
+	{Child: BasicAuthCredentials, Field: "consumer", Parent: Consumers, OnDelete: Cascade},
+	{Child: ACLs, Field: "consumer", Parent: Consumers, OnDelete: Cascade},
+	{Child: HMACAuthCredentials, Field: "consumer", Parent: Consumers, OnDelete: Cascade},
 }
 
 // Unique is one unique constraint over one or more fields. A single-field constraint
@@ -61,18 +65,26 @@ var Uniques = []Unique{
 	{Entity: Upstreams, Fields: []string{"name"}},
 	// One target per address in an upstream.
 	{Entity: Targets, Fields: []string{"upstream", "target"}},
+	{Entity: JWTSecrets, Fields: []string{"key"}},
+	{Entity: BasicAuthCredentials, Fields: []string{"username"}},
+	// Kong's acls cache_key: a consumer is in a group once.
+	{Entity: ACLs, Fields: []string{"consumer", "group"}},
+	{Entity: HMACAuthCredentials, Fields: []string{"username"}},
 }
 
 // EndpointKeys are the unique fields the Admin API accepts in place of an id
 // (/services/{name}).
 var EndpointKeys = map[string]string{
-	Services:           "name",
-	Routes:             "name",
-	Consumers:          "username",
-	Plugins:            "instance_name",
-	KeyAuthCredentials: "key",
-	WasmModules:        "name",
-	Upstreams:          "name",
+	Services:             "name",
+	Routes:               "name",
+	Consumers:            "username",
+	Plugins:              "instance_name",
+	KeyAuthCredentials:   "key",
+	WasmModules:          "name",
+	Upstreams:            "name",
+	JWTSecrets:           "key",
+	BasicAuthCredentials: "username",
+	HMACAuthCredentials:  "username",
 }
 
 // UniquesOf returns the unique constraints of one entity.

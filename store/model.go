@@ -115,12 +115,16 @@ type WasmModule struct {
 
 // Dataset is every entity the proxy needs, read in one consistent transaction.
 type Dataset struct {
-	Services           []Service
-	Routes             []Route
-	Consumers          []Consumer
-	Plugins            []Plugin
-	KeyAuthCredentials []KeyAuthCredential
-	WasmModules        []WasmModule
-	Upstreams          []Upstream
-	Targets            []Target
+	Services             []Service
+	Routes               []Route
+	Consumers            []Consumer
+	Plugins              []Plugin
+	KeyAuthCredentials   []KeyAuthCredential
+	WasmModules          []WasmModule
+	Upstreams            []Upstream
+	Targets              []Target
+	JWTSecrets           []JWTSecret
+	BasicAuthCredentials []BasicAuthCredential
+	ACLs                 []ACL
+	HMACAuthCredentials  []HMACAuthCredential
 }

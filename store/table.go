@@ -95,6 +95,10 @@ type Store interface {
 	WasmModules() WasmTable
 	Upstreams() Table[Upstream]
 	Targets() Table[Target]
+	JWTSecrets() Table[JWTSecret]
+	BasicAuthCredentials() Table[BasicAuthCredential]
+	ACLs() Table[ACL]
+	HMACAuthCredentials() Table[HMACAuthCredential]
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	Close() error

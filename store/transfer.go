@@ -13,15 +13,19 @@ const FormatVersion = "3.0"
 // Export is a whole configuration in a form any backend can load: Kong's entity JSON
 // in flat lists, with each module's binary beside its metadata.
 type Export struct {
-	FormatVersion      string              `json:"_format_version"`
-	Services           []Service           `json:"services"`
-	Routes             []Route             `json:"routes"`
-	Consumers          []Consumer          `json:"consumers"`
-	Plugins            []Plugin            `json:"plugins"`
-	KeyAuthCredentials []KeyAuthCredential `json:"keyauth_credentials"`
-	WasmModules        []ExportedModule    `json:"wasm_modules"`
-	Upstreams          []Upstream          `json:"upstreams"`
-	Targets            []Target            `json:"targets"`
+	FormatVersion        string                `json:"_format_version"`
+	Services             []Service             `json:"services"`
+	Routes               []Route               `json:"routes"`
+	Consumers            []Consumer            `json:"consumers"`
+	Plugins              []Plugin              `json:"plugins"`
+	KeyAuthCredentials   []KeyAuthCredential   `json:"keyauth_credentials"`
+	WasmModules          []ExportedModule      `json:"wasm_modules"`
+	Upstreams            []Upstream            `json:"upstreams"`
+	Targets              []Target              `json:"targets"`
+	JWTSecrets           []JWTSecret           `json:"jwt_secrets"`
+	BasicAuthCredentials []BasicAuthCredential `json:"basicauth_credentials"`
+	ACLs                 []ACL                 `json:"acls"`
+	HMACAuthCredentials  []HMACAuthCredential  `json:"hmacauth_credentials"`
 }
 
 // ExportedModule is an uploaded module with its binary (base64 in JSON).
@@ -37,7 +41,8 @@ func ExportFrom(ctx context.Context, s Store) (*Export, error) {
 		return nil, err
 	}
 	out := &Export{FormatVersion: FormatVersion, Services: ds.Services, Routes: ds.Routes, Consumers: ds.Consumers,
-		Plugins: ds.Plugins, KeyAuthCredentials: ds.KeyAuthCredentials, Upstreams: ds.Upstreams, Targets: ds.Targets}
+		Plugins: ds.Plugins, KeyAuthCredentials: ds.KeyAuthCredentials, Upstreams: ds.Upstreams, Targets: ds.Targets,
+		JWTSecrets: ds.JWTSecrets, BasicAuthCredentials: ds.BasicAuthCredentials, ACLs: ds.ACLs, HMACAuthCredentials: ds.HMACAuthCredentials}
 	for _, m := range ds.WasmModules {
 		bin, err := s.WasmBinary(ctx, m.SHA256)
 		if err != nil {
@@ -85,6 +90,16 @@ func ImportInto(ctx context.Context, s Store, e *Export) (int, error) {
 		},
 		func() (int, error) {
 			return importAll(ctx, s.Targets(), e.Targets, func(v *Target) string { return v.ID })
+		},
+		func() (int, error) {
+			return importAll(ctx, s.JWTSecrets(), e.JWTSecrets, func(v *JWTSecret) string { return v.ID })
+		},
+		func() (int, error) {
+			return importAll(ctx, s.BasicAuthCredentials(), e.BasicAuthCredentials, func(v *BasicAuthCredential) string { return v.ID })
+		},
+		func() (int, error) { return importAll(ctx, s.ACLs(), e.ACLs, func(v *ACL) string { return v.ID }) },
+		func() (int, error) {
+			return importAll(ctx, s.HMACAuthCredentials(), e.HMACAuthCredentials, func(v *HMACAuthCredential) string { return v.ID })
 		},
 	}
 	for _, step := range steps {

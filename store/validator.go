@@ -182,6 +182,63 @@ func (v *Validator) Target(in map[string]any) (*Target, error) {
 	return out, nil
 }
 
+// JWTSecret validates a JWT secret, generating the key and secret when omitted.
+func (v *Validator) JWTSecret(in map[string]any) (*JWTSecret, error) {
+	in, err := withRandom(in, "key", "secret")
+	if err != nil {
+		return nil, err
+	}
+	out := new(JWTSecret)
+	return out, v.prepare(jwtSecretSchema, in, jwtSecretChecks, out)
+}
+
+// BasicAuthCredential validates a basic-auth credential and replaces its password by
+// a bcrypt hash, after validation so that a missing password is reported as such.
+func (v *Validator) BasicAuthCredential(in map[string]any) (*BasicAuthCredential, error) {
+	out := new(BasicAuthCredential)
+	if err := v.prepare(basicAuthSchema, in, nil, out); err != nil {
+		return nil, err
+	}
+	h, err := hashPassword(out.Password)
+	if err != nil {
+		return nil, err
+	}
+	out.Password = h
+	return out, nil
+}
+
+// ACL validates an ACL group membership.
+func (v *Validator) ACL(in map[string]any) (*ACL, error) {
+	out := new(ACL)
+	return out, v.prepare(aclSchema, in, nil, out)
+}
+
+// HMACAuthCredential validates an HMAC credential, generating the secret if omitted.
+func (v *Validator) HMACAuthCredential(in map[string]any) (*HMACAuthCredential, error) {
+	in, err := withRandom(in, "secret")
+	if err != nil {
+		return nil, err
+	}
+	out := new(HMACAuthCredential)
+	return out, v.prepare(hmacAuthSchema, in, nil, out)
+}
+
+// withRandom fills each absent field with a random key, as Kong generates secrets.
+func withRandom(in map[string]any, fields ...string) (map[string]any, error) {
+	in = cloneMap(in)
+	for _, f := range fields {
+		if in[f] != nil {
+			continue
+		}
+		k, err := RandomKey()
+		if err != nil {
+			return nil, err
+		}
+		in[f] = k
+	}
+	return in, nil
+}
+
 // WasmModule validates an uploaded module's metadata; the store fills sha256 and size.
 func (v *Validator) WasmModule(in map[string]any) (*WasmModule, error) {
 	out := new(WasmModule)

@@ -31,6 +31,8 @@ var migrations = []migration{
 		[]byte(store.Plugins), []byte(store.KeyAuthCredentials), []byte(store.WasmModules),
 	)},
 	{name: "001_upstreams", up: createBuckets([]byte(store.Upstreams), []byte(store.Targets))},
+	{name: "002_credentials", up: createBuckets([]byte(store.JWTSecrets), []byte(store.BasicAuthCredentials),
+		[]byte(store.ACLs), []byte(store.HMACAuthCredentials))},
 }
 
 func createBuckets(names ...[]byte) func(*bolt.Tx) error {

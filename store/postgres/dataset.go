@@ -26,6 +26,10 @@ func (s *Store) Dataset(ctx context.Context) (*store.Dataset, error) {
 			func() error { return readAll(ctx, tx, store.WasmModules, &ds.WasmModules) },
 			func() error { return readAll(ctx, tx, store.Upstreams, &ds.Upstreams) },
 			func() error { return readAll(ctx, tx, store.Targets, &ds.Targets) },
+			func() error { return readAll(ctx, tx, store.JWTSecrets, &ds.JWTSecrets) },
+			func() error { return readAll(ctx, tx, store.BasicAuthCredentials, &ds.BasicAuthCredentials) },
+			func() error { return readAll(ctx, tx, store.ACLs, &ds.ACLs) },
+			func() error { return readAll(ctx, tx, store.HMACAuthCredentials, &ds.HMACAuthCredentials) },
 		} {
 			if err := step(); err != nil {
 				return err

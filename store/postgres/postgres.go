@@ -168,6 +168,16 @@ func (s *Store) Upstreams() store.Table[store.Upstream] {
 	return &table[store.Upstream]{s, store.Upstreams}
 }
 func (s *Store) Targets() store.Table[store.Target] { return &table[store.Target]{s, store.Targets} }
+func (s *Store) JWTSecrets() store.Table[store.JWTSecret] {
+	return &table[store.JWTSecret]{s, store.JWTSecrets}
+}
+func (s *Store) BasicAuthCredentials() store.Table[store.BasicAuthCredential] {
+	return &table[store.BasicAuthCredential]{s, store.BasicAuthCredentials}
+}
+func (s *Store) ACLs() store.Table[store.ACL] { return &table[store.ACL]{s, store.ACLs} }
+func (s *Store) HMACAuthCredentials() store.Table[store.HMACAuthCredential] {
+	return &table[store.HMACAuthCredential]{s, store.HMACAuthCredentials}
+}
 func (s *Store) WasmModules() store.WasmTable {
 	return &wasmTable{table[store.WasmModule]{s, store.WasmModules}}
 }

@@ -27,6 +27,7 @@ type Migration struct {
 var Migrations = []Migration{
 	{Name: "000_base", Up: baseSchema},
 	{Name: "001_upstreams", Up: upstreamsSchema},
+	{Name: "002_credentials", Up: credentialsSchema},
 }
 
 const baseSchema = `
@@ -171,10 +172,63 @@ CREATE TRIGGER targets_changed AFTER INSERT OR UPDATE OR DELETE ON targets
   FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
 `
 
+// credentialsSchema adds the auth plugins' credentials, each going with its consumer.
+const credentialsSchema = `
+CREATE TABLE jwt_secrets (
+  id          uuid PRIMARY KEY,
+  entity      jsonb NOT NULL,
+  key         text GENERATED ALWAYS AS (entity->>'key') STORED,
+  consumer_id uuid GENERATED ALWAYS AS ((entity->'consumer'->>'id')::uuid) STORED,
+  CONSTRAINT jwt_secrets_key_unique UNIQUE (key),
+  CONSTRAINT jwt_secrets_consumer_fkey FOREIGN KEY (consumer_id) REFERENCES consumers (id) ON DELETE CASCADE
+);
+CREATE TABLE basicauth_credentials (
+  id          uuid PRIMARY KEY,
+  entity      jsonb NOT NULL,
+  username    text GENERATED ALWAYS AS (entity->>'username') STORED,
+  consumer_id uuid GENERATED ALWAYS AS ((entity->'consumer'->>'id')::uuid) STORED,
+  CONSTRAINT basicauth_credentials_username_unique UNIQUE (username),
+  CONSTRAINT basicauth_credentials_consumer_fkey FOREIGN KEY (consumer_id) REFERENCES consumers (id) ON DELETE CASCADE
+);
+CREATE TABLE acls (
+  id          uuid PRIMARY KEY,
+  entity      jsonb NOT NULL,
+  consumer_id uuid GENERATED ALWAYS AS ((entity->'consumer'->>'id')::uuid) STORED,
+  cache_key   text GENERATED ALWAYS AS ('acls:' || (entity->'consumer'->>'id') || ':' || (entity->>'group')) STORED,
+  CONSTRAINT acls_cache_key_unique UNIQUE (cache_key),
+  CONSTRAINT acls_consumer_fkey FOREIGN KEY (consumer_id) REFERENCES consumers (id) ON DELETE CASCADE
+);
+CREATE TABLE hmacauth_credentials (
+  id          uuid PRIMARY KEY,
+  entity      jsonb NOT NULL,
+  username    text GENERATED ALWAYS AS (entity->>'username') STORED,
+  consumer_id uuid GENERATED ALWAYS AS ((entity->'consumer'->>'id')::uuid) STORED,
+  CONSTRAINT hmacauth_credentials_username_unique UNIQUE (username),
+  CONSTRAINT hmacauth_credentials_consumer_fkey FOREIGN KEY (consumer_id) REFERENCES consumers (id) ON DELETE CASCADE
+);
+CREATE INDEX jwt_secrets_consumer_id_idx ON jwt_secrets (consumer_id);
+CREATE INDEX basicauth_credentials_consumer_id_idx ON basicauth_credentials (consumer_id);
+CREATE INDEX acls_consumer_id_idx ON acls (consumer_id);
+CREATE INDEX hmacauth_credentials_consumer_id_idx ON hmacauth_credentials (consumer_id);
+CREATE INDEX jwt_secrets_tags_idx ON jwt_secrets USING gin ((entity->'tags'));
+CREATE INDEX basicauth_credentials_tags_idx ON basicauth_credentials USING gin ((entity->'tags'));
+CREATE INDEX acls_tags_idx ON acls USING gin ((entity->'tags'));
+CREATE INDEX hmacauth_credentials_tags_idx ON hmacauth_credentials USING gin ((entity->'tags'));
+
+CREATE TRIGGER jwt_secrets_changed AFTER INSERT OR UPDATE OR DELETE ON jwt_secrets
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+CREATE TRIGGER basicauth_credentials_changed AFTER INSERT OR UPDATE OR DELETE ON basicauth_credentials
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+CREATE TRIGGER acls_changed AFTER INSERT OR UPDATE OR DELETE ON acls
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+CREATE TRIGGER hmacauth_credentials_changed AFTER INSERT OR UPDATE OR DELETE ON hmacauth_credentials
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+`
+
 // dropSchema removes everything the migrations create (`weir migrations reset`). It
 // names weir's objects rather than dropping the schema, which may hold other tables.
 const dropSchema = `
-DROP TABLE IF EXISTS targets, upstreams, plugins, keyauth_credentials, routes, services, consumers,
+DROP TABLE IF EXISTS jwt_secrets, basicauth_credentials, acls, hmacauth_credentials, targets, upstreams, plugins, keyauth_credentials, routes, services, consumers,
   wasm_modules, wasm_binaries, weir_changes, weir_schema_meta CASCADE;
 DROP FUNCTION IF EXISTS weir_record_change() CASCADE;
 `

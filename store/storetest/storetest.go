@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"Dataset", testDataset},
 		{"WasmModules", testWasm},
 		{"UpstreamsAndTargets", testUpstreams},
+		{"Credentials", testCredentials},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -477,5 +478,35 @@ func testUpstreams(t *testing.T, s store.Store) {
 	must(t, err)
 	if len(all.Data) != 1 || all.Data[0].Upstream.ID != other.ID {
 		t.Fatalf("targets after deleting their upstream: %+v", all.Data)
+	}
+}
+
+// testCredentials: each auth plugin's credential is unique where Kong's is, and goes
+// with its consumer.
+func testCredentials(t *testing.T, s store.Store) {
+	alice, bob := mustInsertConsumer(t, s, "alice"), mustInsertConsumer(t, s, "bob")
+	ref := func(c *store.Consumer) *store.Ref { return &store.Ref{ID: c.ID} }
+	id := uuid.NewString
+	must(t, s.JWTSecrets().Insert(ctx, &store.JWTSecret{ID: id(), Consumer: ref(alice), Key: "k", Secret: "s", Algorithm: "HS256"}))
+	wantErr(t, s.JWTSecrets().Insert(ctx, &store.JWTSecret{ID: id(), Consumer: ref(bob), Key: "k"}), store.ErrUniqueViolation, "")
+	must(t, s.BasicAuthCredentials().Insert(ctx, &store.BasicAuthCredential{ID: id(), Consumer: ref(alice), Username: "u", Password: "h"}))
+	wantErr(t, s.BasicAuthCredentials().Insert(ctx, &store.BasicAuthCredential{ID: id(), Consumer: ref(bob), Username: "u"}), store.ErrUniqueViolation, "")
+	must(t, s.HMACAuthCredentials().Insert(ctx, &store.HMACAuthCredential{ID: id(), Consumer: ref(alice), Username: "u", Secret: "s"}))
+	wantErr(t, s.HMACAuthCredentials().Insert(ctx, &store.HMACAuthCredential{ID: id(), Consumer: ref(bob), Username: "u"}), store.ErrUniqueViolation, "")
+	must(t, s.ACLs().Insert(ctx, &store.ACL{ID: id(), Consumer: ref(alice), Group: "g"}))
+	must(t, s.ACLs().Insert(ctx, &store.ACL{ID: id(), Consumer: ref(bob), Group: "g"}))
+	wantErr(t, s.ACLs().Insert(ctx, &store.ACL{ID: id(), Consumer: ref(alice), Group: "g"}), store.ErrUniqueViolation, "")
+	orphan := &store.ACL{ID: id(), Consumer: &store.Ref{ID: id()}, Group: "g"}
+	wantErr(t, s.ACLs().Insert(ctx, orphan), store.ErrForeignKey, "")
+	byName, err := s.BasicAuthCredentials().GetBy(ctx, "username", "u")
+	must(t, err)
+	if byName.Password != "h" {
+		t.Fatalf("basic-auth by username: %+v", byName)
+	}
+	must(t, s.Consumers().Delete(ctx, alice.ID))
+	ds, err := s.Dataset(ctx)
+	must(t, err)
+	if n := len(ds.JWTSecrets) + len(ds.BasicAuthCredentials) + len(ds.HMACAuthCredentials); n != 0 || len(ds.ACLs) != 1 {
+		t.Fatalf("after deleting alice: %d credentials, %d acls", n, len(ds.ACLs))
 	}
 }
