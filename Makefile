@@ -5,7 +5,7 @@ GO     ?= go
 BIN    ?= bin/weir
 PREFIX ?= $(CURDIR)/.weir
 
-.PHONY: all plugins build run echo test vet bench clean
+.PHONY: all plugins build run echo test vet bench clean testdata testdata-check
 
 all: build
 
@@ -29,6 +29,14 @@ echo: build
 test: plugins vet
 	$(GO) test -count=1 ./...
 	cd sdk && $(GO) test -count=1 ./...
+
+## testdata: rebuild the wasm fixtures in testdata/ (needs every language's toolchain)
+testdata:
+	bash scripts/build-testdata.sh
+
+## testdata-check: fail when a committed fixture does not match its source
+testdata-check:
+	bash scripts/build-testdata.sh --check
 
 vet:
 	$(GO) vet ./...

@@ -1,0 +1,48 @@
+;; The WAT fixture of the conformance suite (cmd/weir/conformance_e2e_test.go): an ABI
+;; 0.2.0 command module whose _start must run before any callback, and the header-map
+;; calls in the real proxy path. on_request_headers round-trips the request headers
+;; (get pairs, set pairs), replaces x-wat-replace with "new", removes x-wat-remove,
+;; reads its map's size, and adds x-wat-started ("1" when _start ran, else "0").
+;; on_response_headers replaces the response header x-wat with "0.2.0". Any unexpected
+;; status traps.
+(module
+  (import "env" "proxy_get_header_map_pairs" (func $get_pairs (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_set_header_map_pairs" (func $set_pairs (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_get_header_map_size" (func $get_size (param i32 i32) (result i32)))
+  (import "env" "proxy_add_header_map_value" (func $add (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_replace_header_map_value" (func $replace (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_remove_header_map_value" (func $remove (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $heap (mut i32) (i32.const 4096))
+  (global $started (mut i32) (i32.const 0))
+  (data (i32.const 0) "x-wat-replace")
+  (data (i32.const 16) "new")
+  (data (i32.const 32) "x-wat-remove")
+  (data (i32.const 48) "x-wat-started")
+  (data (i32.const 64) "01")
+  (data (i32.const 80) "x-wat")
+  (data (i32.const 96) "0.2.0")
+  (func (export "proxy_abi_version_0_2_0"))
+  (func (export "_start") (global.set $started (i32.const 1)))
+  (func (export "proxy_on_memory_allocate") (param $size i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $heap))
+    (global.set $heap (i32.add (global.get $heap) (local.get $size)))
+    (local.get $p))
+  (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+    (if (call $get_pairs (i32.const 0) (i32.const 1024) (i32.const 1028)) (then unreachable))
+    (if (call $set_pairs (i32.const 0) (i32.load (i32.const 1024)) (i32.load (i32.const 1028)))
+      (then unreachable))
+    (if (call $replace (i32.const 0) (i32.const 0) (i32.const 13) (i32.const 16) (i32.const 3))
+      (then unreachable))
+    (if (call $remove (i32.const 0) (i32.const 32) (i32.const 12)) (then unreachable))
+    (if (call $get_size (i32.const 0) (i32.const 1032)) (then unreachable))
+    (if (i32.eqz (i32.load (i32.const 1032))) (then unreachable))
+    (if (call $add (i32.const 0) (i32.const 48) (i32.const 13)
+                   (i32.add (i32.const 64) (global.get $started)) (i32.const 1))
+      (then unreachable))
+    i32.const 0)
+  (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32)
+    (if (call $replace (i32.const 2) (i32.const 80) (i32.const 5) (i32.const 96) (i32.const 5))
+      (then unreachable))
+    i32.const 0))
