@@ -48,18 +48,24 @@ func TestConformance(t *testing.T) {
 	admin, proxy := "http://"+n.admin, "http://"+n.proxy
 	expectStatus(t, "service", form(t, admin+"/services", "name=echo", "url=http://"+echoAddr+"/"), 201)
 	expectStatus(t, "consumer", form(t, admin+"/consumers", "username=alice"), 201)
+	cred := form(t, admin+"/consumers/alice/key-auth", "key=alice-key")
+	expectStatus(t, "key-auth credential", cred, 201)
+	credID, _ := cred.json(t)["id"].(string)
 	for _, m := range conformanceModules {
 		expectStatus(t, "upload "+m.name, uploadModule(t, admin, m.name, filepath.Join(repoRoot(t), "testdata", m.file)), 201)
 		expectStatus(t, "route "+m.route, form(t, admin+"/services/echo/routes", "paths[]=/"+m.route, "name="+m.route), 201)
 		body := fmt.Sprintf(`{"name":%q,"config":%s}`, m.name, m.config)
 		expectStatus(t, "plugin "+m.name, postJSON(t, admin+"/routes/"+m.route+"/plugins", body), 201)
 	}
-	// The same Rust module, a second config: its call goes to host:port.
-	expectStatus(t, "route rust-hostport", form(t, admin+"/services/echo/routes", "paths[]=/rust-hostport", "name=rust-hostport"), 201)
-	expectStatus(t, "plugin rust-hostport", postJSON(t, admin+"/routes/rust-hostport/plugins",
-		fmt.Sprintf(`{"name":"rust-callout","config":{"upstream":%q}}`, echoAddr)), 201)
+	// The same Rust module with two more configs: a call to host:port, and a call to
+	// an address where nothing listens.
+	for route, upstream := range map[string]string{"rust-hostport": echoAddr, "rust-fail": "127.0.0.1:1"} {
+		expectStatus(t, "route "+route, form(t, admin+"/services/echo/routes", "paths[]=/"+route, "name="+route), 201)
+		expectStatus(t, "plugin "+route, postJSON(t, admin+"/routes/"+route+"/plugins",
+			fmt.Sprintf(`{"name":"rust-callout","config":{"upstream":%q}}`, upstream)), 201)
+	}
 
-	for _, tc := range conformanceCases() {
+	for _, tc := range conformanceCases(credID) {
 		t.Run(tc.lang+"/"+tc.behaviour, func(t *testing.T) {
 			r := do(t, tc.method, proxy+tc.path, strings.NewReader(tc.body), tc.header)
 			tc.check(t, proxy, r)
@@ -86,6 +92,8 @@ func TestConformance(t *testing.T) {
 		for _, want := range [][]string{
 			{"level=INFO", `msg="identity: authenticated alice"`, "plugin=go-identity"},
 			{"level=WARN", `msg="c plugin: denied"`, "plugin=c-bodies"},
+			{`c plugin: denied, said on stderr`, "plugin=c-bodies"},
+			{"level=INFO", `msg="c plugin: log phase"`, "plugin=c-bodies"},
 			{"level=INFO", `msg="callout: calling echo"`, "plugin=rust-callout"},
 			{"level=INFO", `msg="counters: configured"`, "plugin=as-counters"},
 			{"level=INFO", `marker`, "plugin=wat-abi010"},
@@ -97,7 +105,7 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-func conformanceCases() []conformanceCase {
+func conformanceCases(credID string) []conformanceCase {
 	return []conformanceCase{
 		{"go", "properties and headers", "GET", "/go/x", nil, "", func(t *testing.T, _ string, r *response) {
 			expectStatus(t, "go", r, 200)
@@ -107,6 +115,9 @@ func conformanceCases() []conformanceCase {
 			wantHeaders(t, "client", r.header, map[string]string{
 				"X-Go-Plugin": "go-identity", "X-Go-Status": "200", "X-Go-Seen": "yes", "X-Go-Consumer": "",
 			})
+			if src := saw.Headers["X-Go-Source"]; !strings.HasPrefix(src, "127.0.0.1:") {
+				t.Errorf("upstream saw x-go-source %q, want the client's 127.0.0.1:port", src)
+			}
 		}},
 		{"go", "foreign functions authenticate a consumer", "GET", "/go", map[string]string{"x-user": "alice"}, "", func(t *testing.T, _ string, r *response) {
 			expectStatus(t, "go", r, 200)
@@ -114,6 +125,17 @@ func conformanceCases() []conformanceCase {
 				t.Errorf("upstream saw X-Consumer-Username %q, want alice", got)
 			}
 			wantHeaders(t, "client", r.header, map[string]string{"X-Go-Consumer": "alice"})
+		}},
+		{"go", "weir.find_credential finds a key-auth credential", "GET", "/go", map[string]string{"x-key": "alice-key"}, "", func(t *testing.T, _ string, r *response) {
+			expectStatus(t, "go", r, 200)
+			saw := upstreamSaw(t, r)
+			if saw.Headers["X-Consumer-Username"] != "alice" || saw.Headers["X-Credential-Identifier"] != credID || credID == "" {
+				t.Errorf("upstream saw consumer %q, credential %q; want alice, %s",
+					saw.Headers["X-Consumer-Username"], saw.Headers["X-Credential-Identifier"], credID)
+			}
+		}},
+		{"go", "an unknown key gets 401", "GET", "/go", map[string]string{"x-key": "nope"}, "", func(t *testing.T, _ string, r *response) {
+			expectStatus(t, "go", r, 401)
 		}},
 		{"go", "an unknown consumer gets a local 403", "GET", "/go", map[string]string{"x-user": "mallory"}, "", func(t *testing.T, _ string, r *response) {
 			expectStatus(t, "go", r, 403)
@@ -158,12 +180,18 @@ func conformanceCases() []conformanceCase {
 				t.Errorf("upstream saw call status %q, want 200", got)
 			}
 		}},
+		{"rust", "a failed call is answered with no headers and status 11", "GET", "/rust-fail", nil, "", func(t *testing.T, _ string, r *response) {
+			expectStatus(t, "rust", r, 200)
+			if got := upstreamSaw(t, r).Headers["X-Rust-Call-Status"]; got != "failed 11" {
+				t.Errorf("upstream saw call status %q, want failed 11 (proxy_get_status)", got)
+			}
+		}},
 		{"rust", "shared data compare-and-swap counts every request", "GET", "/rust", nil, "", func(t *testing.T, _ string, r *response) {
 			expectStatus(t, "rust", r, 200)
-			first, _ := strconv.Atoi(r.header.Get("X-Rust-Hits"))
-			// the host:port route shares the module's VM id, so its requests count too
-			if first < 3 {
-				t.Errorf("x-rust-hits = %q, want at least 3 after three requests", r.header.Get("X-Rust-Hits"))
+			hits, _ := strconv.Atoi(r.header.Get("X-Rust-Hits"))
+			// the other routes share the module's VM id, so their requests count too
+			if hits < 4 {
+				t.Errorf("x-rust-hits = %q, want at least 4 after four requests", r.header.Get("X-Rust-Hits"))
 			}
 		}},
 		{"as", "ticks and a shared queue reach shared data", "GET", "/as/one", nil, "", func(t *testing.T, proxy string, r *response) {

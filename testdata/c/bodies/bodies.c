@@ -3,13 +3,16 @@
 //
 //   request headers   logs at the host's log level (proxy_get_log_level) and echoes that
 //                     level to the upstream as x-c-log-level; a request carrying x-deny
-//                     gets a local 418 "denied by c" with x-c: denied instead, and a
-//                     warning in the log.
+//                     gets a local 418 "denied by c" with x-c: denied instead, a
+//                     warning in the log, and a line on stderr (WASI fd_write).
 //   request body      upper-cases a non-empty body (get + replace), then wraps it in < and >
 //                     (prepend + append), so the upstream sees "<HELLO>" for "hello".
 //   response body     once the whole body is in (PAUSE until then), reads its first byte
 //                     and wraps a JSON object as {"c_wrapped": ...} (prepend + append).
+//   log               logs "c plugin: log phase" (proxy_on_log), and proxy_on_done
+//                     lets the host finish the context.
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +80,7 @@ int32_t proxy_on_request_headers(int32_t context_id, int32_t headers, int32_t en
 	if (has_request_header("x-deny")) {
 		deny();
 		proxy_log(LOG_WARN, "c plugin: denied", 16);
+		fputs("c plugin: denied, said on stderr\n", stderr);
 	}
 	return CONTINUE;
 }
@@ -126,3 +130,7 @@ int32_t proxy_on_response_body(int32_t context_id, int32_t body_size, int32_t en
 	proxy_set_buffer_bytes(RESPONSE_BODY, 0x7fffffff, 0, "}", 1);
 	return CONTINUE;
 }
+
+WASM_EXPORT("proxy_on_done") int32_t proxy_on_done(int32_t context_id) { return 1; }
+
+WASM_EXPORT("proxy_on_log") void proxy_on_log(int32_t context_id) { log_info("c plugin: log phase"); }

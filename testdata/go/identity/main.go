@@ -1,10 +1,12 @@
 // Command identity is a conformance fixture written with weir's Go SDK (ABI 0.2.1,
 // _initialize, proxy_on_memory_allocate). It covers properties and foreign functions:
 //
-//   - request headers: tells the upstream x-go-route (weir.route_name) and x-go-path
-//     (request.path); when the request names a consumer in the configured header, finds
-//     it (weir.find_consumer) and authenticates the request as it (weir.authenticate),
-//     or answers 403 with Kong's error shape when there is no such consumer; writes
+//   - request headers: tells the upstream x-go-route (weir.route_name), x-go-path
+//     (request.path) and x-go-source (source.address); when the request names a
+//     consumer in the configured header, finds it (weir.find_consumer) and
+//     authenticates the request as it (weir.authenticate), or answers 403 with Kong's
+//     error shape when there is no such consumer; a key-auth key in x-key is looked up
+//     instead with weir.find_credential and authenticates with its credential; writes
 //     weir.ctx.go_seen for later phases.
 //   - response headers: tells the client x-go-plugin (plugin_name), x-go-status
 //     (response.code, an 8-byte integer), x-go-consumer (weir.consumer_username) and
@@ -72,8 +74,12 @@ func property(path ...string) string {
 func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 	_ = proxywasm.AddHttpRequestHeader("x-go-route", property("weir", "route_name"))
 	_ = proxywasm.AddHttpRequestHeader("x-go-path", property("request", "path"))
+	_ = proxywasm.AddHttpRequestHeader("x-go-source", property("source", "address"))
 	if err := proxywasm.SetProperty([]string{"weir", "ctx", "go_seen"}, []byte("yes")); err != nil {
 		proxywasm.LogErrorf("identity: set weir.ctx.go_seen: %v", err)
+	}
+	if key, err := proxywasm.GetHttpRequestHeader("x-key"); err == nil && key != "" {
+		return authenticateKey(key)
 	}
 	user, err := proxywasm.GetHttpRequestHeader(s.cfg.Header)
 	if err != nil || user == "" {
@@ -93,6 +99,24 @@ func (s *stream) OnHttpRequestHeaders(int, bool) types.Action {
 		proxywasm.LogErrorf("identity: authenticate: %v", err)
 	}
 	proxywasm.LogInfof("identity: authenticated %s", user)
+	return types.ActionContinue
+}
+
+// authenticateKey authenticates the request with a key-auth credential, or answers 401.
+func authenticateKey(key string) types.Action {
+	cred, consumer, err := weir.FindCredential("keyauth_credentials", "key", key)
+	if err != nil {
+		proxywasm.LogErrorf("identity: find credential: %v", err)
+		weir.Exit(500, map[string]string{"message": "An unexpected error occurred"})
+		return types.ActionPause
+	}
+	if cred == nil {
+		weir.Exit(401, map[string]string{"message": "Unauthorized"})
+		return types.ActionPause
+	}
+	if err := weir.Authenticate(consumer.ID, cred.ID, false); err != nil {
+		proxywasm.LogErrorf("identity: authenticate: %v", err)
+	}
 	return types.ActionContinue
 }
 

@@ -7,7 +7,8 @@
 //! - request headers: adds 1 to the shared u64 "rust.hits" with a compare-and-swap
 //!   loop, dispatches GET /callout to the configured upstream and PAUSEs the request.
 //! - http call response: sets the caller as the effective context, adds
-//!   x-rust-call-status (the call's :status, or "failed") and x-rust-call-saw (the
+//!   x-rust-call-status (the call's :status, or "failed <code from proxy_get_status>")
+//!   and x-rust-call-saw (the
 //!   `"url"` the echo upstream reported) to the request, then continues it.
 //! - response headers: tells the client x-rust-hits, the count this request made.
 
@@ -42,6 +43,7 @@ extern "C" {
     ) -> u32;
     fn proxy_set_effective_context(context_id: u32) -> u32;
     fn proxy_continue_stream(stream: u32) -> u32;
+    fn proxy_get_status(code: *mut u32, message: *mut *mut u8, message_size: *mut usize) -> u32;
 }
 
 #[derive(Default)]
@@ -208,7 +210,12 @@ pub extern "C" fn proxy_on_http_call_response(_root_id: u32, call_id: u32, heade
         None => return,
     };
     let (status, saw) = if headers == 0 {
-        ("failed".to_string(), String::new())
+        let (mut code, mut ptr, mut size) = (0u32, std::ptr::null_mut(), 0usize);
+        if unsafe { proxy_get_status(&mut code, &mut ptr, &mut size) } == OK {
+            let reason = String::from_utf8_lossy(&unsafe { take(ptr, size) }).into_owned();
+            log(LOG_INFO, &format!("callout: call failed: {} {}", code, reason));
+        }
+        (format!("failed {}", code), String::new())
     } else {
         let body = String::from_utf8_lossy(&buffer(CALL_RESPONSE_BODY, body_size)).into_owned();
         (
