@@ -34,20 +34,20 @@ func (cp credentialPaths[T]) register(e *echo.Echo, s *Server, consumers func(ec
 func (s *Server) credentialRoutes(e *echo.Echo, consumers func(echo.Context) (*scope, error)) {
 	st, v := s.store, s.validator
 	for _, cr := range []credential{
-		credentialPaths[store.JWTSecret]{"jwts", "jwt", "jwt", &resource[store.JWTSecret]{s, store.JWTSecrets, st.JWTSecrets(),
-			func(_ context.Context, in map[string]any) (*store.JWTSecret, error) { return v.JWTSecret(in) }}},
+		credentialPaths[store.JWTSecret]{"jwts", "jwt", "jwt", newResource(s, store.JWTSecrets, st.JWTSecrets(),
+			func(_ context.Context, in map[string]any) (*store.JWTSecret, error) { return v.JWTSecret(in) })},
 		credentialPaths[store.BasicAuthCredential]{"basic-auths", "basic-auth", "basicauth",
-			&resource[store.BasicAuthCredential]{s, store.BasicAuthCredentials, st.BasicAuthCredentials(),
+			newResource(s, store.BasicAuthCredentials, st.BasicAuthCredentials(),
 				func(_ context.Context, in map[string]any) (*store.BasicAuthCredential, error) {
 					return v.BasicAuthCredential(in)
-				}}},
-		credentialPaths[store.ACL]{"acls", "acls", "acl", &resource[store.ACL]{s, store.ACLs, st.ACLs(),
-			func(_ context.Context, in map[string]any) (*store.ACL, error) { return v.ACL(in) }}},
+				})},
+		credentialPaths[store.ACL]{"acls", "acls", "acl", newResource(s, store.ACLs, st.ACLs(),
+			func(_ context.Context, in map[string]any) (*store.ACL, error) { return v.ACL(in) })},
 		credentialPaths[store.HMACAuthCredential]{"hmac-auths", "hmac-auth", "hmacauth",
-			&resource[store.HMACAuthCredential]{s, store.HMACAuthCredentials, st.HMACAuthCredentials(),
+			newResource(s, store.HMACAuthCredentials, st.HMACAuthCredentials(),
 				func(_ context.Context, in map[string]any) (*store.HMACAuthCredential, error) {
 					return v.HMACAuthCredential(in)
-				}}},
+				})},
 	} {
 		cr.register(e, s, consumers)
 	}

@@ -22,6 +22,17 @@ type resource[T any] struct {
 	entity   string
 	table    store.Table[T]
 	validate func(ctx context.Context, in map[string]any) (*T, error)
+	// present, when set, turns stored entities into what the API answers (a
+	// certificate with its SNI names).
+	present func(ctx context.Context, es []T) ([]any, error)
+	// written, when set, runs after an insert or update with the request's input, for
+	// entities a shorthand field creates (a certificate's snis); its failure after an
+	// insert removes the new entity again.
+	written func(ctx context.Context, in map[string]any, e *T) error
+}
+
+func newResource[T any](s *Server, entity string, table store.Table[T], validate func(context.Context, map[string]any) (*T, error)) *resource[T] {
+	return &resource[T]{srv: s, entity: entity, table: table, validate: validate}
 }
 
 // scope is the parent of a nested endpoint: its children have field = {"id": id}.
@@ -133,7 +144,57 @@ func (r *resource[T]) list(c echo.Context, sc *scope) error {
 	if err != nil {
 		return err
 	}
-	return writePage(c, page.Data, page.Offset)
+	data, err := r.view(c.Request().Context(), page.Data)
+	if err != nil {
+		return err
+	}
+	return writePage(c, data, page.Offset)
+}
+
+// view is what the API answers for stored entities.
+func (r *resource[T]) view(ctx context.Context, es []T) (any, error) {
+	if r.present == nil {
+		return es, nil
+	}
+	return r.present(ctx, es)
+}
+
+// viewOne is what the API answers for one stored entity.
+func (r *resource[T]) viewOne(ctx context.Context, e *T) (any, error) {
+	if r.present == nil {
+		return e, nil
+	}
+	out, err := r.present(ctx, []T{*e})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// answer writes one entity as the API shows it.
+func (r *resource[T]) answer(c echo.Context, status int, e *T) error {
+	v, err := r.viewOne(c.Request().Context(), e)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, status, v)
+}
+
+// afterWrite runs the written hook; when it fails after an insert, the new entity is
+// deleted again so the request leaves nothing behind.
+func (r *resource[T]) afterWrite(ctx context.Context, in map[string]any, e *T, inserted bool) error {
+	if r.written == nil {
+		return nil
+	}
+	if err := r.written(ctx, in, e); err != nil {
+		if inserted {
+			if derr := r.table.Delete(ctx, entityID(e)); derr != nil {
+				return errors.Join(err, fmt.Errorf("undo insert of %s: %w", r.entity, derr))
+			}
+		}
+		return err
+	}
+	return nil
 }
 
 // listBody is Kong's list answer; offset is present only when a next page exists.
@@ -207,7 +268,10 @@ func (r *resource[T]) create(c echo.Context, sc *scope) error {
 	if err := r.table.Insert(ctx, e); err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusCreated, e)
+	if err := r.afterWrite(ctx, in, e, true); err != nil {
+		return err
+	}
+	return r.answer(c, http.StatusCreated, e)
 }
 
 func (r *resource[T]) item(c echo.Context, idOrKey string, sc *scope) error {
@@ -224,7 +288,7 @@ func (r *resource[T]) item(c echo.Context, idOrKey string, sc *scope) error {
 		if e == nil {
 			return notFound
 		}
-		return writeJSON(c, http.StatusOK, e)
+		return r.answer(c, http.StatusOK, e)
 	case http.MethodPatch:
 		if e == nil {
 			return notFound
@@ -268,7 +332,10 @@ func (r *resource[T]) patch(c echo.Context, stored *T, sc *scope) error {
 	if err := r.table.Update(ctx, e); err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, e)
+	if err := r.afterWrite(ctx, in, e, false); err != nil {
+		return err
+	}
+	return r.answer(c, http.StatusOK, e)
 }
 
 // put creates or replaces the entity named by the URL (an id, or an endpoint key).
@@ -308,7 +375,10 @@ func (r *resource[T]) put(c echo.Context, idOrKey string, stored *T, sc *scope) 
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, e)
+	if err := r.afterWrite(ctx, in, e, stored == nil); err != nil {
+		return err
+	}
+	return r.answer(c, http.StatusOK, e)
 }
 
 func entityID(e any) string {

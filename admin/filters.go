@@ -33,7 +33,11 @@ func (r *resource[T]) listFiltered(c echo.Context, sc *scope, field, value strin
 	case inScope(e, sc) && hasTags(e, opts):
 		data = append(data, *e)
 	}
-	return writePage(c, data, "")
+	out, err := r.view(c.Request().Context(), data)
+	if err != nil {
+		return err
+	}
+	return writePage(c, out, "")
 }
 
 // hasTags applies a list's tag filter to one entity.

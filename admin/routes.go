@@ -28,22 +28,22 @@ func (s *Server) routes() *echo.Echo {
 
 	st := s.store
 	v := s.validator
-	services := &resource[store.Service]{s, store.Services, st.Services(),
-		func(_ context.Context, in map[string]any) (*store.Service, error) { return v.Service(in) }}
-	routes := &resource[store.Route]{s, store.Routes, st.Routes(),
-		func(_ context.Context, in map[string]any) (*store.Route, error) { return v.Route(in) }}
-	consumers := &resource[store.Consumer]{s, store.Consumers, st.Consumers(),
-		func(_ context.Context, in map[string]any) (*store.Consumer, error) { return v.Consumer(in) }}
-	plugins := &resource[store.Plugin]{s, store.Plugins, st.Plugins(), v.Plugin}
-	keyAuths := &resource[store.KeyAuthCredential]{s, store.KeyAuthCredentials, st.KeyAuthCredentials(),
+	services := newResource(s, store.Services, st.Services(),
+		func(_ context.Context, in map[string]any) (*store.Service, error) { return v.Service(in) })
+	routes := newResource(s, store.Routes, st.Routes(),
+		func(_ context.Context, in map[string]any) (*store.Route, error) { return v.Route(in) })
+	consumers := newResource(s, store.Consumers, st.Consumers(),
+		func(_ context.Context, in map[string]any) (*store.Consumer, error) { return v.Consumer(in) })
+	plugins := newResource(s, store.Plugins, st.Plugins(), v.Plugin)
+	keyAuths := newResource(s, store.KeyAuthCredentials, st.KeyAuthCredentials(),
 		func(_ context.Context, in map[string]any) (*store.KeyAuthCredential, error) {
 			return v.KeyAuthCredential(in)
-		}}
+		})
 
-	upstreams := &resource[store.Upstream]{s, store.Upstreams, st.Upstreams(),
-		func(_ context.Context, in map[string]any) (*store.Upstream, error) { return v.Upstream(in) }}
-	targets := &resource[store.Target]{s, store.Targets, st.Targets(),
-		func(_ context.Context, in map[string]any) (*store.Target, error) { return v.Target(in) }}
+	upstreams := newResource(s, store.Upstreams, st.Upstreams(),
+		func(_ context.Context, in map[string]any) (*store.Upstream, error) { return v.Upstream(in) })
+	targets := newResource(s, store.Targets, st.Targets(),
+		func(_ context.Context, in map[string]any) (*store.Target, error) { return v.Target(in) })
 
 	top := func(path, param string, r interface {
 		collection(echo.Context, *scope) error
@@ -81,6 +81,7 @@ func (s *Server) routes() *echo.Echo {
 	nested(e, "/consumers/:consumer/plugins", "plugin", plugins, consumerScope)
 	nested(e, "/consumers/:consumer/key-auth", "keyauth", keyAuths, consumerScope)
 	s.credentialRoutes(e, consumerScope)
+	s.tlsRoutes(e)
 	upstreamScope := parentScope(st.Upstreams(), store.Upstreams, "upstream", "upstream")
 	nested(e, "/upstreams/:upstream/targets", "target", targets, upstreamScope)
 	e.Match(readMethods, "/upstreams/:upstream/health", s.upstreamHealth(upstreamScope))

@@ -107,6 +107,9 @@ var entitySchemas = map[string]*schema.Field{
 	BasicAuthCredentials: basicAuthSchema,
 	ACLs:                 aclSchema,
 	HMACAuthCredentials:  hmacAuthSchema,
+	Certificates:         certificateSchema,
+	SNIs:                 sniSchema,
+	CACertificates:       caCertificateSchema,
 }
 
 func init() {

@@ -42,6 +42,9 @@ var Relations = []Relation{
 	{Child: BasicAuthCredentials, Field: "consumer", Parent: Consumers, OnDelete: Cascade},
 	{Child: ACLs, Field: "consumer", Parent: Consumers, OnDelete: Cascade},
 	{Child: HMACAuthCredentials, Field: "consumer", Parent: Consumers, OnDelete: Cascade},
+	{Child: SNIs, Field: "certificate", Parent: Certificates, OnDelete: Cascade},
+	{Child: Services, Field: "client_certificate", Parent: Certificates, OnDelete: Restrict},
+	{Child: Upstreams, Field: "client_certificate", Parent: Certificates, OnDelete: Restrict},
 }
 
 // Unique is one unique constraint over one or more fields. A single-field constraint
@@ -70,6 +73,8 @@ var Uniques = []Unique{
 	// Kong's acls cache_key: a consumer is in a group once.
 	{Entity: ACLs, Fields: []string{"consumer", "group"}},
 	{Entity: HMACAuthCredentials, Fields: []string{"username"}},
+	{Entity: SNIs, Fields: []string{"name"}},
+	{Entity: CACertificates, Fields: []string{"cert_digest"}},
 }
 
 // EndpointKeys are the unique fields the Admin API accepts in place of an id
@@ -85,6 +90,7 @@ var EndpointKeys = map[string]string{
 	JWTSecrets:           "key",
 	BasicAuthCredentials: "username",
 	HMACAuthCredentials:  "username",
+	SNIs:                 "name",
 }
 
 // UniquesOf returns the unique constraints of one entity.

@@ -127,4 +127,7 @@ type Dataset struct {
 	BasicAuthCredentials []BasicAuthCredential
 	ACLs                 []ACL
 	HMACAuthCredentials  []HMACAuthCredential
+	Certificates         []Certificate
+	SNIs                 []SNI
+	CACertificates       []CACertificate
 }

@@ -99,6 +99,9 @@ type Store interface {
 	BasicAuthCredentials() Table[BasicAuthCredential]
 	ACLs() Table[ACL]
 	HMACAuthCredentials() Table[HMACAuthCredential]
+	Certificates() Table[Certificate]
+	SNIs() Table[SNI]
+	CACertificates() Table[CACertificate]
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	Close() error

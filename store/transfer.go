@@ -26,6 +26,9 @@ type Export struct {
 	BasicAuthCredentials []BasicAuthCredential `json:"basicauth_credentials"`
 	ACLs                 []ACL                 `json:"acls"`
 	HMACAuthCredentials  []HMACAuthCredential  `json:"hmacauth_credentials"`
+	Certificates         []Certificate         `json:"certificates"`
+	SNIs                 []SNI                 `json:"snis"`
+	CACertificates       []CACertificate       `json:"ca_certificates"`
 }
 
 // ExportedModule is an uploaded module with its binary (base64 in JSON).
@@ -42,7 +45,8 @@ func ExportFrom(ctx context.Context, s Store) (*Export, error) {
 	}
 	out := &Export{FormatVersion: FormatVersion, Services: ds.Services, Routes: ds.Routes, Consumers: ds.Consumers,
 		Plugins: ds.Plugins, KeyAuthCredentials: ds.KeyAuthCredentials, Upstreams: ds.Upstreams, Targets: ds.Targets,
-		JWTSecrets: ds.JWTSecrets, BasicAuthCredentials: ds.BasicAuthCredentials, ACLs: ds.ACLs, HMACAuthCredentials: ds.HMACAuthCredentials}
+		JWTSecrets: ds.JWTSecrets, BasicAuthCredentials: ds.BasicAuthCredentials, ACLs: ds.ACLs, HMACAuthCredentials: ds.HMACAuthCredentials,
+		Certificates: ds.Certificates, SNIs: ds.SNIs, CACertificates: ds.CACertificates}
 	for _, m := range ds.WasmModules {
 		bin, err := s.WasmBinary(ctx, m.SHA256)
 		if err != nil {
@@ -70,6 +74,13 @@ func ImportInto(ctx context.Context, s Store, e *Export) (int, error) {
 		n++
 	}
 	steps := []func() (int, error){
+		func() (int, error) {
+			return importAll(ctx, s.Certificates(), e.Certificates, func(v *Certificate) string { return v.ID })
+		},
+		func() (int, error) { return importAll(ctx, s.SNIs(), e.SNIs, func(v *SNI) string { return v.ID }) },
+		func() (int, error) {
+			return importAll(ctx, s.CACertificates(), e.CACertificates, func(v *CACertificate) string { return v.ID })
+		},
 		func() (int, error) {
 			return importAll(ctx, s.Services(), e.Services, func(v *Service) string { return v.ID })
 		},

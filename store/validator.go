@@ -239,6 +239,28 @@ func withRandom(in map[string]any, fields ...string) (map[string]any, error) {
 	return in, nil
 }
 
+// Certificate validates a certificate and its key (and the alternative pair).
+func (v *Validator) Certificate(in map[string]any) (*Certificate, error) {
+	out := new(Certificate)
+	return out, v.prepare(certificateSchema, in, certificateChecks, out)
+}
+
+// SNI validates a server name of a certificate.
+func (v *Validator) SNI(in map[string]any) (*SNI, error) {
+	out := new(SNI)
+	return out, v.prepare(sniSchema, in, nil, out)
+}
+
+// CACertificate validates a CA certificate and computes its digest.
+func (v *Validator) CACertificate(in map[string]any) (*CACertificate, error) {
+	in, err := caCertificateInput(in, v.now())
+	if err != nil {
+		return nil, err
+	}
+	out := new(CACertificate)
+	return out, v.prepare(caCertificateSchema, in, nil, out)
+}
+
 // WasmModule validates an uploaded module's metadata; the store fills sha256 and size.
 func (v *Validator) WasmModule(in map[string]any) (*WasmModule, error) {
 	out := new(WasmModule)

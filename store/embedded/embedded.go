@@ -85,6 +85,13 @@ func (s *Store) ACLs() store.Table[store.ACL] { return &table[store.ACL]{s, stor
 func (s *Store) HMACAuthCredentials() store.Table[store.HMACAuthCredential] {
 	return &table[store.HMACAuthCredential]{s, store.HMACAuthCredentials}
 }
+func (s *Store) Certificates() store.Table[store.Certificate] {
+	return &table[store.Certificate]{s, store.Certificates}
+}
+func (s *Store) SNIs() store.Table[store.SNI] { return &table[store.SNI]{s, store.SNIs} }
+func (s *Store) CACertificates() store.Table[store.CACertificate] {
+	return &table[store.CACertificate]{s, store.CACertificates}
+}
 func (s *Store) WasmModules() store.WasmTable {
 	return &wasmTable{table[store.WasmModule]{s, store.WasmModules}}
 }
@@ -106,6 +113,9 @@ func (s *Store) Dataset(ctx context.Context) (*store.Dataset, error) {
 			readAll(tx, store.BasicAuthCredentials, &ds.BasicAuthCredentials),
 			readAll(tx, store.ACLs, &ds.ACLs),
 			readAll(tx, store.HMACAuthCredentials, &ds.HMACAuthCredentials),
+			readAll(tx, store.Certificates, &ds.Certificates),
+			readAll(tx, store.SNIs, &ds.SNIs),
+			readAll(tx, store.CACertificates, &ds.CACertificates),
 		)
 	})
 	if err != nil {

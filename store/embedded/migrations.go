@@ -33,6 +33,7 @@ var migrations = []migration{
 	{name: "001_upstreams", up: createBuckets([]byte(store.Upstreams), []byte(store.Targets))},
 	{name: "002_credentials", up: createBuckets([]byte(store.JWTSecrets), []byte(store.BasicAuthCredentials),
 		[]byte(store.ACLs), []byte(store.HMACAuthCredentials))},
+	{name: "003_certificates", up: createBuckets([]byte(store.Certificates), []byte(store.SNIs), []byte(store.CACertificates))},
 }
 
 func createBuckets(names ...[]byte) func(*bolt.Tx) error {

@@ -30,6 +30,9 @@ func (s *Store) Dataset(ctx context.Context) (*store.Dataset, error) {
 			func() error { return readAll(ctx, tx, store.BasicAuthCredentials, &ds.BasicAuthCredentials) },
 			func() error { return readAll(ctx, tx, store.ACLs, &ds.ACLs) },
 			func() error { return readAll(ctx, tx, store.HMACAuthCredentials, &ds.HMACAuthCredentials) },
+			func() error { return readAll(ctx, tx, store.Certificates, &ds.Certificates) },
+			func() error { return readAll(ctx, tx, store.SNIs, &ds.SNIs) },
+			func() error { return readAll(ctx, tx, store.CACertificates, &ds.CACertificates) },
 		} {
 			if err := step(); err != nil {
 				return err

@@ -28,6 +28,7 @@ var Migrations = []Migration{
 	{Name: "000_base", Up: baseSchema},
 	{Name: "001_upstreams", Up: upstreamsSchema},
 	{Name: "002_credentials", Up: credentialsSchema},
+	{Name: "003_certificates", Up: certificatesSchema},
 }
 
 const baseSchema = `
@@ -225,10 +226,51 @@ CREATE TRIGGER hmacauth_credentials_changed AFTER INSERT OR UPDATE OR DELETE ON 
   FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
 `
 
+// certificatesSchema adds certificates, their SNIs (which go with them) and CA
+// certificates, and makes the client_certificate of services and upstreams real
+// foreign keys that keep a certificate in use from being deleted.
+const certificatesSchema = `
+CREATE TABLE certificates (
+  id     uuid PRIMARY KEY,
+  entity jsonb NOT NULL
+);
+CREATE TABLE snis (
+  id             uuid PRIMARY KEY,
+  entity         jsonb NOT NULL,
+  name           text NOT NULL GENERATED ALWAYS AS (entity->>'name') STORED,
+  certificate_id uuid NOT NULL GENERATED ALWAYS AS ((entity->'certificate'->>'id')::uuid) STORED,
+  CONSTRAINT snis_name_unique UNIQUE (name),
+  CONSTRAINT snis_certificate_fkey FOREIGN KEY (certificate_id) REFERENCES certificates (id) ON DELETE CASCADE
+);
+CREATE INDEX snis_certificate_id_idx ON snis (certificate_id);
+CREATE TABLE ca_certificates (
+  id          uuid PRIMARY KEY,
+  entity      jsonb NOT NULL,
+  cert_digest text NOT NULL GENERATED ALWAYS AS (entity->>'cert_digest') STORED,
+  CONSTRAINT ca_certificates_cert_digest_unique UNIQUE (cert_digest)
+);
+ALTER TABLE services
+  ADD COLUMN client_certificate_id uuid GENERATED ALWAYS AS ((entity->'client_certificate'->>'id')::uuid) STORED,
+  ADD CONSTRAINT services_client_certificate_fkey FOREIGN KEY (client_certificate_id) REFERENCES certificates (id) ON DELETE RESTRICT;
+ALTER TABLE upstreams
+  ADD COLUMN client_certificate_id uuid GENERATED ALWAYS AS ((entity->'client_certificate'->>'id')::uuid) STORED,
+  ADD CONSTRAINT upstreams_client_certificate_fkey FOREIGN KEY (client_certificate_id) REFERENCES certificates (id) ON DELETE RESTRICT;
+CREATE INDEX certificates_tags_idx ON certificates USING gin ((entity->'tags'));
+CREATE INDEX snis_tags_idx ON snis USING gin ((entity->'tags'));
+CREATE INDEX ca_certificates_tags_idx ON ca_certificates USING gin ((entity->'tags'));
+
+CREATE TRIGGER certificates_changed AFTER INSERT OR UPDATE OR DELETE ON certificates
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+CREATE TRIGGER snis_changed AFTER INSERT OR UPDATE OR DELETE ON snis
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+CREATE TRIGGER ca_certificates_changed AFTER INSERT OR UPDATE OR DELETE ON ca_certificates
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+`
+
 // dropSchema removes everything the migrations create (`weir migrations reset`). It
 // names weir's objects rather than dropping the schema, which may hold other tables.
 const dropSchema = `
-DROP TABLE IF EXISTS jwt_secrets, basicauth_credentials, acls, hmacauth_credentials, targets, upstreams, plugins, keyauth_credentials, routes, services, consumers,
+DROP TABLE IF EXISTS snis, ca_certificates, certificates, jwt_secrets, basicauth_credentials, acls, hmacauth_credentials, targets, upstreams, plugins, keyauth_credentials, routes, services, consumers,
   wasm_modules, wasm_binaries, weir_changes, weir_schema_meta CASCADE;
 DROP FUNCTION IF EXISTS weir_record_change() CASCADE;
 `

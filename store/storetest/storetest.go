@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"WasmModules", testWasm},
 		{"UpstreamsAndTargets", testUpstreams},
 		{"Credentials", testCredentials},
+		{"Certificates", testCertificates},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -509,4 +510,27 @@ func testCredentials(t *testing.T, s store.Store) {
 	if n := len(ds.JWTSecrets) + len(ds.BasicAuthCredentials) + len(ds.HMACAuthCredentials); n != 0 || len(ds.ACLs) != 1 {
 		t.Fatalf("after deleting alice: %d credentials, %d acls", n, len(ds.ACLs))
 	}
+}
+
+// testCertificates: SNI names are unique and go with their certificate; a certificate
+// a service uses cannot be deleted; a CA certificate is stored once per digest.
+func testCertificates(t *testing.T, s store.Store) {
+	id := uuid.NewString
+	cert := &store.Certificate{ID: id(), Cert: "c", Key: "k"}
+	must(t, s.Certificates().Insert(ctx, cert))
+	ref := &store.Ref{ID: cert.ID}
+	must(t, s.SNIs().Insert(ctx, &store.SNI{ID: id(), Name: "a.example", Certificate: ref}))
+	wantErr(t, s.SNIs().Insert(ctx, &store.SNI{ID: id(), Name: "a.example", Certificate: ref}), store.ErrUniqueViolation, "")
+	wantErr(t, s.SNIs().Insert(ctx, &store.SNI{ID: id(), Name: "b.example", Certificate: &store.Ref{ID: id()}}), store.ErrForeignKey, "")
+	svc := service("tls")
+	svc.Protocol, svc.ClientCertificate = "https", ref
+	must(t, s.Services().Insert(ctx, svc))
+	wantErr(t, s.Certificates().Delete(ctx, cert.ID), store.ErrForeignKey, "")
+	must(t, s.Services().Delete(ctx, svc.ID))
+	must(t, s.Certificates().Delete(ctx, cert.ID))
+	if _, err := s.SNIs().GetBy(ctx, "name", "a.example"); err == nil {
+		t.Fatal("SNI survived its certificate")
+	}
+	must(t, s.CACertificates().Insert(ctx, &store.CACertificate{ID: id(), Cert: "c", CertDigest: "d"}))
+	wantErr(t, s.CACertificates().Insert(ctx, &store.CACertificate{ID: id(), Cert: "c", CertDigest: "d"}), store.ErrUniqueViolation, "")
 }
