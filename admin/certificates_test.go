@@ -66,8 +66,12 @@ func TestCertificatesAndSNIs(t *testing.T) {
 		status int
 		check  func(map[string]any) bool
 	}{
-		{"mismatched key", func() resp { return e.json("POST", "/certificates", mustJSON(map[string]any{"cert": cert, "key": otherKey})) }, 400,
-			func(b map[string]any) bool { return mustJSON(b["fields"]) == `{"@entity":["certificate does not match key"]}` }},
+		{"mismatched key", func() resp {
+			return e.json("POST", "/certificates", mustJSON(map[string]any{"cert": cert, "key": otherKey}))
+		}, 400,
+			func(b map[string]any) bool {
+				return mustJSON(b["fields"]) == `{"@entity":["certificate does not match key"]}`
+			}},
 		{"not pem", func() resp { return e.json("POST", "/certificates", `{"cert":"x","key":"y"}`) }, 400,
 			func(b map[string]any) bool { return strings.Contains(b["message"].(string), "invalid certificate") }},
 		{"alt of the same type", func() resp {
