@@ -193,7 +193,7 @@ func conformanceCases(credID string) []conformanceCase {
 				t.Errorf("x-rust-hits = %q, want at least 4 after four requests", r.header.Get("X-Rust-Hits"))
 			}
 		}},
-		{"as", "ticks and a shared queue reach shared data", "GET", "/as/one", nil, "", func(t *testing.T, proxy string, r *response) {
+		{"as", "ticks, a shared queue, response PAUSE resumed from a tick", "GET", "/as/one", nil, "", func(t *testing.T, proxy string, r *response) {
 			expectStatus(t, "as", r, 200)
 			expectStatus(t, "as", do(t, "GET", proxy+"/as/two", nil, nil), 200)
 			// A tick, and the queue's notification of an enqueue, come after the request
@@ -202,6 +202,9 @@ func conformanceCases(credID string) []conformanceCase {
 			for {
 				r = do(t, "GET", proxy+"/as/three", nil, nil)
 				expectStatus(t, "as", r, 200)
+				if got := r.header.Get("X-As-Resumed"); got != "tick" {
+					t.Fatalf("x-as-resumed = %q: the response was not paused and resumed by a tick", got)
+				}
 				ticks, _ := strconv.Atoi(r.header.Get("X-As-Ticks"))
 				if ticks > 0 && r.header.Get("X-As-Last") == "/as/three" {
 					return

@@ -3,15 +3,17 @@
 //
 //   configure         defines counter as_requests, gauge as_last_path_len and histogram
 //                     as_path_len; registers shared queue "as-paths"; ticks every 10 ms.
-//   tick              adds 1 to shared data "as.ticks" with a compare-and-swap loop.
+//   tick              adds 1 to shared data "as.ticks" with a compare-and-swap loop, then
+//                     resumes every paused response: set_effective_context, add
+//                     x-as-resumed: tick, continue_stream(HTTP_RESPONSE).
 //   request headers   counts the request, records its path length, enqueues the path.
 //   queue ready       dequeues every path and keeps the latest in shared data "as.last".
 //   response headers  tells the client x-as-ticks (the tick count) and x-as-last (the
-//                     latest dequeued path).
+//                     latest dequeued path), and PAUSEs until the next tick.
 export * from "@solo-io/proxy-runtime/proxy";
 import {
   RootContext, Context, registerRootContext, FilterHeadersStatusValues, stream_context,
-  Counter, Gauge, Histogram, log, LogLevelValues, WasmResultValues,
+  Counter, Gauge, Histogram, log, LogLevelValues, WasmResultValues, continue_response,
 } from "@solo-io/proxy-runtime";
 import * as imports from "@solo-io/proxy-runtime/imports";
 import { free } from "@solo-io/proxy-runtime/malloc";
@@ -63,6 +65,7 @@ class CountersRoot extends RootContext {
   lastLen: Gauge | null = null;
   pathLen: Histogram | null = null;
   queue: u32 = 0;
+  paused: u32[] = [];
 
   onConfigure(configuration_size: u32): bool {
     this.requests = new Counter("as_requests");
@@ -84,8 +87,23 @@ class CountersRoot extends RootContext {
       const cur = getShared(TICKS);
       const n = cur.found ? I32.parseInt(cur.value) : 0;
       if (setShared(TICKS, (n + 1).toString(), cur.cas) == WasmResultValues.Ok) {
-        return;
+        break;
       }
+    }
+    this.resumePaused();
+  }
+
+  // resumePaused continues every response paused since the last tick; a context the
+  // host no longer knows (its client went away) is skipped.
+  resumePaused(): void {
+    const paused = this.paused;
+    this.paused = [];
+    for (let i = 0; i < paused.length; i++) {
+      if (imports.proxy_set_effective_context(paused[i]) != WasmResultValues.Ok) {
+        continue;
+      }
+      stream_context.headers.response.add("x-as-resumed", "tick");
+      continue_response();
     }
   }
 
@@ -134,7 +152,8 @@ class Counters extends Context {
     const last = getShared(LAST);
     stream_context.headers.response.add("x-as-ticks", ticks.found ? ticks.value : "0");
     stream_context.headers.response.add("x-as-last", last.value);
-    return FilterHeadersStatusValues.Continue;
+    this.root.paused.push(this.context_id);
+    return FilterHeadersStatusValues.StopIteration;
   }
 }
 
