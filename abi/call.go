@@ -37,9 +37,11 @@ func (i *Instance) leaveAndRun() {
 }
 
 // invoke calls one exported callback with c as the current context, under the callback
-// deadline. Any error (trap, exit, deadline) retires the instance: wazero leaves a
-// trapped instance callable but its guest state is unknown. mu must be held.
-func (i *Instance) invoke(ctx context.Context, c *contextState, ph phase, name string, args ...uint64) (uint64, error) {
+// deadline (the instance's watchdog). Any error (trap, exit, deadline) retires the
+// instance: wazero leaves a trapped instance callable but its guest state is unknown.
+// mu must be held. Parameters and results go through the instance's reusable stack,
+// so a call allocates nothing on the host side.
+func (i *Instance) invoke(_ context.Context, c *contextState, ph phase, name string, args ...uint64) (uint64, error) {
 	fn := i.fns[name]
 	if fn == nil {
 		return 0, nil
@@ -48,9 +50,11 @@ func (i *Instance) invoke(ctx context.Context, c *contextState, ph phase, name s
 		return 0, fmt.Errorf("%w: %s not called: instance retired", ErrInstanceFailed, name)
 	}
 	i.call.current, i.call.phase = c, ph
-	cctx, cancel := context.WithTimeout(ctx, i.timeout)
-	defer cancel()
-	res, err := fn.Call(context.WithValue(cctx, instanceKey{}, i), args...)
+	stack := i.stack[:max(len(args), 1)]
+	copy(stack, args)
+	i.watch.start()
+	err := fn.CallWithStack(i.cctx, stack)
+	i.watch.stop()
 	if err == nil && i.failed.Load() {
 		err = fmt.Errorf("a nested guest call failed")
 	}
@@ -59,10 +63,10 @@ func (i *Instance) invoke(ctx context.Context, c *contextState, ph phase, name s
 		i.svc.Log(i.pluginOf(c), LogError, fmt.Sprintf("wasm callback %s failed, retiring the instance: %v", name, err))
 		return 0, fmt.Errorf("%w: %s (context %d): %w", ErrInstanceFailed, name, contextID(c), err)
 	}
-	if len(res) == 0 {
+	if len(fn.Definition().ResultTypes()) == 0 {
 		return 0, nil
 	}
-	return res[0], nil
+	return stack[0], nil
 }
 
 func (i *Instance) callVoid(ctx context.Context, c *contextState, ph phase, name string, args ...uint64) error {

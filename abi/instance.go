@@ -23,6 +23,13 @@ type Instance struct {
 	timeout time.Duration
 	fns     map[string]api.Function // cached exports: a lookup per call costs ~12 KB
 	alloc   api.Function            // malloc, else proxy_on_memory_allocate; may be nil
+	// cctx is the context of every guest call and watch its deadline (deadline.go).
+	cctx  *callContext
+	watch *watchdog
+	// stack and allocStack carry a call's parameters and results (CallWithStack);
+	// allocStack serves the allocator, called while a callback's stack is in use.
+	stack      []uint64
+	allocStack [1]uint64
 
 	failed atomic.Bool // set once; read without mu so pools can check health any time
 
@@ -122,6 +129,9 @@ func (m *Module) NewInstance(ctx context.Context, svc Services, cfg InstanceConf
 		return nil, fmt.Errorf("instantiate proxy-wasm module: %w", err)
 	}
 	i.guest = guest
+	i.cctx = newCallContext(i)
+	i.watch = newWatchdog(i.cctx, i.timeout)
+	m.rt.watchdogs.add(i.watch)
 	i.cacheExports()
 	if err := i.boot(ctx); err != nil {
 		_ = i.Close(ctx)
@@ -133,9 +143,12 @@ func (m *Module) NewInstance(ctx context.Context, svc Services, cfg InstanceConf
 // cacheExports looks every callback up once.
 func (i *Instance) cacheExports() {
 	i.fns = make(map[string]api.Function, len(i.mod.arity))
-	for name := range i.mod.arity {
+	size := 1
+	for name, arity := range i.mod.arity {
 		i.fns[name] = i.guest.ExportedFunction(name)
+		size = max(size, arity)
 	}
+	i.stack = make([]uint64, size)
 	defs := i.guest.ExportedFunctionDefinitions()
 	for _, name := range []string{fnMalloc, fnMemoryAllocate} { // Envoy's order
 		if def, ok := defs[name]; ok && isAllocator(def) {
@@ -188,6 +201,9 @@ func (i *Instance) runMain(ctx context.Context) error {
 		return nil
 	}
 	i.fns[fnMain] = i.guest.ExportedFunction(fnMain)
+	if n := len(def.ParamTypes()); n > len(i.stack) {
+		i.stack = make([]uint64, n)
+	}
 	_, err := i.invoke(ctx, nil, phaseOther, fnMain, make([]uint64, len(def.ParamTypes()))...)
 	return err
 }
@@ -210,6 +226,9 @@ func (i *Instance) Close(ctx context.Context) error {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.failed.Store(true)
+	if i.watch != nil {
+		i.mod.rt.watchdogs.remove(i.watch)
+	}
 	for id, p := range i.calls {
 		p.cancel()
 		delete(i.calls, id)

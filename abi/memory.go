@@ -85,14 +85,16 @@ func (h hostCtx) allocate(size uint32) (uint32, Status) {
 	if h.inst.alloc == nil || h.mem == nil {
 		return 0, StatusInvalidMemoryAccess
 	}
-	res, err := h.inst.alloc.Call(h.ctx, uint64(size))
+	stack := h.inst.allocStack[:]
+	stack[0] = uint64(size)
+	err := h.inst.alloc.CallWithStack(h.ctx, stack)
 	if err != nil {
 		h.inst.failed.Store(true)
 		h.inst.svc.Log(h.inst.pluginOf(h.inst.call.current), LogError,
 			fmt.Sprintf("guest allocator failed, retiring the instance: %v", err))
 		return 0, StatusInternalFailure
 	}
-	p := uint32(res[0])
+	p := uint32(stack[0])
 	if p == 0 || uint64(p)+uint64(size) > uint64(h.mem.Size()) {
 		return 0, StatusInvalidMemoryAccess
 	}

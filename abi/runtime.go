@@ -34,6 +34,8 @@ type Runtime struct {
 	shared  *sharedData
 	queues  *queues
 	metrics *Metrics
+	// watchdogs enforces the callback deadline of every instance.
+	watchdogs *watchdogs
 }
 
 // NewRuntime builds the wazero runtime: close-on-deadline on (without it an endless loop
@@ -48,6 +50,7 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 	if r.timeout <= 0 {
 		r.timeout = defaultCallbackTimeout
 	}
+	r.watchdogs = newWatchdogs(r.timeout)
 	rc := wazero.NewRuntimeConfig().WithCloseOnContextDone(true).WithMemoryLimitPages(pages)
 	if cfg.CompilationCacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cfg.CompilationCacheDir)
@@ -88,6 +91,7 @@ func (r *Runtime) registerHostModules(ctx context.Context) error {
 
 // Close releases the runtime, every module compiled in it and every instance.
 func (r *Runtime) Close(ctx context.Context) error {
+	r.watchdogs.close()
 	err := r.rt.Close(ctx)
 	if r.cache != nil {
 		if cerr := r.cache.Close(ctx); cerr != nil && err == nil {
