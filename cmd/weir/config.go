@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,24 +11,29 @@ import (
 
 	"github.com/weir-gateway/weir/cmd/weir/internal/conf"
 	"github.com/weir-gateway/weir/store"
+	"github.com/weir-gateway/weir/store/declarative"
 )
 
 const configUsage = `Usage: weir config <command> [-c conf] [-p prefix] [-y] [file]
 
 Commands (as Kong's):
+  parse <file>      check a declarative configuration (Kong's _format_version 3.0,
+                    YAML or JSON, as decK dumps it) without touching the database
   db_export [file]  write the whole configuration of the database to file (stdout when
-                    no file is given), with uploaded modules' binaries
-  db_import <file>  load a configuration written by db_export into the database;
-                    entities that exist (same id) are replaced
+                    no file is given) in that format, with uploaded modules' binaries;
+                    YAML when the file name ends in .yml or .yaml, else JSON
+  db_import <file>  load a declarative configuration into the database; entities
+                    that exist (same id) are replaced, and entities written without
+                    an id get a stable one, so importing a file again updates it
 
 Exports move configurations between backends: export with database = embedded,
 import with database = postgres, or the other way round.
 `
 
 func runConfig(args []string) error {
-	if len(args) == 0 || (args[0] != "db_export" && args[0] != "db_import") {
+	if len(args) == 0 || (args[0] != "db_export" && args[0] != "db_import" && args[0] != "parse") {
 		fmt.Fprint(os.Stderr, configUsage)
-		return &exitError{code: 2, msg: "expected db_export or db_import"}
+		return &exitError{code: 2, msg: "expected parse, db_export or db_import"}
 	}
 	cmd := args[0]
 	fs := flag.NewFlagSet("config "+cmd, flag.ContinueOnError)
@@ -48,6 +52,9 @@ func runConfig(args []string) error {
 		return err
 	}
 	ctx := context.Background()
+	if cmd == "parse" {
+		return parseFile(ctx, fs.Arg(0))
+	}
 	s, err := openStore(ctx, c, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
@@ -80,9 +87,7 @@ func dbExport(ctx context.Context, s store.Store, path string, overwrite bool) e
 		defer f.Close()
 		w = f
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(e); err != nil {
+	if err := encodeExport(w, e, isYAML(path)); err != nil {
 		return fmt.Errorf("write export: %w", err)
 	}
 	if path != "" {
@@ -92,15 +97,11 @@ func dbExport(ctx context.Context, s store.Store, path string, overwrite bool) e
 }
 
 func dbImport(ctx context.Context, s store.Store, path string) error {
-	b, err := os.ReadFile(path)
+	e, err := loadFile(ctx, path, declarative.Options{Stored: s.WasmModules(), ExternalIDs: true})
 	if err != nil {
-		return fmt.Errorf("read import file: %w", err)
+		return err
 	}
-	var e store.Export
-	if err := json.Unmarshal(b, &e); err != nil {
-		return fmt.Errorf("%s is not a weir export: %w", path, err)
-	}
-	n, err := store.ImportInto(ctx, s, &e)
+	n, err := store.ImportInto(ctx, s, e)
 	if err != nil {
 		return fmt.Errorf("import %s (%d entities written; run again to complete): %w", path, n, err)
 	}
