@@ -18,7 +18,7 @@ Commands:
   stop         stop the node running in a prefix
   health       check that the node in a prefix is running
   migrations   bootstrap | up | finish | list | reset the database schema
-  config       db_export | db_import a whole configuration, between any backends
+  config       parse | db_import | db_export a declarative configuration (Kong 3.0 format)
   echo-server  answer every request with a JSON description of it (an upstream for trying weir)
   version      print weir's version
 
