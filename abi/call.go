@@ -42,8 +42,8 @@ func (i *Instance) leaveAndRun() {
 // mu must be held. Parameters and results go through the instance's reusable stack,
 // so a call allocates nothing on the host side.
 func (i *Instance) invoke(_ context.Context, c *contextState, ph phase, name string, args ...uint64) (uint64, error) {
-	fn := i.fns[name]
-	if fn == nil {
+	fn, ok := i.fns[name]
+	if !ok {
 		return 0, nil
 	}
 	if i.failed.Load() {
@@ -53,7 +53,7 @@ func (i *Instance) invoke(_ context.Context, c *contextState, ph phase, name str
 	stack := i.stack[:max(len(args), 1)]
 	copy(stack, args)
 	i.watch.start()
-	err := fn.CallWithStack(i.cctx, stack)
+	err := fn.fn.CallWithStack(i.cctx, stack)
 	i.watch.stop()
 	if err == nil && i.failed.Load() {
 		err = fmt.Errorf("a nested guest call failed")
@@ -63,7 +63,7 @@ func (i *Instance) invoke(_ context.Context, c *contextState, ph phase, name str
 		i.svc.Log(i.pluginOf(c), LogError, fmt.Sprintf("wasm callback %s failed, retiring the instance: %v", name, err))
 		return 0, fmt.Errorf("%w: %s (context %d): %w", ErrInstanceFailed, name, contextID(c), err)
 	}
-	if len(fn.Definition().ResultTypes()) == 0 {
+	if fn.results == 0 {
 		return 0, nil
 	}
 	return stack[0], nil
@@ -76,7 +76,7 @@ func (i *Instance) callVoid(ctx context.Context, c *contextState, ph phase, name
 
 // callBool calls a callback answering a proxy-wasm bool; an absent export counts as true.
 func (i *Instance) callBool(ctx context.Context, c *contextState, ph phase, name string, args ...uint64) (bool, error) {
-	if i.fns[name] == nil {
+	if _, ok := i.fns[name]; !ok {
 		return true, nil
 	}
 	r, err := i.invoke(ctx, c, ph, name, args...)

@@ -21,7 +21,7 @@ type Instance struct {
 	svc     Services
 	guest   api.Module
 	timeout time.Duration
-	fns     map[string]api.Function // cached exports: a lookup per call costs ~12 KB
+	fns     map[string]export // cached exports: a lookup per call costs ~12 KB
 	alloc   api.Function            // malloc, else proxy_on_memory_allocate; may be nil
 	// cctx is the context of every guest call and watch its deadline (deadline.go).
 	cctx  *callContext
@@ -43,6 +43,17 @@ type Instance struct {
 	vmRoot   *contextState
 	calls    map[uint32]*pendingCall // proxy_http_call calls in flight
 	callSeq  uint32
+}
+
+// export is a cached guest export and its result count (wazero builds the result
+// types anew on each Definition().ResultTypes()).
+type export struct {
+	fn      api.Function
+	results int
+}
+
+func newExport(fn api.Function) export {
+	return export{fn: fn, results: len(fn.Definition().ResultTypes())}
 }
 
 // contextState is the host's view of one guest context: a root (plugin) context when
@@ -142,10 +153,10 @@ func (m *Module) NewInstance(ctx context.Context, svc Services, cfg InstanceConf
 
 // cacheExports looks every callback up once.
 func (i *Instance) cacheExports() {
-	i.fns = make(map[string]api.Function, len(i.mod.arity))
+	i.fns = make(map[string]export, len(i.mod.arity))
 	size := 1
 	for name, arity := range i.mod.arity {
-		i.fns[name] = i.guest.ExportedFunction(name)
+		i.fns[name] = newExport(i.guest.ExportedFunction(name))
 		size = max(size, arity)
 	}
 	i.stack = make([]uint64, size)
@@ -200,7 +211,7 @@ func (i *Instance) runMain(ctx context.Context) error {
 	if !ok || !allI32(def.ParamTypes()) {
 		return nil
 	}
-	i.fns[fnMain] = i.guest.ExportedFunction(fnMain)
+	i.fns[fnMain] = newExport(i.guest.ExportedFunction(fnMain))
 	if n := len(def.ParamTypes()); n > len(i.stack) {
 		i.stack = make([]uint64, n)
 	}
