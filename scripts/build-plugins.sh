@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds weir's wasm plugins with the standard Go toolchain (no TinyGo):
 #   plugins-wasm/<name>/  ->  plugins-wasm/dist/<name>.wasm   (built-ins, embedded in weir)
-#   sdk/examples/<name>/  ->  sdk/examples/<name>/<name>.wasm (SDK examples)
+#   sdk/examples/<name>/  ->  sdk/examples/<name>/<name>.wasm (SDK examples; also one
+#                             level deeper: sdk/examples/shared_queue/receiver)
 # A target newer than every source it depends on (its folder, the SDK, the go.mod/go.sum
 # files) is skipped, so running it when nothing changed costs almost nothing.
 # Needs only Go >= 1.24; modules come through the module proxy. Exits non-zero on the
@@ -35,7 +36,7 @@ build() {
 	built=$((built + 1))
 }
 
-sdk_sources=("$root/sdk/proxywasm" "$root/sdk/weir" "$root/sdk/go.mod" "$root/sdk/go.sum")
+sdk_sources=("$root/sdk/proxywasm" "$root/sdk/weir" "$root/sdk/internal" "$root/sdk/go.mod" "$root/sdk/go.sum")
 
 for dir in "$root"/plugins-wasm/*/; do
 	[[ -f $dir/main.go ]] || continue
@@ -44,10 +45,12 @@ for dir in "$root"/plugins-wasm/*/; do
 		"$dir" "${sdk_sources[@]}" "$root/go.mod" "$root/go.sum"
 done
 
-for dir in "$root"/sdk/examples/*/; do
-	[[ -f $dir/main.go ]] || continue
-	name=$(basename "$dir")
-	build "$root/sdk" "./examples/$name" "$dir$name.wasm" "$dir" "${sdk_sources[@]}"
-done
+# An example is a folder with a main.go, one or two levels down
+# (sdk/examples/shared_queue/receiver -> .../receiver/receiver.wasm).
+while IFS= read -r main; do
+	dir=$(dirname "$main")
+	rel=${dir#"$root/sdk/"}
+	build "$root/sdk" "./$rel" "$dir/$(basename "$dir").wasm" "$dir" "${sdk_sources[@]}"
+done < <(find "$root/sdk/examples" -mindepth 2 -maxdepth 3 -name main.go | sort)
 
 echo "plugins: $built built, $skipped up to date"

@@ -33,3 +33,18 @@ type httpPlugin struct {
 }
 
 func (p *httpPlugin) NewHttpContext(id uint32) types.HttpContext { return p.newHTTP(id) }
+
+// SetTcpContext registers a factory of TCP contexts, for L4 plugins: the VM and plugin
+// contexts are the default ones. weir hosts HTTP plugins only, so it never creates
+// them; the entry point exists so TCP plugins written for other hosts build.
+func SetTcpContext(newTCP func(contextID uint32) types.TcpContext) {
+	SetPluginContext(func(uint32) types.PluginContext { return &tcpPlugin{newTCP: newTCP} })
+}
+
+// tcpPlugin is the plugin context SetTcpContext installs.
+type tcpPlugin struct {
+	types.DefaultPluginContext
+	newTCP func(uint32) types.TcpContext
+}
+
+func (p *tcpPlugin) NewTcpContext(id uint32) types.TcpContext { return p.newTCP(id) }

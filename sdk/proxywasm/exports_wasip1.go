@@ -3,7 +3,8 @@
 package proxywasm
 
 // The callbacks the host calls. Each one only converts ABI integers and delegates to
-// vmstate.go. L4 (TCP) callbacks are not exported: weir hosts HTTP plugins only.
+// vmstate.go. gRPC callbacks are not exported: the API has no gRPC calls (as in the
+// tetratelabs SDK v0.24), so a host never has a gRPC answer for this module.
 
 //go:wasmexport proxy_abi_version_0_2_1
 func proxyABIVersion021() {}
@@ -52,6 +53,26 @@ func proxyOnResponseBody(id, size, eos uint32) uint32 { return onResponseBody(id
 
 //go:wasmexport proxy_on_response_trailers
 func proxyOnResponseTrailers(id, n uint32) uint32 { return onResponseTrailers(id, n) }
+
+//go:wasmexport proxy_on_http_call_response
+func proxyOnHttpCallResponse(root, calloutID, headers, bodySize, trailers uint32) {
+	onHttpCallResponse(root, calloutID, headers, bodySize, trailers)
+}
+
+//go:wasmexport proxy_on_new_connection
+func proxyOnNewConnection(id uint32) uint32 { return onNewConnection(id) }
+
+//go:wasmexport proxy_on_downstream_data
+func proxyOnDownstreamData(id, size, eos uint32) uint32 { return onDownstreamData(id, size, eos != 0) }
+
+//go:wasmexport proxy_on_downstream_connection_close
+func proxyOnDownstreamConnectionClose(id, peer uint32) { onDownstreamClose(id, peer) }
+
+//go:wasmexport proxy_on_upstream_data
+func proxyOnUpstreamData(id, size, eos uint32) uint32 { return onUpstreamData(id, size, eos != 0) }
+
+//go:wasmexport proxy_on_upstream_connection_close
+func proxyOnUpstreamConnectionClose(id, peer uint32) { onUpstreamClose(id, peer) }
 
 func b2u(b bool) uint32 {
 	if b {

@@ -22,13 +22,11 @@ func ReplaceHttpRequestHeaders(headers [][2]string) error {
 func GetHttpRequestHeader(key string) (string, error) { return getMapValue(mapRequestHeaders, key) }
 
 // AddHttpRequestHeader adds a request header, keeping existing ones of that name.
-func AddHttpRequestHeader(key, value string) error {
-	return statusErr(proxyAddHeaderMapValue(mapRequestHeaders, stringPtr(key), uint32(len(key)), stringPtr(value), uint32(len(value))))
-}
+func AddHttpRequestHeader(key, value string) error { return addMapValue(mapRequestHeaders, key, value) }
 
 // ReplaceHttpRequestHeader sets a request header, replacing every value it had.
 func ReplaceHttpRequestHeader(key, value string) error {
-	return statusErr(proxyReplaceHeaderMapValue(mapRequestHeaders, stringPtr(key), uint32(len(key)), stringPtr(value), uint32(len(value))))
+	return replaceMapValue(mapRequestHeaders, key, value)
 }
 
 // RemoveHttpRequestHeader removes a request header; an absent one is not an error.
@@ -53,12 +51,12 @@ func GetHttpResponseHeader(key string) (string, error) {
 
 // AddHttpResponseHeader adds a response header, keeping existing ones of that name.
 func AddHttpResponseHeader(key, value string) error {
-	return statusErr(proxyAddHeaderMapValue(mapResponseHeaders, stringPtr(key), uint32(len(key)), stringPtr(value), uint32(len(value))))
+	return addMapValue(mapResponseHeaders, key, value)
 }
 
 // ReplaceHttpResponseHeader sets a response header, replacing every value it had.
 func ReplaceHttpResponseHeader(key, value string) error {
-	return statusErr(proxyReplaceHeaderMapValue(mapResponseHeaders, stringPtr(key), uint32(len(key)), stringPtr(value), uint32(len(value))))
+	return replaceMapValue(mapResponseHeaders, key, value)
 }
 
 // RemoveHttpResponseHeader removes a response header; an absent one is not an error.
@@ -94,4 +92,12 @@ func getMapValue(t uint32, key string) (string, error) {
 
 func removeMapValue(t uint32, key string) error {
 	return statusErr(proxyRemoveHeaderMapValue(t, stringPtr(key), uint32(len(key))))
+}
+
+func addMapValue(t uint32, key, value string) error {
+	return statusErr(proxyAddHeaderMapValue(t, stringPtr(key), uint32(len(key)), stringPtr(value), uint32(len(value))))
+}
+
+func replaceMapValue(t uint32, key, value string) error {
+	return statusErr(proxyReplaceHeaderMapValue(t, stringPtr(key), uint32(len(key)), stringPtr(value), uint32(len(value))))
 }

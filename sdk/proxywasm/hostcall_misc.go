@@ -31,3 +31,13 @@ func CallForeignFunction(funcName string, param []byte) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// GetPropertyMap reads a property whose value is a map, such as request.headers,
+// serialized as header pairs.
+func GetPropertyMap(path []string) ([][2]string, error) {
+	b, err := GetProperty(path)
+	if err != nil {
+		return nil, err
+	}
+	return decodePairs(b)
+}

@@ -21,18 +21,6 @@ func ResumeHttpRequest() error { return statusErr(proxyContinueStream(streamRequ
 // ResumeHttpResponse resumes a response paused by a callback's types.ActionPause.
 func ResumeHttpResponse() error { return statusErr(proxyContinueStream(streamResponse)) }
 
-// SetEffectiveContext makes later host calls in this callback act for another context,
-// for example a plugin context resuming one of its paused streams.
-func SetEffectiveContext(contextID uint32) error {
-	return statusErr(proxySetEffectiveContext(contextID))
-}
-
-// PluginDone tells the host a plugin context that answered false from OnPluginDone has
-// finished its work.
-func PluginDone() { _ = proxyDone() }
-
-// SetTickPeriodMilliSeconds asks for OnTick every period; 0 stops it. A host without
-// timers answers types.ErrorUnimplemented.
-func SetTickPeriodMilliSeconds(period uint32) error {
-	return statusErr(proxySetTickPeriodMilliseconds(period))
-}
+// CloseHttpStream ends the stream at once: in weir the client connection is dropped,
+// as Envoy resets the stream. Not in the tetratelabs API; proxy_close_stream of the ABI.
+func CloseHttpStream() error { return statusErr(proxyCloseStream(streamRequest)) }

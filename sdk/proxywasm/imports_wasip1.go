@@ -60,3 +60,39 @@ func proxySetProperty(path unsafe.Pointer, pathSize uint32, val unsafe.Pointer, 
 
 //go:wasmimport env proxy_call_foreign_function
 func proxyCallForeignFunction(name unsafe.Pointer, nameSize uint32, args unsafe.Pointer, argsSize uint32, retPtr, retSize *uint32) uint32
+
+//go:wasmimport env proxy_close_stream
+func proxyCloseStream(t uint32) uint32
+
+//go:wasmimport env proxy_http_call
+func proxyHttpCall(upstream unsafe.Pointer, upstreamSize uint32, headers unsafe.Pointer, headersSize uint32, body unsafe.Pointer, bodySize uint32, trailers unsafe.Pointer, trailersSize uint32, timeoutMS uint32, retCalloutID *uint32) uint32
+
+//go:wasmimport env proxy_get_shared_data
+func proxyGetSharedData(key unsafe.Pointer, keySize uint32, retPtr, retSize, retCAS *uint32) uint32
+
+//go:wasmimport env proxy_set_shared_data
+func proxySetSharedData(key unsafe.Pointer, keySize uint32, val unsafe.Pointer, valSize uint32, cas uint32) uint32
+
+//go:wasmimport env proxy_register_shared_queue
+func proxyRegisterSharedQueue(name unsafe.Pointer, nameSize uint32, retID *uint32) uint32
+
+//go:wasmimport env proxy_resolve_shared_queue
+func proxyResolveSharedQueue(vmID unsafe.Pointer, vmIDSize uint32, name unsafe.Pointer, nameSize uint32, retID *uint32) uint32
+
+//go:wasmimport env proxy_enqueue_shared_queue
+func proxyEnqueueSharedQueue(id uint32, val unsafe.Pointer, valSize uint32) uint32
+
+//go:wasmimport env proxy_dequeue_shared_queue
+func proxyDequeueSharedQueue(id uint32, retPtr, retSize *uint32) uint32
+
+//go:wasmimport env proxy_define_metric
+func proxyDefineMetric(t uint32, name unsafe.Pointer, nameSize uint32, retID *uint32) uint32
+
+//go:wasmimport env proxy_increment_metric
+func proxyIncrementMetric(id uint32, delta int64) uint32
+
+//go:wasmimport env proxy_record_metric
+func proxyRecordMetric(id uint32, value uint64) uint32
+
+//go:wasmimport env proxy_get_metric
+func proxyGetMetric(id uint32, retValue *uint64) uint32

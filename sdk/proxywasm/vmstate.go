@@ -6,29 +6,73 @@ import "github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 // single-threaded, so no locking.
 type vmState struct {
 	vm      types.VMContext
-	plugins map[uint32]types.PluginContext
+	plugins map[uint32]*pluginState
 	https   map[uint32]types.HttpContext
+	tcps    map[uint32]types.TcpContext
+	rootOf  map[uint32]uint32 // stream context id -> its plugin context id
+	// active is the context of the callback running now: DispatchHttpCall files its
+	// callback under active's plugin context, so the answer finds it.
+	active uint32
 }
 
-var vm = vmState{plugins: map[uint32]types.PluginContext{}, https: map[uint32]types.HttpContext{}}
+// pluginState is a plugin context and the HTTP calls it is waiting for.
+type pluginState struct {
+	ctx      types.PluginContext
+	callouts map[uint32]callout
+}
+
+// callout is a dispatched HTTP call: the callback, and the context that made the call,
+// which is the effective context while the callback runs.
+type callout struct {
+	callback func(numHeaders, bodySize, numTrailers int)
+	caller   uint32
+}
+
+var vm = newVMState(nil)
+
+func newVMState(ctx types.VMContext) vmState {
+	return vmState{
+		vm:      ctx,
+		plugins: map[uint32]*pluginState{},
+		https:   map[uint32]types.HttpContext{},
+		tcps:    map[uint32]types.TcpContext{},
+		rootOf:  map[uint32]uint32{},
+	}
+}
+
+// rootID is the plugin context that owns context id (itself, for a plugin context).
+func rootID(id uint32) uint32 {
+	if r, ok := vm.rootOf[id]; ok {
+		return r
+	}
+	return id
+}
 
 // The functions below are what the exported callbacks do, kept apart from the
 // wasmexport declarations so they build and test natively.
 
-func onContextCreate(id, rootID uint32) {
+func onContextCreate(id, parent uint32) {
+	vm.active = id
 	if vm.vm == nil {
 		panic("proxywasm: no VM context: call SetVMContext, SetPluginContext or SetHttpContext in init()")
 	}
-	if rootID == 0 {
-		vm.plugins[id] = vm.vm.NewPluginContext(id)
+	if parent == 0 {
+		vm.plugins[id] = &pluginState{ctx: vm.vm.NewPluginContext(id), callouts: map[uint32]callout{}}
 		return
 	}
-	root, ok := vm.plugins[rootID]
+	root, ok := vm.plugins[parent]
 	if !ok {
 		panic("proxywasm: context created under unknown root context")
 	}
-	if h := root.NewHttpContext(id); h != nil {
+	vm.rootOf[id] = parent
+	// The host does not say whether a stream is HTTP or TCP: an HTTP host creates HTTP
+	// contexts, and a plugin context serves the kinds it returns non-nil for.
+	if h := root.ctx.NewHttpContext(id); h != nil {
 		vm.https[id] = h
+		return
+	}
+	if t := root.ctx.NewTcpContext(id); t != nil {
+		vm.tcps[id] = t
 	}
 }
 
@@ -37,46 +81,86 @@ func onVMStart(size uint32) bool {
 }
 
 func onConfigure(id, size uint32) bool {
+	vm.active = id
 	p, ok := vm.plugins[id]
-	return ok && bool(p.OnPluginStart(int(size)))
+	return ok && bool(p.ctx.OnPluginStart(int(size)))
 }
 
 // onDone asks a plugin context whether it may be finalized; streams always may.
 func onDone(id uint32) bool {
+	vm.active = id
 	if p, ok := vm.plugins[id]; ok {
-		return p.OnPluginDone()
+		return p.ctx.OnPluginDone()
 	}
 	return true
 }
 
-// onLog is where an HTTP context learns its stream is over (OnHttpStreamDone), so it
-// can still read the request and response.
+// onLog is where a stream context learns it is over (OnHttpStreamDone, OnStreamDone),
+// so it can still read the request and response.
 func onLog(id uint32) {
+	vm.active = id
 	if h, ok := vm.https[id]; ok {
 		h.OnHttpStreamDone()
+	} else if t, ok := vm.tcps[id]; ok {
+		t.OnStreamDone()
 	}
 }
 
+// onDelete forgets a context. Calls a stream made and has not had answered are
+// dropped with it, as the host cancels them.
 func onDelete(id uint32) {
+	if root, ok := vm.rootOf[id]; ok {
+		if p, ok := vm.plugins[root]; ok {
+			for cid, c := range p.callouts {
+				if c.caller == id {
+					delete(p.callouts, cid)
+				}
+			}
+		}
+	}
 	delete(vm.plugins, id)
 	delete(vm.https, id)
+	delete(vm.tcps, id)
+	delete(vm.rootOf, id)
 }
 
 func onTick(id uint32) {
+	vm.active = id
 	if p, ok := vm.plugins[id]; ok {
-		p.OnTick()
+		p.ctx.OnTick()
 	}
 }
 
 func onQueueReady(id, queueID uint32) {
+	vm.active = id
 	if p, ok := vm.plugins[id]; ok {
-		p.OnQueueReady(queueID)
+		p.ctx.OnQueueReady(queueID)
 	}
+}
+
+// onHttpCallResponse runs the callback DispatchHttpCall registered, with the calling
+// context as the effective one (weir already makes it current; other hosts may not).
+func onHttpCallResponse(root, calloutID, headers, bodySize, trailers uint32) {
+	p, ok := vm.plugins[root]
+	if !ok {
+		return
+	}
+	c, ok := p.callouts[calloutID]
+	if !ok {
+		return
+	}
+	delete(p.callouts, calloutID)
+	vm.active = c.caller
+	if c.caller != root {
+		_ = proxySetEffectiveContext(c.caller)
+	}
+	c.callback(int(headers), int(bodySize), int(trailers))
 }
 
 // httpAction runs f on the HTTP context id; a context the plugin declined (nil from
 // NewHttpContext) lets the stream continue.
 func httpAction(id uint32, f func(types.HttpContext) types.Action) uint32 {
+	vm.active = id
 	h, ok := vm.https[id]
 	if !ok {
 		return uint32(types.ActionContinue)
@@ -106,4 +190,40 @@ func onResponseBody(id, size uint32, eos bool) uint32 {
 
 func onResponseTrailers(id, n uint32) uint32 {
 	return httpAction(id, func(h types.HttpContext) types.Action { return h.OnHttpResponseTrailers(int(n)) })
+}
+
+// tcpAction is httpAction for TCP contexts.
+func tcpAction(id uint32, f func(types.TcpContext) types.Action) uint32 {
+	vm.active = id
+	t, ok := vm.tcps[id]
+	if !ok {
+		return uint32(types.ActionContinue)
+	}
+	return uint32(f(t))
+}
+
+func onNewConnection(id uint32) uint32 {
+	return tcpAction(id, func(t types.TcpContext) types.Action { return t.OnNewConnection() })
+}
+
+func onDownstreamData(id, size uint32, eos bool) uint32 {
+	return tcpAction(id, func(t types.TcpContext) types.Action { return t.OnDownstreamData(int(size), eos) })
+}
+
+func onUpstreamData(id, size uint32, eos bool) uint32 {
+	return tcpAction(id, func(t types.TcpContext) types.Action { return t.OnUpstreamData(int(size), eos) })
+}
+
+func onDownstreamClose(id, peer uint32) {
+	vm.active = id
+	if t, ok := vm.tcps[id]; ok {
+		t.OnDownstreamClose(types.PeerType(peer))
+	}
+}
+
+func onUpstreamClose(id, peer uint32) {
+	vm.active = id
+	if t, ok := vm.tcps[id]; ok {
+		t.OnUpstreamClose(types.PeerType(peer))
+	}
 }
