@@ -43,6 +43,18 @@ func (r *Runtime) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 	return m, nil
 }
 
+// HandlesHTTP says whether the module filters HTTP streams: it exports a request or
+// response callback. A root-only module (a singleton service, a ticker) gets no HTTP
+// contexts, which its SDK might not be able to create.
+func (m *Module) HandlesHTTP() bool {
+	for _, fn := range []string{fnRequestHeaders, fnRequestBody, fnResponseHeaders, fnResponseBody} {
+		if _, ok := m.arity[fn]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 // inspect fills version and arity and checks the imports.
 func (m *Module) inspect() error {
 	exports := m.compiled.ExportedFunctions()

@@ -50,7 +50,7 @@ func (c *chain) requestPhase(ctx context.Context) bool {
 			return false
 		}
 		if st == nil {
-			continue // failed open
+			continue // failed open, or root-only
 		}
 		if !c.run(ctx, st, func() (abi.Action, error) { return st.http.OnRequestHeaders(ctx, !body) }) {
 			return false
@@ -136,9 +136,13 @@ func (c *chain) failed(p *snapshot.Plugin, what string, err error) (goOn bool) {
 }
 
 // open gives the exchange an HTTP context for p on its pinned instance. It returns
-// (nil, true) when p could not start but fails open.
+// (nil, true) when p takes no part: it could not start but fails open, or its module
+// has no HTTP callbacks.
 func (c *chain) open(ctx context.Context, p *snapshot.Plugin) (*step, bool) {
 	e := c.exchange
+	if !p.Pool.Module().HandlesHTTP() {
+		return nil, true // a root-only module takes no part in requests
+	}
 	if c.slots == nil {
 		c.slots = make(map[*wasmpool.Pool]*wasmpool.Slot, 4)
 	}
