@@ -39,6 +39,8 @@ testdata-check:
 	bash scripts/build-testdata.sh --check
 
 vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt -w these files:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	cd sdk && $(GO) vet ./...
 

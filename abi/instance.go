@@ -22,7 +22,7 @@ type Instance struct {
 	guest   api.Module
 	timeout time.Duration
 	fns     map[string]export // cached exports: a lookup per call costs ~12 KB
-	alloc   api.Function            // malloc, else proxy_on_memory_allocate; may be nil
+	alloc   api.Function      // malloc, else proxy_on_memory_allocate; may be nil
 	// cctx is the context of every guest call and watch its deadline (deadline.go).
 	cctx  *callContext
 	watch *watchdog
