@@ -51,7 +51,7 @@ func requireContentType(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || !acceptedTypes[mt] {
+		if err != nil || !acceptedTypes[mt] && !(c.Path() == "/config" && yamlTypes[mt]) {
 			return errUnsupportedType
 		}
 		return next(c)

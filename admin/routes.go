@@ -24,7 +24,7 @@ func (s *Server) routes() *echo.Echo {
 	e.HTTPErrorHandler = s.errorHandler
 	e.Pre(trimTrailingSlash, s.serverHeader)
 	// A panic in a handler answers 500 in Kong's shape instead of dropping the connection.
-	e.Use(recoverPanic, s.count, requireContentType)
+	e.Use(recoverPanic, s.count, requireContentType, s.dbless)
 
 	st := s.store
 	v := s.validator
@@ -95,6 +95,8 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/schemas/plugins/validate", s.validatePlugin)
 	e.POST("/schemas/:entity/validate", s.validateEntity)
 	e.Match(readMethods, "/endpoints", s.endpoints)
+	e.Match(readMethods, "/config", s.getConfig)
+	e.POST("/config", s.postConfig)
 	e.Match(readMethods, "/tags", s.tags)
 	e.Match(readMethods, "/tags/:tag", s.tags)
 	e.Match(readMethods, "/", s.nodeInfo)

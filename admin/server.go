@@ -30,6 +30,9 @@ type Options struct {
 	Hostname      string
 	NodeID        string
 	Configuration map[string]any
+	// DBLess is database = off: the store holds one declarative configuration, replaced
+	// by POST /config (the store must be a store.Replacer); entity writes answer 405.
+	DBLess bool
 }
 
 // Server is the Admin API.

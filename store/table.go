@@ -107,6 +107,12 @@ type Store interface {
 	Close() error
 }
 
+// Replacer is a store that can swap its whole content for another in one transaction:
+// DB-less mode's POST /config, where a configuration applies whole or not at all.
+type Replacer interface {
+	ReplaceAll(ctx context.Context, e *Export) error
+}
+
 // Attributes returns the top-level JSON fields of an entity, the view backends index
 // unique and foreign-key values by.
 func Attributes(entity any) (map[string]any, error) {

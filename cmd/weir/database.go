@@ -26,6 +26,8 @@ func openStore(ctx context.Context, c *conf.Config, logger *slog.Logger) (store.
 			return nil, fmt.Errorf("open embedded store: %w", err)
 		}
 		return s, nil
+	case "off":
+		return openDBLess(ctx, c)
 	case "postgres":
 		s, err := postgres.Open(ctx, postgresConfig(c, logger))
 		if err != nil {

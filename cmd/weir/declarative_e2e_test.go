@@ -55,3 +55,37 @@ func TestDeclarativeRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestDBLess: a node with database = off serves declarative_config from its first
+// request, keeps it when POST /config sends an invalid file, and switches to a valid
+// one at once.
+func TestDBLess(t *testing.T) {
+	bin := buildWeir(t)
+	echoAddr := startEcho(t, bin)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "kong.yml")
+	config := func(path string) string {
+		return "_format_version: \"3.0\"\nservices:\n- name: s\n  url: http://" + echoAddr + "/up\n  routes:\n  - name: r\n    paths: [" + path + "]\n"
+	}
+	_ = os.WriteFile(file, []byte(config("/one")), 0o600)
+	n := &node{binary: bin, prefix: t.TempDir(), proxy: freeAddr(t), admin: freeAddr(t),
+		extraEnv: []string{"KONG_DATABASE=off", "KONG_DECLARATIVE_CONFIG=" + file}}
+	n.start(t)
+	admin, proxy := "http://"+n.admin, "http://"+n.proxy
+
+	expectStatus(t, "route from declarative_config", do(t, "GET", proxy+"/one", nil, nil), 200)
+	expectStatus(t, "write in DB-less mode", form(t, admin+"/services", "name=x", "host=h"), 405)
+
+	bad := do(t, "POST", admin+"/config", strings.NewReader("_format_version: \"3.0\"\nservices:\n- name: s\n"),
+		map[string]string{"Content-Type": "application/yaml"})
+	expectStatus(t, "invalid config", bad, 400)
+	if !strings.Contains(string(bad.body), `"flattened_errors"`) {
+		t.Fatalf("report: %s", bad.body)
+	}
+	expectStatus(t, "old config kept", do(t, "GET", proxy+"/one", nil, nil), 200)
+
+	good := do(t, "POST", admin+"/config", strings.NewReader(config("/two")), map[string]string{"Content-Type": "application/yaml"})
+	expectStatus(t, "new config", good, 201)
+	expectStatus(t, "new route", do(t, "GET", proxy+"/two", nil, nil), 200)
+	expectStatus(t, "old route gone", do(t, "GET", proxy+"/one", nil, nil), 404)
+}

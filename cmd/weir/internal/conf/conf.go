@@ -33,6 +33,9 @@ type Config struct {
 	LogLevel string
 	// ErrorLog is where log lines go besides stderr: a path (relative to Prefix), or "off".
 	ErrorLog string
+	// DeclarativeConfig is the file a DB-less node (Database off) loads at start; ""
+	// starts it empty, to be configured with POST /config.
+	DeclarativeConfig string
 	// Properties holds every property as finally set, for the Admin API's node info.
 	Properties map[string]string
 	// Unknown lists properties that were set but mean nothing to weir.
@@ -59,6 +62,8 @@ func defaults() map[string]string {
 		"database":        "embedded",
 		"log_level":       "notice",
 		"proxy_error_log": "logs/error.log",
+		// declarative_config is the file DB-less mode (database = off) starts with.
+		"declarative_config": "",
 
 		"wasm_memory_limit":     defaultWasmMemoryLimit,
 		"wasm_callback_timeout": defaultWasmCallbackTimeout,
@@ -115,11 +120,13 @@ func isKongProperty(key string) bool {
 
 func build(props map[string]string, set map[string]bool) (*Config, error) {
 	c := &Config{
-		Prefix:     props["prefix"],
-		Database:   strings.ToLower(strings.TrimSpace(props["database"])),
-		LogLevel:   strings.ToLower(strings.TrimSpace(props["log_level"])),
-		ErrorLog:   strings.TrimSpace(props["proxy_error_log"]),
-		Properties: props,
+		Prefix:   props["prefix"],
+		Database: strings.ToLower(strings.TrimSpace(props["database"])),
+		LogLevel: strings.ToLower(strings.TrimSpace(props["log_level"])),
+		ErrorLog: strings.TrimSpace(props["proxy_error_log"]),
+
+		DeclarativeConfig: strings.TrimSpace(props["declarative_config"]),
+		Properties:        props,
 	}
 	known := withDatabaseDefaults(defaults())
 	for k := range set {
@@ -140,8 +147,8 @@ func build(props map[string]string, set map[string]bool) (*Config, error) {
 		errs = append(errs, fmt.Errorf("admin_listen: %w", err))
 	}
 	switch c.Database {
-	case "embedded", "postgres":
-	case "cassandra", "off":
+	case "embedded", "postgres", "off":
+	case "cassandra":
 		errs = append(errs, fmt.Errorf("database: %q is not available in this version of weir; use \"embedded\" or \"postgres\"", c.Database))
 	default:
 		errs = append(errs, fmt.Errorf("database: %q is not one of embedded, postgres, cassandra, off", c.Database))

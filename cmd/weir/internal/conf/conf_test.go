@@ -59,6 +59,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"unknown database", []string{"WEIR_DATABASE=mysql"}, "database"},
 		{"database not in this version", []string{"KONG_DATABASE=cassandra"}, "not available"},
+		{"database unknown", []string{"KONG_DATABASE=mysql"}, "not one of"},
 		{"ssl listener", []string{"WEIR_PROXY_LISTEN=0.0.0.0:8443 ssl"}, "ssl flag"},
 		{"no port", []string{"WEIR_ADMIN_LISTEN=localhost"}, "host:port"},
 		{"bad level", []string{"WEIR_LOG_LEVEL=loud"}, "log_level"},
