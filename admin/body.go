@@ -16,7 +16,8 @@ import (
 
 // Limits on what a client may send.
 const (
-	// maxBodyBytes bounds any request body, wasm uploads included.
+	// maxBodyBytes bounds any request body, wasm uploads included, unless
+	// Options.MaxBodySize says otherwise (the limitBody middleware applies it).
 	maxBodyBytes = 64 << 20
 	// maxFormKeys bounds the number of form fields of one request.
 	maxFormKeys = 1024
@@ -36,7 +37,6 @@ type body struct {
 // readBody decodes a JSON, urlencoded or multipart body.
 func readBody(r *http.Request) (*body, error) {
 	ct, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	r.Body = http.MaxBytesReader(nil, r.Body, maxBodyBytes)
 	switch ct {
 	case "application/x-www-form-urlencoded":
 		raw, err := io.ReadAll(r.Body)

@@ -37,7 +37,7 @@ func (s *Server) postConfig(c echo.Context) error {
 	}
 	raw, err := configBody(c.Request())
 	if err != nil {
-		return badRequest(err.Error())
+		return s.bodyError(err)
 	}
 	tree, err := declarative.Parse(raw)
 	if err != nil {
@@ -79,7 +79,7 @@ func configBody(r *http.Request) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("config: required field missing")
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
+	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		return nil, fmt.Errorf("read body: %w", err)
 	}

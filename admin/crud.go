@@ -395,10 +395,7 @@ func entityID(e any) string {
 func (s *Server) input(c echo.Context, entity string, stored map[string]any) (map[string]any, error) {
 	b, err := readBody(c.Request())
 	if err != nil {
-		if errors.Is(err, errBadJSON) {
-			return nil, err
-		}
-		return nil, badRequest(err.Error())
+		return nil, s.bodyError(err)
 	}
 	if !b.form {
 		return b.fields, nil

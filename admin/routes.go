@@ -22,7 +22,7 @@ func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Pre(trimTrailingSlash, s.serverHeader)
+	e.Pre(trimTrailingSlash, s.serverHeader, s.requireToken, s.limitBody)
 	// A panic in a handler answers 500 in Kong's shape instead of dropping the connection.
 	e.Use(recoverPanic, s.count, requireContentType, s.dbless)
 

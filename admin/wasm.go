@@ -3,6 +3,7 @@ package admin
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -145,10 +146,7 @@ func (s *Server) wasmBinary(c echo.Context) error {
 func (s *Server) wasmInput(c echo.Context) (map[string]any, []byte, error) {
 	b, err := readBody(c.Request())
 	if err != nil {
-		if errors.Is(err, errBadJSON) {
-			return nil, nil, err
-		}
-		return nil, nil, badRequest(err.Error())
+		return nil, nil, s.bodyError(err)
 	}
 	binary := b.files["module"]
 	if raw, ok := b.fields["module"]; ok && binary == nil {
@@ -182,6 +180,8 @@ func (s *Server) checkModule(c echo.Context, in map[string]any, binary []byte) (
 	switch {
 	case len(binary) == 0:
 		fields["module"] = "required field missing"
+	case s.opts.MaxModuleSize > 0 && int64(len(binary)) > s.opts.MaxModuleSize:
+		fields["module"] = fmt.Sprintf("the module is %d bytes; uploads are limited to %d bytes (wasm_max_module_size)", len(binary), s.opts.MaxModuleSize)
 	case s.opts.ValidateModule != nil:
 		if verr := s.opts.ValidateModule(c.Request().Context(), binary); verr != nil {
 			fields["module"] = verr.Error()

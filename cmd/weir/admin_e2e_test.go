@@ -49,3 +49,21 @@ func TestAdminEntitiesE2E(t *testing.T) {
 		t.Errorf("Server header on an error: %q", bad.header.Get("Server"))
 	}
 }
+
+// TestAdminTokenE2E: with admin_token set, the real binary answers 401 to anything
+// without it, and serves Kong clients that send it.
+func TestAdminTokenE2E(t *testing.T) {
+	bin := buildWeir(t)
+	n := &node{binary: bin, prefix: t.TempDir(), proxy: freeAddr(t), admin: freeAddr(t),
+		extraEnv: []string{"KONG_ADMIN_TOKEN=s3cret", "WEIR_WASM_MAX_MODULE_SIZE=1k"}}
+	n.start(t)
+	admin := "http://" + n.admin
+	expectStatus(t, "no token", do(t, "GET", admin+"/", nil, nil), 401)
+	expectStatus(t, "no token, write", form(t, admin+"/services", "name=s", "host=h"), 401)
+	r := do(t, "GET", admin+"/", nil, map[string]string{"Authorization": "Bearer s3cret"})
+	expectStatus(t, "bearer", r, 200)
+	if cfg, _ := r.json(t)["configuration"].(map[string]any); cfg["admin_token"] != "******" {
+		t.Errorf("GET / shows admin_token as %v", cfg["admin_token"])
+	}
+	expectStatus(t, "Kong-Admin-Token", do(t, "GET", admin+"/services", nil, map[string]string{"Kong-Admin-Token": "s3cret"}), 200)
+}

@@ -83,7 +83,8 @@ func run(ctx context.Context, c *conf.Config, logger *slog.Logger) error {
 	adminAPI := admin.New(admin.Options{
 		Store: db, Builtins: builtins, ValidateModule: gw.ValidateModule,
 		Version: version, Hostname: hostname, NodeID: id, Configuration: nodeConfiguration(c),
-		DBLess: c.Database == "off",
+		DBLess: c.Database == "off", Token: c.Admin.Token,
+		MaxBodySize: c.Admin.MaxBodySize, MaxModuleSize: c.Admin.MaxModuleSize,
 	})
 	servers, err := listen(c, gw, withMetrics(syncAfterWrite(adminAPI.Handler(), gw, logger), gw.MetricsHandler()), logger)
 	if err != nil {

@@ -42,6 +42,8 @@ type Config struct {
 	Unknown []string
 	// Wasm holds the plugin sandbox limits (wasm_memory_limit, wasm_callback_timeout).
 	Wasm Wasm
+	// Admin holds the Admin API's token and size limits.
+	Admin Admin
 }
 
 // Listen is one listener entry: an address and its flags.
@@ -64,6 +66,10 @@ func defaults() map[string]string {
 		"proxy_error_log": "logs/error.log",
 		// declarative_config is the file DB-less mode (database = off) starts with.
 		"declarative_config": "",
+
+		"admin_token":          "",
+		"admin_max_body_size":  defaultAdminMaxBodySize,
+		"wasm_max_module_size": defaultWasmMaxModuleSize,
 
 		"wasm_memory_limit":     defaultWasmMemoryLimit,
 		"wasm_callback_timeout": defaultWasmCallbackTimeout,
@@ -153,9 +159,11 @@ func build(props map[string]string, set map[string]bool) (*Config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("database: %q is not one of embedded, postgres, cassandra, off", c.Database))
 	}
-	var wasmErrs []error
+	var wasmErrs, adminErrs []error
 	c.Wasm, wasmErrs = parseWasm(props)
 	errs = append(errs, wasmErrs...)
+	c.Admin, adminErrs = parseAdmin(props)
+	errs = append(errs, adminErrs...)
 	errs = append(errs, c.buildDatabase(props)...)
 	if _, ok := logLevels[c.LogLevel]; !ok {
 		errs = append(errs, fmt.Errorf("log_level: %q is not one of debug, info, notice, warn, error, crit, alert, emerg", c.LogLevel))

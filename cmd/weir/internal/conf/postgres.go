@@ -65,7 +65,7 @@ func pgDefaults() map[string]string {
 var pgKeys = []string{"host", "port", "user", "password", "database", "schema", "ssl", "ssl_verify", "timeout", "max_concurrent_queries"}
 
 // sensitive are the properties GET / shows masked, as Kong does.
-var sensitive = map[string]bool{"pg_password": true, "pg_ro_password": true}
+var sensitive = map[string]bool{"pg_password": true, "pg_ro_password": true, "admin_token": true}
 
 // parsePostgres reads the pg_* (prefix "pg_") or pg_ro_* (prefix "pg_ro_") properties.
 // For the replica, an unset property falls back to its pg_* value.
