@@ -16,8 +16,10 @@
 // build of proxywasm sends its host calls to it; one emulator runs at a time (tests
 // using it must not run in parallel), and reset ends it.
 //
-// To run the built .wasm in a real weir host instead, see package
-// github.com/weir-gateway/weir/pluginhost in weir's main module.
+// The emulator checks a plugin's logic, not its build: to run the built .wasm in a
+// real weir host, upload it to a weir node, as weir's own tests do for every example
+// (cmd/weir/sdk_examples_e2e_test.go). An in-process helper for that lives in weir's
+// main module, never here: this module must not depend on the gateway.
 package proxytest
 
 import (
