@@ -15,23 +15,29 @@ import (
 // is set: no route, schema or version information leaks before authentication.
 var errUnauthorized = echo.NewHTTPError(http.StatusUnauthorized, "Unauthorized")
 
-// requireToken checks the admin token on every request, before routing. The token
+// requireToken checks the admin token, or the client certificate, on every request,
+// before routing. The token
 // may come as a bearer token or in Kong Enterprise's Kong-Admin-Token header, which
 // decK (--headers) and go-kong already know how to send. Comparing SHA-256 digests in
 // constant time keeps the comparison's timing independent of the token.
 func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
-	if s.opts.Token == "" {
+	if s.opts.Token == "" && !s.opts.ClientCertAuth {
 		return next
 	}
 	want := sha256.Sum256([]byte(s.opts.Token))
 	return func(c echo.Context) error {
+		// A client certificate the listener verified against admin_ssl_client_ca
+		// authenticates the request (mTLS).
+		if tlsState := c.Request().TLS; s.opts.ClientCertAuth && tlsState != nil && len(tlsState.VerifiedChains) > 0 {
+			return next(c)
+		}
 		h := c.Request().Header
 		got := h.Get("Kong-Admin-Token")
 		if auth := h.Get(echo.HeaderAuthorization); got == "" && len(auth) > 7 && strings.EqualFold(auth[:7], "bearer ") {
 			got = strings.TrimSpace(auth[7:])
 		}
 		sum := sha256.Sum256([]byte(got))
-		if got == "" || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+		if s.opts.Token == "" || got == "" || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="weir-admin"`)
 			return errUnauthorized
 		}

@@ -33,8 +33,11 @@ type Options struct {
 	// DBLess is database = off: the store holds one declarative configuration, replaced
 	// by POST /config (the store must be a store.Replacer); entity writes answer 405.
 	DBLess bool
-	// Token, when set, is required on every request (admin_token).
-	Token string
+	// Token, when set, is required on every request (admin_token), unless
+	// ClientCertAuth is set and the request came with a verified client certificate
+	// (admin_ssl_client_ca; the TLS listener verifies it).
+	Token          string
+	ClientCertAuth bool
 	// MaxBodySize caps request bodies (admin_max_body_size); 0 means 64 MiB.
 	MaxBodySize int64
 	// MaxModuleSize caps uploaded modules (wasm_max_module_size); 0 means no cap

@@ -83,7 +83,7 @@ func run(ctx context.Context, c *conf.Config, logger *slog.Logger) error {
 	adminAPI := admin.New(admin.Options{
 		Store: db, Builtins: builtins, ValidateModule: gw.ValidateModule,
 		Version: version, Hostname: hostname, NodeID: id, Configuration: nodeConfiguration(c),
-		DBLess: c.Database == "off", Token: c.Admin.Token,
+		DBLess: c.Database == "off", Token: c.Admin.Token, ClientCertAuth: c.Admin.ClientCA != "",
 		MaxBodySize: c.Admin.MaxBodySize, MaxModuleSize: c.Admin.MaxModuleSize,
 	})
 	servers, err := listen(c, gw, withMetrics(syncAfterWrite(adminAPI.Handler(), gw, logger), gw.MetricsHandler()), logger)
@@ -144,6 +144,10 @@ func listen(c *conf.Config, gw *host.Gateway, adminHandler http.Handler, logger 
 			return nil, fmt.Errorf("admin_listen %s: %w", l.Addr, err)
 		}
 		lns = append(lns, ln)
+		if ln, err = wrapAdminTLS(c, l, ln); err != nil {
+			closeAll(lns)
+			return nil, err
+		}
 		srv := &http.Server{Handler: adminHandler, ReadHeaderTimeout: 10 * time.Second}
 		s.admin = append(s.admin, srv)
 		logger.Info("admin API listening", "address", l.Addr, "bound", ln.Addr().String())

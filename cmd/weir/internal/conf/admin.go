@@ -11,6 +11,13 @@ type Admin struct {
 	MaxBodySize int64
 	// MaxModuleSize caps an uploaded wasm module, in bytes (wasm_max_module_size).
 	MaxModuleSize int64
+	// SSLCert and SSLCertKey are the PEM files ssl admin listeners serve
+	// (admin_ssl_cert, admin_ssl_cert_key); unset, a self-signed pair is generated
+	// once and kept in the prefix.
+	SSLCert, SSLCertKey string
+	// ClientCA, when set (admin_ssl_client_ca), is a PEM bundle of CAs; a client
+	// certificate they issued authenticates an Admin API request over TLS.
+	ClientCA string
 }
 
 // Admin defaults: bodies up to 64 MiB, modules up to 32 MiB. A standard-Go plugin is
@@ -24,8 +31,12 @@ const (
 
 // parseAdmin reads admin_token, admin_max_body_size and wasm_max_module_size.
 func parseAdmin(props map[string]string) (Admin, []error) {
-	a := Admin{Token: props["admin_token"]}
+	a := Admin{Token: props["admin_token"], SSLCert: props["admin_ssl_cert"], SSLCertKey: props["admin_ssl_cert_key"],
+		ClientCA: props["admin_ssl_client_ca"]}
 	var errs []error
+	if (a.SSLCert == "") != (a.SSLCertKey == "") {
+		errs = append(errs, fmt.Errorf("admin_ssl_cert and admin_ssl_cert_key: set both or neither"))
+	}
 	var err error
 	if a.MaxBodySize, err = parseSize(props["admin_max_body_size"]); err != nil || a.MaxBodySize < 1 {
 		errs = append(errs, fmt.Errorf("admin_max_body_size: expected a size such as 64m: %q", props["admin_max_body_size"]))

@@ -60,7 +60,7 @@ func defaults() map[string]string {
 	return map[string]string{
 		"prefix":          defaultPrefix(),
 		"proxy_listen":    "0.0.0.0:8000",
-		"admin_listen":    "127.0.0.1:8001",
+		"admin_listen":    "127.0.0.1:8001, 127.0.0.1:8444 ssl",
 		"database":        "embedded",
 		"log_level":       "notice",
 		"proxy_error_log": "logs/error.log",
@@ -68,6 +68,9 @@ func defaults() map[string]string {
 		"declarative_config": "",
 
 		"admin_token":          "",
+		"admin_ssl_cert":       "",
+		"admin_ssl_cert_key":   "",
+		"admin_ssl_client_ca":  "",
 		"admin_max_body_size":  defaultAdminMaxBodySize,
 		"wasm_max_module_size": defaultWasmMaxModuleSize,
 
@@ -149,7 +152,7 @@ func build(props map[string]string, set map[string]bool) (*Config, error) {
 	if c.ProxyListen, err = ParseListen(props["proxy_listen"]); err != nil {
 		errs = append(errs, fmt.Errorf("proxy_listen: %w", err))
 	}
-	if c.AdminListen, err = ParseListen(props["admin_listen"]); err != nil {
+	if c.AdminListen, err = parseListen(props["admin_listen"], adminFlags); err != nil {
 		errs = append(errs, fmt.Errorf("admin_listen: %w", err))
 	}
 	switch c.Database {
@@ -221,7 +224,13 @@ func stripComment(line string) string {
 // address followed by flags. TLS and HTTP/2 listeners are refused with a clear error
 // rather than served as something else; the socket tuning flags Kong's defaults carry
 // (reuseport, backlog=N, deferred, bind) are accepted.
-func ParseListen(v string) ([]Listen, error) {
+func ParseListen(v string) ([]Listen, error) { return parseListen(v, nil) }
+
+// adminFlags are the flags an admin_listen entry may carry beyond the socket ones:
+// the Admin API serves TLS itself (see cmd/weir/admintls.go).
+var adminFlags = map[string]bool{"ssl": true}
+
+func parseListen(v string, extra map[string]bool) ([]Listen, error) {
 	v = strings.TrimSpace(v)
 	if v == "off" || v == "" {
 		return nil, nil
@@ -238,9 +247,10 @@ func ParseListen(v string) ([]Listen, error) {
 		}
 		for _, f := range fields[1:] {
 			name, _, _ := strings.Cut(f, "=")
-			switch name {
-			case "reuseport", "backlog", "deferred", "bind":
-			case "ssl", "http2", "proxy_protocol":
+			switch {
+			case extra[name]:
+			case name == "reuseport", name == "backlog", name == "deferred", name == "bind":
+			case name == "ssl", name == "http2", name == "proxy_protocol":
 				return nil, fmt.Errorf("%q: the %s flag is not available in this version of weir", entry, name)
 			default:
 				return nil, fmt.Errorf("%q: unknown flag %q", entry, f)
