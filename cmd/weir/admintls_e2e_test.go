@@ -55,8 +55,19 @@ func TestAdminTLS(t *testing.T) {
 	n := &node{binary: bin, prefix: prefix, proxy: freeAddr(t), admin: plain,
 		extraEnv: []string{"WEIR_ADMIN_LISTEN=" + plain + ", " + secure + " ssl", "WEIR_ADMIN_SSL_CLIENT_CA=" + caFile}}
 	n.start(t)
-
-	kept, err := os.ReadFile(filepath.Join(prefix, "ssl", "admin-kong-default.crt"))
+	// start returns once the first listener answers; the ssl one follows it.
+	certFile := filepath.Join(prefix, "ssl", "admin-kong-default.crt")
+	waitTLS := func() {
+		eventually(t, 10*time.Second, "the ssl admin listener", func() error {
+			conn, err := tls.Dial("tcp", secure, &tls.Config{InsecureSkipVerify: true})
+			if err == nil {
+				conn.Close()
+			}
+			return err
+		})
+	}
+	waitTLS()
+	kept, err := os.ReadFile(certFile)
 	if err != nil {
 		t.Fatalf("generated certificate not kept: %v", err)
 	}
@@ -85,7 +96,8 @@ func TestAdminTLS(t *testing.T) {
 
 	n.stop(t)
 	n.start(t)
-	again, _ := os.ReadFile(filepath.Join(prefix, "ssl", "admin-kong-default.crt"))
+	waitTLS()
+	again, _ := os.ReadFile(certFile)
 	if string(again) != string(kept) {
 		t.Fatal("the generated certificate changed across a restart")
 	}
