@@ -95,6 +95,7 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/schemas/plugins/validate", s.validatePlugin)
 	e.POST("/schemas/:entity/validate", s.validateEntity)
 	e.Match(readMethods, "/endpoints", s.endpoints)
+	e.Match(readMethods, "/openapi.json", s.openAPI)
 	e.Match(readMethods, "/config", s.getConfig)
 	e.POST("/config", s.postConfig)
 	e.Match(readMethods, "/tags", s.tags)

@@ -1,6 +1,10 @@
 package store
 
-import "github.com/weir-gateway/weir/store/schema"
+import (
+	"sort"
+
+	"github.com/weir-gateway/weir/store/schema"
+)
 
 // The core entity schemas, in the same field-type format as plugin schemas so that one
 // engine fills defaults and validates both, and /schemas/{entity} can serve them.
@@ -127,6 +131,16 @@ func init() {
 	pluginSchema.Get("instance_name").Check = checkUTF8Name
 	pluginSchema.Get("config").Check = checkObject
 	wasmModuleSchema.Get("name").Check = checkName
+}
+
+// EntityNames lists the entities that have a schema, sorted.
+func EntityNames() []string {
+	out := make([]string, 0, len(entitySchemas))
+	for name := range entitySchemas {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // EntitySchema returns the schema of a core entity (Kong's table name), or nil.
