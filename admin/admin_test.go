@@ -46,6 +46,11 @@ func newEnv(t *testing.T) *env {
 
 func newEnvWith(t *testing.T, wrap func(store.Store) store.Store) *env {
 	t.Helper()
+	if onPostgres(t) {
+		e := &env{t: t, wrap: wrap}
+		e.serve(openPostgres(t))
+		return e
+	}
 	e := &env{t: t, path: filepath.Join(t.TempDir(), "weir.db"), wrap: wrap}
 	e.open()
 	t.Cleanup(func() { e.db.Close() })
@@ -57,14 +62,18 @@ func (e *env) open() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	e.db = db
+	e.serve(db)
+}
+
+// serve builds the Admin API over s.
+func (e *env) serve(s store.Store) {
 	builtins, err := pluginswasm.Builtins()
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.db = db
-	var s store.Store = db
 	if e.wrap != nil {
-		s = e.wrap(db)
+		s = e.wrap(s)
 	}
 	e.h = admin.New(admin.Options{Store: s, Builtins: builtins, ValidateModule: fakeValidate,
 		Version: "0.1.0", Hostname: "host", NodeID: "node", Configuration: map[string]any{"database": "embedded"}}).Handler()
