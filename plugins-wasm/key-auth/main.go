@@ -5,112 +5,102 @@ package main
 
 import (
 	"errors"
+	"fmt"
 
-	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 	"github.com/weir-gateway/weir/sdk/proxywasm"
 	"github.com/weir-gateway/weir/sdk/weir"
 )
 
+// config is key-auth's configuration (schema.json); defaults fill what is absent or
+// null, so a config written by hand means what the Admin API would have stored.
+type config struct {
+	KeyNames        []string `json:"key_names" default:"[\"apikey\"]"`
+	HideCredentials bool     `json:"hide_credentials"`
+	Anonymous       string   `json:"anonymous"`
+	KeyInHeader     bool     `json:"key_in_header" default:"true"`
+	KeyInQuery      bool     `json:"key_in_query" default:"true"`
+	KeyInBody       bool     `json:"key_in_body"`
+	RunOnPreflight  bool     `json:"run_on_preflight" default:"true"`
+	Realm           string   `json:"realm"`
+}
+
+// Kong's messages for a failed key-auth.
+const (
+	msgNoKey      = "No API key found in request"
+	msgDuplicate  = "Duplicate API key found"
+	msgBadKey     = "Unauthorized"
+	msgUnexpected = "An unexpected error occurred"
+)
+
 func init() {
-	proxywasm.SetPluginContext(func(uint32) types.PluginContext { return &plugin{} })
+	weir.Register(weir.Plugin[config]{Name: "key-auth", OnRequest: onRequest,
+		OnRequestBody: func(r *weir.Request, c *config) weir.Action { return run(r, c, true) }})
 }
 
 // main is empty: a c-shared wasm module never runs it; init registers the plugin.
 func main() {}
 
-// plugin is one key-auth configuration (a root context).
-type plugin struct {
-	types.DefaultPluginContext
-	cfg config
+func onRequest(r *weir.Request, c *config) weir.Action {
+	if !c.RunOnPreflight && r.Method() == "OPTIONS" {
+		return weir.Continue
+	}
+	if c.KeyInBody && c.HideCredentials {
+		return weir.ReadBody // the key may have to be removed from the body
+	}
+	return run(r, c, false)
 }
 
-// OnPluginStart parses the configuration; a malformed one is refused.
-func (p *plugin) OnPluginStart(int) types.OnPluginStartStatus {
-	raw, err := proxywasm.GetPluginConfiguration()
-	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
-		proxywasm.LogErrorf("key-auth: read configuration: %v", err)
-		return types.OnPluginStartStatusFailed
-	}
-	if p.cfg, err = parseConfig(raw); err != nil {
-		proxywasm.LogError(err.Error())
-		return types.OnPluginStartStatusFailed
-	}
-	return types.OnPluginStartStatusOK
-}
-
-func (p *plugin) NewHttpContext(uint32) types.HttpContext { return &stream{cfg: &p.cfg} }
-
-// stream authenticates one request: in the headers callback when the key is in a
-// header or the query, else (key_in_body) in the body callback once the whole body
-// has arrived.
-type stream struct {
-	types.DefaultHttpContext
-	cfg     *config
-	headers [][2]string
-	decided bool
-}
-
-func (s *stream) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
-	headers, err := proxywasm.GetHttpRequestHeaders()
-	if err != nil {
-		proxywasm.LogErrorf("key-auth: read request headers: %v", err)
-		return s.reject(500, msgUnexpected)
-	}
-	s.headers = headers
-	if !s.cfg.RunOnPreflight && headerValue(headers, ":method").s == "OPTIONS" {
-		s.decided = true
-		return types.ActionContinue
-	}
-	var b *body
-	if endOfStream {
-		b = &body{} // no body will come
-	}
-	return s.run(b)
-}
-
-func (s *stream) OnHttpRequestBody(size int, endOfStream bool) types.Action {
-	if s.decided {
-		return types.ActionContinue
-	}
-	if !endOfStream {
-		return types.ActionPause // buffer until the whole body is here
-	}
-	raw, err := proxywasm.GetHttpRequestBody(0, size)
-	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
-		proxywasm.LogErrorf("key-auth: read request body: %v", err)
-	}
-	b := parseBody(headerValue(s.headers, "content-type").s, raw)
-	return s.run(&b)
-}
-
-// run searches for the key and settles the request, unless it must wait for the body
-// (to search it, or to hide the key in it).
-func (s *stream) run(b *body) types.Action {
-	path := headerValue(s.headers, ":path").s
-	_, rawQuery := splitPath(path)
-	f := s.cfg.findKey(s.headers, rawQuery, b)
-	if f.needBody || (b == nil && s.cfg.KeyInBody && s.cfg.HideCredentials) {
-		return types.ActionContinue
-	}
-	s.decided = true
-	status, msg := 401, f.fail
-	if msg == "" {
-		if s.cfg.HideCredentials {
-			hide(f.name, path, b)
+// run searches for the key as Kong does (for each key name in order: the header, the
+// query, the body; the first name holding anything ends the search) and settles the
+// request, unless the search needs the body first.
+func run(r *weir.Request, c *config, haveBody bool) weir.Action {
+	name, key, fail := "", "", msgNoKey
+search:
+	for _, n := range c.KeyNames {
+		var a weir.Arg
+		if c.KeyInHeader {
+			a = r.HeaderArg(n)
 		}
-		status, msg = authenticate(f.key)
+		if a.Kind == weir.ArgAbsent && c.KeyInQuery {
+			a = r.Query().Arg(n)
+		}
+		if a.Kind == weir.ArgAbsent && c.KeyInBody {
+			if !haveBody {
+				return weir.ReadBody
+			}
+			a = r.BodyArg(n)
+		}
+		switch a.Kind {
+		case weir.ArgList:
+			fail = msgDuplicate
+			break search
+		case weir.ArgString:
+			if a.Value != "" {
+				name, key, fail = n, a.Value, ""
+			}
+			break search
+		}
 	}
-	if msg == "" {
-		return types.ActionContinue
+	status := 401
+	if fail == "" {
+		if c.HideCredentials {
+			hide(r, name)
+		}
+		status, fail = authenticate(key)
 	}
-	if s.cfg.Anonymous != "" {
-		return s.anonymous()
+	switch {
+	case fail == "":
+		return weir.Continue
+	case c.Anonymous != "":
+		return anonymous(r, c)
+	case status == 401:
+		return r.Error(401, fail, [2]string{"www-authenticate", challenge(c.Realm)})
 	}
-	return s.reject(status, msg)
+	return r.Error(status, fail)
 }
 
-// authenticate looks the key's credential up and records its consumer; msg is ""
-// on success.
+// authenticate looks the key's credential up and records its consumer; msg is "" on
+// success.
 func authenticate(key string) (status int, msg string) {
 	cred, consumer, err := weir.FindCredential("keyauth_credentials", "key", key)
 	if err != nil {
@@ -135,8 +125,8 @@ func authenticate(key string) (status int, msg string) {
 
 // anonymous maps a failed request to the configured anonymous consumer (Kong's logical
 // OR between auth plugins); a missing consumer is a 500.
-func (s *stream) anonymous() types.Action {
-	consumer, err := weir.FindConsumer(s.cfg.Anonymous)
+func anonymous(r *weir.Request, c *config) weir.Action {
+	consumer, err := weir.FindConsumer(c.Anonymous)
 	if err == nil && consumer == nil {
 		err = errors.New("is configured but does not exist")
 	}
@@ -144,20 +134,33 @@ func (s *stream) anonymous() types.Action {
 		err = weir.Authenticate(consumer.ID, "", true)
 	}
 	if err != nil {
-		proxywasm.LogErrorf("key-auth: anonymous consumer %q: %v", s.cfg.Anonymous, err)
-		return s.reject(500, msgUnexpected)
+		proxywasm.LogErrorf("key-auth: anonymous consumer %q: %v", c.Anonymous, err)
+		return r.Error(500, msgUnexpected)
 	}
-	return types.ActionContinue
+	return weir.Continue
 }
 
-// reject ends the request with Kong's JSON error (message and request_id); 401s carry
-// the challenge.
-func (s *stream) reject(status int, msg string) types.Action {
-	s.decided = true
-	if status == 401 {
-		weir.Error(status, msg, [2]string{"www-authenticate", s.cfg.wwwAuthenticate()})
-	} else {
-		weir.Error(status, msg)
+// hide removes the key from what the upstream will see: the header and query argument
+// of that name, and the body field when the body was read (ParsedBody has no fields
+// outside a body callback). Failures are logged: the request is authenticated either
+// way, as in Kong.
+func hide(r *weir.Request, name string) {
+	err := r.DelHeader(name)
+	if q := r.Query(); q.Arg(name).Kind != weir.ArgAbsent {
+		err = errors.Join(err, r.SetQuery(q.Without(name)))
 	}
-	return types.ActionPause
+	if out, ok := r.ParsedBody().Without(name); ok {
+		err = errors.Join(err, r.SetBody(out))
+	}
+	if err != nil {
+		proxywasm.LogErrorf("key-auth: hide %s: %v", name, err)
+	}
+}
+
+// challenge is the WWW-Authenticate value of every 401.
+func challenge(realm string) string {
+	if realm == "" {
+		return "Key"
+	}
+	return fmt.Sprintf("Key realm=%q", realm)
 }

@@ -1,0 +1,99 @@
+package weir
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+	"github.com/weir-gateway/weir/sdk/proxywasm"
+)
+
+// getShared and setShared are the shared-data host calls, variables so tests can stand in.
+var (
+	getShared = proxywasm.GetSharedData
+	setShared = proxywasm.SetSharedData
+)
+
+// ErrContention says a counter's update lost its compare-and-swap too many times in a
+// row to other instances updating the same key.
+var ErrContention = errors.New("weir: shared counter: too much contention")
+
+// counterRetries bounds an update's compare-and-swap loop.
+const counterRetries = 64
+
+// Counter is an int64 in the host's shared data under a key, which every instance of
+// the module on a node shares (weir keys shared data by VM id, the module's name).
+// Updates are compare-and-swap loops, so concurrent instances never lose an update to
+// a key that exists. proxy-wasm has no create-if-absent: a missing key accepts any
+// write, so two instances creating the same key at the same moment may count once;
+// Init the key (in OnPluginStart, say) where that matters.
+//
+// The value is stored as 8 bytes, little-endian. A Counter is a name; copy it freely.
+type Counter struct{ Key string }
+
+// NewCounter names a counter.
+func NewCounter(key string) Counter { return Counter{Key: key} }
+
+// Get reads the counter; a missing key is 0.
+func (c Counter) Get() (int64, error) {
+	n, _, err := c.read()
+	return n, err
+}
+
+// Add adds delta and returns the new value.
+func (c Counter) Add(delta int64) (int64, error) {
+	return c.update(func(n int64) int64 { return n + delta })
+}
+
+// Set stores n, whatever the counter held.
+func (c Counter) Set(n int64) error {
+	return setShared(c.Key, encodeInt(n), 0)
+}
+
+// Init creates the counter with n unless it exists; created says which.
+func (c Counter) Init(n int64) (created bool, err error) {
+	_, cas, err := c.read()
+	if err != nil || cas != 0 {
+		return false, err
+	}
+	return true, setShared(c.Key, encodeInt(n), 0)
+}
+
+// update applies f in a compare-and-swap loop.
+func (c Counter) update(f func(int64) int64) (int64, error) {
+	for range counterRetries {
+		n, cas, err := c.read()
+		if err != nil {
+			return 0, err
+		}
+		next := f(n)
+		err = setShared(c.Key, encodeInt(next), cas)
+		if err == nil {
+			return next, nil
+		}
+		if !errors.Is(err, types.ErrorStatusCasMismatch) {
+			return 0, fmt.Errorf("weir: shared counter %s: %w", c.Key, err)
+		}
+	}
+	return 0, fmt.Errorf("%w (%s)", ErrContention, c.Key)
+}
+
+// read returns the value and its cas; a missing key is (0, 0).
+func (c Counter) read() (int64, uint32, error) {
+	v, cas, err := getShared(c.Key)
+	if errors.Is(err, types.ErrorStatusNotFound) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("weir: shared counter %s: %w", c.Key, err)
+	}
+	if len(v) != 8 {
+		return 0, 0, fmt.Errorf("weir: shared counter %s: value of %d bytes, want 8", c.Key, len(v))
+	}
+	return int64(binary.LittleEndian.Uint64(v)), cas, nil
+}
+
+func encodeInt(n int64) []byte {
+	return binary.LittleEndian.AppendUint64(make([]byte, 0, 8), uint64(n))
+}

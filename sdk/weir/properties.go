@@ -1,0 +1,81 @@
+package weir
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+	"github.com/weir-gateway/weir/sdk/proxywasm"
+)
+
+// getProperty and setProperty are the host calls, variables so tests can stand in.
+var (
+	getProperty = proxywasm.GetProperty
+	setProperty = proxywasm.SetProperty
+)
+
+// Property reads a property by its dotted path (`request.path`, `weir.route_id`; the
+// names are listed in weir's docs/foreign-functions.md) as a string. A property the
+// host does not answer (NOT_FOUND: not set, or no request in a root context) is
+// ("", false).
+func Property(path string) (string, bool) {
+	v, err := getProperty(strings.Split(path, "."))
+	if err != nil {
+		if !errors.Is(err, types.ErrorStatusNotFound) {
+			proxywasm.LogErrorf("weir: property %s: %v", path, err)
+		}
+		return "", false
+	}
+	return string(v), true
+}
+
+// prop is Property without the flag.
+func prop(path string) string {
+	v, _ := Property(path)
+	return v
+}
+
+// RequestID is the id weir gave the request (Kong's X-Kong-Request-Id).
+func RequestID() string { return prop("request.id") }
+
+// RouteID, RouteName, ServiceID and ServiceName name the route the request matched and
+// its service; "" when there is none (or the route has no name).
+func RouteID() string     { return prop("weir.route_id") }
+func RouteName() string   { return prop("weir.route_name") }
+func ServiceID() string   { return prop("weir.service_id") }
+func ServiceName() string { return prop("weir.service_name") }
+
+// AuthenticatedConsumer is the consumer an auth plugin that ran earlier (or this one,
+// through Authenticate) set on the request, with its credential's id ("" for an
+// anonymous consumer); ok is false while no plugin authenticated the request.
+func AuthenticatedConsumer() (c Consumer, credentialID string, ok bool) {
+	id, ok := Property("weir.consumer_id")
+	if !ok || id == "" {
+		return Consumer{}, "", false
+	}
+	c.ID = id
+	if v, ok := Property("weir.consumer_username"); ok && v != "" {
+		c.Username = &v
+	}
+	if v, ok := Property("weir.consumer_custom_id"); ok && v != "" {
+		c.CustomID = &v
+	}
+	return c, prop("weir.credential_id"), true
+}
+
+// CtxGet reads a value of weir.ctx, the per-request store the plugins of one request
+// share, like Kong's kong.ctx.shared: what a plugin before this one (or this one in an
+// earlier callback) put there. Absent is (nil, false).
+func CtxGet(key string) ([]byte, bool) {
+	v, err := getProperty([]string{"weir", "ctx", key})
+	if err != nil || len(v) == 0 {
+		return nil, false
+	}
+	return v, true
+}
+
+// CtxSet stores a value in weir.ctx for the plugins after this one; an empty value
+// deletes the key. weir caps a request's store (256 keys, 1 MiB): past it, an error.
+func CtxSet(key string, value []byte) error {
+	return setProperty([]string{"weir", "ctx", key}, value)
+}
