@@ -27,7 +27,21 @@ func (s *Server) certificateResource() *resource[store.Certificate] {
 		})
 	r.present = s.withSNINames
 	r.written = s.syncSNIs
+	r.alias = s.certificateBySNI
 	return r
+}
+
+// certificateBySNI finds the certificate serving a name: Kong's
+// /certificates/{certificate id or sni}.
+func (s *Server) certificateBySNI(ctx context.Context, name string) (*store.Certificate, error) {
+	sni, err := s.store.SNIs().GetBy(ctx, "name", name)
+	if errorsIsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Certificates().Get(ctx, sni.Certificate.ID)
 }
 
 func withoutKey(in map[string]any, key string) map[string]any {

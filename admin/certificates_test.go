@@ -90,6 +90,8 @@ func TestCertificatesAndSNIs(t *testing.T) {
 		}},
 		{"bad sni leaves no certificate", func() resp { return e.do("GET", "/certificates", "", nil) }, 200,
 			func(b map[string]any) bool { return len(b["data"].([]any)) == 2 }},
+		{"certificate by sni", func() resp { return e.do("GET", "/certificates/b.example", "", nil) }, 200,
+			func(b map[string]any) bool { return b["id"] == id }},
 		{"sni by name", func() resp { return e.do("GET", "/snis/a.example", "", nil) }, 200,
 			func(b map[string]any) bool { return b["certificate"].(map[string]any)["id"] == id }},
 		{"sni's certificate", func() resp { return e.do("GET", "/snis/a.example/certificate", "", nil) }, 200,

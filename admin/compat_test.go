@@ -32,7 +32,7 @@ func TestEndpoints(t *testing.T) {
 	for _, p := range got {
 		paths = append(paths, p.(string))
 	}
-	for _, want := range []string{"/", "/services/{service}/routes/{route}", "/tags/{tag}", "/schemas/{entity}/validate"} {
+	for _, want := range []string{"/", "/services/{service}/routes/{route}", "/tags/{tag}", "/schemas/{entity}/validate", "/plugins/schema/{name}"} {
 		if !slices.Contains(paths, want) {
 			t.Errorf("GET /endpoints lacks %s: %v", want, paths)
 		}

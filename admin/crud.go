@@ -29,6 +29,9 @@ type resource[T any] struct {
 	// entities a shorthand field creates (a certificate's snis); its failure after an
 	// insert removes the new entity again.
 	written func(ctx context.Context, in map[string]any, e *T) error
+	// alias, when set, resolves an item URL that is neither an id nor an endpoint key
+	// (a certificate named by one of its SNIs).
+	alias func(ctx context.Context, key string) (*T, error)
 }
 
 func newResource[T any](s *Server, entity string, table store.Table[T], validate func(context.Context, map[string]any) (*T, error)) *resource[T] {
@@ -48,6 +51,9 @@ const maxTags = 5
 // entity is (nil, nil).
 func (r *resource[T]) find(ctx context.Context, idOrKey string, sc *scope) (*T, error) {
 	e, err := findEntity(ctx, r.table, r.entity, idOrKey)
+	if e == nil && err == nil && r.alias != nil {
+		return r.alias(ctx, idOrKey)
+	}
 	if e != nil || err != nil || sc == nil || scopedKeys[r.entity] == "" {
 		return e, err
 	}

@@ -91,6 +91,8 @@ func (s *Server) routes() *echo.Echo {
 
 	e.Match(readMethods, "/plugins/enabled", s.enabledPlugins)
 	e.Match(readMethods, "/schemas/plugins/:name", s.pluginSchema)
+	// Kong's deprecated spelling, still used by older clients.
+	e.Match(readMethods, "/plugins/schema/:name", s.pluginSchema)
 	e.Match(readMethods, "/schemas/:entity", s.entitySchema)
 	e.POST("/schemas/plugins/validate", s.validatePlugin)
 	e.POST("/schemas/:entity/validate", s.validateEntity)

@@ -52,9 +52,9 @@ func (r *record) id() string {
 // listing every invalid entity; nothing is half-loaded.
 func Load(ctx context.Context, tree map[string]any, opts Options) (*store.Export, error) {
 	var recs []*record
-	for key, list := range tree {
+	for _, key := range sortedKeys(tree) {
 		if kd, ok := kinds[key]; ok {
-			if err := collect(kd, list, nil, "", &recs); err != nil {
+			if err := collect(kd, tree[key], nil, "", &recs); err != nil {
 				return nil, err
 			}
 		}
@@ -98,7 +98,8 @@ func collect(kd *kind, list any, parent *record, parentField string, recs *[]*re
 		}
 		r := &record{kind: kd, attrs: map[string]any{}, parent: parent, parentField: parentField}
 		var children []func() error
-		for k, val := range attrs {
+		for _, k := range sortedKeys(attrs) {
+			val := attrs[k]
 			if field, nested := kd.nested[k]; nested {
 				child := kinds[k]
 				children = append(children, func() error { return collect(child, val, r, field, recs) })
@@ -117,6 +118,17 @@ func collect(kd *kind, list any, parent *record, parentField string, recs *[]*re
 		}
 	}
 	return nil
+}
+
+// sortedKeys makes the walk, and so the error report and which of two duplicates is
+// reported, the same on every load of a file.
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // resolve turns every foreign key of r, written as a name, an id or {"id": ...}, into
