@@ -2,8 +2,10 @@ package pipeline
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/store"
 )
 
 // kongError is an error the gateway itself answers, in the shape of Kong's
@@ -18,5 +20,24 @@ func kongError(status int, message, requestID string) *abi.LocalResponse {
 		Body:       body,
 		Headers:    [][2]string{{"content-type", "application/json; charset=utf-8"}},
 		GRPCStatus: -1,
+	}
+}
+
+// httpsRedirect answers a route that takes only https when the request came over plain
+// http, as Kong does: 426 with its body and Upgrade headers, or a redirect (301, 302,
+// 307, 308) to the same host and request target over https. It returns nil when the
+// request may go on.
+func httpsRedirect(r *store.Route, scheme, host, target, id string) *abi.LocalResponse {
+	if scheme == "https" || !slices.Contains(r.Protocols, "https") || slices.Contains(r.Protocols, "http") {
+		return nil
+	}
+	switch code := r.HTTPSRedirectStatusCode; code {
+	case 301, 302, 307, 308:
+		h, _ := splitHost(host)
+		return &abi.LocalResponse{Status: code, Headers: [][2]string{{"location", "https://" + h + target}}, GRPCStatus: -1}
+	default:
+		resp := kongError(426, "Please use HTTPS protocol", id)
+		resp.Headers = append(resp.Headers, [2]string{"connection", "Upgrade"}, [2]string{"upgrade", "TLS/1.2, HTTP/1.1"})
+		return resp
 	}
 }

@@ -35,6 +35,8 @@ type Exchange struct {
 	ConnID uint64
 	// ID is the request id (X-Kong-Request-Id).
 	ID string
+	// SNI is the TLS server name the client asked for ("" without TLS or SNI).
+	SNI string
 
 	snap     *snapshot.Snapshot
 	match    *router.Match

@@ -86,6 +86,7 @@ func (p *Pipeline) route(e *Exchange) bool {
 		Host:   h.Value(":authority"),
 		Path:   h.Value(":path"),
 		Scheme: e.Scheme,
+		SNI:    e.SNI,
 		Header: h.Values,
 	})
 	if m == nil {
@@ -93,6 +94,10 @@ func (p *Pipeline) route(e *Exchange) bool {
 		return false
 	}
 	e.match = m
+	if r := httpsRedirect(m.Route, e.Scheme, h.Value(":authority"), e.origPath, e.ID); r != nil {
+		e.local = r
+		return false
+	}
 	if m.Route.Service != nil {
 		e.service = e.snap.Service(m.Route.Service.ID)
 	}
@@ -157,7 +162,7 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 	route, svc := e.match.Route, e.service
 	upstreamPath := target
 	if original, _, _ := strings.Cut(e.originalPath(), "?"); path == original {
-		upstreamPath = router.UpstreamPath(deref(svc.Path), e.match, route.StripPath, path, query)
+		upstreamPath = router.UpstreamPath(deref(svc.Path), e.match, route.StripPath, route.PathHandling, path, query)
 	}
 	host := h.Value(":authority")
 	clientHost, _ := splitHost(host)

@@ -294,7 +294,7 @@ func (e *Exchange) connectionProperty(p []string) ([]byte, bool) {
 	case "mtls":
 		return []byte{0}, true
 	case "requested_server_name":
-		return []byte{}, true
+		return []byte(e.SNI), true
 	}
 	return nil, false
 }
@@ -318,6 +318,13 @@ func (e *Exchange) nodeProperty(p []string) ([]byte, bool) {
 // weirProperty answers weir.route_id, route_name, service_id, service_name,
 // consumer_id, consumer_username, consumer_custom_id and credential_id.
 func (e *Exchange) weirProperty(p []string) ([]byte, bool) {
+	if len(p) == 2 && p[0] == "uri_captures" {
+		if e.match == nil {
+			return nil, false
+		}
+		v, ok := e.match.Captures[p[1]]
+		return []byte(v), ok
+	}
 	if len(p) != 1 {
 		return nil, false
 	}

@@ -106,7 +106,9 @@ func write(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 		switch kv[0] {
 		case ":status":
 			resp.SetStatusCode(atoi(kv[1]))
-		case "content-length", "transfer-encoding", "connection":
+		case "content-length", "transfer-encoding":
+			// the upstream's connection headers were dropped when its response was
+			// read; what remains the gateway or a plugin set (426's Upgrade)
 		default:
 			if kv[0] != "" && kv[0][0] != ':' {
 				resp.Header.Add(kv[0], kv[1])

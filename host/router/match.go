@@ -99,3 +99,26 @@ func (h *headerMatcher) match(got []string) bool {
 	}
 	return false
 }
+
+// matchAnySNI: the server name, without a trailing dot, equals an entry or fits a
+// wildcard entry.
+func matchAnySNI(snis []hostMatcher, sni string) bool {
+	sni = strings.TrimSuffix(sni, ".")
+	for _, h := range snis {
+		switch {
+		case !h.wildcard:
+			if sni == h.host {
+				return true
+			}
+		case h.suffix:
+			if len(sni) > len(h.host) && strings.HasSuffix(sni, h.host) {
+				return true
+			}
+		default:
+			if len(sni) > len(h.host) && strings.HasPrefix(sni, h.host) {
+				return true
+			}
+		}
+	}
+	return false
+}

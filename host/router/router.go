@@ -23,6 +23,8 @@ type Request struct {
 	Path string
 	// Scheme is "http" or "https"; it fills in the default port for host matching.
 	Scheme string
+	// SNI is the TLS server name the client sent ("" for none or plain HTTP).
+	SNI string
 	// Header returns the values of a request header (name lower-case).
 	Header func(name string) []string
 }
@@ -42,7 +44,9 @@ type Match struct {
 
 // Router is a compiled, immutable set of routes.
 type Router struct {
+	// candidates in Kong's priority order: a candidate's rank is its place here.
 	candidates []*candidate
+	index      *index
 }
 
 // candidate is one route with one of its paths (Kong splits multi-path routes).
@@ -51,8 +55,12 @@ type candidate struct {
 	methods map[string]bool
 	hosts   []hostMatcher
 	headers []headerMatcher
+	snis    []hostMatcher
 	path    string
 	regex   *regexp.Regexp
+	// literal is the literal prefix every match of regex starts with ("" if none).
+	literal string
+	rank    int
 
 	weight     int // number of attribute kinds the route uses
 	category   int // bitmask of those kinds, as Kong orders them
@@ -65,6 +73,7 @@ const (
 	catHeader = 0x20
 	catURI    = 0x10
 	catMethod = 0x08
+	catSNI    = 0x04
 )
 
 // New compiles routes. A route path that is not a valid regular expression is an error
@@ -79,6 +88,10 @@ func New(routes []store.Route) (*Router, error) {
 		r.candidates = append(r.candidates, cs...)
 	}
 	sort.SliceStable(r.candidates, func(i, j int) bool { return less(r.candidates[i], r.candidates[j]) })
+	for i, c := range r.candidates {
+		c.rank = i
+	}
+	r.index = newIndex(r.candidates)
 	return r, nil
 }
 
@@ -116,6 +129,13 @@ func compile(rt *store.Route) ([]*candidate, error) {
 		base.weight++
 		base.category |= catHeader
 	}
+	if len(rt.SNIs) > 0 {
+		for _, name := range rt.SNIs {
+			base.snis = append(base.snis, newHostMatcher(strings.TrimSuffix(name, ".")))
+		}
+		base.weight++
+		base.category |= catSNI
+	}
 	if len(rt.Paths) == 0 {
 		c := base
 		return []*candidate{&c}, nil
@@ -132,6 +152,7 @@ func compile(rt *store.Route) ([]*candidate, error) {
 				return nil, fmt.Errorf("route %s: path %q: %w", rt.ID, p, err)
 			}
 			c.regex = re
+			c.literal = literalPrefix(p[1:])
 		}
 		out = append(out, &c)
 	}
@@ -161,22 +182,35 @@ func less(a, b *candidate) bool {
 	return a.route.CreatedAt < b.route.CreatedAt
 }
 
-// Match finds the route for req, or nil.
-func (r *Router) Match(req *Request) *Match {
-	path := NormalizePath(req.Path)
-	for _, c := range r.candidates {
-		if m := c.match(req, path); m != nil {
-			return m
-		}
+// literalPrefix is the literal text every match of the (unanchored) pattern starts with.
+func literalPrefix(pattern string) string {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return ""
 	}
-	return nil
+	prefix, _ := re.LiteralPrefix()
+	return prefix
 }
+
+// Match finds the route for req, or nil: the first candidate in priority order that
+// matches, found through the index.
+func (r *Router) Match(req *Request) *Match {
+	s := search{req: req, path: NormalizePath(req.Path)}
+	r.index.lookup(&s)
+	return s.best
+}
+
+// Len is the number of candidates (one per route path).
+func (r *Router) Len() int { return len(r.candidates) }
 
 func (c *candidate) match(req *Request, path string) *Match {
 	if c.methods != nil && !c.methods[req.Method] {
 		return nil
 	}
 	if c.hosts != nil && !matchAnyHost(c.hosts, req.Host, req.Scheme) {
+		return nil
+	}
+	if c.snis != nil && req.Scheme == "https" && !matchAnySNI(c.snis, req.SNI) {
 		return nil
 	}
 	for i := range c.headers {

@@ -110,46 +110,54 @@ func TestInvalidRegex(t *testing.T) {
 	}
 }
 
-// TestUpstreamPath follows the v0 table in Kong's router (see docs/ARCHITECTURE.md).
+// TestUpstreamPath follows the v0 and v1 table in Kong's router (see
+// ../shared/reference/kong-3.9-surface.md §2.4).
 func TestUpstreamPath(t *testing.T) {
 	tests := []struct {
 		service, routePath, request string
 		strip                       bool
-		want                        string
+		v0, v1                      string
 	}{
-		{"/s", "/fee", "/fee/fi", true, "/s/fi"},
-		{"/s", "/fee/", "/fee/fi", true, "/s/fi"},
-		{"/s/", "/fee", "/fee/fi", true, "/s/fi"},
-		{"/s/", "/fee/", "/fee/fi", true, "/s/fi"},
-		{"/s", "/fee", "/fee", true, "/s"},
-		{"/s", "/fee", "/fee/", true, "/s/"},
-		{"/s/", "/fee", "/fee", true, "/s"},
-		{"", "/fee", "/fee/fi", true, "/fi"},
-		{"", "/fee", "/fee", true, "/"},
-		{"/s", "/fee", "/fee/fi", false, "/s/fee/fi"},
-		{"/s/", "/fee", "/fee/fi", false, "/s/fee/fi"},
-		{"", "/fee", "/fee/fi", false, "/fee/fi"},
-		{"/s", "/", "/fee", true, "/s/fee"},
-		{"/anything", "/test", "/test/foo", true, "/anything/foo"},
+		{"/s", "/fee", "/fee/fi", true, "/s/fi", "/s/fi"},
+		{"/s", "/fee/", "/fee/fi", true, "/s/fi", "/sfi"},
+		{"/s/", "/fee", "/fee/fi", true, "/s/fi", "/s/fi"},
+		{"/s/", "/fee/", "/fee/fi", true, "/s/fi", "/s/fi"},
+		{"/s", "/fee", "/fee", true, "/s", "/s"},
+		{"/s", "/fee", "/fee/", true, "/s/", "/s/"},
+		{"/s/", "/fee", "/fee", true, "/s", "/s/"},
+		{"", "/fee", "/fee/fi", true, "/fi", "/fi"},
+		{"", "/fee", "/fee", true, "/", "/"},
+		{"/s", "/fee", "/fee/fi", false, "/s/fee/fi", "/sfee/fi"},
+		{"/s/", "/fee", "/fee/fi", false, "/s/fee/fi", "/s/fee/fi"},
+		{"", "/fee", "/fee/fi", false, "/fee/fi", "/fee/fi"},
+		{"/s", "/", "/fee", true, "/s/fee", "/sfee"},
+		{"/anything", "/test", "/test/foo", true, "/anything/foo", "/anything/foo"},
+		{"/s", `~/fee/\d+`, "/fee/12/fi", true, "/s/fi", "/s/fi"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.service+"|"+tt.routePath+"|"+tt.request, func(t *testing.T) {
-			rt, err := New([]store.Route{route("r", 1, func(r *store.Route) { r.Paths = []string{tt.routePath} })})
-			if err != nil {
-				t.Fatal(err)
-			}
-			m := rt.Match(req("GET", "h", tt.request, nil))
-			if m == nil {
-				t.Fatal("no match")
-			}
-			if got := UpstreamPath(tt.service, m, tt.strip, tt.request, ""); got != tt.want {
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-		})
+		for _, handling := range []string{"v0", "v1"} {
+			t.Run(handling+" "+tt.service+"|"+tt.routePath+"|"+tt.request, func(t *testing.T) {
+				rt, err := New([]store.Route{route("r", 1, func(r *store.Route) { r.Paths = []string{tt.routePath} })})
+				if err != nil {
+					t.Fatal(err)
+				}
+				m := rt.Match(req("GET", "h", tt.request, nil))
+				if m == nil {
+					t.Fatal("no match")
+				}
+				want := tt.v0
+				if handling == "v1" {
+					want = tt.v1
+				}
+				if got := UpstreamPath(tt.service, m, tt.strip, handling, tt.request, ""); got != want {
+					t.Errorf("got %q, want %q", got, want)
+				}
+			})
+		}
 	}
 	rt, _ := New([]store.Route{route("r", 1, func(r *store.Route) { r.Paths = []string{"/a"} })})
 	m := rt.Match(req("GET", "h", "/a/b?x=1", nil))
-	if got := UpstreamPath("/s", m, true, "/a/b?x=1", "x=1"); got != "/s/b?x=1" {
+	if got := UpstreamPath("/s", m, true, "v0", "/a/b?x=1", "x=1"); got != "/s/b?x=1" {
 		t.Errorf("query: got %q", got)
 	}
 }
