@@ -19,6 +19,7 @@ Commands:
   health       check that the node in a prefix is running
   migrations   bootstrap | up | finish | list | reset the database schema
   config       parse | db_import | db_export a declarative configuration (Kong 3.0 format)
+  plugin       init | build | test a Go plugin (scaffold, compile to .wasm with its metadata, try it)
   echo-server  answer every request with a JSON description of it (an upstream for trying weir)
   version      print weir's version
 
@@ -42,6 +43,8 @@ func main() {
 		err = runMigrations(args)
 	case "config":
 		err = runConfig(args)
+	case "plugin":
+		err = runPlugin(args)
 	case "echo-server":
 		err = runEcho(args)
 	case "version", "--version", "-v":
