@@ -115,10 +115,10 @@ func jwtSecretChecks(e map[string]any) map[string]any {
 // bcryptCost is the work factor of stored passwords: bcrypt's default, about 50 ms.
 const bcryptCost = bcrypt.DefaultCost
 
-// hashPassword returns the bcrypt hash of a password. A value that already is a bcrypt
+// HashPassword returns the bcrypt hash of a password. A value that already is a bcrypt
 // hash is kept: it is what a stored credential, an export or a PATCH that leaves the
 // password alone carries, and hashing it again would lock the consumer out.
-func hashPassword(password string) (string, error) {
+func HashPassword(password string) (string, error) {
 	if _, err := bcrypt.Cost([]byte(password)); err == nil {
 		return password, nil
 	}

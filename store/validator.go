@@ -199,7 +199,7 @@ func (v *Validator) BasicAuthCredential(in map[string]any) (*BasicAuthCredential
 	if err := v.prepare(basicAuthSchema, in, nil, out); err != nil {
 		return nil, err
 	}
-	h, err := hashPassword(out.Password)
+	h, err := HashPassword(out.Password)
 	if err != nil {
 		return nil, err
 	}

@@ -86,6 +86,8 @@ func TestLoadErrors(t *testing.T) {
 		{"format version", `services: []`, []string{"_format_version: required field missing"}},
 		{"old format", `_format_version: "1.1"`, []string{`_format_version "1.1" is not supported`}},
 		{"unknown list", "_format_version: \"3.0\"\nvaults: []", []string{"vaults: unknown entity type"}},
+		{"alias bomb", "_format_version: \"3.0\"\nx: &a [1,1,1,1,1,1,1,1]\ny: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nz: [*b,*b,*b,*b,*b,*b,*b,*b]",
+			[]string{"YAML aliases expand the file"}},
 		{"not yaml", "_format_version: [", []string{"invalid declarative configuration"}},
 		{"field errors", `_format_version: "3.0"
 services:

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -62,6 +64,9 @@ func Load(ctx context.Context, tree map[string]any, opts Options) (*store.Export
 	byEntity := map[string][]*record{}
 	for _, r := range recs {
 		byEntity[r.kind.entity] = append(byEntity[r.kind.entity], r)
+	}
+	if err := prehashPasswords(byEntity[store.BasicAuthCredentials]); err != nil {
+		return nil, err
 	}
 	files := &fileModules{base: opts.Stored, byName: map[string]*store.WasmModule{}}
 	v := store.NewValidator(opts.Builtins, files)
@@ -380,4 +385,33 @@ func (f *fileModules) GetBy(ctx context.Context, field, value string) (*store.Wa
 		return f.base.GetBy(ctx, field, value)
 	}
 	return nil, fmt.Errorf("wasm module %s: %w", value, store.ErrNotFound)
+}
+
+// prehashPasswords hashes the basic-auth passwords of a file on every core at once:
+// bcrypt costs tens of milliseconds a password by design, so a file with thousands of
+// credentials would otherwise take minutes. Hashes already in the file (an export) are
+// kept as they are.
+func prehashPasswords(recs []*record) error {
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	errs := make([]error, len(recs))
+	var wg sync.WaitGroup
+	for i, r := range recs {
+		p, ok := r.attrs["password"].(string)
+		if !ok || p == "" {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			h, err := store.HashPassword(p)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			r.attrs["password"] = h
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -31,6 +31,12 @@ func Parse(data []byte) (map[string]any, error) {
 	if err := yaml.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
 	}
+	// Every node of a file takes at least one byte of it, unless YAML aliases repeat
+	// nodes: a file that expands past its size is an alias bomb, refused before any
+	// entity is looked at.
+	if n := countNodes(raw); n > len(data)+16 {
+		return nil, fmt.Errorf("%w: YAML aliases expand the file to %d values; write the entities out instead", ErrFormat, n)
+	}
 	tree, ok := normalize(raw).(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("%w: expected a map of entity lists at the top level", ErrFormat)
@@ -55,6 +61,26 @@ func Parse(data []byte) (map[string]any, error) {
 
 // metaKeys are top-level keys that are not entity lists.
 var metaKeys = map[string]bool{"_format_version": true, "_transform": true, "_comment": true, "_ignore": true, "_info": true, "_workspace": true}
+
+// countNodes counts the values of a decoded document.
+func countNodes(v any) int {
+	n := 1
+	switch t := v.(type) {
+	case map[string]any:
+		for _, e := range t {
+			n += countNodes(e)
+		}
+	case map[any]any:
+		for _, e := range t {
+			n += countNodes(e)
+		}
+	case []any:
+		for _, e := range t {
+			n += countNodes(e)
+		}
+	}
+	return n
+}
 
 // normalize turns YAML's decoded values into encoding/json's: map[string]any, []any,
 // float64 numbers.
