@@ -2,6 +2,8 @@ package admin
 
 import (
 	"bytes"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,6 +41,11 @@ func (s *Server) postConfig(c echo.Context) error {
 	if err != nil {
 		return s.bodyError(err)
 	}
+	sum := md5.Sum(raw)
+	hash := hex.EncodeToString(sum[:])
+	if c.QueryParam("check_hash") == "1" && hash == s.configHash() {
+		return c.NoContent(http.StatusNotModified)
+	}
 	tree, err := declarative.Parse(raw)
 	if err != nil {
 		return badRequest(err.Error())
@@ -58,7 +65,20 @@ func (s *Server) postConfig(c echo.Context) error {
 	if err := rep.ReplaceAll(ctx, e); err != nil {
 		return err
 	}
+	s.lastConfig.Store(hash)
 	return writeJSON(c, http.StatusCreated, withoutBinaries(e))
+}
+
+// emptyConfigHash is Kong's configuration_hash before any configuration is posted.
+const emptyConfigHash = "00000000000000000000000000000000"
+
+// configHash is the MD5 of the configuration POST /config last applied. MD5 serves as
+// Kong's does: a change detector clients compare, not a security measure.
+func (s *Server) configHash() string {
+	if h, ok := s.lastConfig.Load().(string); ok {
+		return h
+	}
+	return emptyConfigHash
 }
 
 // configBody reads the declarative file from a POST /config body: the body itself

@@ -46,6 +46,11 @@ func TestDBLessConfig(t *testing.T) {
 		t.Fatalf("POST /config answered %v", created)
 	}
 	e.want(e.do("GET", "/services/s", "", nil), 200)
+	hash := e.want(e.do("GET", "/status", "", nil), 200)["configuration_hash"].(string)
+	if len(hash) != 32 || hash == "00000000000000000000000000000000" {
+		t.Fatalf("configuration_hash %q", hash)
+	}
+	e.want(e.do("POST", "/config?check_hash=1", "application/yaml", []byte(goodConfig)), 304)
 
 	bad := strings.Replace(goodConfig, "url: http://127.0.0.1:9999", "port: 99999", 1)
 	r := e.want(e.json("POST", "/config", mustJSON(map[string]any{"config": bad})), 400)

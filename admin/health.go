@@ -8,9 +8,8 @@ import (
 	"github.com/weir-gateway/weir/store"
 )
 
-// healthChecksOff is Kong's health of a target whose upstream runs no health checks.
-// weir does not probe targets yet, so every target reports it, as a Kong node does for
-// an upstream with active and passive checks disabled.
+// healthChecksOff is Kong's health of a target whose upstream runs no health checks,
+// and what every target reports when no Options.TargetHealth is set.
 const healthChecksOff = "HEALTHCHECKS_OFF"
 
 // targetHealth is one entry of GET /upstreams/{u}/health.
@@ -30,7 +29,11 @@ func (s *Server) upstreamHealth(parent func(echo.Context) (*scope, error)) echo.
 		data := []targetHealth{}
 		opts := store.ListOptions{Size: store.MaxPageSize, Foreign: &store.ForeignFilter{Field: sc.field, ID: sc.id}}
 		err = walk(c.Request().Context(), s.store.Targets().List, opts, func(t store.Target) error {
-			data = append(data, targetHealth{Target: t, Health: healthChecksOff})
+			health := healthChecksOff
+			if s.opts.TargetHealth != nil {
+				health = s.opts.TargetHealth(sc.id, t.Target)
+			}
+			data = append(data, targetHealth{Target: t, Health: health})
 			return nil
 		})
 		if err != nil {

@@ -102,11 +102,15 @@ func (s *Server) nodeInfo(c echo.Context) error {
 // status reports what this process really knows: whether the database answers and how
 // many Admin API requests it has served.
 func (s *Server) status(c echo.Context) error {
-	reachable := s.store.Ping(c.Request().Context()) == nil
-	return writeJSON(c, http.StatusOK, map[string]any{
-		"database": map[string]any{"reachable": reachable},
-		"server":   map[string]any{"total_requests": s.requests.Load()},
-	})
+	out := map[string]any{"server": map[string]any{"total_requests": s.requests.Load()}}
+	if s.opts.DBLess {
+		// As a DB-less Kong: the hash of the configuration POST /config last applied,
+		// which clients compare with their own (check_hash).
+		out["configuration_hash"] = s.configHash()
+	} else {
+		out["database"] = map[string]any{"reachable": s.store.Ping(c.Request().Context()) == nil}
+	}
+	return writeJSON(c, http.StatusOK, out)
 }
 
 func (s *Server) pluginSchema(c echo.Context) error {

@@ -43,6 +43,10 @@ type Options struct {
 	// MaxModuleSize caps uploaded modules (wasm_max_module_size); 0 means no cap
 	// beyond the body's.
 	MaxModuleSize int64
+	// TargetHealth, when set, gives a target's health on this node (HEALTHY,
+	// UNHEALTHY, HEALTHCHECKS_OFF) for GET /upstreams/{u}/health; unset, every target
+	// reports HEALTHCHECKS_OFF.
+	TargetHealth func(upstreamID, target string) string
 }
 
 // Server is the Admin API.
@@ -57,6 +61,8 @@ type Server struct {
 	checks map[string]checkFunc
 	// tagSources list the tags of every entity type for GET /tags.
 	tagSources []tagSource
+	// lastConfig is the MD5 (hex) of the body POST /config last applied.
+	lastConfig atomic.Value
 }
 
 // New builds the Admin API. A built-in whose schema.json does not parse is a build
