@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/host/balancer"
 	"github.com/weir-gateway/weir/host/metrics"
 	"github.com/weir-gateway/weir/host/pipeline"
 	"github.com/weir-gateway/weir/host/proxy"
@@ -49,7 +50,9 @@ type Gateway struct {
 	modules *modules
 	current atomic.Pointer[snapshot.Snapshot]
 	server  *proxy.Server
-	syncMu  sync.Mutex
+	// balancers keep the upstreams' balancers and health across snapshots.
+	balancers *balancer.Registry
+	syncMu    sync.Mutex
 	// warmCtx bounds background warm-up; Shutdown cancels it.
 	warmCtx    context.Context
 	cancelWarm context.CancelFunc
@@ -62,7 +65,7 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{opts: opts, modules: mods}
+	g := &Gateway{opts: opts, modules: mods, balancers: balancer.NewRegistry()}
 	up := upstream.New()
 	svc.Snapshot, svc.Upstream = g.current.Load, up
 	g.warmCtx, g.cancelWarm = context.WithCancel(context.WithoutCancel(ctx))
@@ -88,6 +91,9 @@ func (g *Gateway) Sync(ctx context.Context) error {
 	snap, err := snapshot.Build(ctx, ds, g.modules)
 	if err != nil {
 		return fmt.Errorf("build configuration snapshot: %w", err)
+	}
+	if snap.Balancers, err = g.balancers.Update(ds.Upstreams, ds.Targets); err != nil {
+		return fmt.Errorf("build balancers: %w", err)
 	}
 	g.current.Store(snap)
 	byPool := snap.ByPool()
@@ -135,8 +141,18 @@ func (g *Gateway) Serve(ln net.Listener) error { return g.server.Serve(ln) }
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.cancelWarm()
 	err := g.server.Shutdown()
+	g.balancers.Close()
 	g.modules.close(ctx)
 	return err
+}
+
+// TargetHealth is the health of target ("host:port", as stored) of the upstream with
+// that id on this node: HEALTHY, UNHEALTHY or HEALTHCHECKS_OFF (also when unknown).
+func (g *Gateway) TargetHealth(upstreamID, target string) string {
+	if h := g.balancers.Health(upstreamID)[balancer.Address(target)]; h != "" {
+		return h
+	}
+	return balancer.HealthChecksOff
 }
 
 // ValidateModule checks that an uploaded module compiles, carries a proxy-wasm ABI

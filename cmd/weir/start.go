@@ -85,6 +85,7 @@ func run(ctx context.Context, c *conf.Config, logger *slog.Logger) error {
 		Version: version, Hostname: hostname, NodeID: id, Configuration: nodeConfiguration(c),
 		DBLess: c.Database == "off", Token: c.Admin.Token, ClientCertAuth: c.Admin.ClientCA != "",
 		MaxBodySize: c.Admin.MaxBodySize, MaxModuleSize: c.Admin.MaxModuleSize,
+		TargetHealth: gw.TargetHealth,
 	})
 	servers, err := listen(c, gw, withMetrics(syncAfterWrite(adminAPI.Handler(), gw, logger), gw.MetricsHandler()), logger)
 	if err != nil {

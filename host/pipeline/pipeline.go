@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/weir-gateway/weir/host/balancer"
 	"github.com/weir-gateway/weir/host/router"
 	"github.com/weir-gateway/weir/host/snapshot"
 	"github.com/weir-gateway/weir/store"
@@ -29,6 +30,11 @@ type UpstreamRequest struct {
 	// Headers holds the request headers, pseudo-headers included (the client skips them).
 	Headers *Headers
 	Body    []byte
+	// Addr is the host:port to connect to: a balanced upstream's target; "" means the
+	// service's host and port.
+	Addr string
+	// NoRetry: the pipeline retries itself (across targets), the client must not.
+	NoRetry bool
 	// RemoteAddr and LocalAddr are set by the Upstream once a connection answered:
 	// the two ends of it, "ip:port" (the upstream.* properties).
 	RemoteAddr, LocalAddr string
@@ -36,6 +42,10 @@ type UpstreamRequest struct {
 
 // ErrUpstreamTimeout marks an upstream that did not answer in time (504, not 502).
 var ErrUpstreamTimeout = errors.New("upstream timed out")
+
+// ErrUpstreamConnect marks a failure to connect: nothing was sent, so any request may
+// be retried on another target.
+var ErrUpstreamConnect = errors.New("upstream connection failed")
 
 // Pipeline runs one exchange: route, plugins, upstream, plugins again, log.
 type Pipeline struct {
@@ -112,9 +122,18 @@ func (p *Pipeline) route(e *Exchange) bool {
 func (p *Pipeline) proxy(ctx context.Context, e *Exchange, start time.Time) {
 	req := p.upstreamRequest(e)
 	sent := time.Now()
-	err := p.Upstream.Do(ctx, e.service, req, &e.Response)
+	var err error
+	if b := e.snap.Balancer(e.service.Host); b != nil {
+		err = p.balanced(ctx, e, b, req)
+	} else {
+		err = p.Upstream.Do(ctx, e.service, req, &e.Response)
+	}
 	e.upstreamAddr, e.upstreamLocal = req.RemoteAddr, req.LocalAddr
 	switch {
+	case errors.Is(err, balancer.ErrNoPeer):
+		p.Logger.Warn("no upstream target", "service", e.service.ID, "upstream", e.service.Host)
+		e.local = kongError(503, "failure to get a peer from the ring-balancer", e.ID)
+		return
 	case errors.Is(err, ErrUpstreamTimeout):
 		p.Logger.Warn("upstream timed out", "service", e.service.ID, "error", err)
 		e.local = kongError(504, "The upstream server is timing out", e.ID)

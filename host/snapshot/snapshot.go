@@ -5,6 +5,7 @@
 package snapshot
 
 import (
+	"github.com/weir-gateway/weir/host/balancer"
 	"github.com/weir-gateway/weir/host/router"
 	"github.com/weir-gateway/weir/host/wasmpool"
 	"github.com/weir-gateway/weir/store"
@@ -13,6 +14,9 @@ import (
 // Snapshot is one immutable configuration.
 type Snapshot struct {
 	Router *router.Router
+	// Balancers are the upstreams by name, set by the gateway before the snapshot is
+	// published (they outlive snapshots: host/balancer.Registry).
+	Balancers map[string]*balancer.Balancer
 
 	services      map[string]*store.Service
 	serviceNames  map[string]*store.Service
@@ -51,6 +55,9 @@ func (p *Plugin) RunsOn(protocol string) bool { return p.protocols[protocol] }
 type scope struct {
 	name, route, service, consumer string
 }
+
+// Balancer returns the upstream named host, or nil when host is a plain host name.
+func (s *Snapshot) Balancer(host string) *balancer.Balancer { return s.Balancers[host] }
 
 // Service returns the service with that id.
 func (s *Snapshot) Service(id string) *store.Service { return s.services[id] }

@@ -40,7 +40,7 @@ func New() *Client {
 
 // Do implements pipeline.Upstream.
 func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.UpstreamRequest, resp *pipeline.Message) error {
-	hc := c.hostClient(svc)
+	hc := c.hostClient(svc, req)
 	freq := fasthttp.AcquireRequest()
 	fresp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(freq)
@@ -93,12 +93,20 @@ func isTimeout(err error) bool {
 		errors.As(err, &ne) && ne.Timeout()
 }
 
-func (c *Client) hostClient(svc *store.Service) *fasthttp.HostClient {
+func (c *Client) hostClient(svc *store.Service, req *pipeline.UpstreamRequest) *fasthttp.HostClient {
+	addr := req.Addr
+	if addr == "" {
+		addr = net.JoinHostPort(svc.Host, strconv.Itoa(svc.Port))
+	}
+	retries := svc.Retries
+	if req.NoRetry {
+		retries = 0
+	}
 	key := poolKey{
-		addr:    net.JoinHostPort(svc.Host, strconv.Itoa(svc.Port)),
+		addr:    addr,
 		tls:     svc.Protocol == "https",
 		connect: svc.ConnectTimeout, read: svc.ReadTimeout, write: svc.WriteTimeout,
-		retries: svc.Retries,
+		retries: retries,
 	}
 	c.mu.RLock()
 	hc := c.clients[key]
@@ -118,10 +126,16 @@ func (c *Client) hostClient(svc *store.Service) *fasthttp.HostClient {
 func newHostClient(k poolKey) *fasthttp.HostClient {
 	connect := millis(k.connect)
 	return &fasthttp.HostClient{
-		Addr:                      k.addr,
-		IsTLS:                     k.tls,
-		TLSConfig:                 &tls.Config{MinVersion: tls.VersionTLS12},
-		Dial:                      func(addr string) (net.Conn, error) { return fasthttp.DialTimeout(addr, connect) },
+		Addr:      k.addr,
+		IsTLS:     k.tls,
+		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12},
+		Dial: func(addr string) (net.Conn, error) {
+			conn, err := fasthttp.DialTimeout(addr, connect)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", pipeline.ErrUpstreamConnect, err)
+			}
+			return conn, nil
+		},
 		ReadTimeout:               millis(k.read),
 		WriteTimeout:              millis(k.write),
 		MaxIdleConnDuration:       60 * time.Second,

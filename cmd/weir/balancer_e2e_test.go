@@ -1,0 +1,81 @@
+package main_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestLoadBalancing drives the binary: a service whose host names an upstream is
+// balanced over its targets, active checks take a dead target out (visible on
+// GET /upstreams/{u}/health), retries hide the failure from clients, and an upstream
+// without a healthy target answers Kong's 503.
+func TestLoadBalancing(t *testing.T) {
+	bin := buildWeir(t)
+	n := startNode(t, bin, filepath.Join(t.TempDir(), "prefix"))
+	admin, proxy := "http://"+n.admin, "http://"+n.proxy
+	target := func(name string) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("x-target", name)
+		}))
+	}
+	a, b := target("a"), target("b")
+	defer a.Close()
+	checks := `{"name":"pool","healthchecks":{"active":{"http_path":"/","timeout":1,
+	  "healthy":{"interval":0.1,"successes":1},"unhealthy":{"interval":0.1,"tcp_failures":1,"http_failures":1}}}}`
+	expectStatus(t, "create upstream", postJSON(t, admin+"/upstreams", checks), 201)
+	expectStatus(t, "target a", form(t, admin+"/upstreams/pool/targets", "target="+a.Listener.Addr().String()), 201)
+	expectStatus(t, "target b", form(t, admin+"/upstreams/pool/targets", "target="+b.Listener.Addr().String()), 201)
+	expectStatus(t, "service", form(t, admin+"/services", "name=s", "host=pool", "port=80", "retries=3"), 201)
+	expectStatus(t, "route", form(t, admin+"/services/s/routes", "paths[]=/lb"), 201)
+
+	seen := map[string]int{}
+	for i := 0; i < 20; i++ {
+		r := do(t, "GET", proxy+"/lb", nil, nil)
+		expectStatus(t, "balanced request", r, 200)
+		seen[r.header.Get("x-target")]++
+	}
+	if seen["a"] != 10 || seen["b"] != 10 {
+		t.Fatalf("round-robin over equal weights gave %v", seen)
+	}
+	waitTargetHealth(t, admin, b.Listener.Addr().String(), "HEALTHY")
+
+	b.Close()
+	for i := 0; i < 10; i++ { // before and after the checks notice, retries hide b
+		r := do(t, "GET", proxy+"/lb", nil, nil)
+		expectStatus(t, "request with a dead target", r, 200)
+		if r.header.Get("x-target") != "a" {
+			t.Fatalf("answered by %q", r.header.Get("x-target"))
+		}
+	}
+	waitTargetHealth(t, admin, b.Listener.Addr().String(), "UNHEALTHY")
+
+	a.Close()
+	waitTargetHealth(t, admin, a.Listener.Addr().String(), "UNHEALTHY")
+	r := do(t, "GET", proxy+"/lb", nil, nil)
+	expectStatus(t, "no healthy target", r, 503)
+	if r.json(t)["message"] != "failure to get a peer from the ring-balancer" {
+		t.Fatalf("body %s", r.body)
+	}
+}
+
+func waitTargetHealth(t *testing.T, admin, target, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r := do(t, "GET", admin+"/upstreams/pool/health", nil, nil)
+		expectStatus(t, "health", r, 200)
+		for _, e := range r.json(t)["data"].([]any) {
+			m := e.(map[string]any)
+			if m["target"] == target && m["health"] == want {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not %s within 10s: %s", target, want, r.body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -1,0 +1,51 @@
+package upstream
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/weir-gateway/weir/host/pipeline"
+	"github.com/weir-gateway/weir/store"
+)
+
+func TestDoAddrAndConnectErrors(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-host", r.Host)
+		w.WriteHeader(204)
+	}))
+	defer srv.Close()
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	closed := ln.Addr().String()
+	ln.Close()
+	svc := &store.Service{Protocol: "http", Host: "nowhere.invalid", Port: 1, Retries: 5, ConnectTimeout: 1000, ReadTimeout: 1000, WriteTimeout: 1000}
+	c := New()
+	tests := []struct {
+		name, addr string
+		wantErr    error
+	}{
+		{"Addr overrides the service", srv.Listener.Addr().String(), nil},
+		{"a refused connection is a connect error", closed, pipeline.ErrUpstreamConnect},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h pipeline.Headers
+			h.Add(":method", "GET")
+			req := &pipeline.UpstreamRequest{Method: "GET", Path: "/", Host: "target.example", Headers: &h, Addr: tt.addr, NoRetry: true}
+			var resp pipeline.Message
+			err := c.Do(context.Background(), svc, req, &resp)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("err %v, want %v", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || resp.Headers.Value(":status") != "204" || resp.Headers.Value("x-host") != "target.example" {
+				t.Fatalf("err %v, response %v", err, resp.Headers.Pairs())
+			}
+		})
+	}
+}
