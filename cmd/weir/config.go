@@ -97,7 +97,7 @@ func dbExport(ctx context.Context, s store.Store, path string, overwrite bool) e
 }
 
 func dbImport(ctx context.Context, s store.Store, path string) error {
-	e, err := loadFile(ctx, path, declarative.Options{Stored: s.WasmModules(), ExternalIDs: true})
+	e, err := loadFile(ctx, path, declarative.Options{Stored: s.WasmModules(), ExternalIDs: true, Existing: storedIDs(s)})
 	if err != nil {
 		return err
 	}

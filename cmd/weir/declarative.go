@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -93,4 +94,45 @@ func encodeExport(w io.Writer, e *store.Export, asYAML bool) error {
 		return err
 	}
 	return enc.Close()
+}
+
+// storedIDs finds stored entities by endpoint key for db_import (declarative.Options
+// Existing).
+func storedIDs(s store.Store) func(ctx context.Context, entity, field, value string) (string, bool, error) {
+	tables := map[string]func(context.Context, string, string) (any, error){
+		store.Services:             getBy(s.Services()),
+		store.Routes:               getBy(s.Routes()),
+		store.Consumers:            getBy(s.Consumers()),
+		store.Plugins:              getBy(s.Plugins()),
+		store.Upstreams:            getBy(s.Upstreams()),
+		store.SNIs:                 getBy(s.SNIs()),
+		store.KeyAuthCredentials:   getBy(s.KeyAuthCredentials()),
+		store.JWTSecrets:           getBy(s.JWTSecrets()),
+		store.BasicAuthCredentials: getBy(s.BasicAuthCredentials()),
+		store.HMACAuthCredentials:  getBy(s.HMACAuthCredentials()),
+		store.WasmModules:          getBy[store.WasmModule](s.WasmModules()),
+	}
+	return func(ctx context.Context, entity, field, value string) (string, bool, error) {
+		get, ok := tables[entity]
+		if !ok {
+			return "", false, nil
+		}
+		e, err := get(ctx, field, value)
+		if errors.Is(err, store.ErrNotFound) {
+			return "", false, nil
+		}
+		if err != nil {
+			return "", false, err
+		}
+		attrs, err := store.Attributes(e)
+		if err != nil {
+			return "", false, err
+		}
+		id, _ := attrs["id"].(string)
+		return id, id != "", nil
+	}
+}
+
+func getBy[T any](t store.Reads[T]) func(context.Context, string, string) (any, error) {
+	return func(ctx context.Context, field, value string) (any, error) { return t.GetBy(ctx, field, value) }
 }

@@ -25,6 +25,14 @@ func TestDeclarativeRoundTrip(t *testing.T) {
 		t.Fatalf("parse of an invalid file: exit %d\n%s", code, out)
 	}
 
+	// A service made through the Admin API before the import: the file's service of
+	// the same name updates it rather than colliding with it.
+	first := startNode(t, bin, prefix)
+	made := form(t, "http://"+first.admin+"/services", "name=example", "host=old.example")
+	expectStatus(t, "service before the import", made, 201)
+	madeID := made.json(t)["id"]
+	first.stop(t)
+
 	if out, code := weirCmd(t, bin, env, "config", "db_import", deck); code != 0 || !strings.Contains(out, "Imported 14 entities") {
 		t.Fatalf("db_import: exit %d\n%s", code, out)
 	}
@@ -47,6 +55,10 @@ func TestDeclarativeRoundTrip(t *testing.T) {
 
 	n := startNode(t, bin, prefix)
 	admin := "http://" + n.admin
+	svc := do(t, "GET", admin+"/services/example", nil, nil).json(t)
+	if svc["id"] != madeID || svc["host"] != "127.0.0.1" {
+		t.Errorf("the imported service did not update the existing one: %v (was %v)", svc, madeID)
+	}
 	for path, want := range map[string]int{"/services": 1, "/routes": 2, "/plugins": 3, "/consumers": 1, "/upstreams/backend.internal/targets": 2, "/acls": 1} {
 		r := do(t, "GET", admin+path, nil, nil)
 		expectStatus(t, path, r, 200)

@@ -174,3 +174,27 @@ func equalIgnoringUpdated(a, b []byte) bool {
 	bb, _ := json.Marshal(y)
 	return string(ab) == string(bb)
 }
+
+// TestLoadAdoptsStoredIDs: an entity written without an id takes the id of the stored
+// entity with the same endpoint key, and its children follow.
+func TestLoadAdoptsStoredIDs(t *testing.T) {
+	const stored = "0b4f7a5c-61e5-4a4e-8f57-1a0f3c7ab001"
+	tree, err := declarative.Parse([]byte("_format_version: \"3.0\"\nservices:\n- name: example\n  host: h\n  routes:\n  - paths: [/]\n- name: new\n  host: h\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	existing := func(_ context.Context, entity, field, value string) (string, bool, error) {
+		return stored, entity == store.Services && field == "name" && value == "example", nil
+	}
+	ex, err := declarative.Load(context.Background(), tree, declarative.Options{Builtins: builtins(t), Existing: existing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, s := range ex.Services {
+		ids[*s.Name] = s.ID
+	}
+	if ids["example"] != stored || ids["new"] == stored || ex.Routes[0].Service.ID != stored {
+		t.Fatalf("ids %v, route's service %v", ids, ex.Routes[0].Service)
+	}
+}

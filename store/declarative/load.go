@@ -28,6 +28,11 @@ type Options struct {
 	// must then exist in the database the entities are written to). A whole
 	// configuration (DB-less) leaves it off, so every reference must resolve.
 	ExternalIDs bool
+	// Existing, when set, finds the id of a stored entity by its endpoint key (a
+	// service's name, a consumer's username). An entity the file writes without an id
+	// then takes the stored one, so importing a file over a configuration made through
+	// the Admin API updates those entities instead of colliding with them.
+	Existing func(ctx context.Context, entity, field, value string) (id string, found bool, err error)
 }
 
 // idNamespace makes the ids of entities written without one stable: the same file
@@ -74,6 +79,9 @@ func Load(ctx context.Context, tree map[string]any, opts Options) (*store.Export
 	for _, entity := range order {
 		for _, r := range byEntity[entity] {
 			resolve(r, byEntity, opts.ExternalIDs)
+			if err := adoptStoredID(ctx, r, opts.Existing); err != nil {
+				return nil, err
+			}
 			assignID(r)
 			if len(r.errs) == 0 {
 				validateInto(ctx, v, r, out, files)
@@ -186,6 +194,24 @@ func find(recs []*record, entity, ref string) *record {
 		if key != "" && r.attrs[key] == ref {
 			return r
 		}
+	}
+	return nil
+}
+
+// adoptStoredID gives an entity written without an id the id of the stored entity
+// with the same endpoint key, if there is one.
+func adoptStoredID(ctx context.Context, r *record, existing func(context.Context, string, string, string) (string, bool, error)) error {
+	key := store.EndpointKeys[r.kind.entity]
+	value, _ := r.attrs[key].(string)
+	if existing == nil || key == "" || value == "" || r.id() != "" {
+		return nil
+	}
+	id, found, err := existing(ctx, r.kind.entity, key, value)
+	if err != nil {
+		return fmt.Errorf("look up %s %s=%q: %w", r.kind.entity, key, value, err)
+	}
+	if found {
+		r.attrs["id"] = id
 	}
 	return nil
 }
