@@ -4,7 +4,9 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/host/accesslog"
 	"github.com/weir-gateway/weir/host/balancer"
 	"github.com/weir-gateway/weir/host/metrics"
 	"github.com/weir-gateway/weir/host/pipeline"
@@ -42,6 +45,13 @@ type Options struct {
 	// CrashBackoff is the base wait before replacing an instance that keeps crashing
 	// (see wasmpool.Backoff); 0 means wasmpool.DefaultBackoff.
 	CrashBackoff time.Duration
+	// Headers are trusted_ips, real_ip_* and the switchable headers; nil means Kong's
+	// defaults.
+	Headers *pipeline.HeaderOptions
+	// AccessLog, when set, receives one line per request (JSON when AccessLogJSON);
+	// the gateway buffers it and flushes it on Shutdown.
+	AccessLog     io.Writer
+	AccessLogJSON bool
 }
 
 // Gateway is one weir node's data plane.
@@ -52,6 +62,7 @@ type Gateway struct {
 	server  *proxy.Server
 	// balancers keep the upstreams' balancers and health across snapshots.
 	balancers *balancer.Registry
+	accessLog *accesslog.Logger
 	syncMu    sync.Mutex
 	// warmCtx bounds background warm-up; Shutdown cancels it.
 	warmCtx    context.Context
@@ -74,7 +85,14 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	p := &pipeline.Pipeline{Snapshot: g.current.Load, Upstream: up, Logger: opts.Logger, Version: opts.Version,
-		NodeID: opts.NodeID}
+		NodeID: opts.NodeID, Headers: opts.Headers}
+	if opts.AccessLog != nil {
+		g.accessLog = accesslog.New(opts.AccessLog, opts.AccessLogJSON)
+		p.AccessLog = func(e *pipeline.Exchange) {
+			entry := e.AccessLogEntry()
+			g.accessLog.Log(&entry)
+		}
+	}
 	g.server = proxy.New(p, opts.MaxRequestBody)
 	return g, nil
 }
@@ -142,6 +160,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.cancelWarm()
 	err := g.server.Shutdown()
 	g.balancers.Close()
+	if g.accessLog != nil {
+		err = errors.Join(err, g.accessLog.Close())
+	}
 	g.modules.close(ctx)
 	return err
 }

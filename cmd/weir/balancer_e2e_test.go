@@ -1,9 +1,12 @@
 package main_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -14,7 +17,10 @@ import (
 // without a healthy target answers Kong's 503.
 func TestLoadBalancing(t *testing.T) {
 	bin := buildWeir(t)
-	n := startNode(t, bin, filepath.Join(t.TempDir(), "prefix"))
+	prefix := filepath.Join(t.TempDir(), "prefix")
+	n := &node{binary: bin, prefix: prefix, proxy: freeAddr(t), admin: freeAddr(t),
+		extraEnv: []string{"KONG_PROXY_ACCESS_LOG=logs/access.json json"}}
+	n.start(t)
 	admin, proxy := "http://"+n.admin, "http://"+n.proxy
 	target := func(name string) *httptest.Server {
 		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -58,6 +64,26 @@ func TestLoadBalancing(t *testing.T) {
 	expectStatus(t, "no healthy target", r, 503)
 	if r.json(t)["message"] != "failure to get a peer from the ring-balancer" {
 		t.Fatalf("body %s", r.body)
+	}
+
+	n.stop(t) // flushes the access log
+	raw, err := os.ReadFile(filepath.Join(prefix, "logs", "access.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	statuses := map[float64]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var entry map[string]any
+		if err := json.Unmarshal([]byte(line), &entry); err != nil {
+			t.Fatalf("access log line %q: %v", line, err)
+		}
+		if entry["uri"] != "/lb" || entry["request_id"] == "" {
+			t.Fatalf("access log entry %v", entry)
+		}
+		statuses[entry["status"].(float64)]++
+	}
+	if statuses[200] != 30 || statuses[503] != 1 {
+		t.Fatalf("access log statuses %v, want 30 x 200 and one 503", statuses)
 	}
 }
 

@@ -71,10 +71,16 @@ func run(ctx context.Context, c *conf.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	accessLog, closeAccessLog, err := openAccessLog(c)
+	if err != nil {
+		return err
+	}
+	defer closeAccessLog()
 	gw, err := host.New(ctx, host.Options{
 		Store: db, Runtime: rt, Builtins: builtins, Logger: logger, GuestLogLevel: guestLevel(c),
 		Version: version, NodeID: id, PoolSize: runtime.GOMAXPROCS(0), MaxRequestBody: maxRequestBody,
-		CrashBackoff: c.Wasm.CrashBackoff,
+		CrashBackoff: c.Wasm.CrashBackoff, Headers: &c.Proxy.Headers,
+		AccessLog: accessLog, AccessLogJSON: c.Proxy.AccessLogJSON,
 	})
 	if err != nil {
 		return fmt.Errorf("start gateway: %w", err)

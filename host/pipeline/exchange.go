@@ -25,7 +25,8 @@ type Exchange struct {
 	Scheme string
 	// Protocol is the request's HTTP version ("HTTP/1.1"); empty means HTTP/1.1.
 	Protocol string
-	// ClientIP and ClientPort are the peer's address.
+	// ClientIP and ClientPort are the peer's address; the pipeline replaces ClientIP
+	// with the real client address when a trusted peer names it (real_ip_header).
 	ClientIP   string
 	ClientPort int
 	// LocalIP and LocalPort are the address the request arrived on.
@@ -38,6 +39,8 @@ type Exchange struct {
 	// SNI is the TLS server name the client asked for ("" without TLS or SNI).
 	SNI string
 
+	// peerIP is the socket peer's address, whatever real_ip_header said.
+	peerIP   string
 	snap     *snapshot.Snapshot
 	match    *router.Match
 	service  *store.Service

@@ -57,6 +57,11 @@ type Pipeline struct {
 	Version string
 	// NodeID is this node's id, for the node property plugins read.
 	NodeID string
+	// Headers are trusted_ips, real_ip_* and the switchable headers; nil means Kong's
+	// defaults (DefaultHeaderOptions).
+	Headers *HeaderOptions
+	// AccessLog, when set, is called once per request after its response.
+	AccessLog func(e *Exchange)
 }
 
 // Serve runs e through the pipeline; e.Response then holds what the client gets.
@@ -65,6 +70,11 @@ func (p *Pipeline) Serve(ctx context.Context, e *Exchange) {
 	e.start, e.nodeID = start, p.NodeID
 	e.snap = p.Snapshot()
 	e.origPath = e.Request.Headers.Value(":path")
+	e.peerIP = e.ClientIP
+	e.ClientIP = p.headers().realIP(e.ClientIP, &e.Request.Headers)
+	if p.AccessLog != nil {
+		defer p.AccessLog(e)
+	}
 	c := &chain{exchange: e, logger: p.Logger}
 	defer c.finish(ctx)
 	defer func() { e.end = time.Now() }() // runs first: on_log sees request.duration
@@ -86,6 +96,15 @@ func (p *Pipeline) Serve(ctx context.Context, e *Exchange) {
 		// the upstream's
 		p.respondLocal(e, start)
 	}
+}
+
+var defaultHeaders = DefaultHeaderOptions()
+
+func (p *Pipeline) headers() *HeaderOptions {
+	if p.Headers == nil {
+		return &defaultHeaders
+	}
+	return p.Headers
 }
 
 // route matches the request; on failure it leaves a local error response.
@@ -145,13 +164,25 @@ func (p *Pipeline) proxy(ctx context.Context, e *Exchange, start time.Time) {
 	}
 	e.upstreamStatus, _ = strconv.Atoi(e.Response.Headers.Value(":status"))
 	h := &e.Response.Headers
-	h.Set("x-kong-upstream-latency", strconv.FormatInt(time.Since(sent).Milliseconds(), 10))
-	h.Set("x-kong-proxy-latency", strconv.FormatInt(sent.Sub(start).Milliseconds(), 10))
-	appendVia(h, p.Version)
-	if _, ok := h.Get("server"); !ok {
+	on := p.headers().Downstream
+	if on&HeaderUpstreamLatency != 0 {
+		h.Set("x-kong-upstream-latency", strconv.FormatInt(time.Since(sent).Milliseconds(), 10))
+	}
+	if on&HeaderProxyLatency != 0 {
+		h.Set("x-kong-proxy-latency", strconv.FormatInt(sent.Sub(start).Milliseconds(), 10))
+	}
+	if on&HeaderUpstreamStatus != 0 {
+		h.Set("x-kong-upstream-status", strconv.Itoa(e.upstreamStatus))
+	}
+	if on&HeaderVia != 0 {
+		appendVia(h, p.Version)
+	}
+	if _, ok := h.Get("server"); !ok && on&HeaderServer != 0 {
 		h.Set("server", "weir/"+p.Version)
 	}
-	h.Set("x-kong-request-id", e.ID)
+	if on&HeaderRequestID != 0 {
+		h.Set("x-kong-request-id", e.ID)
+	}
 }
 
 // respondLocal turns e.local into e.Response.
@@ -166,9 +197,16 @@ func (p *Pipeline) respondLocal(e *Exchange, start time.Time) {
 	if _, ok := h.Get("content-type"); !ok && len(r.Body) > 0 {
 		h.Set("content-type", "text/plain; charset=utf-8")
 	}
-	h.Set("x-kong-response-latency", strconv.FormatInt(time.Since(start).Milliseconds(), 10))
-	h.Set("server", "weir/"+p.Version)
-	h.Set("x-kong-request-id", e.ID)
+	on := p.headers().Downstream
+	if on&HeaderResponseLatency != 0 {
+		h.Set("x-kong-response-latency", strconv.FormatInt(time.Since(start).Milliseconds(), 10))
+	}
+	if on&HeaderServer != 0 {
+		h.Set("server", "weir/"+p.Version)
+	}
+	if on&HeaderRequestID != 0 {
+		h.Set("x-kong-request-id", e.ID)
+	}
 	e.Response.Body.Set(r.Body)
 }
 
@@ -191,23 +229,34 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 	for _, hop := range hopByHop {
 		h.Remove(hop)
 	}
-	forwardedFor := e.ClientIP
+	forwardedFor := e.peerIP
 	if prior := h.Value("x-forwarded-for"); prior != "" {
-		forwardedFor = prior + ", " + e.ClientIP
+		forwardedFor = prior + ", " + e.peerIP
 	}
 	h.Set("x-forwarded-for", forwardedFor)
-	h.Set("x-forwarded-proto", e.Scheme)
-	h.Set("x-forwarded-host", clientHost)
-	h.Set("x-forwarded-port", strconv.Itoa(e.LocalPort))
-	h.Set("x-forwarded-path", path)
+	// a trusted peer's X-Forwarded-* stand; anyone else's are replaced
+	trusted := p.headers().trusted(e.peerIP)
+	setForwarded := func(name, value string) {
+		if _, ok := h.Get(name); !ok || !trusted {
+			h.Set(name, value)
+		}
+	}
+	setForwarded("x-forwarded-proto", e.Scheme)
+	setForwarded("x-forwarded-host", clientHost)
+	setForwarded("x-forwarded-port", strconv.Itoa(e.LocalPort))
+	setForwarded("x-forwarded-path", path)
 	if route.StripPath && e.match.Prefix != "" && e.match.Prefix != "/" {
-		h.Set("x-forwarded-prefix", e.match.Prefix)
-	} else {
+		setForwarded("x-forwarded-prefix", e.match.Prefix)
+	} else if !trusted {
 		h.Remove("x-forwarded-prefix")
 	}
 	h.Set("x-real-ip", e.ClientIP)
-	h.Set("x-kong-request-id", e.ID)
-	appendVia(h, p.Version)
+	if p.headers().Upstream&HeaderRequestID != 0 {
+		h.Set("x-kong-request-id", e.ID)
+	}
+	if p.headers().Downstream&HeaderVia != 0 {
+		appendVia(h, p.Version)
+	}
 	return &UpstreamRequest{Method: h.Value(":method"), Path: upstreamPath, Host: host, Headers: h, Body: e.Request.Body.Bytes()}
 }
 

@@ -44,6 +44,8 @@ type Config struct {
 	Wasm Wasm
 	// Admin holds the Admin API's token and size limits.
 	Admin Admin
+	// Proxy holds the proxy's header and access log properties.
+	Proxy Proxy
 }
 
 // Listen is one listener entry: an address and its flags.
@@ -57,7 +59,7 @@ var ErrInvalid = errors.New("invalid configuration")
 
 // defaults are the properties weir knows, with their default values.
 func defaults() map[string]string {
-	return map[string]string{
+	props := map[string]string{
 		"prefix":          defaultPrefix(),
 		"proxy_listen":    "0.0.0.0:8000",
 		"admin_listen":    "127.0.0.1:8001, 127.0.0.1:8444 ssl",
@@ -78,6 +80,10 @@ func defaults() map[string]string {
 		"wasm_callback_timeout": defaultWasmCallbackTimeout,
 		"wasm_crash_backoff":    defaultWasmCrashBackoff,
 	}
+	for k, v := range proxyDefaults {
+		props[k] = v
+	}
+	return props
 }
 
 func defaultPrefix() string {
@@ -167,6 +173,9 @@ func build(props map[string]string, set map[string]bool) (*Config, error) {
 	errs = append(errs, wasmErrs...)
 	c.Admin, adminErrs = parseAdmin(props)
 	errs = append(errs, adminErrs...)
+	var proxyErrs []error
+	c.Proxy, proxyErrs = parseProxy(props)
+	errs = append(errs, proxyErrs...)
 	errs = append(errs, c.buildDatabase(props)...)
 	if _, ok := logLevels[c.LogLevel]; !ok {
 		errs = append(errs, fmt.Errorf("log_level: %q is not one of debug, info, notice, warn, error, crit, alert, emerg", c.LogLevel))

@@ -1,0 +1,72 @@
+package conf
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/weir-gateway/weir/host/pipeline"
+)
+
+// Proxy holds the proxy's header and access log properties.
+type Proxy struct {
+	// Headers are trusted_ips, real_ip_header, real_ip_recursive, headers and
+	// headers_upstream, parsed.
+	Headers pipeline.HeaderOptions
+	// AccessLog is proxy_access_log's file (relative to the prefix), or "off";
+	// AccessLogJSON is its `json` format option.
+	AccessLog     string
+	AccessLogJSON bool
+}
+
+// proxyDefaults are Kong's defaults for the properties parseProxy reads.
+var proxyDefaults = map[string]string{
+	"trusted_ips":       "",
+	"real_ip_header":    "X-Real-IP",
+	"real_ip_recursive": "off",
+	"headers":           "server_tokens, latency_tokens, X-Kong-Request-Id",
+	"headers_upstream":  "X-Kong-Request-Id",
+	"proxy_access_log":  "logs/access.log",
+}
+
+// parseProxy reads the properties of proxyDefaults. proxy_access_log is a path, then
+// optionally a format: `combined` (nginx's, Kong's default) or `json`.
+func parseProxy(props map[string]string) (Proxy, []error) {
+	var p Proxy
+	var errs []error
+	var err error
+	if p.Headers.TrustedIPs, err = pipeline.ParseTrustedIPs(props["trusted_ips"]); err != nil {
+		errs = append(errs, err)
+	}
+	p.Headers.RealIPHeader = strings.ToLower(strings.TrimSpace(props["real_ip_header"]))
+	if p.Headers.RealIPHeader == "proxy_protocol" {
+		errs = append(errs, fmt.Errorf("real_ip_header: proxy_protocol is not available in this version of weir"))
+	}
+	if p.Headers.RealIPRecursive, err = parseBool(strings.TrimSpace(props["real_ip_recursive"])); err != nil {
+		errs = append(errs, fmt.Errorf("real_ip_recursive: %w", err))
+	}
+	if p.Headers.Downstream, err = pipeline.ParseHeaderSet(props["headers"]); err != nil {
+		errs = append(errs, fmt.Errorf("headers: %w", err))
+	}
+	if p.Headers.Upstream, err = pipeline.ParseHeaderSet(props["headers_upstream"]); err != nil {
+		errs = append(errs, fmt.Errorf("headers_upstream: %w", err))
+	}
+	fields := strings.Fields(props["proxy_access_log"])
+	switch {
+	case len(fields) == 0:
+		p.AccessLog = "off"
+	case len(fields) > 2:
+		errs = append(errs, fmt.Errorf("proxy_access_log: %q: expected a path and at most a format", props["proxy_access_log"]))
+	default:
+		p.AccessLog = fields[0]
+		if len(fields) == 2 {
+			switch fields[1] {
+			case "json":
+				p.AccessLogJSON = true
+			case "combined", "basic":
+			default:
+				errs = append(errs, fmt.Errorf("proxy_access_log: format %q is not combined or json", fields[1]))
+			}
+		}
+	}
+	return p, errs
+}

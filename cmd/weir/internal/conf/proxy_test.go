@@ -1,0 +1,51 @@
+package conf
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/weir-gateway/weir/host/pipeline"
+)
+
+func TestProxyProperties(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     []string
+		check   func(p Proxy) bool
+		wantErr string
+	}{
+		{"defaults", nil, func(p Proxy) bool {
+			return p.AccessLog == "logs/access.log" && !p.AccessLogJSON && p.Headers.RealIPHeader == "x-real-ip" &&
+				p.Headers.Downstream == pipeline.DefaultHeaderOptions().Downstream && p.Headers.Upstream == pipeline.HeaderRequestID &&
+				len(p.Headers.TrustedIPs) == 0
+		}, ""},
+		{"json access log", []string{"KONG_PROXY_ACCESS_LOG=/tmp/a.log json"}, func(p Proxy) bool { return p.AccessLog == "/tmp/a.log" && p.AccessLogJSON }, ""},
+		{"access log off", []string{"WEIR_PROXY_ACCESS_LOG=off"}, func(p Proxy) bool { return p.AccessLog == "off" }, ""},
+		{"trusted and recursive", []string{"KONG_TRUSTED_IPS=0.0.0.0/0,::/0", "KONG_REAL_IP_HEADER=X-Forwarded-For", "KONG_REAL_IP_RECURSIVE=on"},
+			func(p Proxy) bool {
+				return len(p.Headers.TrustedIPs) == 2 && p.Headers.RealIPHeader == "x-forwarded-for" && p.Headers.RealIPRecursive
+			}, ""},
+		{"headers off", []string{"KONG_HEADERS=off", "KONG_HEADERS_UPSTREAM=off"}, func(p Proxy) bool { return p.Headers.Downstream == 0 && p.Headers.Upstream == 0 }, ""},
+		{"bad header", []string{"KONG_HEADERS=server_tokens,nope"}, nil, "headers:"},
+		{"bad format", []string{"KONG_PROXY_ACCESS_LOG=logs/a.log fancy"}, nil, "proxy_access_log"},
+		{"bad trusted ip", []string{"KONG_TRUSTED_IPS=1.2.3"}, nil, "trusted_ips"},
+		{"bad recursive", []string{"KONG_REAL_IP_RECURSIVE=maybe"}, nil, "real_ip_recursive"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load("", tt.env)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want one about %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(c.Proxy) {
+				t.Fatalf("got %+v", c.Proxy)
+			}
+		})
+	}
+}
