@@ -4,6 +4,7 @@ package host
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 	"github.com/weir-gateway/weir/host/pipeline"
 	"github.com/weir-gateway/weir/host/proxy"
 	"github.com/weir-gateway/weir/host/snapshot"
+	"github.com/weir-gateway/weir/host/tlscert"
 	"github.com/weir-gateway/weir/host/upstream"
 	"github.com/weir-gateway/weir/host/wasmpool"
 	pluginswasm "github.com/weir-gateway/weir/plugins-wasm"
@@ -52,6 +54,9 @@ type Options struct {
 	// the gateway buffers it and flushes it on Shutdown.
 	AccessLog     io.Writer
 	AccessLogJSON bool
+	// DefaultCertificate is served on ssl proxy listeners when no SNI matches (Kong's
+	// default certificate); without one such handshakes fail.
+	DefaultCertificate *tls.Certificate
 }
 
 // Gateway is one weir node's data plane.
@@ -63,6 +68,10 @@ type Gateway struct {
 	// balancers keep the upstreams' balancers and health across snapshots.
 	balancers *balancer.Registry
 	accessLog *accesslog.Logger
+	// certs selects the certificate of each TLS handshake; certCache keeps parsed
+	// pairs across changes.
+	certs     atomic.Pointer[tlscert.Index]
+	certCache *tlscert.Cache
 	syncMu    sync.Mutex
 	// warmCtx bounds background warm-up; Shutdown cancels it.
 	warmCtx    context.Context
@@ -76,7 +85,7 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{opts: opts, modules: mods, balancers: balancer.NewRegistry()}
+	g := &Gateway{opts: opts, modules: mods, balancers: balancer.NewRegistry(), certCache: tlscert.NewCache()}
 	up := upstream.New()
 	svc.Snapshot, svc.Upstream = g.current.Load, up
 	g.warmCtx, g.cancelWarm = context.WithCancel(context.WithoutCancel(ctx))
@@ -110,9 +119,14 @@ func (g *Gateway) Sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("build configuration snapshot: %w", err)
 	}
+	certs, err := tlscert.Build(ds.Certificates, ds.SNIs, g.opts.DefaultCertificate, g.certCache)
+	if err != nil {
+		return fmt.Errorf("build certificate index: %w", err)
+	}
 	if snap.Balancers, err = g.balancers.Update(ds.Upstreams, ds.Targets); err != nil {
 		return fmt.Errorf("build balancers: %w", err)
 	}
+	g.certs.Store(certs)
 	g.current.Store(snap)
 	byPool := snap.ByPool()
 	g.modules.retain(byPool)
@@ -154,6 +168,22 @@ func (g *Gateway) MetricsHandler() http.Handler { return metrics.Handler(g.opts.
 
 // Serve runs the proxy on ln until Shutdown.
 func (g *Gateway) Serve(ln net.Listener) error { return g.server.Serve(ln) }
+
+// ServeListener runs the proxy on ln with Kong's listener flags: ssl terminates TLS
+// with the certificates and snis of the current configuration, http2 adds HTTP/2 (by
+// ALPN over TLS, h2c with prior knowledge without).
+func (g *Gateway) ServeListener(ln net.Listener, ssl, http2 bool) error {
+	o := proxy.ListenOptions{HTTP2: http2}
+	if ssl {
+		o.TLS = &tls.Config{
+			MinVersion: tls.VersionTLS12,
+			GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+				return g.certs.Load().Certificate(hello)
+			},
+		}
+	}
+	return g.server.ServeListener(ln, o)
+}
 
 // Shutdown stops the listeners, waits for open requests, and closes the wasm modules.
 func (g *Gateway) Shutdown(ctx context.Context) error {

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -76,11 +77,15 @@ func run(ctx context.Context, c *conf.Config, logger *slog.Logger) error {
 		return err
 	}
 	defer closeAccessLog()
+	defaultCert, err := proxyDefaultCertificate(c)
+	if err != nil {
+		return err
+	}
 	gw, err := host.New(ctx, host.Options{
 		Store: db, Runtime: rt, Builtins: builtins, Logger: logger, GuestLogLevel: guestLevel(c),
 		Version: version, NodeID: id, PoolSize: runtime.GOMAXPROCS(0), MaxRequestBody: maxRequestBody,
 		CrashBackoff: c.Wasm.CrashBackoff, Headers: &c.Proxy.Headers,
-		AccessLog: accessLog, AccessLogJSON: c.Proxy.AccessLogJSON,
+		AccessLog: accessLog, AccessLogJSON: c.Proxy.AccessLogJSON, DefaultCertificate: defaultCert,
 	})
 	if err != nil {
 		return fmt.Errorf("start gateway: %w", err)
@@ -142,7 +147,8 @@ func listen(c *conf.Config, gw *host.Gateway, adminHandler http.Handler, logger 
 		}
 		lns = append(lns, ln)
 		logger.Info("proxy listening", "address", l.Addr, "bound", ln.Addr().String())
-		go func() { s.fail(gw.Serve(ln)) }()
+		ssl, http2 := slices.Contains(l.Flags, "ssl"), slices.Contains(l.Flags, "http2")
+		go func() { s.fail(gw.ServeListener(ln, ssl, http2)) }()
 	}
 	for _, l := range c.AdminListen {
 		ln, err := net.Listen("tcp", l.Addr)

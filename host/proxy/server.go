@@ -3,9 +3,12 @@
 package proxy
 
 import (
+	"context"
 	"encoding/hex"
+	"errors"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -19,11 +22,16 @@ import (
 type Server struct {
 	pipeline *pipeline.Pipeline
 	srv      *fasthttp.Server
+	maxBody  int
+
+	mu     sync.Mutex
+	queues []*queue       // listeners ServeListener feeds
+	h2     []*http.Server // HTTP/2 servers of those listeners
 }
 
 // New makes a server that feeds p. maxBody caps request bodies, in bytes.
 func New(p *pipeline.Pipeline, maxBody int) *Server {
-	s := &Server{pipeline: p}
+	s := &Server{pipeline: p, maxBody: maxBody}
 	s.srv = &fasthttp.Server{
 		Handler:               s.handle,
 		NoDefaultServerHeader: true,
@@ -42,8 +50,27 @@ func New(p *pipeline.Pipeline, maxBody int) *Server {
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
 
-// Shutdown stops accepting and waits for open requests to finish.
-func (s *Server) Shutdown() error { return s.srv.Shutdown() }
+// Shutdown stops accepting and waits for open requests to finish, HTTP/2 ones included.
+func (s *Server) Shutdown() error {
+	s.mu.Lock()
+	queues, h2 := s.queues, s.h2
+	s.mu.Unlock()
+	for _, q := range queues {
+		q.close()
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(h2)+1)
+	for i, srv := range h2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = srv.Shutdown(context.Background())
+		}()
+	}
+	errs[len(h2)] = s.srv.Shutdown()
+	wg.Wait()
+	return errors.Join(errs...)
+}
 
 var exchanges = sync.Pool{New: func() any { return new(pipeline.Exchange) }}
 
@@ -74,6 +101,9 @@ func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 	e.Scheme = "http"
 	if ctx.IsTLS() {
 		e.Scheme = "https"
+		if st := ctx.TLSConnectionState(); st != nil {
+			e.SNI = st.ServerName
+		}
 	}
 	h.Add(":method", string(ctx.Method()))
 	h.Add(":path", string(ctx.RequestURI()))

@@ -155,7 +155,7 @@ func build(props map[string]string, set map[string]bool) (*Config, error) {
 	if c.Prefix, err = filepath.Abs(c.Prefix); err != nil {
 		errs = append(errs, fmt.Errorf("prefix: %w", err))
 	}
-	if c.ProxyListen, err = ParseListen(props["proxy_listen"]); err != nil {
+	if c.ProxyListen, err = parseListen(props["proxy_listen"], proxyFlags); err != nil {
 		errs = append(errs, fmt.Errorf("proxy_listen: %w", err))
 	}
 	if c.AdminListen, err = parseListen(props["admin_listen"], adminFlags); err != nil {

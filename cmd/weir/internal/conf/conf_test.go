@@ -62,7 +62,7 @@ func TestLoadErrors(t *testing.T) {
 		{"database unknown", []string{"KONG_DATABASE=mysql"}, "not one of"},
 		{"admin body size", []string{"WEIR_ADMIN_MAX_BODY_SIZE=lots"}, "admin_max_body_size"},
 		{"module larger than body", []string{"WEIR_ADMIN_MAX_BODY_SIZE=1m", "WEIR_WASM_MAX_MODULE_SIZE=2m"}, "larger than admin_max_body_size"},
-		{"ssl listener", []string{"WEIR_PROXY_LISTEN=0.0.0.0:8443 ssl"}, "ssl flag"},
+		{"proxy_protocol listener", []string{"WEIR_PROXY_LISTEN=0.0.0.0:8443 proxy_protocol"}, "proxy_protocol flag"},
 		{"no port", []string{"WEIR_ADMIN_LISTEN=localhost"}, "host:port"},
 		{"bad level", []string{"WEIR_LOG_LEVEL=loud"}, "log_level"},
 	}

@@ -16,7 +16,15 @@ type Proxy struct {
 	// AccessLogJSON is its `json` format option.
 	AccessLog     string
 	AccessLogJSON bool
+	// SSLCert and SSLCertKey are the PEM files of the default certificate of ssl proxy
+	// listeners (ssl_cert, ssl_cert_key); unset, a self-signed pair is generated once
+	// and kept in the prefix.
+	SSLCert, SSLCertKey string
 }
+
+// proxyFlags are the flags a proxy_listen entry may carry beyond the socket ones: TLS
+// termination and HTTP/2 (see host.Gateway.ServeListener).
+var proxyFlags = map[string]bool{"ssl": true, "http2": true}
 
 // proxyDefaults are Kong's defaults for the properties parseProxy reads.
 var proxyDefaults = map[string]string{
@@ -26,13 +34,18 @@ var proxyDefaults = map[string]string{
 	"headers":           "server_tokens, latency_tokens, X-Kong-Request-Id",
 	"headers_upstream":  "X-Kong-Request-Id",
 	"proxy_access_log":  "logs/access.log",
+	"ssl_cert":          "",
+	"ssl_cert_key":      "",
 }
 
 // parseProxy reads the properties of proxyDefaults. proxy_access_log is a path, then
 // optionally a format: `combined` (nginx's, Kong's default) or `json`.
 func parseProxy(props map[string]string) (Proxy, []error) {
-	var p Proxy
+	p := Proxy{SSLCert: strings.TrimSpace(props["ssl_cert"]), SSLCertKey: strings.TrimSpace(props["ssl_cert_key"])}
 	var errs []error
+	if (p.SSLCert == "") != (p.SSLCertKey == "") {
+		errs = append(errs, fmt.Errorf("ssl_cert and ssl_cert_key: set both or neither"))
+	}
 	var err error
 	if p.Headers.TrustedIPs, err = pipeline.ParseTrustedIPs(props["trusted_ips"]); err != nil {
 		errs = append(errs, err)

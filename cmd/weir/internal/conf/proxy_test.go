@@ -7,6 +7,16 @@ import (
 	"github.com/weir-gateway/weir/host/pipeline"
 )
 
+func TestProxyListenFlags(t *testing.T) {
+	c, err := Load("", []string{"KONG_PROXY_LISTEN=0.0.0.0:8000, 0.0.0.0:8443 ssl http2 reuseport, 127.0.0.1:8001 http2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.ProxyListen) != 3 || strings.Join(c.ProxyListen[1].Flags, " ") != "ssl http2 reuseport" || c.ProxyListen[2].Flags[0] != "http2" {
+		t.Fatalf("got %+v", c.ProxyListen)
+	}
+}
+
 func TestProxyProperties(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -30,6 +40,8 @@ func TestProxyProperties(t *testing.T) {
 		{"bad format", []string{"KONG_PROXY_ACCESS_LOG=logs/a.log fancy"}, nil, "proxy_access_log"},
 		{"bad trusted ip", []string{"KONG_TRUSTED_IPS=1.2.3"}, nil, "trusted_ips"},
 		{"bad recursive", []string{"KONG_REAL_IP_RECURSIVE=maybe"}, nil, "real_ip_recursive"},
+		{"ssl cert without key", []string{"KONG_SSL_CERT=/a.crt"}, nil, "ssl_cert and ssl_cert_key"},
+		{"ssl cert pair", []string{"KONG_SSL_CERT=/a.crt", "KONG_SSL_CERT_KEY=/a.key"}, func(p Proxy) bool { return p.SSLCert == "/a.crt" && p.SSLCertKey == "/a.key" }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
