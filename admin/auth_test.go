@@ -93,3 +93,19 @@ func TestBodyLimits(t *testing.T) {
 		`{"module":"the module is 28 bytes; uploads are limited to 16 bytes (wasm_max_module_size)"}`)
 	e.want(e.json("POST", "/services", `{"name":"small","host":"h"}`), 201)
 }
+
+// TestMetricsBehindToken: /metrics is served by the Admin API itself, so admin_token
+// guards it like every other endpoint.
+func TestMetricsBehindToken(t *testing.T) {
+	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "weir_up 1\n")
+	})
+	e := newSecuredEnv(t, admin.Options{Token: "s3cret", Metrics: metrics})
+	if r := e.withHeader("GET", "/metrics", "", ""); r.status != 401 {
+		t.Fatalf("without the token: %d, want 401", r.status)
+	}
+	r := e.withHeader("GET", "/metrics", "Authorization", "Bearer s3cret")
+	if r.status != 200 || !strings.Contains(string(r.raw), "weir_up 1") {
+		t.Fatalf("with the token: %d %s", r.status, r.raw)
+	}
+}

@@ -52,6 +52,9 @@ func (s *Server) routes() *echo.Echo {
 		e.Match(collectionMethods, path, func(c echo.Context) error { return r.collection(c, nil) })
 		e.Match(itemMethods, path+"/:"+param, func(c echo.Context) error { return r.item(c, param2(c, param), nil) })
 	}
+	if s.opts.Metrics != nil {
+		e.Match(readMethods, "/metrics", echo.WrapHandler(s.opts.Metrics))
+	}
 	top("/services", "service", services)
 	top("/routes", "route", routes)
 	top("/plugins", "plugin", plugins)

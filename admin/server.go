@@ -47,6 +47,9 @@ type Options struct {
 	// UNHEALTHY, HEALTHCHECKS_OFF) for GET /upstreams/{u}/health; unset, every target
 	// reports HEALTHCHECKS_OFF.
 	TargetHealth func(upstreamID, target string) string
+	// Metrics, when set, serves GET /metrics (Prometheus), behind the same
+	// authentication as every other endpoint.
+	Metrics http.Handler
 }
 
 // Server is the Admin API.

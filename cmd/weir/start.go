@@ -96,9 +96,10 @@ func run(ctx context.Context, c *conf.Config, logger *slog.Logger) error {
 		Version: version, Hostname: hostname, NodeID: id, Configuration: nodeConfiguration(c),
 		DBLess: c.Database == "off", Token: c.Admin.Token, ClientCertAuth: c.Admin.ClientCA != "",
 		MaxBodySize: c.Admin.MaxBodySize, MaxModuleSize: c.Admin.MaxModuleSize,
+		Metrics:      gw.MetricsHandler(),
 		TargetHealth: gw.TargetHealth,
 	})
-	servers, err := listen(c, gw, withMetrics(syncAfterWrite(adminAPI.Handler(), gw, logger), gw.MetricsHandler()), logger)
+	servers, err := listen(c, gw, syncAfterWrite(adminAPI.Handler(), gw, logger), logger)
 	if err != nil {
 		_ = gw.Shutdown(context.Background())
 		return err
