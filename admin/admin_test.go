@@ -392,7 +392,7 @@ func TestWasmModules(t *testing.T) {
 	if patched["priority"] != 5.0 || patched["sha256"] != m["sha256"] {
 		t.Fatalf("patched %v", patched)
 	}
-	ct, body = multipartBody(t, nil, append(wasmMagic, 0))
+	ct, body = multipartBody(t, nil, append(wasmMagic, 0, 2, 1, 'x')) // plus an empty custom section
 	put := e.want(e.do("PUT", "/wasm/modules/my-filter", ct, body), 200)
 	if put["sha256"] == m["sha256"] || put["id"] != m["id"] {
 		t.Fatalf("put %v", put)

@@ -14,8 +14,8 @@ import (
 	"github.com/weir-gateway/weir/store/schema"
 )
 
-// availablePlugin is one entry of GET /'s plugins.available_on_server. Uploaded
-// modules carry no version, so theirs is null.
+// availablePlugin is one entry of GET /'s plugins.available_on_server. An uploaded
+// module's version comes from its weir.plugin section; without one it is null.
 type availablePlugin struct {
 	Version  *string `json:"version"`
 	Priority int     `json:"priority"`
@@ -29,7 +29,7 @@ func (s *Server) available(c echo.Context) (map[string]availablePlugin, error) {
 		out[b.Name] = availablePlugin{Version: &v, Priority: b.Priority}
 	}
 	err := eachPage(c, s.store.WasmModules().List, func(m store.WasmModule) {
-		out[m.Name] = availablePlugin{Priority: m.Priority}
+		out[m.Name] = availablePlugin{Version: m.Version, Priority: m.Priority}
 	})
 	return out, err
 }

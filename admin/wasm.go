@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/weir-gateway/weir/plugins-wasm/meta"
 	"github.com/weir-gateway/weir/store"
 	"github.com/weir-gateway/weir/store/schema"
 )
@@ -86,6 +87,7 @@ func (s *Server) wasmPatch(c echo.Context, stored *store.WasmModule) error {
 	if err != nil {
 		return err
 	}
+	m.Version, m.Schema = stored.Version, stored.Schema // they come from the binary only
 	if err := s.store.WasmModules().Update(ctx, m, nil); err != nil {
 		return err
 	}
@@ -190,5 +192,31 @@ func (s *Server) checkModule(c echo.Context, in map[string]any, binary []byte) (
 	if len(fields) > 0 {
 		return nil, store.SchemaViolation(fields)
 	}
+	if err := applyPluginMeta(m, in, binary); err != nil {
+		return nil, store.SchemaViolation(map[string]any{"module": err.Error()})
+	}
 	return m, nil
+}
+
+// applyPluginMeta takes the version and plugin schema from the module's weir.plugin
+// section (`weir plugin build` writes it), and its priority unless the upload gave
+// one. A section whose schema weir cannot use is refused, so a plugin's config is
+// never checked against a broken schema.
+func applyPluginMeta(m *store.WasmModule, in map[string]any, binary []byte) error {
+	md, err := meta.Read(binary)
+	if err != nil || md == nil {
+		m.Version, m.Schema = nil, nil
+		return err
+	}
+	if _, err := schema.ParsePlugin(md.Schema); err != nil {
+		return fmt.Errorf("weir.plugin section: %w", err)
+	}
+	m.Schema = md.Schema
+	if md.Version != "" {
+		m.Version = &md.Version
+	}
+	if _, given := in["priority"]; !given {
+		m.Priority = md.Priority
+	}
+	return nil
 }

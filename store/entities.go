@@ -94,6 +94,8 @@ var wasmModuleSchema = schema.MustParse(`{"type": "record", "fields": [` + commo
  {"sha256": {"type": "string", "auto": true, "description": "SHA-256 of the module binary, lower-case hex."}},
  {"size": {"type": "integer", "auto": true, "description": "Size of the module binary in bytes."}},
  {"priority": {"type": "integer", "default": 0, "description": "Position in the plugin chain; higher runs first."}},
+ {"version": {"type": "string", "auto": true, "description": "Version from the module's weir.plugin section."}},
+ {"schema": {"type": "json", "auto": true, "description": "Plugin schema from the module's weir.plugin section; it validates the config of plugins using the module."}},
  ` + tagsField + `
 ]}`)
 

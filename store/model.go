@@ -111,6 +111,11 @@ type WasmModule struct {
 	Size      int64    `json:"size"`
 	Priority  int      `json:"priority"`
 	Tags      []string `json:"tags"`
+	// Version and Schema come from the module's weir.plugin custom section (written by
+	// `weir plugin build`): Schema is its plugin schema, which then validates and fills
+	// the config of plugins using the module. Both are null for a module without one.
+	Version *string         `json:"version"`
+	Schema  json.RawMessage `json:"schema"`
 }
 
 // Dataset is every entity the proxy needs, read in one consistent transaction.

@@ -65,13 +65,26 @@ func (v *Validator) plugin(ctx context.Context, name string) (*schema.Plugin, er
 	if p, ok := v.builtins[name]; ok || name == "" {
 		return p, nil
 	}
-	if _, err := v.modules.GetBy(ctx, "name", name); err != nil {
+	m, err := v.modules.GetBy(ctx, "name", name)
+	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("look up wasm module %q: %w", name, err)
 	}
-	return nil, nil
+	return moduleSchema(m)
+}
+
+// moduleSchema is the plugin schema an uploaded module carries, or nil (any config).
+func moduleSchema(m *WasmModule) (*schema.Plugin, error) {
+	if len(m.Schema) == 0 || string(m.Schema) == "null" {
+		return nil, nil
+	}
+	p, err := schema.ParsePlugin(m.Schema)
+	if err != nil {
+		return nil, fmt.Errorf("wasm module %q: %w", m.Name, err)
+	}
+	return p, nil
 }
 
 // PluginEntitySchema is the plugin entity schema specialised for one plugin, as
@@ -271,7 +284,7 @@ func (v *Validator) WasmModule(in map[string]any) (*WasmModule, error) {
 		return nil
 	}
 	in = cloneMap(in)
-	for _, auto := range []string{"sha256", "size"} {
+	for _, auto := range []string{"sha256", "size", "version", "schema"} {
 		if in[auto] == nil {
 			delete(in, auto)
 		}
@@ -284,13 +297,16 @@ func (v *Validator) Plugin(ctx context.Context, in map[string]any) (*Plugin, err
 	name, _ := in["name"].(string)
 	p, known := v.builtins[name]
 	if !known && name != "" {
-		_, err := v.modules.GetBy(ctx, "name", name)
+		m, err := v.modules.GetBy(ctx, "name", name)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			return nil, SchemaViolation(map[string]any{
 				"name": fmt.Sprintf("plugin '%s' not enabled; add it to the 'plugins' configuration property", name)})
 		case err != nil:
 			return nil, fmt.Errorf("look up wasm module %q: %w", name, err)
+		}
+		if p, err = moduleSchema(m); err != nil {
+			return nil, err
 		}
 	}
 	sch := pluginSchema
