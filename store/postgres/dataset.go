@@ -6,17 +6,39 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/weir-gateway/weir/store"
 )
 
 // Dataset reads every entity in one repeatable-read, read-only transaction, so a
 // snapshot never mixes the states before and after another node's write. It reads
-// from the replica when one is configured.
+// from the replica when one is configured, unless the replica has not yet replayed the
+// newest change this node has seen on the primary: then it reads the primary, so a
+// node never rebuilds from a state older than the change that woke it.
 func (s *Store) Dataset(ctx context.Context) (*store.Dataset, error) {
+	ds, replayed, err := s.datasetFrom(ctx, s.ro)
+	if err == nil && s.ro != s.pool && replayed < s.primaryChange.Load() {
+		s.cfg.Logger.Debug("replica behind the primary; reading the configuration from the primary",
+			"replica_change", replayed, "primary_change", s.primaryChange.Load())
+		ds, _, err = s.datasetFrom(ctx, s.pool)
+	}
+	if err != nil {
+		return nil, s.fail(ctx, fmt.Errorf("read dataset: %w", err))
+	}
+	return ds, nil
+}
+
+// datasetFrom reads every entity from one pool, with the newest change id that pool's
+// database has (its replay position, on a replica).
+func (s *Store) datasetFrom(ctx context.Context, pool *pgxpool.Pool) (*store.Dataset, int64, error) {
 	ds := new(store.Dataset)
+	var replayed int64
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-	err := pgx.BeginTxFunc(ctx, s.ro, opts, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, pool, opts, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, "SELECT coalesce(max(id), 0) FROM weir_changes").Scan(&replayed); err != nil {
+			return fmt.Errorf("read change table: %w", err)
+		}
 		for _, step := range []func() error{
 			func() error { return readAll(ctx, tx, store.Services, &ds.Services) },
 			func() error { return readAll(ctx, tx, store.Routes, &ds.Routes) },
@@ -40,10 +62,7 @@ func (s *Store) Dataset(ctx context.Context) (*store.Dataset, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, s.fail(ctx, fmt.Errorf("read dataset: %w", err))
-	}
-	return ds, nil
+	return ds, replayed, err
 }
 
 func readAll[T any](ctx context.Context, tx pgx.Tx, entity string, out *[]T) error {

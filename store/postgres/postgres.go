@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -77,12 +78,15 @@ func connect(ctx context.Context, c Config, dsn string) (*pgxpool.Pool, error) {
 
 // Store is a PostgreSQL store. It is safe for concurrent use.
 type Store struct {
-	cfg       Config
-	pool      *pgxpool.Pool
-	ro        *pgxpool.Pool
-	changes   chan struct{}
-	stopWatch context.CancelFunc
-	watchDone chan struct{}
+	cfg  Config
+	pool *pgxpool.Pool
+	ro   *pgxpool.Pool
+	// primaryChange is the newest weir_changes id the watcher saw on the primary; a
+	// replica that has not replayed it is not read (see Dataset).
+	primaryChange atomic.Int64
+	changes       chan struct{}
+	stopWatch     context.CancelFunc
+	watchDone     chan struct{}
 }
 
 // Open connects and checks that the schema is current: a database that is not

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -62,15 +63,19 @@ func (s *Store) listen(ctx context.Context, connected func()) error {
 	if err != nil {
 		return err
 	}
+	s.notePrimaryChange(last)
 	connected()
 	s.signal()
 	pruned := time.Now()
 	for {
 		wait, cancel := context.WithTimeout(ctx, s.cfg.UpdateFrequency)
-		_, err := conn.WaitForNotification(wait)
+		n, err := conn.WaitForNotification(wait)
 		cancel()
 		switch {
 		case err == nil:
+			if id, perr := strconv.ParseInt(n.Payload, 10, 64); perr == nil {
+				s.notePrimaryChange(id)
+			}
 			s.signal()
 			continue
 		case ctx.Err() != nil:
@@ -84,6 +89,7 @@ func (s *Store) listen(ctx context.Context, connected func()) error {
 		}
 		if newest != last {
 			last = newest
+			s.notePrimaryChange(newest)
 			s.signal()
 		}
 		if time.Since(pruned) > time.Minute {
@@ -91,6 +97,16 @@ func (s *Store) listen(ctx context.Context, connected func()) error {
 			if err := pruneChanges(ctx, conn); err != nil {
 				return err
 			}
+		}
+	}
+}
+
+// notePrimaryChange records a change id seen on the primary; ids only grow.
+func (s *Store) notePrimaryChange(id int64) {
+	for {
+		cur := s.primaryChange.Load()
+		if id <= cur || s.primaryChange.CompareAndSwap(cur, id) {
+			return
 		}
 	}
 }
