@@ -188,7 +188,7 @@ func (g *Gateway) ServeListener(ln net.Listener, ssl, http2 bool) error {
 // Shutdown stops the listeners, waits for open requests, and closes the wasm modules.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.cancelWarm()
-	err := g.server.Shutdown()
+	err := g.server.Shutdown(ctx)
 	g.balancers.Close()
 	if g.accessLog != nil {
 		err = errors.Join(err, g.accessLog.Close())

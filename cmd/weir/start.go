@@ -43,7 +43,9 @@ func runStart(args []string) error {
 	for _, name := range c.Unknown {
 		logger.Warn("configuration property not used by weir", "property", name)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGTERM and SIGQUIT (Kong's stop and quit) both drain: listeners close, requests
+	// in flight finish within the shutdown timeout
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGQUIT)
 	defer stop()
 	return run(ctx, c, logger)
 }

@@ -50,8 +50,9 @@ func New(p *pipeline.Pipeline, maxBody int) *Server {
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
 
-// Shutdown stops accepting and waits for open requests to finish, HTTP/2 ones included.
-func (s *Server) Shutdown() error {
+// Shutdown stops accepting and waits for open requests to finish, HTTP/2 ones
+// included, until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	queues, h2 := s.queues, s.h2
 	s.mu.Unlock()
@@ -64,10 +65,10 @@ func (s *Server) Shutdown() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = srv.Shutdown(context.Background())
+			errs[i] = srv.Shutdown(ctx)
 		}()
 	}
-	errs[len(h2)] = s.srv.Shutdown()
+	errs[len(h2)] = s.srv.ShutdownWithContext(ctx)
 	wg.Wait()
 	return errors.Join(errs...)
 }
