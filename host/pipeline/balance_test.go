@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/weir-gateway/weir/abi"
 	"github.com/weir-gateway/weir/host/balancer"
 	"github.com/weir-gateway/weir/host/snapshot"
 	"github.com/weir-gateway/weir/store"
@@ -39,7 +40,7 @@ func balancedPipeline(t *testing.T, up Upstream, u store.Upstream, retries int, 
 		ts = append(ts, store.Target{ID: fmt.Sprint(i), Upstream: &store.Ref{ID: u.ID}, Target: addr, Weight: 100})
 	}
 	ds := &store.Dataset{
-		Services: []store.Service{{ID: "s1", Protocol: "http", Host: u.Name, Port: 80, Retries: retries, Enabled: true}},
+		Services: []store.Service{{ID: "s1", Name: strp("s1"), Protocol: "http", Host: u.Name, Port: 80, Retries: retries, Enabled: true}},
 		Routes:   []store.Route{{ID: "r", Paths: []string{`~/u/(?P<user>\w+)`}, Methods: []string{method}, Service: &store.Ref{ID: "s1"}}},
 	}
 	snap, err := snapshot.Build(context.Background(), ds, noModules{})
@@ -171,5 +172,29 @@ func TestHashCookieSet(t *testing.T) {
 	p.Serve(context.Background(), e)
 	if _, ok := e.Response.Headers.Get("set-cookie"); ok {
 		t.Fatal("cookie set again although the client sent it")
+	}
+}
+
+// TestHTTPCallBalanced: proxy_http_call to a service on an upstream goes to its
+// targets, round-robin, and a call with no target left fails.
+func TestHTTPCallBalanced(t *testing.T) {
+	up := &targetsUpstream{ok: map[string]bool{"a:1": true, "b:1": true}}
+	p := balancedPipeline(t, up, store.Upstream{ID: "u", Name: "backend.up", Algorithm: "round-robin"}, 0, "GET", "a:1", "b:1")
+	svcs := &Services{Snapshot: p.Snapshot, Upstream: up}
+	call := func() abi.HTTPCallResponse {
+		got := make(chan abi.HTTPCallResponse, 1)
+		req := abi.HTTPCallRequest{Upstream: "s1", Headers: [][2]string{{":method", "GET"}, {":path", "/"}, {":authority", "x"}}}
+		if !svcs.HTTPCall(context.Background(), nil, req, func(r abi.HTTPCallResponse) { got <- r }) {
+			t.Fatal("call refused")
+		}
+		return <-got
+	}
+	for i := 0; i < 4; i++ {
+		if r := call(); r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	if fmt.Sprint(up.attempts) != "[a:1 b:1 a:1 b:1]" {
+		t.Fatalf("attempts %v", up.attempts)
 	}
 }

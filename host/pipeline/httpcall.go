@@ -2,11 +2,14 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/host/balancer"
 	"github.com/weir-gateway/weir/store"
 )
 
@@ -21,13 +24,14 @@ func (s *Services) HTTPCall(ctx context.Context, stream abi.HTTPStream, req abi.
 	if svc == nil || s.Upstream == nil {
 		return false
 	}
+	b := s.snapshot(e).Balancer(svc.Host)
 	deliver := done
 	if e != nil {
 		e.async = true
 		box := &e.box
 		deliver = func(r abi.HTTPCallResponse) { box.post(func() { done(r) }) }
 	}
-	go func() { deliver(s.doCall(ctx, svc, req)) }()
+	go func() { deliver(s.doCall(ctx, svc, b, req)) }()
 	return true
 }
 
@@ -68,15 +72,38 @@ func validCallHost(h string) bool {
 	return true
 }
 
-// doCall sends the request and turns the answer, or the failure, into the ABI's form.
-func (s *Services) doCall(ctx context.Context, svc *store.Service, req abi.HTTPCallRequest) abi.HTTPCallResponse {
+// doCall sends the request, to a target of b when the service's host is an upstream,
+// and turns the answer, or the failure, into the ABI's form.
+func (s *Services) doCall(ctx context.Context, svc *store.Service, b *balancer.Balancer, req abi.HTTPCallRequest) abi.HTTPCallResponse {
 	h := &Headers{}
 	for _, kv := range req.Headers {
 		h.Add(kv[0], kv[1])
 	}
 	ur := &UpstreamRequest{Method: h.Value(":method"), Path: h.Value(":path"), Host: h.Value(":authority"), Headers: h, Body: req.Body}
 	var resp Message
-	if err := s.Upstream.Do(ctx, svc, ur, &resp); err != nil {
+	if b != nil {
+		t, err := b.Pick("", nil)
+		if err != nil {
+			return abi.HTTPCallResponse{Err: fmt.Errorf("http call to %s: %w", req.Upstream, err)}
+		}
+		ur.Addr, ur.NoRetry = t.Addr, true
+		b.Start(t)
+		start := time.Now()
+		err = s.Upstream.Do(ctx, svc, ur, &resp)
+		outcome, status := balancer.HTTPStatus, 0
+		switch {
+		case errors.Is(err, ErrUpstreamTimeout):
+			outcome = balancer.Timeout
+		case err != nil:
+			outcome = balancer.TCPFailure
+		default:
+			status, _ = strconv.Atoi(resp.Headers.Value(":status"))
+		}
+		b.Done(t, outcome, status, time.Since(start))
+		if err != nil {
+			return abi.HTTPCallResponse{Err: fmt.Errorf("http call to %s (%s): %w", req.Upstream, t.Addr, err)}
+		}
+	} else if err := s.Upstream.Do(ctx, svc, ur, &resp); err != nil {
 		return abi.HTTPCallResponse{Err: fmt.Errorf("http call to %s: %w", req.Upstream, err)}
 	}
 	if err := ctx.Err(); err != nil {

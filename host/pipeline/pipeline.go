@@ -123,7 +123,17 @@ func (p *Pipeline) route(e *Exchange) bool {
 		return false
 	}
 	e.match = m
-	if r := httpsRedirect(m.Route, e.Scheme, h.Value(":authority"), e.origPath, e.ID); r != nil {
+	scheme, host := e.Scheme, h.Value(":authority")
+	if p.headers().trusted(e.peerIP) {
+		// Kong judges the forwarded scheme and host when the peer is trusted
+		if v := h.Value("x-forwarded-proto"); v != "" {
+			scheme = strings.ToLower(v)
+		}
+		if v := h.Value("x-forwarded-host"); v != "" {
+			host = v
+		}
+	}
+	if r := httpsRedirect(m.Route, scheme, host, e.origPath, e.ID); r != nil {
 		e.local = r
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/netip"
 	"testing"
 
 	"github.com/weir-gateway/weir/host/snapshot"
@@ -59,6 +60,36 @@ func TestHTTPSOnlyRoute(t *testing.T) {
 			}
 			if (tt.wantStatus == "200") != (up.got != nil) {
 				t.Errorf("upstream called: %v", up.got != nil)
+			}
+		})
+	}
+}
+
+// TestHTTPSOnlyBehindTrustedProxy: a trusted peer's X-Forwarded-Proto https lets the
+// request through, an untrusted one's does not; the redirect uses the forwarded host.
+func TestHTTPSOnlyBehindTrustedProxy(t *testing.T) {
+	tests := []struct {
+		name, peer, wantStatus, wantLocation string
+	}{
+		{"trusted", "10.0.0.9", "200", ""},
+		{"untrusted", "192.0.2.50", "301", "https://example.com/secure"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up := &fakeUpstream{status: "200"}
+			p := routePipeline(t, up, store.Route{ID: "r", Paths: []string{"/secure"}, Protocols: []string{"https"},
+				HTTPSRedirectStatusCode: 301, Service: &store.Ref{ID: "s1"}})
+			opts := DefaultHeaderOptions()
+			opts.TrustedIPs = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+			p.Headers = &opts
+			e := newExchange("GET", "/secure", "example.com", [2]string{"x-forwarded-proto", "https"}, [2]string{"x-forwarded-host", "front.example"})
+			e.ClientIP = tt.peer
+			p.Serve(context.Background(), e)
+			if got := e.Response.Headers.Value(":status"); got != tt.wantStatus {
+				t.Fatalf("status %s, want %s", got, tt.wantStatus)
+			}
+			if got := e.Response.Headers.Value("location"); got != tt.wantLocation {
+				t.Fatalf("location %q, want %q", got, tt.wantLocation)
 			}
 		})
 	}

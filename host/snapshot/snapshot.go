@@ -56,8 +56,14 @@ type scope struct {
 	name, route, service, consumer string
 }
 
-// Balancer returns the upstream named host, or nil when host is a plain host name.
-func (s *Snapshot) Balancer(host string) *balancer.Balancer { return s.Balancers[host] }
+// Balancer returns the upstream named host, or nil when host is a plain host name
+// (also for a nil snapshot).
+func (s *Snapshot) Balancer(host string) *balancer.Balancer {
+	if s == nil {
+		return nil
+	}
+	return s.Balancers[host]
+}
 
 // Service returns the service with that id.
 func (s *Snapshot) Service(id string) *store.Service { return s.services[id] }
