@@ -13,6 +13,7 @@ package wasmpool
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 
 	"github.com/weir-gateway/weir/abi"
@@ -55,6 +56,12 @@ type Pool struct {
 	cfg    Config
 	slots  []*Slot
 	next   atomic.Uint32
+	// started is how many of slots are in use. A pool starts with one instance and
+	// grows towards Size when requests find every started instance busy, so a module
+	// that sees little traffic costs one instance, not one per core.
+	started atomic.Int32
+	// plugins are the live configs Prepare was last given, to warm a slot as it starts.
+	plugins atomic.Pointer[[]*Plugin]
 	// live is the set of plugin keys the current snapshot uses; gen counts its changes.
 	live atomic.Pointer[map[string]bool]
 	gen  atomic.Uint64
@@ -72,6 +79,8 @@ func New(module *abi.Module, svc abi.Services, cfg Config) *Pool {
 	}
 	empty := map[string]bool{}
 	p.live.Store(&empty)
+	p.plugins.Store(&[]*Plugin{})
+	p.started.Store(1)
 	return p
 }
 
@@ -90,11 +99,13 @@ func (p *Pool) SetLive(keys map[string]bool) {
 
 func (p *Pool) isLive(key string) bool { return (*p.live.Load())[key] }
 
-// Prepare starts every instance and creates the root contexts of plugins in each, so
-// the requests after a start or a configuration change do not pay for them.
+// Prepare starts the instances in use and creates the root contexts of plugins in each,
+// so the requests after a start or a configuration change do not pay for them. Slots
+// started later are warmed with the same plugins.
 func (p *Pool) Prepare(ctx context.Context, plugins []*Plugin) error {
+	p.plugins.Store(&plugins)
 	var errs []error
-	for _, s := range p.slots {
+	for _, s := range p.slots[:p.started.Load()] {
 		if err := s.prepare(ctx, plugins); err != nil {
 			errs = append(errs, err)
 		}
@@ -102,18 +113,62 @@ func (p *Pool) Prepare(ctx context.Context, plugins []*Plugin) error {
 	return errors.Join(errs...)
 }
 
-// Pick chooses the instance a request is pinned to, round-robin, passing over slots
-// that wait to replace a crashed instance while another slot can serve.
+// Pick chooses the instance a request is pinned to: the started instance with the
+// fewest open HTTP contexts, passing over one that waits to replace a crashed instance
+// or is still warming up. When even the least busy one has work, or none can serve,
+// the pool starts its next instance in the background (up to Size).
 func (p *Pool) Pick() *Slot {
-	n := uint32(len(p.slots))
-	start := p.next.Add(1)
-	for k := uint32(0); k < n; k++ {
+	n := int(p.started.Load())
+	start := int(p.next.Add(1))
+	var best *Slot
+	for k := 0; k < n; k++ {
+		s := p.slots[(start+k)%n]
+		if s.down.Load() || s.warming.Load() {
+			continue
+		}
+		if best == nil || s.active.Load() < best.active.Load() {
+			best = s
+		}
+	}
+	var grown *Slot
+	if best == nil || best.active.Load() > 0 {
+		grown = p.grow()
+	}
+	if best != nil {
+		return best
+	}
+	for k := 0; k < n; k++ { // none is ready: any that is not down will serve after its warm-up
 		if s := p.slots[(start+k)%n]; !s.down.Load() {
 			return s
 		}
 	}
+	if grown != nil {
+		return grown
+	}
 	return p.slots[start%n]
 }
+
+// grow starts the next slot and warms it in the background; nil when the pool is full.
+func (p *Pool) grow() *Slot {
+	n := p.started.Load()
+	if int(n) >= len(p.slots) || !p.started.CompareAndSwap(n, n+1) {
+		return nil
+	}
+	s := p.slots[n]
+	s.warming.Store(true)
+	go func() {
+		defer s.warming.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), reviveTimeout)
+		defer cancel()
+		if err := s.prepare(ctx, *p.plugins.Load()); err != nil {
+			p.log(abi.LogError, fmt.Sprintf("wasm instance %d did not warm up: %v", n+1, err))
+		}
+	}()
+	return s
+}
+
+// Started is how many instances the pool uses now.
+func (p *Pool) Started() int { return int(p.started.Load()) }
 
 // Restarts counts the crashed instances the pool retired.
 func (p *Pool) Restarts() int {

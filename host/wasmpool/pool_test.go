@@ -162,3 +162,57 @@ func TestRootsFollowTheLiveSet(t *testing.T) {
 		t.Fatalf("root a not closed after its last request: %v", slot.roots)
 	}
 }
+
+// TestPoolGrowsWithLoad: a pool starts one instance; sequential traffic keeps it at
+// one, and a request that finds the only instance busy starts the next one in the
+// background, which later requests then get.
+func TestPoolGrowsWithLoad(t *testing.T) {
+	ctx := context.Background()
+	p := fixturePoolWith(t, "headers", Config{Size: 3})
+	plugin := &Plugin{Key: "k", Name: "headers", Config: []byte("{}")}
+	p.SetLive(map[string]bool{"k": true})
+	if err := p.Prepare(ctx, []*Plugin{plugin}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		hc, release, err := p.Pick().Open(ctx, plugin, nullStream{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hc.Finish(ctx)
+		release()
+	}
+	if got := p.Started(); got != 1 {
+		t.Fatalf("sequential traffic started %d instances, want 1", got)
+	}
+
+	first := p.Pick()
+	hc, release, err := first.Open(ctx, plugin, nullStream{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { hc.Finish(ctx); release() }()
+	if again := p.Pick(); again != first {
+		t.Fatal("a warming instance was picked")
+	}
+	if got := p.Started(); got != 2 {
+		t.Fatalf("busy instance: started = %d, want 2", got)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for p.slots[1].warming.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("the second instance did not warm up")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	second := p.Pick()
+	if second == first {
+		t.Fatal("the idle new instance was not picked")
+	}
+	second.mu.Lock()
+	_, warm := second.roots["k"]
+	second.mu.Unlock()
+	if !warm {
+		t.Fatal("the new instance was not warmed with the live plugin")
+	}
+}

@@ -19,6 +19,10 @@ type Slot struct {
 	// down is set while a crashed instance waits for its replacement; Pick reads it
 	// without the lock.
 	down atomic.Bool
+	// warming is set while a newly started slot makes its instance and roots; Pick
+	// passes over it. active counts the HTTP contexts open on it, Pick's load measure.
+	warming atomic.Bool
+	active  atomic.Int32
 
 	mu    sync.Mutex
 	inst  *abi.Instance
@@ -65,6 +69,7 @@ func (s *Slot) Open(ctx context.Context, plugin *Plugin, stream abi.HTTPStream) 
 		return nil, nil, fmt.Errorf("plugin %s: new http context: %w", plugin.Name, err)
 	}
 	r.refs++
+	s.active.Add(1)
 	return hc, func() { s.release(context.WithoutCancel(ctx), plugin.Key, r) }, nil
 }
 
@@ -214,6 +219,7 @@ func (s *Slot) pruneLocked(ctx context.Context) {
 // release ends a request's hold on a root. A crash during the request is noticed here,
 // so the replacement starts without waiting for the next request.
 func (s *Slot) release(ctx context.Context, key string, r *root) {
+	s.active.Add(-1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r.refs--
