@@ -197,6 +197,18 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// SetTargetHealth overrides a target's health on this node (Kong's PUT
+// /upstreams/{u}/targets/{t}/healthy|unhealthy); address, when not "", is the one
+// address ("ip:port") of the target to set, else the target itself. The override lasts
+// until the health checks decide otherwise.
+func (g *Gateway) SetTargetHealth(upstreamID, target, address string, healthy bool) error {
+	addr := balancer.Address(target)
+	if address != "" {
+		addr = balancer.Address(address)
+	}
+	return g.balancers.SetHealth(upstreamID, addr, healthy)
+}
+
 // TargetHealth is the health of target ("host:port", as stored) of the upstream with
 // that id on this node: HEALTHY, UNHEALTHY or HEALTHCHECKS_OFF (also when unknown).
 func (g *Gateway) TargetHealth(upstreamID, target string) string {

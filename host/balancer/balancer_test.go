@@ -2,6 +2,7 @@ package balancer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -255,5 +256,39 @@ func TestRegistryKeepsHealth(t *testing.T) {
 	}
 	if _, err := r.Update([]store.Upstream{*upstream("round-robin", `{"threshold":"x"}`)}, nil); err == nil {
 		t.Fatal("a bad healthchecks record was accepted")
+	}
+}
+
+func TestRegistrySetHealth(t *testing.T) {
+	r := NewRegistry()
+	defer r.Close()
+	withChecks := *upstream("round-robin", passive)
+	without := store.Upstream{ID: "u2", Name: "plain", Algorithm: "round-robin"}
+	ts := append(targets("a:1 100"), store.Target{ID: "x", Upstream: &store.Ref{ID: "u2"}, Target: "b:1", Weight: 100})
+	if _, err := r.Update([]store.Upstream{withChecks, without}, ts); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, upstream, addr string
+		healthy              bool
+		wantErr              error
+		want                 string
+	}{
+		{"mark unhealthy", "u1", "a:1", false, nil, Unhealthy},
+		{"mark healthy", "u1", "a:1", true, nil, Healthy},
+		{"unknown target", "u1", "z:1", false, ErrNoTarget, Healthy},
+		{"upstream without checks", "u2", "b:1", false, ErrNoHealthchecker, ""},
+		{"unknown upstream", "nope", "a:1", false, ErrNoHealthchecker, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := r.SetHealth(tt.upstream, tt.addr, tt.healthy)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err %v, want %v", err, tt.wantErr)
+			}
+			if tt.want != "" && r.Health("u1")["a:1"] != tt.want {
+				t.Fatalf("a:1 is %s, want %s", r.Health("u1")["a:1"], tt.want)
+			}
+		})
 	}
 }

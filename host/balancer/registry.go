@@ -2,6 +2,7 @@ package balancer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -100,6 +101,32 @@ func (r *Registry) Health(upstreamID string) map[string]string {
 	}
 	return e.balancer.HealthOf()
 }
+
+// SetHealth overrides the health of the target at addr ("host:port") of the upstream
+// with that id, as Kong's PUT .../healthy|unhealthy: an upstream that runs no checks
+// has no health to override.
+func (r *Registry) SetHealth(upstreamID, addr string, healthy bool) error {
+	r.mu.Lock()
+	e := r.byID[upstreamID]
+	r.mu.Unlock()
+	if e == nil {
+		return fmt.Errorf("%w: upstream %s", ErrNoHealthchecker, upstreamID)
+	}
+	b := e.balancer
+	if !b.checks.activeOn() && !b.checks.passiveOn() {
+		return fmt.Errorf("%w for %s", ErrNoHealthchecker, b.Upstream.Name)
+	}
+	if !b.SetHealth(addr, healthy) {
+		return fmt.Errorf("%w: %s in %s", ErrNoTarget, addr, b.Upstream.Name)
+	}
+	return nil
+}
+
+// Errors of SetHealth.
+var (
+	ErrNoHealthchecker = errors.New("no healthchecker found")
+	ErrNoTarget        = errors.New("no such target")
+)
 
 // Close stops every balancer's checks.
 func (r *Registry) Close() {
