@@ -35,6 +35,8 @@ type UpstreamRequest struct {
 	Addr string
 	// NoRetry: the pipeline retries itself (across targets), the client must not.
 	NoRetry bool
+	// TLS is the service's upstream TLS (nil: the client's defaults).
+	TLS *snapshot.UpstreamTLS
 	// RemoteAddr and LocalAddr are set by the Upstream once a connection answered:
 	// the two ends of it, "ip:port" (the upstream.* properties).
 	RemoteAddr, LocalAddr string
@@ -267,7 +269,8 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 	if p.headers().Downstream&HeaderVia != 0 {
 		appendVia(h, p.Version)
 	}
-	return &UpstreamRequest{Method: h.Value(":method"), Path: upstreamPath, Host: host, Headers: h, Body: e.Request.Body.Bytes()}
+	return &UpstreamRequest{Method: h.Value(":method"), Path: upstreamPath, Host: host, Headers: h, Body: e.Request.Body.Bytes(),
+		TLS: e.snap.UpstreamTLS(svc.ID)}
 }
 
 // hopByHop are the headers that concern one connection only and are not forwarded.

@@ -60,6 +60,9 @@ func Build(ctx context.Context, ds *store.Dataset, mods Modules) (*Snapshot, err
 	for i := range ds.KeyAuthCredentials {
 		s.keyAuths[ds.KeyAuthCredentials[i].Key] = &ds.KeyAuthCredentials[i]
 	}
+	if err := s.buildUpstreamTLS(ds); err != nil {
+		return nil, fmt.Errorf("upstream TLS: %w", err)
+	}
 	if err := s.addPlugins(ctx, ds, mods); err != nil {
 		return nil, err
 	}

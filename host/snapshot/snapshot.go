@@ -24,6 +24,7 @@ type Snapshot struct {
 	consumerNames map[string]*store.Consumer
 	keyAuths      map[string]*store.KeyAuthCredential
 	plugins       map[scope]*Plugin
+	upstreamTLS   map[string]*UpstreamTLS
 	// order lists plugin names in run order: priority, highest first, then name.
 	order []string
 }

@@ -31,6 +31,8 @@ type poolKey struct {
 	tls                  bool
 	connect, read, write int
 	retries              int
+	// tlsKey names the TLS settings (snapshot.UpstreamTLS.Key); "" for the defaults.
+	tlsKey string
 }
 
 // New makes a client with no pools yet.
@@ -48,6 +50,12 @@ func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.Upstr
 
 	freq.Header.SetMethod(req.Method)
 	freq.SetRequestURI(req.Path)
+	if hc.IsTLS {
+		// fasthttp refuses a request whose scheme differs from its client's, and then
+		// takes the Host header from the URI
+		freq.URI().SetScheme("https")
+		freq.URI().SetHost(req.Host)
+	}
 	freq.Header.SetHost(req.Host)
 	for _, kv := range req.Headers.Pairs() {
 		if kv[0] == "" || kv[0][0] == ':' || kv[0] == "host" || kv[0] == "content-length" {
@@ -108,6 +116,10 @@ func (c *Client) hostClient(svc *store.Service, req *pipeline.UpstreamRequest) *
 		connect: svc.ConnectTimeout, read: svc.ReadTimeout, write: svc.WriteTimeout,
 		retries: retries,
 	}
+	var tlsCfg *tls.Config
+	if req.TLS != nil {
+		key.tlsKey, tlsCfg = req.TLS.Key, req.TLS.Config
+	}
 	c.mu.RLock()
 	hc := c.clients[key]
 	c.mu.RUnlock()
@@ -117,18 +129,21 @@ func (c *Client) hostClient(svc *store.Service, req *pipeline.UpstreamRequest) *
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if hc = c.clients[key]; hc == nil {
-		hc = newHostClient(key)
+		hc = newHostClient(key, tlsCfg)
 		c.clients[key] = hc
 	}
 	return hc
 }
 
-func newHostClient(k poolKey) *fasthttp.HostClient {
+func newHostClient(k poolKey, tlsCfg *tls.Config) *fasthttp.HostClient {
 	connect := millis(k.connect)
+	if tlsCfg == nil {
+		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
 	return &fasthttp.HostClient{
 		Addr:      k.addr,
 		IsTLS:     k.tls,
-		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSConfig: tlsCfg,
 		Dial: func(addr string) (net.Conn, error) {
 			conn, err := fasthttp.DialTimeout(addr, connect)
 			if err != nil {
