@@ -179,28 +179,3 @@ func (e *emulator) GetCurrentResponseBody(id uint32) []byte {
 }
 
 func (e *emulator) GetSentLocalResponse(id uint32) *LocalHttpResponse { return e.stream(id).local }
-
-func (e *emulator) InitializeConnection() (uint32, types.Action) {
-	id := e.newStream()
-	return id, e.act(id, func() uint32 { return e.guest.OnNewConnection(id) })
-}
-
-func (e *emulator) CallOnUpstreamData(id uint32, data []byte) types.Action {
-	e.stream(id).upstream = cloneBytes(data)
-	return e.act(id, func() uint32 { return e.guest.OnUpstreamData(id, uint32(len(data)), false) })
-}
-
-func (e *emulator) CallOnDownstreamData(id uint32, data []byte) types.Action {
-	e.stream(id).downstream = cloneBytes(data)
-	return e.act(id, func() uint32 { return e.guest.OnDownstreamData(id, uint32(len(data)), false) })
-}
-
-func (e *emulator) CloseUpstreamConnection(id uint32) {
-	e.on(id, func() { e.guest.OnUpstreamClose(id, uint32(types.PeerTypeLocal)) })
-}
-
-func (e *emulator) CloseDownstreamConnection(id uint32) {
-	e.on(id, func() { e.guest.OnDownstreamClose(id, uint32(types.PeerTypeLocal)) })
-}
-
-func (e *emulator) CompleteConnection(id uint32) { e.complete(id) }

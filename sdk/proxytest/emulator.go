@@ -78,9 +78,15 @@ type callAnswer struct {
 type stream struct {
 	reqHeaders, reqTrailers, respHeaders, respTrailers [][2]string
 	reqBody, respBody                                  []byte
-	downstream, upstream                               []byte
 	action                                             types.Action
 	local                                              *LocalHttpResponse
+
+	// A TCP context (tcp) has one buffer and one action per direction: downstream is
+	// the data read from the client on its way to the upstream, upstream the reply.
+	tcp                  bool
+	downstream, upstream []byte
+	downAction, upAction types.Action
+	downEnd, upEnd       bool // the side has sent its last data
 }
 
 func newEmulator(g nativehost.Guest, opt *EmulatorOption) *emulator {

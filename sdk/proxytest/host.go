@@ -194,12 +194,26 @@ func (e *hostCalls) RemoveHeaderMapValue(t uint32, key string) uint32 {
 	return statusOK
 }
 
-func (e *hostCalls) ContinueStream(uint32) uint32 {
+// ContinueStream resumes the current stream. On a TCP context the stream type picks
+// the direction: 2 (ContinueTcpStream) the downstream data, 3 the upstream data; the
+// data buffered while paused is then passed on, so the next data starts a new buffer.
+func (e *hostCalls) ContinueStream(t uint32) uint32 {
 	s, ok := e.streams[e.current]
 	if !ok {
 		return statusNotFound
 	}
-	s.action = 0 // types.ActionContinue
+	if !s.tcp {
+		s.action = 0 // types.ActionContinue
+		return statusOK
+	}
+	switch t {
+	case 2:
+		s.downAction = 0
+	case 3:
+		s.upAction = 0
+	default:
+		return statusBadArgument
+	}
 	return statusOK
 }
 

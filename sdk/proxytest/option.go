@@ -1,6 +1,7 @@
 package proxytest
 
 import (
+	"encoding/binary"
 	"strings"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -48,6 +49,16 @@ func (o *EmulatorOption) WithProperty(path []string, value []byte) *EmulatorOpti
 	return o
 }
 
+// WithPropertyMap sets a property whose value is a map, which the plugin reads with
+// GetPropertyMap: pairs are encoded as the ABI encodes header maps. An L4 plugin's
+// upstream cluster metadata, for one:
+//
+//	WithPropertyMap([]string{"cluster_metadata", "filter_metadata", "location"},
+//		[][2]string{{"region", "ap-northeast-1"}})
+func (o *EmulatorOption) WithPropertyMap(path []string, pairs [][2]string) *EmulatorOption {
+	return o.WithProperty(path, encodePairs(pairs))
+}
+
 // WithVMID sets the VM id (weir: the module's name), which names the plugin's shared
 // queues for ResolveSharedQueue. The default is "plugin".
 func (o *EmulatorOption) WithVMID(id string) *EmulatorOption {
@@ -56,3 +67,22 @@ func (o *EmulatorOption) WithVMID(id string) *EmulatorOption {
 }
 
 func pathKey(path []string) string { return strings.Join(path, "\x00") }
+
+// encodePairs serializes a map as proxy-wasm does: the pair count, each key's and
+// value's length, then every key and value followed by a NUL (lengths u32 LE).
+func encodePairs(pairs [][2]string) []byte {
+	size := 4
+	for _, p := range pairs {
+		size += 8 + len(p[0]) + len(p[1]) + 2
+	}
+	out := binary.LittleEndian.AppendUint32(make([]byte, 0, size), uint32(len(pairs)))
+	for _, p := range pairs {
+		out = binary.LittleEndian.AppendUint32(out, uint32(len(p[0])))
+		out = binary.LittleEndian.AppendUint32(out, uint32(len(p[1])))
+	}
+	for _, p := range pairs {
+		out = append(append(out, p[0]...), 0)
+		out = append(append(out, p[1]...), 0)
+	}
+	return out
+}

@@ -2,7 +2,9 @@
 // no wasm, no gateway. Its host emulator stands in for the proxy-wasm host. A test
 // starts the plugin, feeds it requests and responses, and looks at what the plugin
 // did: headers and bodies as changed, local responses, logs, HTTP calls, metrics,
-// shared data and queues.
+// shared data and queues. L4 plugins (types.TcpContext) run the same way: a test opens
+// a connection, feeds it downstream and upstream data, closes it, and reads the data
+// buffers as the plugin left them.
 //
 //	host, reset := proxytest.NewHostEmulator(proxytest.NewEmulatorOption().
 //		WithPluginConfiguration([]byte(`{"header":"x-a"}`)))
@@ -72,14 +74,35 @@ type HostEmulator interface {
 
 	// InitializeConnection creates a TCP context and runs OnNewConnection.
 	InitializeConnection() (contextID uint32, action types.Action)
-	// CallOnUpstreamData and CallOnDownstreamData hand a TCP context data.
-	CallOnUpstreamData(contextID uint32, data []byte) types.Action
+	// CallOnDownstreamData hands a TCP context data from the client, and
+	// CallOnUpstreamData data from the upstream, and run OnDownstreamData or
+	// OnUpstreamData with endOfStream false. While the plugin pauses a direction its
+	// data accumulates, and the callback is given the size of all of it.
 	CallOnDownstreamData(contextID uint32, data []byte) types.Action
-	// CloseUpstreamConnection and CloseDownstreamConnection report a closed side.
-	CloseUpstreamConnection(contextID uint32)
+	CallOnUpstreamData(contextID uint32, data []byte) types.Action
+	// CallOnDownstreamDataEOS and CallOnUpstreamDataEOS do the same with endOfStream
+	// as given: true says that side sends nothing more (more data then panics).
+	CallOnDownstreamDataEOS(contextID uint32, data []byte, endOfStream bool) types.Action
+	CallOnUpstreamDataEOS(contextID uint32, data []byte, endOfStream bool) types.Action
+	// CloseDownstreamConnection and CloseUpstreamConnection run OnDownstreamClose and
+	// OnUpstreamClose with types.PeerTypeLocal; the *By forms take the peer that
+	// closed.
 	CloseDownstreamConnection(contextID uint32)
+	CloseUpstreamConnection(contextID uint32)
+	CloseDownstreamConnectionBy(contextID uint32, peer types.PeerType)
+	CloseUpstreamConnectionBy(contextID uint32, peer types.PeerType)
 	// CompleteConnection runs OnStreamDone and deletes the TCP context.
 	CompleteConnection(contextID uint32)
+	// GetCurrentDownstreamData and GetCurrentUpstreamData return a direction's
+	// latest buffer as the plugin left it (ReplaceDownstreamData and the like
+	// included): the data held while paused, or the data last passed on.
+	GetCurrentDownstreamData(contextID uint32) []byte
+	GetCurrentUpstreamData(contextID uint32) []byte
+	// GetCurrentDownstreamAction and GetCurrentUpstreamAction are the action the
+	// direction's last callback returned, or ActionContinue once the plugin resumed
+	// it (ContinueTcpStream resumes the downstream direction).
+	GetCurrentDownstreamAction(contextID uint32) types.Action
+	GetCurrentUpstreamAction(contextID uint32) types.Action
 
 	// InitializeHttpContext creates an HTTP context and returns its id.
 	InitializeHttpContext() (contextID uint32)
