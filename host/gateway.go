@@ -68,6 +68,7 @@ type Gateway struct {
 	// balancers keep the upstreams' balancers and health across snapshots.
 	balancers *balancer.Registry
 	accessLog *accesslog.Logger
+	metrics   *metrics.Proxy
 	// certs selects the certificate of each TLS handshake; certCache keeps parsed
 	// pairs across changes.
 	certs     atomic.Pointer[tlscert.Index]
@@ -95,10 +96,14 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	}
 	p := &pipeline.Pipeline{Snapshot: g.current.Load, Upstream: up, Logger: opts.Logger, Version: opts.Version,
 		NodeID: opts.NodeID, Headers: opts.Headers}
+	g.metrics = metrics.NewProxy(g.balancers)
 	if opts.AccessLog != nil {
 		g.accessLog = accesslog.New(opts.AccessLog, opts.AccessLogJSON)
-		p.AccessLog = func(e *pipeline.Exchange) {
-			entry := e.AccessLogEntry()
+	}
+	p.OnComplete = func(e *pipeline.Exchange) {
+		entry := e.AccessLogEntry()
+		g.metrics.Observe(&entry)
+		if g.accessLog != nil {
 			g.accessLog.Log(&entry)
 		}
 	}
@@ -162,9 +167,11 @@ func (g *Gateway) Watch(ctx context.Context) {
 // Crashes implements metrics.CrashCounter: crashed instances retired per plugin module.
 func (g *Gateway) Crashes() map[string]int { return g.modules.crashes() }
 
-// MetricsHandler serves the plugins' metrics and weir's wasm counters in Prometheus'
+// MetricsHandler serves the plugins' metrics, weir's wasm counters and the proxy's metrics in Prometheus'
 // format, for the Admin API listener's /metrics.
-func (g *Gateway) MetricsHandler() http.Handler { return metrics.Handler(g.opts.Runtime, g) }
+func (g *Gateway) MetricsHandler() http.Handler {
+	return metrics.Handler(g.opts.Runtime, g, g.metrics)
+}
 
 // Serve runs the proxy on ln until Shutdown.
 func (g *Gateway) Serve(ln net.Listener) error { return g.server.Serve(ln) }

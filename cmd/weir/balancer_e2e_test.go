@@ -66,6 +66,17 @@ func TestLoadBalancing(t *testing.T) {
 		t.Fatalf("body %s", r.body)
 	}
 
+	metrics := string(do(t, "GET", admin+"/metrics", nil, nil).body)
+	for _, want := range []string{
+		`kong_http_requests_total{code="200",consumer="",route="`,
+		`kong_http_requests_total{code="503",consumer="",route="`,
+		`kong_upstream_target_health{address="` + a.Listener.Addr().String() + `",state="unhealthy",target="` + a.Listener.Addr().String() + `",upstream="pool"} 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
 	n.stop(t) // flushes the access log
 	raw, err := os.ReadFile(filepath.Join(prefix, "logs", "access.json"))
 	if err != nil {

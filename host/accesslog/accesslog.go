@@ -29,8 +29,16 @@ type Entry struct {
 	ServiceID    string    `json:"service_id,omitempty"`
 	ConsumerID   string    `json:"consumer_id,omitempty"`
 	UpstreamAddr string    `json:"upstream_addr,omitempty"`
-	// LatencyMS is the whole request, in milliseconds.
-	LatencyMS int64 `json:"latency_ms"`
+	// UpstreamStatus is the upstream's status, 0 when the gateway answered itself.
+	UpstreamStatus int    `json:"upstream_status,omitempty"`
+	ServiceName    string `json:"service_name,omitempty"`
+	RouteName      string `json:"route_name,omitempty"`
+	ConsumerName   string `json:"consumer_username,omitempty"`
+	BytesReceived  int    `json:"bytes_received"`
+	// LatencyMS is the whole request, in milliseconds; UpstreamLatencyMS the wait for
+	// the upstream's answer.
+	LatencyMS         int64 `json:"latency_ms"`
+	UpstreamLatencyMS int64 `json:"upstream_latency_ms"`
 }
 
 // Logger buffers lines and writes them at least every flushEvery, so a request never

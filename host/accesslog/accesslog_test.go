@@ -17,7 +17,7 @@ func TestFormats(t *testing.T) {
 		want string
 	}{
 		{"combined", false, `10.0.0.1 - - [02/Jan/2026:03:04:05 +0000] "GET /a?b=1 HTTP/1.1" 200 12 "-" "curl \"x\""` + "\n"},
-		{"json", true, `{"time":"2026-01-02T03:04:05Z","client_ip":"10.0.0.1","method":"GET","uri":"/a?b=1","protocol":"HTTP/1.1","status":200,"bytes_sent":12,"user_agent":"curl \"x\"","request_id":"rid","route_id":"r1","latency_ms":3}` + "\n"},
+		{"json", true, `{"time":"2026-01-02T03:04:05Z","client_ip":"10.0.0.1","method":"GET","uri":"/a?b=1","protocol":"HTTP/1.1","status":200,"bytes_sent":12,"user_agent":"curl \"x\"","request_id":"rid","route_id":"r1","bytes_received":0,"latency_ms":3,"upstream_latency_ms":0}` + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

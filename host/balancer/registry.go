@@ -128,6 +128,17 @@ var (
 	ErrNoTarget        = errors.New("no such target")
 )
 
+// AllHealth reports every upstream's targets by name and address.
+func (r *Registry) AllHealth() map[string]map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]map[string]string, len(r.byName))
+	for name, b := range r.byName {
+		out[name] = b.HealthOf()
+	}
+	return out
+}
+
 // Close stops every balancer's checks.
 func (r *Registry) Close() {
 	r.mu.Lock()

@@ -23,11 +23,15 @@ type CrashCounter interface {
 	Crashes() map[string]int
 }
 
-// Handler serves /metrics for rt's guest metrics, crashes and the Go runtime's own.
-func Handler(rt *abi.Runtime, crashes CrashCounter) http.Handler {
+// Handler serves /metrics for rt's guest metrics, crashes, the proxy's metrics (when
+// proxy is not nil) and the Go runtime's own.
+func Handler(rt *abi.Runtime, crashes CrashCounter, proxy *Proxy) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&guestCollector{rt: rt, crashes: crashes},
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	if proxy != nil {
+		reg.MustRegister(proxy)
+	}
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
 

@@ -60,6 +60,8 @@ type Exchange struct {
 	// upstreamAddr and upstreamLocal are the two ends of the upstream connection
 	// that answered, "ip:port".
 	upstreamAddr, upstreamLocal string
+	// upstreamLatency is how long the upstream took to answer (all attempts).
+	upstreamLatency time.Duration
 	// nodeID is this weir node's id (the node property).
 	nodeID string
 	// props holds what plugins wrote with proxy_set_property, keyed by the path's

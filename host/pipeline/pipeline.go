@@ -62,8 +62,9 @@ type Pipeline struct {
 	// Headers are trusted_ips, real_ip_* and the switchable headers; nil means Kong's
 	// defaults (DefaultHeaderOptions).
 	Headers *HeaderOptions
-	// AccessLog, when set, is called once per request after its response.
-	AccessLog func(e *Exchange)
+	// OnComplete, when set, is called once per request after its response (access
+	// log, metrics).
+	OnComplete func(e *Exchange)
 }
 
 // Serve runs e through the pipeline; e.Response then holds what the client gets.
@@ -74,8 +75,8 @@ func (p *Pipeline) Serve(ctx context.Context, e *Exchange) {
 	e.origPath = e.Request.Headers.Value(":path")
 	e.peerIP = e.ClientIP
 	e.ClientIP = p.headers().realIP(e.ClientIP, &e.Request.Headers)
-	if p.AccessLog != nil {
-		defer p.AccessLog(e)
+	if p.OnComplete != nil {
+		defer p.OnComplete(e)
 	}
 	c := &chain{exchange: e, logger: p.Logger}
 	defer c.finish(ctx)
@@ -160,6 +161,7 @@ func (p *Pipeline) proxy(ctx context.Context, e *Exchange, start time.Time) {
 		err = p.Upstream.Do(ctx, e.service, req, &e.Response)
 	}
 	e.upstreamAddr, e.upstreamLocal = req.RemoteAddr, req.LocalAddr
+	e.upstreamLatency = time.Since(sent)
 	switch {
 	case errors.Is(err, balancer.ErrNoPeer):
 		p.Logger.Warn("no upstream target", "service", e.service.ID, "upstream", e.service.Host)
