@@ -38,6 +38,9 @@ type Exchange struct {
 	ID string
 	// SNI is the TLS server name the client asked for ("" without TLS or SNI).
 	SNI string
+	// Upgrade is set by a front end that can relay a protocol switch (WebSocket) for
+	// a request that asks for one (WantsUpgrade).
+	Upgrade bool
 
 	// peerIP is the socket peer's address, whatever real_ip_header said.
 	peerIP   string
@@ -60,6 +63,8 @@ type Exchange struct {
 	// upstreamAddr and upstreamLocal are the two ends of the upstream connection
 	// that answered, "ip:port".
 	upstreamAddr, upstreamLocal string
+	// tunnel is the upgraded upstream connection of a WebSocket request.
+	tunnel *Tunnel
 	// upstreamLatency is how long the upstream took to answer (all attempts).
 	upstreamLatency time.Duration
 	// nodeID is this weir node's id (the node property).

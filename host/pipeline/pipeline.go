@@ -155,7 +155,23 @@ func (p *Pipeline) proxy(ctx context.Context, e *Exchange, start time.Time) {
 	req := p.upstreamRequest(e)
 	sent := time.Now()
 	var err error
-	if b := e.snap.Balancer(e.service.Host); b != nil {
+	if up, ok := p.Upstream.(Upgrader); ok && e.Upgrade {
+		// Kong's upstream headers for WebSocket
+		req.Headers.Set("connection", "keep-alive, Upgrade")
+		req.Headers.Set("upgrade", "websocket")
+		if b := e.snap.Balancer(e.service.Host); b != nil {
+			var t *balancer.Target
+			if t, err = b.Pick(hashKey(e, b.Upstream), nil); err == nil {
+				req.Addr, req.NoRetry = t.Addr, true
+				if !e.match.Route.PreserveHost {
+					req.Host = targetHost(b.Upstream, t, e.service.Protocol)
+				}
+			}
+		}
+		if err == nil {
+			e.tunnel, err = up.Upgrade(ctx, e.service, req, &e.Response)
+		}
+	} else if b := e.snap.Balancer(e.service.Host); b != nil {
 		err = p.balanced(ctx, e, b, req)
 	} else {
 		err = p.Upstream.Do(ctx, e.service, req, &e.Response)

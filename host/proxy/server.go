@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -93,6 +94,31 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	write(ctx, e)
+	if t := e.Tunnel(); t != nil {
+		if ctx.Response.StatusCode() != fasthttp.StatusSwitchingProtocols {
+			t.Conn.Close() // a plugin replaced the 101: nothing to relay
+			return
+		}
+		ctx.Hijack(func(c net.Conn) { relay(c, t) })
+	}
+}
+
+// relay copies bytes between the client and the upstream of a switched protocol
+// until either side closes, then closes both.
+func relay(client net.Conn, t *pipeline.Tunnel) {
+	done := make(chan struct{}, 2)
+	go func() {
+		_, _ = io.Copy(t.Conn, client)
+		done <- struct{}{}
+	}()
+	go func() {
+		_, _ = io.Copy(client, t.Reader)
+		done <- struct{}{}
+	}()
+	<-done
+	_ = client.Close()
+	_ = t.Conn.Close()
+	<-done
 }
 
 // fill copies the request into e; the body is referenced, not copied, since e does not
@@ -127,6 +153,8 @@ func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 	e.ConnID = ctx.ConnID()
 	if !ctx.Request.Header.IsHTTP11() {
 		e.Protocol = "HTTP/1.0"
+	} else {
+		e.Upgrade = pipeline.WantsUpgrade(h)
 	}
 	e.ID = requestID()
 }
