@@ -37,6 +37,8 @@ type env struct {
 	db   *embedded.Store
 	// wrap, when set, stands between the Admin API and the store (a failing database).
 	wrap func(store.Store) store.Store
+	// options, when set, adjusts the Admin API's options before it is built.
+	options func(*admin.Options)
 }
 
 func newEnv(t *testing.T) *env {
@@ -46,12 +48,22 @@ func newEnv(t *testing.T) *env {
 
 func newEnvWith(t *testing.T, wrap func(store.Store) store.Store) *env {
 	t.Helper()
+	return newEnvFrom(t, &env{t: t, wrap: wrap})
+}
+
+// newEnvOptions builds an env whose Admin API options options adjusts.
+func newEnvOptions(t *testing.T, options func(*admin.Options)) *env {
+	t.Helper()
+	return newEnvFrom(t, &env{t: t, options: options})
+}
+
+func newEnvFrom(t *testing.T, e *env) *env {
+	t.Helper()
 	if onPostgres(t) {
-		e := &env{t: t, wrap: wrap}
 		e.serve(openPostgres(t))
 		return e
 	}
-	e := &env{t: t, path: filepath.Join(t.TempDir(), "weir.db"), wrap: wrap}
+	e.path = filepath.Join(t.TempDir(), "weir.db")
 	e.open()
 	t.Cleanup(func() { e.db.Close() })
 	return e
@@ -75,8 +87,12 @@ func (e *env) serve(s store.Store) {
 	if e.wrap != nil {
 		s = e.wrap(s)
 	}
-	e.h = admin.New(admin.Options{Store: s, Builtins: builtins, ValidateModule: fakeValidate,
-		Version: "0.1.0", Hostname: "host", NodeID: "node", Configuration: map[string]any{"database": "embedded"}}).Handler()
+	opts := admin.Options{Store: s, Builtins: builtins, ValidateModule: fakeValidate,
+		Version: "0.1.0", Hostname: "host", NodeID: "node", Configuration: map[string]any{"database": "embedded"}}
+	if e.options != nil {
+		e.options(&opts)
+	}
+	e.h = admin.New(opts).Handler()
 }
 
 type resp struct {

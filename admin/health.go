@@ -42,3 +42,45 @@ func (s *Server) upstreamHealth(parent func(echo.Context) (*scope, error)) echo.
 		return writeJSON(c, http.StatusOK, map[string]any{"data": data, "next": nil, "node_id": s.opts.NodeID})
 	}
 }
+
+// setTargetHealth answers PUT /upstreams/{u}/targets/{t}[/{address}]/healthy|unhealthy,
+// Kong's manual health override: 204 once this node's balancer took it, 404 for an
+// unknown upstream or target, 400 with the balancer's reason otherwise.
+func (s *Server) setTargetHealth(parent func(echo.Context) (*scope, error), targets *resource[store.Target], healthy bool) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		sc, err := parent(c)
+		if err != nil {
+			return err
+		}
+		t, err := targets.find(ctx, param2(c, "target"), sc)
+		if err != nil {
+			return err
+		}
+		if t == nil || t.Upstream == nil || t.Upstream.ID != sc.id {
+			return notFound
+		}
+		address := param2(c, "address")
+		if address != "" {
+			address = store.NormalizeTarget(address)
+		}
+		if s.opts.SetTargetHealth == nil {
+			return s.noHealthChecker(c, sc.id)
+		}
+		if err := s.opts.SetTargetHealth(sc.id, t.Target, address, healthy); err != nil {
+			return writeJSON(c, http.StatusBadRequest, map[string]any{"message": err.Error()})
+		}
+		return c.NoContent(http.StatusNoContent)
+	}
+}
+
+// noHealthChecker is Kong's answer for an upstream whose balancer has no health
+// checker (kong/runloop/balancer: post_health), which is every upstream of a node
+// that runs no balancer.
+func (s *Server) noHealthChecker(c echo.Context, upstreamID string) error {
+	u, err := s.store.Upstreams().Get(c.Request().Context(), upstreamID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusBadRequest, map[string]any{"message": "no healthchecker found for " + u.Name})
+}

@@ -125,6 +125,10 @@ func operation(method, path string) map[string]any {
 		responses["201"] = map[string]any{"description": "created", "content": jsonContent(body)}
 		responses["409"] = map[string]any{"description": "unique constraint violation", "content": jsonContent(ref("Error"))}
 	case http.MethodPut, http.MethodPatch:
+		if seg := lastSegment(path); seg == "healthy" || seg == "unhealthy" {
+			responses["204"] = map[string]any{"description": "the target's health on this node is set"}
+			break
+		}
 		op["requestBody"] = map[string]any{"content": jsonContent(body)}
 		responses["200"] = map[string]any{"description": "OK", "content": jsonContent(body)}
 	case http.MethodDelete:

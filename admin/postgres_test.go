@@ -28,7 +28,8 @@ func TestOnPostgres(t *testing.T) {
 		{"Nested", TestNestedCascadeAndRestrict}, {"Pagination", TestPaginationAndTags},
 		{"FullLastPage", TestFullLastPage}, {"Filters", TestUniqueFilters}, {"Tags", TestTagsEndpoint},
 		{"Validate", TestSchemaValidate}, {"Defaults", TestSchemaDefaultsMatchAPI},
-		{"Upstreams", TestUpstreamsAndTargets}, {"Credentials", TestCredentials},
+		{"Upstreams", TestUpstreamsAndTargets},
+		{"TargetHealth", TestTargetHealthOverride}, {"NoHealthChecker", TestTargetHealthWithoutChecker}, {"Credentials", TestCredentials},
 		{"Certificates", TestCertificatesAndSNIs}, {"CACertificates", TestCACertificates},
 		{"Wasm", TestWasmModules},
 	}

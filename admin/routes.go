@@ -88,6 +88,19 @@ func (s *Server) routes() *echo.Echo {
 	upstreamScope := parentScope(st.Upstreams(), store.Upstreams, "upstream", "upstream")
 	nested(e, "/upstreams/:upstream/targets", "target", targets, upstreamScope)
 	e.Match(readMethods, "/upstreams/:upstream/health", s.upstreamHealth(upstreamScope))
+	// Kong's /targets/all lists every target, weight 0 included, as the list does.
+	e.Match(readMethods, "/upstreams/:upstream/targets/all", func(c echo.Context) error {
+		sc, err := upstreamScope(c)
+		if err != nil {
+			return err
+		}
+		return targets.collection(c, sc)
+	})
+	for _, state := range []string{"healthy", "unhealthy"} {
+		h := s.setTargetHealth(upstreamScope, targets, state == "healthy")
+		e.PUT("/upstreams/:upstream/targets/:target/"+state, h)
+		e.PUT("/upstreams/:upstream/targets/:target/:address/"+state, h)
+	}
 
 	e.Match(readMethods, "/routes/:route/service", parentOf(st.Routes(), store.Routes, "route", "service", st.Services()))
 	e.Match(readMethods, "/key-auths/:keyauth/consumer", parentOf(st.KeyAuthCredentials(), store.KeyAuthCredentials, "keyauth", "consumer", st.Consumers()))

@@ -47,6 +47,12 @@ type Options struct {
 	// UNHEALTHY, HEALTHCHECKS_OFF) for GET /upstreams/{u}/health; unset, every target
 	// reports HEALTHCHECKS_OFF.
 	TargetHealth func(upstreamID, target string) string
+	// SetTargetHealth, when set, overrides a target's health on this node (Kong's
+	// PUT /upstreams/{u}/targets/{t}/healthy|unhealthy): address is "" for every
+	// address of the target, else one resolved address as ip:port. Its error is
+	// answered 400 with the error's message. Unset, those calls answer Kong's error for
+	// an upstream without a health checker.
+	SetTargetHealth func(upstreamID, target, address string, healthy bool) error
 	// Metrics, when set, serves GET /metrics (Prometheus), behind the same
 	// authentication as every other endpoint.
 	Metrics http.Handler

@@ -1,8 +1,11 @@
 package admin_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/weir-gateway/weir/admin"
 )
 
 // TestUpstreamsAndTargets follows Kong's load-balancing guide, then every verb on the
@@ -68,5 +71,83 @@ func TestUpstreamsAndTargets(t *testing.T) {
 	}
 	if d := e.want(e.do("GET", "/upstreams", "", nil), 200)["data"].([]any); len(d) != 1 {
 		t.Fatalf("upstreams left: %v", d)
+	}
+}
+
+// healthCall is one call the fake SetTargetHealth hook received.
+type healthCall struct {
+	upstream, target, address string
+	healthy                   bool
+}
+
+// TestTargetHealthOverride drives Kong's manual health overrides through a fake
+// balancer hook: which target and address reach it, 204 on success, its error as 400,
+// 404 for unknown upstreams and targets, and /targets/all.
+func TestTargetHealthOverride(t *testing.T) {
+	var calls []healthCall
+	e := newEnvOptions(t, func(o *admin.Options) {
+		o.SetTargetHealth = func(upstreamID, target, address string, healthy bool) error {
+			if address == "10.9.9.9:8000" {
+				return errors.New("no such address for target " + target)
+			}
+			calls = append(calls, healthCall{upstreamID, target, address, healthy})
+			return nil
+		}
+	})
+	up := e.want(e.form("POST", "/upstreams", "name=u1"), 201)
+	tg := e.want(e.form("POST", "/upstreams/u1/targets", "target=a.example:81"), 201)
+	e.want(e.form("POST", "/upstreams/u1/targets", "target=b.example:82", "weight=0"), 201)
+	e.want(e.form("POST", "/upstreams", "name=u2"), 201)
+	upID := up["id"].(string)
+
+	tests := []struct {
+		name, method, path string
+		status             int
+		call               *healthCall
+	}{
+		{"target unhealthy", "PUT", "/upstreams/u1/targets/a.example:81/unhealthy", 204, &healthCall{upID, "a.example:81", "", false}},
+		{"target healthy by id", "PUT", "/upstreams/u1/targets/" + tg["id"].(string) + "/healthy", 204, &healthCall{upID, "a.example:81", "", true}},
+		{"address", "PUT", "/upstreams/" + upID + "/targets/a.example:81/10.0.0.7:81/unhealthy", 204, &healthCall{upID, "a.example:81", "10.0.0.7:81", false}},
+		{"address default port", "PUT", "/upstreams/u1/targets/a.example:81/10.0.0.7/healthy", 204, &healthCall{upID, "a.example:81", "10.0.0.7:8000", true}},
+		{"hook error", "PUT", "/upstreams/u1/targets/a.example:81/10.9.9.9/healthy", 400, nil},
+		{"unknown target", "PUT", "/upstreams/u1/targets/c.example:83/healthy", 404, nil},
+		{"target of another upstream", "PUT", "/upstreams/u2/targets/" + tg["id"].(string) + "/healthy", 404, nil},
+		{"unknown upstream", "PUT", "/upstreams/nope/targets/a.example:81/healthy", 404, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			calls = nil
+			r := e.do(tc.method, tc.path, "", nil)
+			if r.status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.raw)
+			}
+			if tc.call == nil {
+				if len(calls) != 0 {
+					t.Fatalf("hook called: %+v", calls)
+				}
+				return
+			}
+			if len(calls) != 1 || calls[0] != *tc.call {
+				t.Fatalf("hook calls %+v, want %+v", calls, *tc.call)
+			}
+		})
+	}
+	if r := e.do("PUT", "/upstreams/u1/targets/a.example:81/10.9.9.9/healthy", "", nil); r.body["message"] != "no such address for target a.example:81" {
+		t.Fatalf("hook error body %s", r.raw)
+	}
+	if d := e.want(e.do("GET", "/upstreams/u1/targets/all", "", nil), 200)["data"].([]any); len(d) != 2 {
+		t.Fatalf("targets/all: %v", d)
+	}
+	e.want(e.do("GET", "/upstreams/nope/targets/all", "", nil), 404)
+}
+
+// TestTargetHealthWithoutChecker: a node without a balancer answers Kong's error for
+// an upstream without a health checker, not a success it cannot honour.
+func TestTargetHealthWithoutChecker(t *testing.T) {
+	e := newEnv(t)
+	e.want(e.form("POST", "/upstreams", "name=u1"), 201)
+	e.want(e.form("POST", "/upstreams/u1/targets", "target=a.example:81"), 201)
+	for _, path := range []string{"/upstreams/u1/targets/a.example:81/healthy", "/upstreams/u1/targets/a.example:81/10.0.0.1:81/unhealthy"} {
+		jsonEq(t, e.want(e.do("PUT", path, "", nil), 400), `{"message":"no healthchecker found for u1"}`)
 	}
 }
