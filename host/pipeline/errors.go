@@ -3,6 +3,7 @@ package pipeline
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 
 	"github.com/weir-gateway/weir/abi"
 	"github.com/weir-gateway/weir/store"
@@ -40,4 +41,22 @@ func httpsRedirect(r *store.Route, scheme, host, target, id string) *abi.LocalRe
 		resp.Headers = append(resp.Headers, [2]string{"connection", "Upgrade"}, [2]string{"upgrade", "TLS/1.2, HTTP/1.1"})
 		return resp
 	}
+}
+
+// grpcCheck answers a request on a gRPC-only route that is not gRPC, as Kong does:
+// 426 when it did not come over HTTP/2, 415 when its content type is not gRPC's.
+func grpcCheck(r *store.Route, protocol, contentType, id string) *abi.LocalResponse {
+	grpc := slices.Contains(r.Protocols, "grpc") || slices.Contains(r.Protocols, "grpcs")
+	if !grpc || slices.Contains(r.Protocols, "http") || slices.Contains(r.Protocols, "https") {
+		return nil
+	}
+	if protocol != "HTTP/2" {
+		resp := kongError(426, "Please use HTTP2 protocol", id)
+		resp.Headers = append(resp.Headers, [2]string{"connection", "Upgrade"}, [2]string{"upgrade", "HTTP/2"})
+		return resp
+	}
+	if !strings.HasPrefix(contentType, "application/grpc") {
+		return kongError(415, "Non-gRPC request matched gRPC route", id)
+	}
+	return nil
 }

@@ -13,6 +13,8 @@ import (
 type Message struct {
 	Headers Headers
 	Body    Body
+	// Trailers are sent after the body (gRPC's grpc-status); HTTP/2 only.
+	Trailers Headers
 }
 
 // Exchange is one request and its response as it moves through the pipeline. Front

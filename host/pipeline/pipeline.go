@@ -140,6 +140,10 @@ func (p *Pipeline) route(e *Exchange) bool {
 		e.local = r
 		return false
 	}
+	if r := grpcCheck(m.Route, e.protocol(), h.Value("content-type"), e.ID); r != nil {
+		e.local = r
+		return false
+	}
 	if m.Route.Service != nil {
 		e.service = e.snap.Service(m.Route.Service.ID)
 	}
@@ -256,8 +260,12 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 	if !route.PreserveHost {
 		host = hostHeader(svc)
 	}
+	teTrailers := strings.Contains(strings.ToLower(h.Value("te")), "trailers")
 	for _, hop := range hopByHop {
 		h.Remove(hop)
+	}
+	if teTrailers {
+		h.Set("te", "trailers") // Kong passes TE only as "trailers" (gRPC needs it)
 	}
 	forwardedFor := e.peerIP
 	if prior := h.Value("x-forwarded-for"); prior != "" {

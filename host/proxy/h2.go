@@ -88,9 +88,13 @@ func writeHTTP(w http.ResponseWriter, e *pipeline.Exchange) {
 		}
 	}
 	body := e.Response.Body.Bytes()
-	if status != http.StatusNoContent && status != http.StatusNotModified {
+	trailers := e.Response.Trailers.Pairs()
+	if len(trailers) == 0 && status != http.StatusNoContent && status != http.StatusNotModified {
 		out.Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+	for _, kv := range trailers {
+		out.Add(http.TrailerPrefix+kv[0], kv[1])
+	}
 }

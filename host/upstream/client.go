@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -22,6 +23,8 @@ import (
 type Client struct {
 	mu      sync.RWMutex
 	clients map[poolKey]*fasthttp.HostClient
+	// h2 are the HTTP/2 clients of gRPC services.
+	h2 map[poolKey]*http.Transport
 }
 
 // poolKey is what makes two services share a connection pool: same address, scheme
@@ -37,11 +40,14 @@ type poolKey struct {
 
 // New makes a client with no pools yet.
 func New() *Client {
-	return &Client{clients: map[poolKey]*fasthttp.HostClient{}}
+	return &Client{clients: map[poolKey]*fasthttp.HostClient{}, h2: map[poolKey]*http.Transport{}}
 }
 
 // Do implements pipeline.Upstream.
 func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.UpstreamRequest, resp *pipeline.Message) error {
+	if isGRPC(svc) {
+		return c.doHTTP2(ctx, svc, req, resp)
+	}
 	hc := c.hostClient(svc, req)
 	freq := fasthttp.AcquireRequest()
 	fresp := fasthttp.AcquireResponse()
