@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -52,15 +53,29 @@ func (b *Balancer) startActive() {
 				if probeUnhealthy {
 					lastUnhealthy = now
 				}
-				for _, t := range b.targets {
-					if t.Healthy() && probeHealthy || !t.Healthy() && probeUnhealthy {
-						o, status := b.probe(client, t, timeout)
-						t.health.record(b.active, o, status)
-					}
-				}
+				b.probeAll(client, timeout, probeHealthy, probeUnhealthy)
 			}
 		}
 	}()
+}
+
+// probeAll probes the targets due, at most `concurrency` at a time, and waits for them.
+func (b *Balancer) probeAll(client *http.Client, timeout time.Duration, healthy, unhealthy bool) {
+	sem := make(chan struct{}, max(1, b.checks.Active.Concurrency))
+	var wg sync.WaitGroup
+	for _, t := range b.targets {
+		if !(t.Healthy() && healthy || !t.Healthy() && unhealthy) {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			o, status := b.probe(client, t, timeout)
+			t.health.record(b.active, o, status)
+		}()
+	}
+	wg.Wait()
 }
 
 // probe checks one target: a TCP connect, or a GET of http_path.

@@ -12,7 +12,6 @@ package balancer
 import (
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"math"
 	"net"
 	"sort"
@@ -57,6 +56,8 @@ type Balancer struct {
 	mu      sync.Mutex
 	current []int // smooth weighted round-robin state, per target
 	ring    []ringPoint
+	// next rotates where scored picks start, so ties spread over the targets.
+	next atomic.Uint64
 
 	stop chan struct{}
 	done chan struct{}
@@ -110,7 +111,7 @@ func buildRing(targets []*Target, slots int) []ringPoint {
 	for i, t := range targets {
 		n := max(1, t.Weight*slots/max(total, 1))
 		for k := 0; k < n; k++ {
-			ring = append(ring, ringPoint{crc32.ChecksumIEEE([]byte(t.Addr + "#" + strconv.Itoa(k))), i})
+			ring = append(ring, ringPoint{hash32(t.Addr + "#" + strconv.Itoa(k)), i})
 		}
 	}
 	sort.Slice(ring, func(i, j int) bool { return ring[i].hash < ring[j].hash })
@@ -124,6 +125,22 @@ func Address(target string) string {
 		host, port = strings.Trim(target, "[]"), "8000"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// hash32 is 32-bit FNV-1a, then a final mix so that keys differing only in their last
+// bytes spread over the ring; it reads the string in place (no allocation).
+func hash32(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	h ^= h >> 16
+	h *= 0x85ebca6b
+	h ^= h >> 13
+	h *= 0xc2b2ae35
+	h ^= h >> 16
+	return h
 }
 
 // Targets lists the targets with weight.
@@ -193,7 +210,7 @@ func (b *Balancer) pickHash(key string, usable func(int) bool) int {
 	if len(b.ring) == 0 {
 		return -1
 	}
-	h := crc32.ChecksumIEEE([]byte(key))
+	h := hash32(key)
 	start := sort.Search(len(b.ring), func(i int) bool { return b.ring[i].hash >= h })
 	for k := 0; k < len(b.ring); k++ {
 		p := b.ring[(start+k)%len(b.ring)]
@@ -207,15 +224,12 @@ func (b *Balancer) pickHash(key string, usable func(int) bool) int {
 // pickScored takes the usable target with the lowest score; ties go round-robin, so
 // idle targets share the load.
 func (b *Balancer) pickScored(usable func(int) bool, score func(*Target) float64) int {
-	b.mu.Lock()
-	start := 0
-	if len(b.current) > 0 {
-		b.current[0]++
-		start = b.current[0]
-	}
-	b.mu.Unlock()
-	best, bestScore := -1, math.Inf(1)
 	n := len(b.targets)
+	if n == 0 {
+		return -1
+	}
+	start := int(b.next.Add(1) % uint64(n))
+	best, bestScore := -1, math.Inf(1)
 	for k := 0; k < n; k++ {
 		i := (start + k) % n
 		if !usable(i) {

@@ -79,6 +79,11 @@ func TestConsistentHashing(t *testing.T) {
 	if len(spread) != 3 {
 		t.Fatalf("keys landed on %v, want all three targets", spread)
 	}
+	weighted := mustBalancer(t, upstream("consistent-hashing", ""), targets("a:1 100", "b:1 100", "c:1 200"))
+	share := counts(t, weighted, 4000, func(i int) string { return fmt.Sprint("k", i) })
+	if share["c:1"] < 1600 || share["c:1"] > 2400 || share["a:1"] < 700 || share["b:1"] < 700 {
+		t.Fatalf("4,000 keys over weights 100/100/200 landed %v", share)
+	}
 	// a target marked down: only its keys move
 	b.SetHealth("b:1", false)
 	for k, addr := range first {
