@@ -29,7 +29,8 @@ func TestOnPostgres(t *testing.T) {
 		{"FullLastPage", TestFullLastPage}, {"Filters", TestUniqueFilters}, {"Tags", TestTagsEndpoint},
 		{"Validate", TestSchemaValidate}, {"Defaults", TestSchemaDefaultsMatchAPI},
 		{"Upstreams", TestUpstreamsAndTargets},
-		{"TargetHealth", TestTargetHealthOverride}, {"NoHealthChecker", TestTargetHealthWithoutChecker}, {"Credentials", TestCredentials},
+		{"TargetHealth", TestTargetHealthOverride}, {"NoHealthChecker", TestTargetHealthWithoutChecker},
+		{"HashCoupling", TestUpstreamHashCoupling}, {"Credentials", TestCredentials},
 		{"Certificates", TestCertificatesAndSNIs}, {"CACertificates", TestCACertificates},
 		{"Wasm", TestWasmModules},
 	}

@@ -151,3 +151,39 @@ func TestTargetHealthWithoutChecker(t *testing.T) {
 		jsonEq(t, e.want(e.do("PUT", path, "", nil), 400), `{"message":"no healthchecker found for u1"}`)
 	}
 }
+
+// TestUpstreamHashCoupling follows one upstream through writes that move it between
+// algorithms: each write applies Kong's algorithm/hash_on coupling to what it sends.
+func TestUpstreamHashCoupling(t *testing.T) {
+	e := newEnv(t)
+	e.want(e.form("POST", "/upstreams", "name=u1", "algorithm=least-connections"), 201)
+	steps := []struct {
+		name, method, body string
+		status             int
+		algo, on           string
+	}{
+		{"unrelated patch keeps least-connections", "PATCH", `{"slots":100}`, 200, "least-connections", "none"},
+		{"hash_on switches to consistent-hashing", "PATCH", `{"hash_on":"header","hash_on_header":"x-user"}`, 200, "consistent-hashing", "header"},
+		{"fallback header", "PATCH", `{"hash_fallback":"header","hash_fallback_header":"x-team"}`, 200, "consistent-hashing", "header"},
+		{"same fallback header", "PATCH", `{"hash_fallback_header":"X-User"}`, 400, "", ""},
+		{"latency clears hash_on", "PATCH", `{"algorithm":"latency","hash_fallback":"none"}`, 200, "latency", "none"},
+		{"hash_on none forces round-robin", "PATCH", `{"hash_on":"none"}`, 200, "round-robin", "none"},
+		{"fallback without hash_on", "PATCH", `{"hash_fallback":"ip"}`, 400, "", ""},
+		{"put replaces", "PUT", `{"hash_on":"ip","hash_fallback":"consumer"}`, 200, "consistent-hashing", "ip"},
+		{"fallback repeats hash_on", "PATCH", `{"hash_fallback":"ip"}`, 400, "", ""},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			b := e.want(e.json(st.method, "/upstreams/u1", st.body), st.status)
+			if st.status != 200 {
+				if b["name"] != "schema violation" {
+					t.Fatalf("error %v", b)
+				}
+				return
+			}
+			if b["algorithm"] != st.algo || b["hash_on"] != st.on {
+				t.Fatalf("algorithm %v, hash_on %v; want %s, %s", b["algorithm"], b["hash_on"], st.algo, st.on)
+			}
+		})
+	}
+}

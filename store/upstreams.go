@@ -203,14 +203,44 @@ func NormalizeTarget(s string) string {
 	return host + ":" + strconv.Itoa(port)
 }
 
-// upstreamInput applies Kong's coupling of algorithm and hash_on: hashing on anything
-// implies consistent-hashing, unless the client chose an algorithm itself.
+// upstreamInput applies Kong's shorthands coupling algorithm and hash_on
+// (upstreams.lua), in Kong's order: least-connections and latency clear hash_on; then a
+// hash_on given (or left) as none forces round-robin, any other value forces
+// consistent-hashing, and null becomes none. A PATCH body goes through it before it is
+// merged (Validator.Merge), and the merged entity again, so the two fields never
+// disagree: a PATCH of algorithm alone to round-robin keeps a hashing upstream
+// consistent-hashing, where Kong would store round-robin beside a hash_on it ignores.
 func upstreamInput(in map[string]any) map[string]any {
 	in = cloneMap(in)
-	if h, _ := in["hash_on"].(string); h != "" && h != "none" && in["algorithm"] == nil {
+	if algo, _ := in["algorithm"].(string); algo == "least-connections" || algo == "latency" {
+		in["hash_on"] = nil
+	}
+	on, present := in["hash_on"]
+	switch {
+	case !present:
+	case on == nil:
+		in["hash_on"] = "none"
+	case on == "none":
+		in["algorithm"] = "round-robin"
+	default:
 		in["algorithm"] = "consistent-hashing"
 	}
 	return in
+}
+
+// hashKinds is hash_on's one_of list; hash_fallback may not repeat hash_on for the
+// kinds that name no field of their own (consumer, ip, path).
+var hashKinds = []string{"none", "consumer", "ip", "header", "cookie", "path", "query_arg", "uri_capture"}
+
+// fallbackChoices is Kong's message for a hash_fallback that repeats hash_on.
+func fallbackChoices(on string) string {
+	var left []string
+	for _, k := range hashKinds {
+		if k != on {
+			left = append(left, k)
+		}
+	}
+	return "expected one of: " + strings.Join(left, ", ")
 }
 
 // upstreamChecks are upstreams.lua's entity checks on the hashing fields.
@@ -218,8 +248,11 @@ func upstreamChecks(e map[string]any) map[string]any {
 	errs := map[string]any{}
 	on, _ := e["hash_on"].(string)
 	fallback, _ := e["hash_fallback"].(string)
-	if (on == "none" || on == "cookie") && fallback != "none" {
+	switch {
+	case (on == "none" || on == "cookie") && fallback != "none":
 		errs["hash_fallback"] = "expected one of: none"
+	case (on == "consumer" || on == "ip" || on == "path") && fallback == on:
+		errs["hash_fallback"] = fallbackChoices(on)
 	}
 	if algo, _ := e["algorithm"].(string); algo == "consistent-hashing" && on == "none" {
 		errs["hash_on"] = "must not be 'none' when 'algorithm' is 'consistent-hashing'"
@@ -242,7 +275,9 @@ func upstreamChecks(e map[string]any) map[string]any {
 	for _, pair := range [][2]string{{"hash_on_header", "hash_fallback_header"}, {"hash_on_query_arg", "hash_fallback_query_arg"}, {"hash_on_uri_capture", "hash_fallback_uri_capture"}} {
 		a, _ := e[pair[0]].(string)
 		b, _ := e[pair[1]].(string)
-		if a != "" && strings.EqualFold(a, b) {
+		// Header names are case-insensitive; query arguments and captures are not.
+		same := a == b || (pair[0] == "hash_on_header" && strings.EqualFold(a, b))
+		if a != "" && same {
 			errs["@entity"] = []any{fmt.Sprintf("values of these fields must be distinct: '%s', '%s'", pair[0], pair[1])}
 		}
 	}

@@ -97,3 +97,61 @@ func TestTargetValidation(t *testing.T) {
 		t.Fatalf("target without upstream: %v", err)
 	}
 }
+
+// TestUpstreamHashCoupling: Kong's shorthands between algorithm and hash_on, and the
+// hash_fallback rules, on a new upstream.
+func TestUpstreamHashCoupling(t *testing.T) {
+	tests := []struct {
+		name, in string
+		algo, on string
+		errs     string // "" when valid
+	}{
+		{"hash_on forces consistent-hashing", `{"name":"u","hash_on":"ip"}`, "consistent-hashing", "ip", ""},
+		{"hash_on wins over round-robin", `{"name":"u","algorithm":"round-robin","hash_on":"consumer"}`, "consistent-hashing", "consumer", ""},
+		{"hash_on none forces round-robin", `{"name":"u","algorithm":"consistent-hashing","hash_on":"none"}`, "round-robin", "none", ""},
+		{"null hash_on is none", `{"name":"u","hash_on":null}`, "round-robin", "none", ""},
+		{"least-connections clears hash_on", `{"name":"u","algorithm":"least-connections","hash_on":"ip"}`, "least-connections", "none", ""},
+		{"latency clears hash_on", `{"name":"u","algorithm":"latency","hash_on":"header","hash_on_header":"x"}`, "latency", "none", ""},
+		{"least-connections alone", `{"name":"u","algorithm":"least-connections"}`, "least-connections", "none", ""},
+		{"consistent-hashing needs hash_on", `{"name":"u","algorithm":"consistent-hashing"}`, "", "",
+			`{"hash_on":"must not be 'none' when 'algorithm' is 'consistent-hashing'"}`},
+		{"fallback after none", `{"name":"u","hash_fallback":"ip"}`, "", "", `{"hash_fallback":"expected one of: none"}`},
+		{"fallback after cookie", `{"name":"u","hash_on":"cookie","hash_on_cookie":"c","hash_fallback":"consumer"}`, "", "", `{"hash_fallback":"expected one of: none"}`},
+		{"fallback repeats ip", `{"name":"u","hash_on":"ip","hash_fallback":"ip"}`, "", "",
+			`{"hash_fallback":"expected one of: none, consumer, header, cookie, path, query_arg, uri_capture"}`},
+		{"fallback repeats consumer", `{"name":"u","hash_on":"consumer","hash_fallback":"consumer"}`, "", "",
+			`{"hash_fallback":"expected one of: none, ip, header, cookie, path, query_arg, uri_capture"}`},
+		{"fallback another kind", `{"name":"u","hash_on":"ip","hash_fallback":"consumer"}`, "consistent-hashing", "ip", ""},
+		{"two headers", `{"name":"u","hash_on":"header","hash_on_header":"a","hash_fallback":"header","hash_fallback_header":"b"}`, "consistent-hashing", "header", ""},
+		{"same header any case", `{"name":"u","hash_on":"header","hash_on_header":"x-a","hash_fallback":"header","hash_fallback_header":"X-A"}`, "", "",
+			`{"@entity":["values of these fields must be distinct: 'hash_on_header', 'hash_fallback_header'"]}`},
+		{"same query arg", `{"name":"u","hash_on":"query_arg","hash_on_query_arg":"q","hash_fallback":"query_arg","hash_fallback_query_arg":"q"}`, "", "",
+			`{"@entity":["values of these fields must be distinct: 'hash_on_query_arg', 'hash_fallback_query_arg'"]}`},
+		{"query args differ by case", `{"name":"u","hash_on":"query_arg","hash_on_query_arg":"q","hash_fallback":"query_arg","hash_fallback_query_arg":"Q"}`, "consistent-hashing", "query_arg", ""},
+		{"query arg needs its name", `{"name":"u","hash_on":"query_arg"}`, "", "", `{"hash_on_query_arg":"required field missing"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var in map[string]any
+			if err := json.Unmarshal([]byte(tc.in), &in); err != nil {
+				t.Fatal(err)
+			}
+			u, err := validator().Upstream(in)
+			if tc.errs != "" {
+				if err == nil {
+					t.Fatalf("valid: %+v", u)
+				}
+				if got := fields(t, err); got != tc.errs {
+					t.Fatalf("errors %s, want %s", got, tc.errs)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u.Algorithm != tc.algo || u.HashOn != tc.on {
+				t.Fatalf("algorithm %s, hash_on %s; want %s, %s", u.Algorithm, u.HashOn, tc.algo, tc.on)
+			}
+		})
+	}
+}

@@ -127,6 +127,9 @@ func (v *Validator) Merge(ctx context.Context, entity string, stored any, patch 
 		patch = cloneMap(patch)
 		patch["name"] = base["name"]
 	}
+	if entity == Upstreams {
+		patch = upstreamInput(patch)
+	}
 	sch, err := v.Schema(ctx, entity, patch)
 	if err != nil {
 		return nil, err
