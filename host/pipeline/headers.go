@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"io"
 	"strings"
 
 	"github.com/weir-gateway/weir/abi"
@@ -90,9 +91,25 @@ func (h *Headers) SetPairs(pairs [][2]string) {
 // Reset empties the map, keeping its storage.
 func (h *Headers) Reset() { h.pairs = h.pairs[:0] }
 
-// Body is a buffered message body.
+// Body is a message body: buffered, or (a response of a route with
+// response_buffering off) a stream the front end copies to the client.
 type Body struct {
-	b []byte
+	b      []byte
+	stream io.ReadCloser
+}
+
+// Stream is the unbuffered body, nil when the body is buffered.
+func (b *Body) Stream() io.ReadCloser { return b.stream }
+
+// SetStream makes the body a stream; Bytes is then empty.
+func (b *Body) SetStream(r io.ReadCloser) { b.b, b.stream = nil, r }
+
+// dropStream closes an unread stream (a plugin answered instead).
+func (b *Body) dropStream() {
+	if b.stream != nil {
+		_ = b.stream.Close()
+		b.stream = nil
+	}
 }
 
 // Bytes returns the content.

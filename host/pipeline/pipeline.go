@@ -37,6 +37,8 @@ type UpstreamRequest struct {
 	NoRetry bool
 	// TLS is the service's upstream TLS (nil: the client's defaults).
 	TLS *snapshot.UpstreamTLS
+	// Stream asks for the response body as a stream (response_buffering off).
+	Stream bool
 	// RemoteAddr and LocalAddr are set by the Upstream once a connection answered:
 	// the two ends of it, "ip:port" (the upstream.* properties).
 	RemoteAddr, LocalAddr string
@@ -224,6 +226,8 @@ func (p *Pipeline) respondLocal(e *Exchange, start time.Time) {
 	r := e.local
 	h := &e.Response.Headers
 	h.Reset()
+	e.Response.Trailers.Reset()
+	e.Response.Body.dropStream()
 	h.Add(":status", strconv.Itoa(r.Status))
 	for _, kv := range r.Headers {
 		h.Add(kv[0], kv[1])
@@ -296,7 +300,7 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 		appendVia(h, p.Version)
 	}
 	return &UpstreamRequest{Method: h.Value(":method"), Path: upstreamPath, Host: host, Headers: h, Body: e.Request.Body.Bytes(),
-		TLS: e.snap.UpstreamTLS(svc.ID)}
+		TLS: e.snap.UpstreamTLS(svc.ID), Stream: !route.ResponseBuffering}
 }
 
 // hopByHop are the headers that concern one connection only and are not forwarded.

@@ -87,6 +87,12 @@ func writeHTTP(w http.ResponseWriter, e *pipeline.Exchange) {
 			}
 		}
 	}
+	if s := e.Response.Body.Stream(); s != nil {
+		defer s.Close()
+		w.WriteHeader(status)
+		flushCopy(w, s)
+		return
+	}
 	body := e.Response.Body.Bytes()
 	trailers := e.Response.Trailers.Pairs()
 	if len(trailers) == 0 && status != http.StatusNoContent && status != http.StatusNotModified {
@@ -96,5 +102,26 @@ func writeHTTP(w http.ResponseWriter, e *pipeline.Exchange) {
 	_, _ = w.Write(body)
 	for _, kv := range trailers {
 		out.Add(http.TrailerPrefix+kv[0], kv[1])
+	}
+}
+
+// flushCopy copies a streamed body, flushing after every read so the client gets each
+// chunk as the upstream sends it.
+func flushCopy(w http.ResponseWriter, r io.Reader) {
+	f, _ := w.(http.Flusher)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return
+			}
+			if f != nil {
+				f.Flush()
+			}
+		}
+		if err != nil {
+			return
+		}
 	}
 }

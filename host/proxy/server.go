@@ -174,6 +174,10 @@ func write(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 			}
 		}
 	}
+	if s := e.Response.Body.Stream(); s != nil {
+		resp.SetBodyStream(s, -1) // chunked; fasthttp closes s when done
+		return
+	}
 	resp.SetBody(e.Response.Body.Bytes())
 }
 

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -34,6 +35,7 @@ type poolKey struct {
 	tls                  bool
 	connect, read, write int
 	retries              int
+	stream               bool
 	// tlsKey names the TLS settings (snapshot.UpstreamTLS.Key); "" for the defaults.
 	tlsKey string
 }
@@ -52,7 +54,12 @@ func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.Upstr
 	freq := fasthttp.AcquireRequest()
 	fresp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(freq)
-	defer fasthttp.ReleaseResponse(fresp)
+	streaming := false
+	defer func() {
+		if !streaming { // a streamed response is released when its body is closed
+			fasthttp.ReleaseResponse(fresp)
+		}
+	}()
 
 	freq.Header.SetMethod(req.Method)
 	freq.SetRequestURI(req.Path)
@@ -82,11 +89,41 @@ func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.Upstr
 	if a := fresp.LocalAddr(); a != nil {
 		req.LocalAddr = a.String()
 	}
+	if s := fresp.BodyStream(); s != nil {
+		streaming = true
+		copyHeaders(fresp, resp)
+		resp.Body.SetStream(&streamBody{r: s, resp: fresp})
+		return nil
+	}
 	copyResponse(fresp, resp)
 	return nil
 }
 
+// streamBody is an upstream response read as the client takes it.
+type streamBody struct {
+	r    io.Reader
+	resp *fasthttp.Response
+}
+
+func (s *streamBody) Read(p []byte) (int, error) { return s.r.Read(p) }
+
+// Close ends the stream and gives the response back to fasthttp's pool, once.
+func (s *streamBody) Close() error {
+	if s.resp == nil {
+		return nil
+	}
+	err := s.resp.CloseBodyStream()
+	fasthttp.ReleaseResponse(s.resp)
+	s.resp = nil
+	return err
+}
+
 func copyResponse(from *fasthttp.Response, to *pipeline.Message) {
+	copyHeaders(from, to)
+	to.Body.Set(append([]byte(nil), from.Body()...))
+}
+
+func copyHeaders(from *fasthttp.Response, to *pipeline.Message) {
 	h := &to.Headers
 	h.Reset()
 	h.Add(":status", strconv.Itoa(from.StatusCode()))
@@ -98,7 +135,6 @@ func copyResponse(from *fasthttp.Response, to *pipeline.Message) {
 		}
 		h.Add(key, string(v))
 	}
-	to.Body.Set(append([]byte(nil), from.Body()...))
 }
 
 func isTimeout(err error) bool {
@@ -121,6 +157,7 @@ func (c *Client) hostClient(svc *store.Service, req *pipeline.UpstreamRequest) *
 		tls:     svc.Protocol == "https",
 		connect: svc.ConnectTimeout, read: svc.ReadTimeout, write: svc.WriteTimeout,
 		retries: retries,
+		stream:  req.Stream,
 	}
 	var tlsCfg *tls.Config
 	if req.TLS != nil {
@@ -163,6 +200,7 @@ func newHostClient(k poolKey, tlsCfg *tls.Config) *fasthttp.HostClient {
 		MaxConns:                  4096,
 		MaxIdemponentCallAttempts: k.retries + 1,
 		NoDefaultUserAgentHeader:  true,
+		StreamResponseBody:        k.stream,
 		DisablePathNormalizing:    true,
 	}
 }
