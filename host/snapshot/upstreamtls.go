@@ -56,6 +56,10 @@ func (s *Snapshot) buildUpstreamTLS(ds *store.Dataset) error {
 			}
 			cfg.RootCAs = pool
 		}
+		if verify && svc.TLSVerifyDepth != nil {
+			cfg.VerifyConnection = verifyDepth(*svc.TLSVerifyDepth)
+			key = append(key, fmt.Sprintf("depth=%d", *svc.TLSVerifyDepth))
+		}
 		if svc.ClientCertificate != nil {
 			c := certs[svc.ClientCertificate.ID]
 			if c == nil {
@@ -73,4 +77,17 @@ func (s *Snapshot) buildUpstreamTLS(ds *store.Dataset) error {
 		s.upstreamTLS[svc.ID] = &UpstreamTLS{Key: strings.Join(key, "|"), Config: cfg}
 	}
 	return nil
+}
+
+// verifyDepth is tls_verify_depth as OpenSSL counts it: the certificates above the
+// upstream's own that a verified chain may hold (1: leaf and the CA that signed it).
+func verifyDepth(depth int) func(tls.ConnectionState) error {
+	return func(cs tls.ConnectionState) error {
+		for _, chain := range cs.VerifiedChains {
+			if len(chain)-1 <= depth {
+				return nil
+			}
+		}
+		return fmt.Errorf("upstream certificate chain is deeper than tls_verify_depth %d", depth)
+	}
 }

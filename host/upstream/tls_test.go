@@ -68,6 +68,7 @@ func TestUpstreamTLS(t *testing.T) {
 		{"tls_verify on, system roots", &on, nil, false, true, ""},
 		{"tls_verify on, ca_certificates", &on, []string{"ca1"}, false, false, ""},
 		{"client certificate", nil, nil, true, false, "weir-client"},
+		{"tls_verify_depth 0 takes a self-signed upstream", &on, []string{"ca1"}, false, false, ""},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,6 +76,10 @@ func TestUpstreamTLS(t *testing.T) {
 				CACertificates: tt.cas, Enabled: true, ConnectTimeout: 2000, ReadTimeout: 2000, WriteTimeout: 2000}
 			if tt.client {
 				svc.ClientCertificate = &store.Ref{ID: "cc"}
+			}
+			if strings.Contains(tt.name, "depth 0") {
+				zero := 0
+				svc.TLSVerifyDepth = &zero
 			}
 			ds := &store.Dataset{Services: []store.Service{svc},
 				CACertificates: []store.CACertificate{{ID: "ca1", Cert: caPEM}},
