@@ -159,7 +159,7 @@ var pathEntities = map[string]string{
 	"jwt": store.JWTSecrets, "jwts": store.JWTSecrets,
 	"basic-auth": store.BasicAuthCredentials, "basic-auths": store.BasicAuthCredentials,
 	"hmac-auth": store.HMACAuthCredentials, "hmac-auths": store.HMACAuthCredentials,
-	"modules": store.WasmModules,
+	"modules": store.WasmModules, "key-sets": store.KeySets,
 }
 
 // dbless refuses writes to entity endpoints in DB-less mode with Kong's 405: the file

@@ -20,7 +20,7 @@ func (s *Server) openAPI(c echo.Context) error {
 
 // singular maps the last segment of a parent endpoint (/routes/{r}/service) to its
 // entity.
-var singular = map[string]string{"service": store.Services, "consumer": store.Consumers, "certificate": store.Certificates}
+var singular = map[string]string{"service": store.Services, "consumer": store.Consumers, "certificate": store.Certificates, "set": store.KeySets}
 
 // pathEntity is the entity an endpoint serves, from its last fixed segment, or "".
 func pathEntity(path string) string {

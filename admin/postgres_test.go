@@ -30,7 +30,7 @@ func TestOnPostgres(t *testing.T) {
 		{"Validate", TestSchemaValidate}, {"Defaults", TestSchemaDefaultsMatchAPI},
 		{"Upstreams", TestUpstreamsAndTargets},
 		{"TargetHealth", TestTargetHealthOverride}, {"NoHealthChecker", TestTargetHealthWithoutChecker},
-		{"HashCoupling", TestUpstreamHashCoupling}, {"Credentials", TestCredentials},
+		{"HashCoupling", TestUpstreamHashCoupling}, {"Keys", TestKeysAndKeySets}, {"Vaults", TestVaults}, {"Credentials", TestCredentials},
 		{"Certificates", TestCertificatesAndSNIs}, {"CACertificates", TestCACertificates},
 		{"Wasm", TestWasmModules},
 	}

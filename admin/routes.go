@@ -85,6 +85,7 @@ func (s *Server) routes() *echo.Echo {
 	nested(e, "/consumers/:consumer/key-auth", "keyauth", keyAuths, consumerScope)
 	s.credentialRoutes(e, consumerScope)
 	s.tlsRoutes(e)
+	s.keyRoutes(e)
 	upstreamScope := parentScope(st.Upstreams(), store.Upstreams, "upstream", "upstream")
 	nested(e, "/upstreams/:upstream/targets", "target", targets, upstreamScope)
 	e.Match(readMethods, "/upstreams/:upstream/health", s.upstreamHealth(upstreamScope))

@@ -116,6 +116,9 @@ var entitySchemas = map[string]*schema.Field{
 	Certificates:         certificateSchema,
 	SNIs:                 sniSchema,
 	CACertificates:       caCertificateSchema,
+	Vaults:               vaultSchema,
+	KeySets:              keySetSchema,
+	Keys:                 keySchema,
 }
 
 func init() {

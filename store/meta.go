@@ -45,6 +45,7 @@ var Relations = []Relation{
 	{Child: SNIs, Field: "certificate", Parent: Certificates, OnDelete: Cascade},
 	{Child: Services, Field: "client_certificate", Parent: Certificates, OnDelete: Restrict},
 	{Child: Upstreams, Field: "client_certificate", Parent: Certificates, OnDelete: Restrict},
+	{Child: Keys, Field: "set", Parent: KeySets, OnDelete: Cascade},
 }
 
 // Unique is one unique constraint over one or more fields. A single-field constraint
@@ -75,6 +76,11 @@ var Uniques = []Unique{
 	{Entity: HMACAuthCredentials, Fields: []string{"username"}},
 	{Entity: SNIs, Fields: []string{"name"}},
 	{Entity: CACertificates, Fields: []string{"cert_digest"}},
+	{Entity: Vaults, Fields: []string{"prefix"}},
+	{Entity: KeySets, Fields: []string{"name"}},
+	{Entity: Keys, Fields: []string{"name"}},
+	// Kong's keys cache_key: a kid once per set (and once among keys of no set).
+	{Entity: Keys, Fields: []string{"kid", "set"}},
 }
 
 // EndpointKeys are the unique fields the Admin API accepts in place of an id
@@ -91,6 +97,9 @@ var EndpointKeys = map[string]string{
 	BasicAuthCredentials: "username",
 	HMACAuthCredentials:  "username",
 	SNIs:                 "name",
+	Vaults:               "prefix",
+	KeySets:              "name",
+	Keys:                 "name",
 }
 
 // UniquesOf returns the unique constraints of one entity.

@@ -135,4 +135,7 @@ type Dataset struct {
 	Certificates         []Certificate
 	SNIs                 []SNI
 	CACertificates       []CACertificate
+	Vaults               []Vault
+	KeySets              []KeySet
+	Keys                 []Key
 }

@@ -102,6 +102,9 @@ type Store interface {
 	Certificates() Table[Certificate]
 	SNIs() Table[SNI]
 	CACertificates() Table[CACertificate]
+	Vaults() Table[Vault]
+	KeySets() Table[KeySet]
+	Keys() Table[Key]
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	Close() error

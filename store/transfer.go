@@ -29,6 +29,9 @@ type Export struct {
 	Certificates         []Certificate         `json:"certificates"`
 	SNIs                 []SNI                 `json:"snis"`
 	CACertificates       []CACertificate       `json:"ca_certificates"`
+	Vaults               []Vault               `json:"vaults"`
+	KeySets              []KeySet              `json:"key_sets"`
+	Keys                 []Key                 `json:"keys"`
 }
 
 // ExportedModule is an uploaded module with its binary (base64 in JSON).
@@ -46,7 +49,8 @@ func ExportFrom(ctx context.Context, s Store) (*Export, error) {
 	out := &Export{FormatVersion: FormatVersion, Services: ds.Services, Routes: ds.Routes, Consumers: ds.Consumers,
 		Plugins: ds.Plugins, KeyAuthCredentials: ds.KeyAuthCredentials, Upstreams: ds.Upstreams, Targets: ds.Targets,
 		JWTSecrets: ds.JWTSecrets, BasicAuthCredentials: ds.BasicAuthCredentials, ACLs: ds.ACLs, HMACAuthCredentials: ds.HMACAuthCredentials,
-		Certificates: ds.Certificates, SNIs: ds.SNIs, CACertificates: ds.CACertificates}
+		Certificates: ds.Certificates, SNIs: ds.SNIs, CACertificates: ds.CACertificates,
+		Vaults: ds.Vaults, KeySets: ds.KeySets, Keys: ds.Keys}
 	for _, m := range ds.WasmModules {
 		bin, err := s.WasmBinary(ctx, m.SHA256)
 		if err != nil {
@@ -74,6 +78,13 @@ func ImportInto(ctx context.Context, s Store, e *Export) (int, error) {
 		n++
 	}
 	steps := []func() (int, error){
+		func() (int, error) {
+			return importAll(ctx, s.Vaults(), e.Vaults, func(v *Vault) string { return v.ID })
+		},
+		func() (int, error) {
+			return importAll(ctx, s.KeySets(), e.KeySets, func(v *KeySet) string { return v.ID })
+		},
+		func() (int, error) { return importAll(ctx, s.Keys(), e.Keys, func(v *Key) string { return v.ID }) },
 		func() (int, error) {
 			return importAll(ctx, s.Certificates(), e.Certificates, func(v *Certificate) string { return v.ID })
 		},

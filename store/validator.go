@@ -277,6 +277,24 @@ func (v *Validator) CACertificate(in map[string]any) (*CACertificate, error) {
 	return out, v.prepare(caCertificateSchema, in, nil, out)
 }
 
+// Vault validates a vault: its prefix, and the config of its backend.
+func (v *Validator) Vault(in map[string]any) (*Vault, error) {
+	out := new(Vault)
+	return out, v.prepare(vaultSchema, in, nil, out)
+}
+
+// KeySet validates a key set.
+func (v *Validator) KeySet(in map[string]any) (*KeySet, error) {
+	out := new(KeySet)
+	return out, v.prepare(keySetSchema, in, nil, out)
+}
+
+// Key validates a key: a JWK or a PEM pair, with its kid.
+func (v *Validator) Key(in map[string]any) (*Key, error) {
+	out := new(Key)
+	return out, v.prepare(keySchema, in, keyChecks, out)
+}
+
 // WasmModule validates an uploaded module's metadata; the store fills sha256 and size.
 func (v *Validator) WasmModule(in map[string]any) (*WasmModule, error) {
 	out := new(WasmModule)

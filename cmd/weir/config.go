@@ -112,5 +112,5 @@ func dbImport(ctx context.Context, s store.Store, path string) error {
 func count(e *store.Export) int {
 	return len(e.Services) + len(e.Routes) + len(e.Consumers) + len(e.Plugins) + len(e.KeyAuthCredentials) + len(e.WasmModules) +
 		len(e.Upstreams) + len(e.Targets) + len(e.JWTSecrets) + len(e.BasicAuthCredentials) + len(e.ACLs) + len(e.HMACAuthCredentials) +
-		len(e.Certificates) + len(e.SNIs) + len(e.CACertificates)
+		len(e.Certificates) + len(e.SNIs) + len(e.CACertificates) + len(e.Vaults) + len(e.KeySets) + len(e.Keys)
 }

@@ -85,7 +85,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"format version", `services: []`, []string{"_format_version: required field missing"}},
 		{"old format", `_format_version: "1.1"`, []string{`_format_version "1.1" is not supported`}},
-		{"unknown list", "_format_version: \"3.0\"\nvaults: []", []string{"vaults: unknown entity type"}},
+		{"unknown list", "_format_version: \"3.0\"\nfilter_chains: []", []string{"filter_chains: unknown entity type"}},
 		{"alias bomb", "_format_version: \"3.0\"\nx: &a [1,1,1,1,1,1,1,1]\ny: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nz: [*b,*b,*b,*b,*b,*b,*b,*b]",
 			[]string{"YAML aliases expand the file"}},
 		{"not yaml", "_format_version: [", []string{"invalid declarative configuration"}},
@@ -196,5 +196,51 @@ func TestLoadAdoptsStoredIDs(t *testing.T) {
 	}
 	if ids["example"] != stored || ids["new"] == stored || ex.Routes[0].Service.ID != stored {
 		t.Fatalf("ids %v, route's service %v", ids, ex.Routes[0].Service)
+	}
+}
+
+// TestLoadKeysAndVaults: vaults, key sets with nested keys, and a top-level key
+// naming its set; an invalid key is reported as Kong reports it.
+func TestLoadKeysAndVaults(t *testing.T) {
+	ex, err := load(t, `_format_version: "3.0"
+vaults:
+- prefix: my-env
+  name: env
+  config:
+    prefix: SECRET_
+key_sets:
+- name: jwks
+  keys:
+  - name: k1
+    kid: k1
+    jwk: '{"kty":"oct","kid":"k1","k":"c2VjcmV0"}'
+keys:
+- name: k2
+  kid: k2
+  set: jwks
+  jwk: '{"kty":"oct","kid":"k2","k":"c2VjcmV0"}'
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.Vaults) != 1 || len(ex.KeySets) != 1 || len(ex.Keys) != 2 {
+		t.Fatalf("%d vaults, %d key sets, %d keys", len(ex.Vaults), len(ex.KeySets), len(ex.Keys))
+	}
+	for _, k := range ex.Keys {
+		if k.Set == nil || k.Set.ID != ex.KeySets[0].ID {
+			t.Fatalf("key %s not in its set: %+v", k.Kid, k.Set)
+		}
+	}
+	if string(ex.Vaults[0].Config) != `{"base64_decode":false,"neg_ttl":null,"prefix":"SECRET_","resurrect_ttl":null,"ttl":null}` {
+		t.Fatalf("vault config %s", ex.Vaults[0].Config)
+	}
+	_, err = load(t, `_format_version: "3.0"
+keys:
+- name: bad
+  kid: other
+  jwk: '{"kty":"oct","kid":"k1","k":"c2VjcmV0"}'
+`)
+	if err == nil || !strings.Contains(err.Error(), "kid in jwk.kid must be equal to keys.kid") {
+		t.Fatalf("invalid key: %v", err)
 	}
 }

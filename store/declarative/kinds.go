@@ -28,6 +28,9 @@ var kinds = map[string]*kind{
 	"acls":                  {store.ACLs, "acl", nil},
 	"hmacauth_credentials":  {store.HMACAuthCredentials, "hmacauth_credential", nil},
 	"wasm_modules":          {store.WasmModules, "wasm_module", nil},
+	"vaults":                {store.Vaults, "vault", nil},
+	"key_sets":              {store.KeySets, "key_set", map[string]string{"keys": "set"}},
+	"keys":                  {store.Keys, "key", nil},
 }
 
 var consumerNested = map[string]string{
@@ -41,6 +44,7 @@ var order = []string{
 	store.WasmModules, store.Certificates, store.SNIs, store.CACertificates, store.Services, store.Routes,
 	store.Consumers, store.Upstreams, store.Targets, store.Plugins, store.KeyAuthCredentials,
 	store.JWTSecrets, store.BasicAuthCredentials, store.ACLs, store.HMACAuthCredentials,
+	store.Vaults, store.KeySets, store.Keys,
 }
 
 // listKey is the top-level key of an entity's list.

@@ -280,6 +280,12 @@ func validateInto(ctx context.Context, v *store.Validator, r *record, out *store
 		err = add(r, &out.ACLs)(v.ACL(r.attrs))
 	case store.HMACAuthCredentials:
 		err = add(r, &out.HMACAuthCredentials)(v.HMACAuthCredential(r.attrs))
+	case store.Vaults:
+		err = add(r, &out.Vaults)(v.Vault(r.attrs))
+	case store.KeySets:
+		err = add(r, &out.KeySets)(v.KeySet(r.attrs))
+	case store.Keys:
+		err = add(r, &out.Keys)(v.Key(r.attrs))
 	case store.WasmModules:
 		err = addModule(v, r, out, files)
 	}

@@ -92,6 +92,9 @@ func (s *Store) SNIs() store.Table[store.SNI] { return &table[store.SNI]{s, stor
 func (s *Store) CACertificates() store.Table[store.CACertificate] {
 	return &table[store.CACertificate]{s, store.CACertificates}
 }
+func (s *Store) Vaults() store.Table[store.Vault]   { return &table[store.Vault]{s, store.Vaults} }
+func (s *Store) KeySets() store.Table[store.KeySet] { return &table[store.KeySet]{s, store.KeySets} }
+func (s *Store) Keys() store.Table[store.Key]       { return &table[store.Key]{s, store.Keys} }
 func (s *Store) WasmModules() store.WasmTable {
 	return &wasmTable{table[store.WasmModule]{s, store.WasmModules}}
 }
@@ -116,6 +119,9 @@ func (s *Store) Dataset(ctx context.Context) (*store.Dataset, error) {
 			readAll(tx, store.Certificates, &ds.Certificates),
 			readAll(tx, store.SNIs, &ds.SNIs),
 			readAll(tx, store.CACertificates, &ds.CACertificates),
+			readAll(tx, store.Vaults, &ds.Vaults),
+			readAll(tx, store.KeySets, &ds.KeySets),
+			readAll(tx, store.Keys, &ds.Keys),
 		)
 	})
 	if err != nil {

@@ -34,6 +34,7 @@ var migrations = []migration{
 	{name: "002_credentials", up: createBuckets([]byte(store.JWTSecrets), []byte(store.BasicAuthCredentials),
 		[]byte(store.ACLs), []byte(store.HMACAuthCredentials))},
 	{name: "003_certificates", up: createBuckets([]byte(store.Certificates), []byte(store.SNIs), []byte(store.CACertificates))},
+	{name: "004_keys_vaults", up: createBuckets([]byte(store.Vaults), []byte(store.KeySets), []byte(store.Keys))},
 }
 
 func createBuckets(names ...[]byte) func(*bolt.Tx) error {

@@ -42,6 +42,7 @@ func (s *Store) ReplaceAll(ctx context.Context, e *store.Export) error {
 			putAll(tx, store.Plugins, e.Plugins), putAll(tx, store.KeyAuthCredentials, e.KeyAuthCredentials),
 			putAll(tx, store.JWTSecrets, e.JWTSecrets), putAll(tx, store.BasicAuthCredentials, e.BasicAuthCredentials),
 			putAll(tx, store.ACLs, e.ACLs), putAll(tx, store.HMACAuthCredentials, e.HMACAuthCredentials),
+			putAll(tx, store.Vaults, e.Vaults), putAll(tx, store.KeySets, e.KeySets), putAll(tx, store.Keys, e.Keys),
 		)
 	})
 }
@@ -50,7 +51,8 @@ func (s *Store) ReplaceAll(ctx context.Context, e *store.Export) error {
 func entityBuckets() [][]byte {
 	names := []string{store.WasmModules, store.Certificates, store.SNIs, store.CACertificates, store.Services,
 		store.Routes, store.Consumers, store.Upstreams, store.Targets, store.Plugins, store.KeyAuthCredentials,
-		store.JWTSecrets, store.BasicAuthCredentials, store.ACLs, store.HMACAuthCredentials}
+		store.JWTSecrets, store.BasicAuthCredentials, store.ACLs, store.HMACAuthCredentials,
+		store.Vaults, store.KeySets, store.Keys}
 	out := make([][]byte, len(names))
 	for i, n := range names {
 		out[i] = []byte(n)

@@ -55,6 +55,9 @@ func (s *Store) datasetFrom(ctx context.Context, pool *pgxpool.Pool) (*store.Dat
 			func() error { return readAll(ctx, tx, store.Certificates, &ds.Certificates) },
 			func() error { return readAll(ctx, tx, store.SNIs, &ds.SNIs) },
 			func() error { return readAll(ctx, tx, store.CACertificates, &ds.CACertificates) },
+			func() error { return readAll(ctx, tx, store.Vaults, &ds.Vaults) },
+			func() error { return readAll(ctx, tx, store.KeySets, &ds.KeySets) },
+			func() error { return readAll(ctx, tx, store.Keys, &ds.Keys) },
 		} {
 			if err := step(); err != nil {
 				return err

@@ -29,6 +29,7 @@ var Migrations = []Migration{
 	{Name: "001_upstreams", Up: upstreamsSchema},
 	{Name: "002_credentials", Up: credentialsSchema},
 	{Name: "003_certificates", Up: certificatesSchema},
+	{Name: "004_keys_vaults", Up: keysVaultsSchema},
 }
 
 const baseSchema = `
@@ -267,10 +268,48 @@ CREATE TRIGGER ca_certificates_changed AFTER INSERT OR UPDATE OR DELETE ON ca_ce
   FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
 `
 
+// keysVaultsSchema adds vaults (unique prefix), key sets and their keys (unique name;
+// a kid once per set, keys of no set counting as one set), which go with their set.
+const keysVaultsSchema = `
+CREATE TABLE vaults (
+  id     uuid PRIMARY KEY,
+  entity jsonb NOT NULL,
+  prefix text NOT NULL GENERATED ALWAYS AS (entity->>'prefix') STORED,
+  CONSTRAINT vaults_prefix_unique UNIQUE (prefix)
+);
+CREATE TABLE key_sets (
+  id     uuid PRIMARY KEY,
+  entity jsonb NOT NULL,
+  name   text GENERATED ALWAYS AS (entity->>'name') STORED,
+  CONSTRAINT key_sets_name_unique UNIQUE (name)
+);
+CREATE TABLE keys (
+  id        uuid PRIMARY KEY,
+  entity    jsonb NOT NULL,
+  name      text GENERATED ALWAYS AS (entity->>'name') STORED,
+  set_id    uuid GENERATED ALWAYS AS ((entity->'set'->>'id')::uuid) STORED,
+  cache_key text GENERATED ALWAYS AS ('keys:' || (entity->>'kid') || ':' || coalesce(entity->'set'->>'id', '')) STORED,
+  CONSTRAINT keys_name_unique UNIQUE (name),
+  CONSTRAINT keys_cache_key_unique UNIQUE (cache_key),
+  CONSTRAINT keys_set_fkey FOREIGN KEY (set_id) REFERENCES key_sets (id) ON DELETE CASCADE
+);
+CREATE INDEX keys_set_id_idx ON keys (set_id);
+CREATE INDEX vaults_tags_idx ON vaults USING gin ((entity->'tags'));
+CREATE INDEX key_sets_tags_idx ON key_sets USING gin ((entity->'tags'));
+CREATE INDEX keys_tags_idx ON keys USING gin ((entity->'tags'));
+
+CREATE TRIGGER vaults_changed AFTER INSERT OR UPDATE OR DELETE ON vaults
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+CREATE TRIGGER key_sets_changed AFTER INSERT OR UPDATE OR DELETE ON key_sets
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+CREATE TRIGGER keys_changed AFTER INSERT OR UPDATE OR DELETE ON keys
+  FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
+`
+
 // dropSchema removes everything the migrations create (`weir migrations reset`). It
 // names weir's objects rather than dropping the schema, which may hold other tables.
 const dropSchema = `
-DROP TABLE IF EXISTS snis, ca_certificates, certificates, jwt_secrets, basicauth_credentials, acls, hmacauth_credentials, targets, upstreams, plugins, keyauth_credentials, routes, services, consumers,
+DROP TABLE IF EXISTS keys, key_sets, vaults, snis, ca_certificates, certificates, jwt_secrets, basicauth_credentials, acls, hmacauth_credentials, targets, upstreams, plugins, keyauth_credentials, routes, services, consumers,
   wasm_modules, wasm_binaries, weir_changes, weir_schema_meta CASCADE;
 DROP FUNCTION IF EXISTS weir_record_change() CASCADE;
 `

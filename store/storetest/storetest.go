@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"UpstreamsAndTargets", testUpstreams},
 		{"Credentials", testCredentials},
 		{"Certificates", testCertificates},
+		{"KeysAndVaults", testKeys},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -533,4 +534,32 @@ func testCertificates(t *testing.T, s store.Store) {
 	}
 	must(t, s.CACertificates().Insert(ctx, &store.CACertificate{ID: id(), Cert: "c", CertDigest: "d"}))
 	wantErr(t, s.CACertificates().Insert(ctx, &store.CACertificate{ID: id(), Cert: "c", CertDigest: "d"}), store.ErrUniqueViolation, "")
+}
+
+// testKeys: vault prefixes and key names are unique, a kid is unique within its set
+// (keys of no set counting as one set), and keys go with their set.
+func testKeys(t *testing.T, s store.Store) {
+	id := uuid.NewString
+	must(t, s.Vaults().Insert(ctx, &store.Vault{ID: id(), Prefix: "my-env", Name: "env"}))
+	wantErr(t, s.Vaults().Insert(ctx, &store.Vault{ID: id(), Prefix: "my-env", Name: "env"}), store.ErrUniqueViolation, "")
+	set := &store.KeySet{ID: id(), Name: str("jwks")}
+	must(t, s.KeySets().Insert(ctx, set))
+	wantErr(t, s.KeySets().Insert(ctx, &store.KeySet{ID: id(), Name: str("jwks")}), store.ErrUniqueViolation, "")
+	ref := &store.Ref{ID: set.ID}
+	jwk := `{"kty":"oct","kid":"k1","k":"c2VjcmV0"}`
+	must(t, s.Keys().Insert(ctx, &store.Key{ID: id(), Set: ref, Name: str("a"), Kid: "k1", JWK: &jwk}))
+	wantErr(t, s.Keys().Insert(ctx, &store.Key{ID: id(), Set: ref, Name: str("b"), Kid: "k1", JWK: &jwk}), store.ErrUniqueViolation, "")
+	wantErr(t, s.Keys().Insert(ctx, &store.Key{ID: id(), Set: ref, Name: str("a"), Kid: "k2", JWK: &jwk}), store.ErrUniqueViolation, "")
+	must(t, s.Keys().Insert(ctx, &store.Key{ID: id(), Name: str("c"), Kid: "k1", JWK: &jwk}))
+	wantErr(t, s.Keys().Insert(ctx, &store.Key{ID: id(), Name: str("d"), Kid: "k1", JWK: &jwk}), store.ErrUniqueViolation, "")
+	wantErr(t, s.Keys().Insert(ctx, &store.Key{ID: id(), Set: &store.Ref{ID: id()}, Kid: "k3", JWK: &jwk}), store.ErrForeignKey, "")
+	must(t, s.KeySets().Delete(ctx, set.ID))
+	if _, err := s.Keys().GetBy(ctx, "name", "a"); err == nil {
+		t.Fatal("key survived its set")
+	}
+	ds, err := s.Dataset(ctx)
+	must(t, err)
+	if len(ds.Vaults) != 1 || len(ds.KeySets) != 0 || len(ds.Keys) != 1 {
+		t.Fatalf("dataset: %d vaults, %d key sets, %d keys", len(ds.Vaults), len(ds.KeySets), len(ds.Keys))
+	}
 }
