@@ -16,6 +16,7 @@ import (
 // GET /upstreams/{u}/health), retries hide the failure from clients, and an upstream
 // without a healthy target answers Kong's 503.
 func TestLoadBalancing(t *testing.T) {
+	t.Parallel() // its own node and ports; runs after the sequential tests, TestZeroDowntime included
 	bin := buildWeir(t)
 	prefix := filepath.Join(t.TempDir(), "prefix")
 	n := &node{binary: bin, prefix: prefix, proxy: freeAddr(t), admin: freeAddr(t),

@@ -14,6 +14,7 @@ import (
 // answer what is not gRPC on a gRPC route. The upstream is net/http speaking gRPC's
 // wire shape, so no gRPC library is needed.
 func TestGRPCProxy(t *testing.T) {
+	t.Parallel() // its own node and ports; runs after the sequential tests, TestZeroDowntime included
 	bin := buildWeir(t)
 	h2cAddr := freeAddr(t)
 	n := &node{binary: bin, prefix: filepath.Join(t.TempDir(), "prefix"), proxy: freeAddr(t), admin: freeAddr(t)}

@@ -39,6 +39,7 @@ func pemPair(t *testing.T, cn string) (string, string) {
 // HTTP/1.1 and HTTP/2 over TLS, h2c, and the same pipeline behind all of them (routes
 // on snis, https-only routes).
 func TestProxyTLSAndHTTP2(t *testing.T) {
+	t.Parallel() // its own node and ports; runs after the sequential tests, TestZeroDowntime included
 	bin := buildWeir(t)
 	tlsAddr, h2cAddr := freeAddr(t), freeAddr(t)
 	n := &node{binary: bin, prefix: filepath.Join(t.TempDir(), "prefix"), proxy: freeAddr(t), admin: freeAddr(t)}

@@ -15,6 +15,7 @@ import (
 // upstream waits for that (up to 10 s), so a buffering proxy fails the test by order,
 // not by a timing threshold. A buffered route still gets the whole body.
 func TestResponseStreaming(t *testing.T) {
+	t.Parallel() // its own node and ports; runs after the sequential tests, TestZeroDowntime included
 	bin := buildWeir(t)
 	n := startNode(t, bin, filepath.Join(t.TempDir(), "prefix"))
 	clientGotFirst := make(chan struct{})

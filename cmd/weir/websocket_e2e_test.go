@@ -24,6 +24,7 @@ func wsAccept(key string) string {
 // handshake, so the test needs no WebSocket library: it checks the relay, not the
 // framing. An upstream that refuses the upgrade is answered as any response.
 func TestWebSocket(t *testing.T) {
+	t.Parallel() // its own node and ports; runs after the sequential tests, TestZeroDowntime included
 	bin := buildWeir(t)
 	n := startNode(t, bin, filepath.Join(t.TempDir(), "prefix"))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

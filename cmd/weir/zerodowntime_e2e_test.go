@@ -158,6 +158,7 @@ func (r *stringReader) Read(p []byte) (int, error) {
 // TestGracefulDrain: on SIGTERM or SIGQUIT a node stops accepting, lets the request
 // in flight finish with its answer, and exits.
 func TestGracefulDrain(t *testing.T) {
+	t.Parallel() // its own node and ports; runs after the sequential tests, TestZeroDowntime included
 	bin := buildWeir(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGQUIT} {
 		t.Run(sig.String(), func(t *testing.T) {
