@@ -49,6 +49,20 @@ func TestLoadBalancing(t *testing.T) {
 	}
 	waitTargetHealth(t, admin, b.Listener.Addr().String(), "HEALTHY")
 
+	// Kong's manual override, on an upstream with passive checks only (no probe
+	// revives the target behind the test's back)
+	manual := postJSON(t, admin+"/upstreams", `{"name":"manual","healthchecks":{"passive":{"unhealthy":{"tcp_failures":1}}}}`)
+	expectStatus(t, "manual upstream", manual, 201)
+	expectStatus(t, "manual target", form(t, admin+"/upstreams/manual/targets", "target="+a.Listener.Addr().String()), 201)
+	expectStatus(t, "manual service", form(t, admin+"/services", "name=m", "host=manual", "port=80"), 201)
+	expectStatus(t, "manual route", form(t, admin+"/services/m/routes", "paths[]=/manual"), 201)
+	expectStatus(t, "through manual", do(t, "GET", proxy+"/manual", nil, nil), 200)
+	override := admin + "/upstreams/manual/targets/" + a.Listener.Addr().String()
+	expectStatus(t, "mark unhealthy", do(t, "PUT", override+"/unhealthy", nil, nil), 204)
+	expectStatus(t, "marked out", do(t, "GET", proxy+"/manual", nil, nil), 503)
+	expectStatus(t, "mark healthy", do(t, "PUT", override+"/healthy", nil, nil), 204)
+	expectStatus(t, "marked back", do(t, "GET", proxy+"/manual", nil, nil), 200)
+
 	b.Close()
 	for i := 0; i < 10; i++ { // before and after the checks notice, retries hide b
 		r := do(t, "GET", proxy+"/lb", nil, nil)
@@ -88,6 +102,9 @@ func TestLoadBalancing(t *testing.T) {
 		var entry map[string]any
 		if err := json.Unmarshal([]byte(line), &entry); err != nil {
 			t.Fatalf("access log line %q: %v", line, err)
+		}
+		if entry["uri"] == "/manual" {
+			continue
 		}
 		if entry["uri"] != "/lb" || entry["request_id"] == "" {
 			t.Fatalf("access log entry %v", entry)

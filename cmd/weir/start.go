@@ -98,8 +98,9 @@ func run(ctx context.Context, c *conf.Config, logger *slog.Logger) error {
 		Version: version, Hostname: hostname, NodeID: id, Configuration: nodeConfiguration(c),
 		DBLess: c.Database == "off", Token: c.Admin.Token, ClientCertAuth: c.Admin.ClientCA != "",
 		MaxBodySize: c.Admin.MaxBodySize, MaxModuleSize: c.Admin.MaxModuleSize,
-		Metrics:      gw.MetricsHandler(),
-		TargetHealth: gw.TargetHealth,
+		Metrics:         gw.MetricsHandler(),
+		TargetHealth:    gw.TargetHealth,
+		SetTargetHealth: gw.SetTargetHealth,
 	})
 	servers, err := listen(c, gw, syncAfterWrite(adminAPI.Handler(), gw, logger), logger)
 	if err != nil {
