@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -86,13 +85,25 @@ func dispatch(conn net.Conn, cfg *tls.Config, http2 bool, h1, h2 *queue) {
 		return
 	}
 	pc := &peekedConn{Conn: conn, r: bufio.NewReaderSize(conn, 4096)}
-	head, _ := pc.r.Peek(len(h2Preface))
+	isH2 := http2 && hasPreface(pc.r)
 	_ = conn.SetDeadline(time.Time{})
-	if http2 && bytes.Equal(head, h2Preface) {
+	if isH2 {
 		h2.put(pc)
 	} else {
 		h1.put(pc)
 	}
+}
+
+// hasPreface peeks one byte at a time and stops at the first that differs from the
+// HTTP/2 preface, so a short HTTP/1.x request is not held waiting for 24 bytes.
+func hasPreface(r *bufio.Reader) bool {
+	for i := 1; i <= len(h2Preface); i++ {
+		b, err := r.Peek(i)
+		if err != nil || b[i-1] != h2Preface[i-1] {
+			return false
+		}
+	}
+	return true
 }
 
 // peekedConn replays the bytes read while sniffing.
