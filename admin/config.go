@@ -2,6 +2,7 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -20,8 +21,10 @@ import (
 )
 
 // DB-less mode (database = off): the configuration is one declarative file, replaced
-// whole by POST /config and read back by GET /config, and the entity endpoints are
-// read-only, as in Kong.
+// whole by POST /config and read back by GET /config. Beyond Kong, the entity
+// endpoints stay writable: each write is applied to the running configuration and the
+// declarative file is rewritten with the result (Options.DeclarativeFile), so a
+// restart loads what the Admin API last answered.
 
 // yamlTypes are the content types POST /config takes besides the Admin API's own.
 var yamlTypes = map[string]bool{"application/yaml": true, "application/x-yaml": true, "text/yaml": true}
@@ -62,11 +65,59 @@ func (s *Server) postConfig(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := rep.ReplaceAll(ctx, e); err != nil {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	changes, err := s.replaceConfig(ctx, rep, e)
+	if err != nil {
 		return err
 	}
 	s.lastConfig.Store(hash)
-	return writeJSON(c, http.StatusCreated, withoutBinaries(e))
+	out := withoutBinaries(e)
+	out["_changes"] = changes
+	return writeJSON(c, http.StatusCreated, out)
+}
+
+// replaceConfig swaps in a validated configuration and keeps the declarative file in
+// step, answering what changed per entity list. An unchanged configuration is not
+// written at all, so the proxy does not rebuild for nothing.
+func (s *Server) replaceConfig(ctx context.Context, rep store.Replacer, e *store.Export) (map[string]declarative.Changes, error) {
+	before, err := store.ExportFrom(ctx, s.store)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := declarative.Diff(before, e)
+	if err != nil || declarative.Unchanged(changes) {
+		return changes, err
+	}
+	if err := rep.ReplaceAll(ctx, e); err != nil {
+		return nil, err
+	}
+	if _, err := s.saveConfig(ctx, rep, before); err != nil {
+		return nil, err
+	}
+	return changes, nil
+}
+
+// saveConfig rewrites the declarative file with the running configuration. If the file
+// cannot be written, the configuration before the change (before) is put back, so the
+// running configuration and the file never disagree, and the error says so.
+func (s *Server) saveConfig(ctx context.Context, rep store.Replacer, before *store.Export) ([]byte, error) {
+	if s.opts.DeclarativeFile == "" {
+		return nil, nil
+	}
+	now, err := store.ExportFrom(ctx, s.store)
+	if err != nil {
+		return nil, err
+	}
+	written, err := declarative.WriteFile(s.opts.DeclarativeFile, now)
+	if err == nil {
+		return written, nil
+	}
+	if rerr := rep.ReplaceAll(ctx, before); rerr != nil {
+		return nil, fmt.Errorf("%w; restoring the previous configuration failed too: %w", err, rerr)
+	}
+	return nil, echo.NewHTTPError(http.StatusInternalServerError,
+		"the change was undone: the declarative configuration file could not be written: "+err.Error())
 }
 
 // emptyConfigHash is Kong's configuration_hash before any configuration is posted.
@@ -152,8 +203,8 @@ func (s *Server) getConfig(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, map[string]any{"config": buf.String()})
 }
 
-// pathEntities names the entity of an endpoint's last fixed segment, for DB-less
-// refusals.
+// pathEntities names the entity of an endpoint's last fixed segment, for the
+// OpenAPI description.
 var pathEntities = map[string]string{
 	"key-auth": store.KeyAuthCredentials, "key-auths": store.KeyAuthCredentials,
 	"jwt": store.JWTSecrets, "jwts": store.JWTSecrets,
@@ -162,8 +213,10 @@ var pathEntities = map[string]string{
 	"modules": store.WasmModules, "key-sets": store.KeySets,
 }
 
-// dbless refuses writes to entity endpoints in DB-less mode with Kong's 405: the file
-// is the configuration, changed through POST /config.
+// dbless, in DB-less mode, runs each write to an entity endpoint under one lock and,
+// when it succeeded and changed the configuration, rewrites the declarative file
+// before the client gets the answer; a failed rewrite undoes the write and answers
+// 500. Answers are buffered until then.
 func (s *Server) dbless(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		m := c.Request().Method
@@ -171,16 +224,81 @@ func (s *Server) dbless(next echo.HandlerFunc) echo.HandlerFunc {
 		if !s.opts.DBLess || (!bodyMethods[m] && m != http.MethodDelete) || path == "/config" || strings.HasSuffix(path, "/validate") {
 			return next(c)
 		}
-		entity := ""
-		for _, seg := range strings.Split(path, "/") {
-			if seg != "" && !strings.HasPrefix(seg, ":") {
-				entity = seg
-			}
+		rep, ok := s.store.(store.Replacer)
+		if !ok {
+			return next(c)
 		}
-		if e, ok := pathEntities[entity]; ok {
-			entity = e
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+		ctx := c.Request().Context()
+		before, err := store.ExportFrom(ctx, s.store)
+		if err != nil {
+			return err
 		}
-		verb := map[string]string{http.MethodPost: "create", http.MethodPut: "update", http.MethodPatch: "update", http.MethodDelete: "delete"}[m]
-		return echo.NewHTTPError(http.StatusMethodNotAllowed, fmt.Sprintf("cannot %s '%s' entities when not using a database", verb, entity))
+		res := c.Response()
+		orig := res.Writer
+		buf := &responseBuffer{header: orig.Header()}
+		res.Writer = buf
+		err = next(c)
+		res.Writer = orig
+		if err != nil || buf.status < 200 || buf.status > 299 {
+			return flushResponse(orig, buf, err)
+		}
+		if err := s.saveChange(ctx, rep, before); err != nil {
+			res.Committed, res.Size = false, 0
+			return err
+		}
+		return flushResponse(orig, buf, nil)
 	}
+}
+
+// saveChange rewrites the declarative file after a write that changed the
+// configuration.
+func (s *Server) saveChange(ctx context.Context, rep store.Replacer, before *store.Export) error {
+	now, err := store.ExportFrom(ctx, s.store)
+	if err != nil {
+		return err
+	}
+	changes, err := declarative.Diff(before, now)
+	if err != nil || declarative.Unchanged(changes) {
+		return err
+	}
+	written, err := s.saveConfig(ctx, rep, before)
+	if err != nil {
+		return err
+	}
+	if written != nil {
+		sum := md5.Sum(written)
+		s.lastConfig.Store(hex.EncodeToString(sum[:]))
+	}
+	return nil
+}
+
+// responseBuffer holds an answer until the declarative file is written.
+type responseBuffer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *responseBuffer) Header() http.Header { return b.header }
+
+func (b *responseBuffer) WriteHeader(code int) { b.status = code }
+
+func (b *responseBuffer) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+// flushResponse sends a buffered answer, unless the handler failed before writing
+// one (err then goes to the error handler).
+func flushResponse(w http.ResponseWriter, b *responseBuffer, err error) error {
+	if b.status == 0 {
+		return err
+	}
+	w.WriteHeader(b.status)
+	_, werr := w.Write(b.body.Bytes())
+	return werr
 }

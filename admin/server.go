@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
@@ -31,8 +32,12 @@ type Options struct {
 	NodeID        string
 	Configuration map[string]any
 	// DBLess is database = off: the store holds one declarative configuration, replaced
-	// by POST /config (the store must be a store.Replacer); entity writes answer 405.
+	// by POST /config (the store must be a store.Replacer); entity writes change it too.
 	DBLess bool
+	// DeclarativeFile, in DB-less mode, is the declarative file (declarative_config)
+	// rewritten, atomically, after each change, so a restart keeps it; "" keeps changes
+	// until the node stops.
+	DeclarativeFile string
 	// Token, when set, is required on every request (admin_token), unless
 	// ClientCertAuth is set and the request came with a verified client certificate
 	// (admin_ssl_client_ca; the TLS listener verifies it).
@@ -70,8 +75,11 @@ type Server struct {
 	checks map[string]checkFunc
 	// tagSources list the tags of every entity type for GET /tags.
 	tagSources []tagSource
-	// lastConfig is the MD5 (hex) of the body POST /config last applied.
+	// lastConfig is the MD5 (hex) of the body POST /config last applied, or of the
+	// declarative file an entity write in DB-less mode last wrote.
 	lastConfig atomic.Value
+	// writeMu serialises DB-less writes with their rewrite of the declarative file.
+	writeMu sync.Mutex
 }
 
 // New builds the Admin API. A built-in whose schema.json does not parse is a build

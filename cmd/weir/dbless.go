@@ -16,6 +16,15 @@ import (
 // is the source of truth, so the node starts from an empty file each time.
 const dblessFile = "dbless.db"
 
+// dblessDeclarativeFile is the file a DB-less node rewrites after each Admin API
+// change (declarative_config), or "" when the node has a database or no file.
+func dblessDeclarativeFile(c *conf.Config) string {
+	if c.Database != "off" {
+		return ""
+	}
+	return c.DeclarativeConfig
+}
+
 // openDBLess opens a fresh embedded store and loads declarative_config into it. An
 // invalid file stops the start with its report: a node never serves half a file.
 func openDBLess(ctx context.Context, c *conf.Config) (store.Store, error) {

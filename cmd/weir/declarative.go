@@ -2,15 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	pluginswasm "github.com/weir-gateway/weir/plugins-wasm"
 	"github.com/weir-gateway/weir/store"
@@ -67,33 +62,11 @@ func parseFile(ctx context.Context, path string) error {
 	return nil
 }
 
-func isYAML(path string) bool {
-	ext := strings.ToLower(filepath.Ext(path))
-	return ext == ".yml" || ext == ".yaml"
-}
+func isYAML(path string) bool { return declarative.IsYAML(path) }
 
-// encodeExport writes an export as indented JSON or as YAML. YAML goes through the
-// JSON form so both carry the same field names and nulls.
+// encodeExport writes an export as indented JSON or as YAML (declarative.Encode).
 func encodeExport(w io.Writer, e *store.Export, asYAML bool) error {
-	if !asYAML {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(e)
-	}
-	raw, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	var tree any
-	if err := json.Unmarshal(raw, &tree); err != nil {
-		return err
-	}
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	if err := enc.Encode(tree); err != nil {
-		return err
-	}
-	return enc.Close()
+	return declarative.Encode(w, e, asYAML)
 }
 
 // storedIDs finds stored entities by endpoint key for db_import (declarative.Options

@@ -70,7 +70,8 @@ func TestDeclarativeRoundTrip(t *testing.T) {
 
 // TestDBLess: a node with database = off serves declarative_config from its first
 // request, keeps it when POST /config sends an invalid file, and switches to a valid
-// one at once.
+// one at once; entity writes through the Admin API are proxied at once and, kept in
+// the rewritten declarative_config, survive a restart.
 func TestDBLess(t *testing.T) {
 	bin := buildWeir(t)
 	echoAddr := startEcho(t, bin)
@@ -86,7 +87,6 @@ func TestDBLess(t *testing.T) {
 	admin, proxy := "http://"+n.admin, "http://"+n.proxy
 
 	expectStatus(t, "route from declarative_config", do(t, "GET", proxy+"/one", nil, nil), 200)
-	expectStatus(t, "write in DB-less mode", form(t, admin+"/services", "name=x", "host=h"), 405)
 
 	bad := do(t, "POST", admin+"/config", strings.NewReader("_format_version: \"3.0\"\nservices:\n- name: s\n"),
 		map[string]string{"Content-Type": "application/yaml"})
@@ -100,4 +100,12 @@ func TestDBLess(t *testing.T) {
 	expectStatus(t, "new config", good, 201)
 	expectStatus(t, "new route", do(t, "GET", proxy+"/two", nil, nil), 200)
 	expectStatus(t, "old route gone", do(t, "GET", proxy+"/one", nil, nil), 404)
+
+	expectStatus(t, "route written in DB-less mode", form(t, admin+"/services/s/routes", "name=r3", "paths[]=/three"), 201)
+	expectStatus(t, "written route proxied", do(t, "GET", proxy+"/three", nil, nil), 200)
+	expectStatus(t, "route deleted in DB-less mode", do(t, "DELETE", admin+"/routes/r", nil, nil), 204)
+	n.stop(t)
+	n.start(t)
+	expectStatus(t, "written route after restart", do(t, "GET", proxy+"/three", nil, nil), 200)
+	expectStatus(t, "deleted route after restart", do(t, "GET", proxy+"/two", nil, nil), 404)
 }

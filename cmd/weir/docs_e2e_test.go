@@ -20,8 +20,10 @@ type docCommand struct {
 var statusComment = regexp.MustCompile(`#\s*(\d{3})\b`)
 
 // curlCommands extracts the curl commands of the ```sh blocks of a document (of one
-// section when section is set), joining lines continued with a backslash.
-func curlCommands(t *testing.T, path, section string) []docCommand {
+// section when section is set), joining lines continued with a backslash. Blocks
+// opened with "```sh <tag>" are run against a node set up for them: only a call with
+// that tag takes them.
+func curlCommands(t *testing.T, path, section string, tag ...string) []docCommand {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -43,7 +45,7 @@ func curlCommands(t *testing.T, path, section string) []docCommand {
 	for _, line := range strings.Split(text, "\n") {
 		switch {
 		case strings.HasPrefix(line, "```sh"):
-			inSh = true
+			inSh = strings.TrimSpace(strings.TrimPrefix(line, "```sh")) == strings.Join(tag, "")
 			continue
 		case strings.HasPrefix(line, "```"):
 			inSh = false
@@ -119,4 +121,26 @@ func TestAdminAPIDoc(t *testing.T) {
 		t.Fatalf("found %d curl commands in docs/admin-api.md", len(cmds))
 	}
 	runDocCommands(t, cmds, n, echoAddr)
+}
+
+// TestAdminAPIDocDBLess runs the ```sh dbless blocks of docs/admin-api.md against a
+// DB-less node, then restarts it: what the commands wrote is still there.
+func TestAdminAPIDocDBLess(t *testing.T) {
+	bin := buildWeir(t)
+	echoAddr := startEcho(t, bin)
+	file := filepath.Join(t.TempDir(), "kong.yml")
+	if err := os.WriteFile(file, []byte("_format_version: \"3.0\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := &node{binary: bin, prefix: t.TempDir(), proxy: freeAddr(t), admin: freeAddr(t),
+		extraEnv: []string{"KONG_DATABASE=off", "KONG_DECLARATIVE_CONFIG=" + file}}
+	n.start(t)
+	cmds := curlCommands(t, filepath.Join(repoRoot(t), "docs", "admin-api.md"), "", "dbless")
+	if len(cmds) < 5 {
+		t.Fatalf("found %d DB-less curl commands in docs/admin-api.md", len(cmds))
+	}
+	runDocCommands(t, cmds, n, echoAddr)
+	n.stop(t)
+	n.start(t)
+	expectStatus(t, "route written through the Admin API, after a restart", do(t, "GET", "http://"+n.proxy+"/v2", nil, nil), 200)
 }

@@ -96,7 +96,8 @@ func run(ctx context.Context, c *conf.Config, logger *slog.Logger) error {
 	adminAPI := admin.New(admin.Options{
 		Store: db, Builtins: builtins, ValidateModule: gw.ValidateModule,
 		Version: version, Hostname: hostname, NodeID: id, Configuration: nodeConfiguration(c),
-		DBLess: c.Database == "off", Token: c.Admin.Token, ClientCertAuth: c.Admin.ClientCA != "",
+		DBLess: c.Database == "off", DeclarativeFile: dblessDeclarativeFile(c),
+		Token: c.Admin.Token, ClientCertAuth: c.Admin.ClientCA != "",
 		MaxBodySize: c.Admin.MaxBodySize, MaxModuleSize: c.Admin.MaxModuleSize,
 		Metrics:         gw.MetricsHandler(),
 		TargetHealth:    gw.TargetHealth,
