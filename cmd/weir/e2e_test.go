@@ -281,10 +281,14 @@ func TestQuickStart(t *testing.T) {
 	n := startNode(t, bin, prefix)
 	admin, proxy := "http://"+n.admin, "http://"+n.proxy
 
-	logs := n.logs.String()
+	// The node answers before its log lines have necessarily crossed the pipe.
 	for _, want := range []string{"proxy listening", n.proxy, "admin API listening", n.admin} {
-		if !strings.Contains(logs, want) {
-			t.Fatalf("start-up log lacks %q:\n%s", want, logs)
+		deadline := time.Now().Add(5 * time.Second)
+		for !strings.Contains(n.logs.String(), want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("start-up log lacks %q:\n%s", want, n.logs.String())
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(prefix, "weir.db")); err != nil {
