@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/weir-gateway/weir/cmd/weir/internal/conf"
 	"github.com/weir-gateway/weir/store"
 	"github.com/weir-gateway/weir/store/declarative"
 )
@@ -37,17 +36,8 @@ func runConfig(args []string) error {
 	}
 	cmd := args[0]
 	fs := flag.NewFlagSet("config "+cmd, flag.ContinueOnError)
-	file := fs.String("c", "", "configuration file (kong.conf syntax)")
-	prefix := fs.String("p", "", "prefix directory (overrides the prefix property)")
 	yes := fs.Bool("y", false, "overwrite an existing export file")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	env := os.Environ()
-	if *prefix != "" {
-		env = append(env, "WEIR_PREFIX="+*prefix)
-	}
-	c, err := conf.Load(*file, env)
+	c, err := loadConfigFlags(fs, args[1:])
 	if err != nil {
 		return err
 	}

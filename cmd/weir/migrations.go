@@ -44,18 +44,9 @@ func runMigrations(args []string) error {
 	}
 	cmd := args[0]
 	fs := flag.NewFlagSet("migrations "+cmd, flag.ContinueOnError)
-	file := fs.String("c", "", "configuration file (kong.conf syntax)")
-	prefix := fs.String("p", "", "prefix directory (overrides the prefix property)")
 	yes := fs.Bool("y", false, "reset without asking")
 	lockTimeout := fs.Int("lock-timeout", 60, "seconds to wait for another node's migration")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	env := os.Environ()
-	if *prefix != "" {
-		env = append(env, "WEIR_PREFIX="+*prefix)
-	}
-	c, err := conf.Load(*file, env)
+	c, err := loadConfigFlags(fs, args[1:])
 	if err != nil {
 		return err
 	}

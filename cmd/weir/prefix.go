@@ -26,7 +26,12 @@ const (
 
 // loadConfig parses the flags every command shares (-c, -p) and loads the config.
 func loadConfig(name string, args []string) (*conf.Config, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	return loadConfigFlags(flag.NewFlagSet(name, flag.ContinueOnError), args)
+}
+
+// loadConfigFlags adds -c and -p to a command's own flags, parses args and loads the
+// configuration; the command reads its other flags and arguments from fs.
+func loadConfigFlags(fs *flag.FlagSet, args []string) (*conf.Config, error) {
 	file := fs.String("c", "", "configuration file (kong.conf syntax)")
 	prefix := fs.String("p", "", "prefix directory (overrides the prefix property)")
 	if err := fs.Parse(args); err != nil {
