@@ -55,6 +55,13 @@ func (m *Module) HandlesHTTP() bool {
 	return false
 }
 
+// HandlesResponseBody says whether the module exports proxy_on_response_body: a
+// streamed response then goes through it chunk by chunk.
+func (m *Module) HandlesResponseBody() bool {
+	_, ok := m.arity[fnResponseBody]
+	return ok
+}
+
 // inspect fills version and arity and checks the imports.
 func (m *Module) inspect() error {
 	exports := m.compiled.ExportedFunctions()

@@ -71,15 +71,16 @@ func (c *chain) requestPhase(ctx context.Context) bool {
 // responsePhase runs response headers, then response body, in reverse order.
 func (c *chain) responsePhase(ctx context.Context) {
 	e := c.exchange
-	body := len(e.Response.Body.Bytes()) > 0
+	streamed := e.Response.Body.Stream() != nil
+	body := streamed || len(e.Response.Body.Bytes()) > 0
 	for i := len(c.steps) - 1; i >= 0; i-- {
 		st := c.steps[i]
 		if !c.run(ctx, st, func() (abi.Action, error) { return st.http.OnResponseHeaders(ctx, !body) }) {
 			return
 		}
 	}
-	if !body {
-		return
+	if !body || streamed {
+		return // a streamed body goes through the body callbacks as it is read (bodystream.go)
 	}
 	for i := len(c.steps) - 1; i >= 0; i-- {
 		st := c.steps[i]

@@ -77,12 +77,23 @@ func (p *Pipeline) Serve(ctx context.Context, e *Exchange) {
 	e.origPath = e.Request.Headers.Value(":path")
 	e.peerIP = e.ClientIP
 	e.ClientIP = p.headers().realIP(e.ClientIP, &e.Request.Headers)
-	if p.OnComplete != nil {
-		defer p.OnComplete(e)
-	}
 	c := &chain{exchange: e, logger: p.Logger}
-	defer c.finish(ctx)
-	defer func() { e.end = time.Now() }() // runs first: on_log sees request.duration
+	// end finishes the exchange: e.end first (on_log sees request.duration), then the
+	// plugins' contexts, then OnComplete. A streamed body the plugins filter runs it
+	// when the front end closes the stream instead.
+	end := func() {
+		e.end = time.Now()
+		c.finish(ctx)
+		if p.OnComplete != nil {
+			p.OnComplete(e)
+		}
+	}
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			end()
+		}
+	}()
 
 	if !p.route(e) {
 		p.respondLocal(e, start)
@@ -100,7 +111,9 @@ func (p *Pipeline) Serve(ctx context.Context, e *Exchange) {
 		// a plugin answered, or failed, in the response phase: its response replaces
 		// the upstream's
 		p.respondLocal(e, start)
+		return
 	}
+	handedOff = c.filterStream(ctx, end)
 }
 
 var defaultHeaders = DefaultHeaderOptions()
