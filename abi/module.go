@@ -55,6 +55,13 @@ func (m *Module) HandlesHTTP() bool {
 	return false
 }
 
+// HandlesRequestBody says whether the module exports proxy_on_request_body: a
+// streamed request body then goes through it chunk by chunk.
+func (m *Module) HandlesRequestBody() bool {
+	_, ok := m.arity[fnRequestBody]
+	return ok
+}
+
 // HandlesResponseBody says whether the module exports proxy_on_response_body: a
 // streamed response then goes through it chunk by chunk.
 func (m *Module) HandlesResponseBody() bool {

@@ -56,7 +56,8 @@ func (p *Pipeline) balanced(ctx context.Context, e *Exchange, b *balancer.Balanc
 			b.Done(t, balancer.TCPFailure, 0, time.Since(start))
 		}
 		p.Logger.Info("upstream target failed", "upstream", b.Upstream.Name, "target", t.Addr, "attempt", attempt+1, "error", err)
-		if !errors.Is(err, ErrUpstreamConnect) && !idempotent(req.Method) {
+		if !errors.Is(err, ErrUpstreamConnect) && (!idempotent(req.Method) || req.BodyStream != nil) {
+			// a streamed body cannot be sent twice
 			return err
 		}
 	}

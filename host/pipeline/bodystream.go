@@ -26,16 +26,19 @@ var errStreamAborted = errors.New("streamed response aborted by a plugin")
 // the plugins' contexts live until Close, which ends the exchange (on_done, on_log,
 // the access log).
 type bodyFilter struct {
-	c     *chain
-	ctx   context.Context
-	src   io.ReadCloser
-	steps []*step  // the plugins with a body callback, in response order
-	held  [][]byte // per step: what it buffered by pausing
-	buf   []byte   // the read buffer
-	out   []byte   // filtered bytes the client has not read yet
-	eos   bool
-	err   error
-	done  func()
+	c   *chain
+	ctx context.Context
+	src io.ReadCloser
+	// request: the client's body on its way upstream (request_buffering off), through
+	// proxy_on_request_body in request order; otherwise the response's
+	request bool
+	steps   []*step  // the plugins with a body callback, in the order they see the body
+	held    [][]byte // per step: what it buffered by pausing
+	buf     []byte   // the read buffer
+	out     []byte   // filtered bytes the client has not read yet
+	eos     bool
+	err     error
+	done    func()
 }
 
 // filterStream puts the plugins with a response body callback in front of the
@@ -61,6 +64,30 @@ func (c *chain) filterStream(ctx context.Context, done func()) bool {
 	e.Response.Body.SetStream(&bodyFilter{c: c, ctx: ctx, src: src, steps: steps,
 		held: make([][]byte, len(steps)), buf: make([]byte, 32<<10), done: done})
 	return true
+}
+
+// filterRequestStream puts the plugins with a request body callback, in request
+// order, in front of the client's streamed body (request_buffering off), which the
+// upstream client then reads. A plugin that answers, fails or closes the stream there
+// makes the read fail, so the upstream request is abandoned and the exchange ends with
+// the plugin's response. Without such plugins the stream is left as it is.
+func (c *chain) filterRequestStream(ctx context.Context) {
+	e := c.exchange
+	src := e.Request.Body.Stream()
+	if src == nil {
+		return
+	}
+	var steps []*step
+	for _, st := range c.steps {
+		if !st.skipped && st.plugin.Pool.Module().HandlesRequestBody() {
+			steps = append(steps, st)
+		}
+	}
+	if len(steps) == 0 {
+		return
+	}
+	e.Request.Body.SetStream(&bodyFilter{c: c, ctx: ctx, src: src, request: true, steps: steps,
+		held: make([][]byte, len(steps)), buf: make([]byte, 32<<10), done: func() {}})
 }
 
 // Read implements io.Reader: it reads the upstream until the plugins let something
@@ -94,6 +121,10 @@ func (f *bodyFilter) Read(p []byte) (int, error) {
 // push runs one chunk through the plugins and returns what goes to the client.
 func (f *bodyFilter) push(data []byte, eos bool) ([]byte, error) {
 	e := f.c.exchange
+	body := &e.Response.Body
+	if f.request {
+		body = &e.Request.Body
+	}
 	for i, st := range f.steps {
 		if st.skipped {
 			continue
@@ -103,8 +134,14 @@ func (f *bodyFilter) push(data []byte, eos bool) ([]byte, error) {
 			cur = append(f.held[i], data...)
 			f.held[i] = nil
 		}
-		e.Response.Body.Set(cur)
-		action, err := st.http.OnResponseBody(f.ctx, len(cur), eos)
+		body.Set(cur)
+		var action abi.Action
+		var err error
+		if f.request {
+			action, err = st.http.OnRequestBody(f.ctx, len(cur), eos)
+		} else {
+			action, err = st.http.OnResponseBody(f.ctx, len(cur), eos)
+		}
 		e.settle()
 		if err != nil {
 			if f.c.failed(st.plugin, "plugin failed", err) {
@@ -116,29 +153,32 @@ func (f *bodyFilter) push(data []byte, eos bool) ([]byte, error) {
 		if e.local != nil || e.reset {
 			return nil, errStreamAborted
 		}
-		body := e.Response.Body.Bytes()
+		out := body.Bytes()
 		if action == abi.ActionPause {
 			if !eos {
 				// buffer: held until the plugin continues; a copy unless it is already
 				// the held buffer, since the chunk may sit in the read buffer
-				if owned && len(body) == len(cur) && len(body) > 0 && &body[0] == &cur[0] {
-					f.held[i] = body
+				if owned && len(out) == len(cur) && len(out) > 0 && &out[0] == &cur[0] {
+					f.held[i] = out
 				} else {
-					f.held[i] = append(make([]byte, 0, len(body)+len(f.buf)), body...)
+					f.held[i] = append(make([]byte, 0, len(out)+len(f.buf)), out...)
 				}
 				return nil, nil
 			}
 			if !e.waitResume(f.ctx) {
 				f.c.logger.Error("plugin paused the request and did not resume it", "plugin", st.plugin.Entity.Name,
 					"plugin_id", st.plugin.Entity.ID, "request_id", e.ID, "timeout", PauseTimeout)
+				if f.request {
+					e.local = kongError(500, "An unexpected error occurred", e.ID)
+				}
 				return nil, errStreamAborted
 			}
 			if e.local != nil || e.reset {
 				return nil, errStreamAborted
 			}
-			body = e.Response.Body.Bytes()
+			out = body.Bytes()
 		}
-		data = body
+		data = out
 	}
 	return data, nil
 }

@@ -35,7 +35,8 @@ type step struct {
 func (c *chain) requestPhase(ctx context.Context) bool {
 	e := c.exchange
 	route, service := e.match.Route.ID, e.service.ID
-	body := len(e.Request.Body.Bytes()) > 0
+	streamed := e.Request.Body.Stream() != nil
+	body := streamed || len(e.Request.Body.Bytes()) > 0
 	for _, name := range e.snap.PluginNames() {
 		consumer := ""
 		if e.consumer != nil {
@@ -57,6 +58,12 @@ func (c *chain) requestPhase(ctx context.Context) bool {
 		}
 	}
 	if !body {
+		return true
+	}
+	if streamed {
+		// each chunk goes through the body callbacks as the upstream client reads it
+		// (bodystream.go)
+		c.filterRequestStream(ctx)
 		return true
 	}
 	for _, st := range c.steps {

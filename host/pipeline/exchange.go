@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"errors"
+	"io"
 	"time"
 
 	"github.com/weir-gateway/weir/abi"
@@ -43,6 +45,10 @@ type Exchange struct {
 	// Upgrade is set by a front end that can relay a protocol switch (WebSocket) for
 	// a request that asks for one (WantsUpgrade).
 	Upgrade bool
+	// BodySource, when a front end sets it, is the request body not read yet: the
+	// pipeline takes it once the route is known, whole (request_buffering on) or as a
+	// stream (off). A front end that reads the body first sets Request.Body instead.
+	BodySource RequestBodySource
 
 	// peerIP is the socket peer's address, whatever real_ip_header said.
 	peerIP   string
@@ -83,6 +89,17 @@ type Exchange struct {
 	reset   bool
 	async   bool
 }
+
+// RequestBodySource gives a request body the front end has not read yet.
+type RequestBodySource interface {
+	// ReadAll reads the whole body; ErrBodyTooLarge beyond the front end's limit.
+	ReadAll() ([]byte, error)
+	// Stream gives the body as the client sends it; nil when there is none.
+	Stream() io.Reader
+}
+
+// ErrBodyTooLarge is a request body over the proxy's size limit.
+var ErrBodyTooLarge = errors.New("request body too large")
 
 // originalPath is the request target as the client sent it.
 func (e *Exchange) originalPath() string { return e.origPath }

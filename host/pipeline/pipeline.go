@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -30,6 +31,9 @@ type UpstreamRequest struct {
 	// Headers holds the request headers, pseudo-headers included (the client skips them).
 	Headers *Headers
 	Body    []byte
+	// BodyStream, when set, is the body instead, sent as it is read (chunked):
+	// request_buffering off.
+	BodyStream io.Reader
 	// Addr is the host:port to connect to: a balanced upstream's target; "" means the
 	// service's host and port.
 	Addr string
@@ -95,7 +99,7 @@ func (p *Pipeline) Serve(ctx context.Context, e *Exchange) {
 		}
 	}()
 
-	if !p.route(e) {
+	if !p.route(e) || !p.requestBody(e) {
 		p.respondLocal(e, start)
 		return
 	}
@@ -114,6 +118,35 @@ func (p *Pipeline) Serve(ctx context.Context, e *Exchange) {
 		return
 	}
 	handedOff = c.filterStream(ctx, end)
+}
+
+// requestBody takes the body a front end left unread (Exchange.BodySource): as a
+// stream on a route with request_buffering off (HTTP/1.1 services, no protocol
+// switch), whole otherwise. It leaves a local response when the body cannot be read.
+func (p *Pipeline) requestBody(e *Exchange) bool {
+	src := e.BodySource
+	if src == nil {
+		return true
+	}
+	e.BodySource = nil
+	proto := e.service.Protocol
+	if !e.match.Route.RequestBuffering && !e.Upgrade && proto != "grpc" && proto != "grpcs" {
+		if r := src.Stream(); r != nil {
+			e.Request.Body.SetStream(io.NopCloser(r))
+		}
+		return true
+	}
+	body, err := src.ReadAll()
+	switch {
+	case errors.Is(err, ErrBodyTooLarge):
+		e.local = kongError(413, "Request body too large", e.ID)
+		return false
+	case err != nil:
+		e.local = kongError(400, "Bad request", e.ID)
+		return false
+	}
+	e.Request.Body.Set(body)
+	return true
 }
 
 var defaultHeaders = DefaultHeaderOptions()
@@ -197,6 +230,11 @@ func (p *Pipeline) proxy(ctx context.Context, e *Exchange, start time.Time) {
 	}
 	e.upstreamAddr, e.upstreamLocal = req.RemoteAddr, req.LocalAddr
 	e.upstreamLatency = time.Since(sent)
+	if err != nil && (e.local != nil || e.reset) {
+		// a plugin answered, failed or closed the stream in a streamed request body's
+		// callback: the upstream request was abandoned for that
+		return
+	}
 	switch {
 	case errors.Is(err, balancer.ErrNoPeer):
 		p.Logger.Warn("no upstream target", "service", e.service.ID, "upstream", e.service.Host)
@@ -312,8 +350,12 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 	if p.headers().Downstream&HeaderVia != 0 {
 		appendVia(h, p.Version)
 	}
-	return &UpstreamRequest{Method: h.Value(":method"), Path: upstreamPath, Host: host, Headers: h, Body: e.Request.Body.Bytes(),
+	req := &UpstreamRequest{Method: h.Value(":method"), Path: upstreamPath, Host: host, Headers: h, Body: e.Request.Body.Bytes(),
 		TLS: e.snap.UpstreamTLS(svc.ID), Stream: !route.ResponseBuffering}
+	if s := e.Request.Body.Stream(); s != nil {
+		req.BodyStream = s // the client skips content-length: it goes chunked
+	}
+	return req
 }
 
 // hopByHop are the headers that concern one connection only and are not forwarded.

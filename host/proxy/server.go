@@ -41,7 +41,10 @@ func New(p *pipeline.Pipeline, maxBody int) *Server {
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           60 * time.Second,
 		MaxRequestBodySize:    maxBody,
-		ReduceMemoryUsage:     false,
+		// The body is read once the pipeline knows the route (request_buffering):
+		// whole, under maxBody, or streamed (bodySource).
+		StreamRequestBody: true,
+		ReduceMemoryUsage: false,
 		// Plugins see the raw path and query the client sent.
 		DisablePreParseMultipartForm: true,
 	}
@@ -85,8 +88,17 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		*e = pipeline.Exchange{}
 		exchanges.Put(e)
 	}()
+	if s.tooLarge(ctx) {
+		// what fasthttp answers when it reads the body itself
+		ctx.Error("Error when parsing request", fasthttp.StatusBadRequest)
+		ctx.SetConnectionClose()
+		return
+	}
 	fill(ctx, e)
+	body := &bodySource{ctx: ctx, limit: s.bodyLimit()}
+	e.BodySource = body
 	s.pipeline.Serve(ctx, e)
+	body.finish()
 	if e.Reset() {
 		// a plugin closed the stream (proxy_close_stream): drop the connection, as
 		// Envoy resets the stream
@@ -101,6 +113,90 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		}
 		ctx.Hijack(func(c net.Conn) { relay(c, t) })
 	}
+}
+
+// bodyLimit is the request body limit fasthttp applies (its default for 0).
+func (s *Server) bodyLimit() int {
+	if s.maxBody <= 0 {
+		return fasthttp.DefaultMaxRequestBodySize
+	}
+	return s.maxBody
+}
+
+// tooLarge: a declared Content-Length over the limit, which fasthttp no longer refuses
+// itself since it streams request bodies.
+func (s *Server) tooLarge(ctx *fasthttp.RequestCtx) bool {
+	return ctx.Request.Header.ContentLength() > s.bodyLimit()
+}
+
+// bodySource is the client's request body, left unread by fasthttp
+// (StreamRequestBody) until the pipeline asks for it.
+type bodySource struct {
+	ctx   *fasthttp.RequestCtx
+	limit int
+	taken bool
+	// r counts what is read from a stream, to tell whether it reached its end
+	r *eofReader
+}
+
+// ReadAll implements pipeline.RequestBodySource.
+func (b *bodySource) ReadAll() ([]byte, error) {
+	b.taken = true
+	r := b.ctx.RequestBodyStream()
+	if r == nil {
+		return b.ctx.PostBody(), nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r, int64(b.limit)+1))
+	if err != nil {
+		b.ctx.SetConnectionClose()
+		return nil, err
+	}
+	if len(body) > b.limit {
+		b.ctx.SetConnectionClose() // the rest is unread
+		return nil, pipeline.ErrBodyTooLarge
+	}
+	return body, nil
+}
+
+// Stream implements pipeline.RequestBodySource.
+func (b *bodySource) Stream() io.Reader {
+	b.taken = true
+	r := b.ctx.RequestBodyStream()
+	if r == nil || b.ctx.Request.Header.ContentLength() == 0 {
+		b.r = &eofReader{eof: true}
+		return nil
+	}
+	b.r = &eofReader{r: r}
+	return b.r
+}
+
+// finish runs after the pipeline: a body it never asked for is read (and dropped)
+// so the connection can serve the next request, as when fasthttp read it first; one
+// streamed but not to its end closes the connection.
+func (b *bodySource) finish() {
+	if !b.taken {
+		if _, err := b.ReadAll(); err != nil {
+			b.ctx.SetConnectionClose()
+		}
+		return
+	}
+	if b.r != nil && !b.r.eof {
+		b.ctx.SetConnectionClose()
+	}
+}
+
+// eofReader remembers whether its reader reached the end.
+type eofReader struct {
+	r   io.Reader
+	eof bool
+}
+
+func (r *eofReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err == io.EOF {
+		r.eof = true
+	}
+	return n, err
 }
 
 // relay copies bytes between the client and the upstream of a switched protocol
@@ -121,8 +217,8 @@ func relay(client net.Conn, t *pipeline.Tunnel) {
 	<-done
 }
 
-// fill copies the request into e; the body is referenced, not copied, since e does not
-// outlive the handler.
+// fill copies the request's head into e; the body is left to the pipeline
+// (Exchange.BodySource).
 func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 	h := &e.Request.Headers
 	e.Scheme = "http"
@@ -143,7 +239,6 @@ func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 		}
 		h.Add(key, string(v))
 	}
-	e.Request.Body.Set(ctx.PostBody())
 	if addr, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
 		e.ClientIP, e.ClientPort = addr.IP.String(), addr.Port
 	}

@@ -76,7 +76,11 @@ func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.Upstr
 		}
 		freq.Header.Add(kv[0], kv[1])
 	}
-	freq.SetBodyRaw(req.Body)
+	if req.BodyStream != nil {
+		freq.SetBodyStream(req.BodyStream, -1) // chunked, as the client's body arrives
+	} else {
+		freq.SetBodyRaw(req.Body)
+	}
 	if err := hc.Do(freq, fresp); err != nil {
 		if isTimeout(err) {
 			return fmt.Errorf("%s: %w: %w", hc.Addr, pipeline.ErrUpstreamTimeout, err)
