@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -27,12 +26,7 @@ func TestStreamedBodyCallbacks(t *testing.T) {
 		_, _ = io.WriteString(w, "first\n")
 		w.(http.Flusher).Flush()
 		if r.URL.Path == "/upper" {
-			select {
-			case <-clientGotFirst:
-				streamed <- true
-			case <-time.After(10 * time.Second):
-				streamed <- false
-			}
+			streamed <- cameFirst(clientGotFirst)
 		} else {
 			time.Sleep(50 * time.Millisecond) // a second read for the host
 		}
@@ -40,15 +34,8 @@ func TestStreamedBodyCallbacks(t *testing.T) {
 	}))
 	defer up.Close()
 	admin := "http://" + n.admin
-	fixtures := filepath.Join(repoRoot(t), "testdata", "wat")
 	expectStatus(t, "service", form(t, admin+"/services", "name=s", "url="+up.URL), 201)
-	for _, name := range []string{"upper", "hold"} {
-		expectStatus(t, "upload "+name, uploadModule(t, admin, "stream-"+name, filepath.Join(fixtures, "stream_"+name+".wasm")), 201)
-		expectStatus(t, "route "+name, form(t, admin+"/services/s/routes", "name="+name, "paths[]=/"+name,
-			"response_buffering=false", "strip_path=false"), 201)
-		expectStatus(t, "plugin "+name, postJSON(t, admin+"/routes/"+name+"/plugins",
-			fmt.Sprintf(`{"name":"stream-%s","config":{}}`, name)), 201)
-	}
+	streamRoutes(t, admin, "stream", "stream", "response_buffering=false", "upper", "hold")
 
 	resp, err := http.Get("http://" + n.proxy + "/upper")
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
-	"time"
 )
 
 // TestResponseStreaming: on a route with response_buffering off, the client reads the
@@ -27,12 +26,7 @@ func TestResponseStreaming(t *testing.T) {
 			_, _ = io.WriteString(w, "second\n")
 			return
 		}
-		select {
-		case <-clientGotFirst:
-			streamed <- true
-		case <-time.After(10 * time.Second):
-			streamed <- false
-		}
+		streamed <- cameFirst(clientGotFirst)
 		_, _ = io.WriteString(w, "second\n")
 	}))
 	defer up.Close()

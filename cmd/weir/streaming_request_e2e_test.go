@@ -38,15 +38,8 @@ func TestStreamedRequestBody(t *testing.T) {
 	}))
 	defer up.Close()
 	admin := "http://" + n.admin
-	fixtures := filepath.Join(repoRoot(t), "testdata", "wat")
 	expectStatus(t, "service", form(t, admin+"/services", "name=s", "url="+up.URL), 201)
-	for _, name := range []string{"upper", "hold"} {
-		expectStatus(t, "upload "+name, uploadModule(t, admin, "stream-req-"+name, filepath.Join(fixtures, "stream_req_"+name+".wasm")), 201)
-		expectStatus(t, "route "+name, form(t, admin+"/services/s/routes", "name="+name, "paths[]=/"+name,
-			"request_buffering=false", "strip_path=false"), 201)
-		expectStatus(t, "plugin "+name, postJSON(t, admin+"/routes/"+name+"/plugins",
-			fmt.Sprintf(`{"name":"stream-req-%s","config":{}}`, name)), 201)
-	}
+	streamRoutes(t, admin, "stream-req", "stream_req", "request_buffering=false", "upper", "hold")
 
 	// post sends "first\n", waits for next, then sends "second\n", all as one chunked
 	// body, and returns the upstream's answer (which echoes what it read).
@@ -55,12 +48,7 @@ func TestStreamedRequestBody(t *testing.T) {
 		streamed := make(chan bool, 1)
 		go func() {
 			_, _ = io.WriteString(pw, "first\n")
-			select {
-			case <-next:
-				streamed <- true
-			case <-time.After(10 * time.Second):
-				streamed <- false
-			}
+			streamed <- cameFirst(next)
 			_, _ = io.WriteString(pw, "second\n")
 			_ = pw.Close()
 		}()
