@@ -59,6 +59,12 @@ func TestRealIPAndForwarded(t *testing.T) {
 			if got, _ := e.Property([]string{"source", "address"}); string(got) != tt.realIP+":5555" {
 				t.Errorf("source.address %q", got)
 			}
+			if got, _ := e.Property([]string{"weir", "client_ip"}); string(got) != tt.peer {
+				t.Errorf("weir.client_ip %q, want the peer %q", got, tt.peer)
+			}
+			if got, _ := e.Property([]string{"weir", "forwarded_ip"}); string(got) != tt.realIP {
+				t.Errorf("weir.forwarded_ip %q, want %q", got, tt.realIP)
+			}
 		})
 	}
 }

@@ -316,7 +316,9 @@ func (e *Exchange) nodeProperty(p []string) ([]byte, bool) {
 }
 
 // weirProperty answers weir.route_id, route_name, service_id, service_name,
-// consumer_id, consumer_username, consumer_custom_id and credential_id.
+// consumer_id, consumer_username, consumer_custom_id, credential_id, client_ip (the
+// socket peer, Kong's kong.client.get_ip) and forwarded_ip (the client as trusted_ips
+// and real_ip_header find it, Kong's kong.client.get_forwarded_ip).
 func (e *Exchange) weirProperty(p []string) ([]byte, bool) {
 	if len(p) == 2 && p[0] == "uri_captures" {
 		if e.match == nil {
@@ -361,6 +363,10 @@ func (e *Exchange) weirProperty(p []string) ([]byte, bool) {
 		if e.credentialID != "" {
 			return str(e.credentialID)
 		}
+	case "client_ip":
+		return str(e.peerIP)
+	case "forwarded_ip":
+		return str(e.ClientIP)
 	}
 	return nil, false
 }

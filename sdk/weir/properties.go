@@ -45,6 +45,15 @@ func RouteName() string   { return prop("weir.route_name") }
 func ServiceID() string   { return prop("weir.service_id") }
 func ServiceName() string { return prop("weir.service_name") }
 
+// ClientIP is the address of the peer connected to weir (Kong's kong.client.get_ip): a
+// load balancer in front of weir, not the client behind it.
+func ClientIP() string { return prop("weir.client_ip") }
+
+// ForwardedIP is the client's address as trusted_ips, real_ip_header and
+// real_ip_recursive find it (Kong's kong.client.get_forwarded_ip): what IP-based
+// plugins such as ip-restriction and rate-limiting by ip use.
+func ForwardedIP() string { return prop("weir.forwarded_ip") }
+
 // AuthenticatedConsumer is the consumer an auth plugin that ran earlier (or this one,
 // through Authenticate) set on the request, with its credential's id ("" for an
 // anonymous consumer); ok is false while no plugin authenticated the request.
