@@ -78,8 +78,18 @@ var pluginSchema = schema.MustParse(`{"type": "record", "fields": [` + commonFie
  {"consumer": {"type": "foreign", "reference": "consumers", "description": "Run only for this consumer."}},
  {"protocols": {"type": "set", "required": true, "default": ["grpc", "grpcs", "http", "https"], "elements": {"type": "string", "one_of": ` + protocolsOneOf + `}, "description": "Protocols the plugin runs on."}},
  {"enabled": {"type": "boolean", "required": true, "default": true, "description": "Whether the plugin runs."}},
+ {"ordering": {"type": "record", "description": "Runs this plugin before or after other plugins in the access phase, whatever their priorities (Kong Enterprise's dynamic ordering). Not allowed on consumer-scoped plugins.", "fields": [
+  {"before": ` + orderingPhases + `},
+  {"after": ` + orderingPhases + `}
+ ]}},
  ` + tagsField + `
 ]}`)
+
+// orderingPhases is one side of a plugin's ordering: plugin names per phase. As in
+// Kong Enterprise, only the access phase can be reordered.
+const orderingPhases = `{"type": "map", "description": "Plugin names per phase.",
+  "keys": {"type": "string", "one_of": ["access"]},
+  "values": {"type": "array", "elements": {"type": "string"}}}`
 
 var keyAuthSchema = schema.MustParse(`{"type": "record", "fields": [` + commonFields + `
  {"consumer": {"type": "foreign", "reference": "consumers", "required": true, "description": "The consumer owning the key."}},

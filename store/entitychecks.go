@@ -134,6 +134,28 @@ func pluginScopeChecks(p *schema.Plugin) func(map[string]any) map[string]any {
 	}
 }
 
+// checkOrderingScope refuses ordering on a consumer-scoped plugin: its config is only
+// resolved once an auth plugin has run, after the access order was settled (Kong
+// Enterprise has the same limit).
+func checkOrderingScope(e map[string]any) map[string]any {
+	if e["ordering"] != nil && e["consumer"] != nil {
+		return map[string]any{"ordering": "cannot be set on a consumer-scoped plugin"}
+	}
+	return nil
+}
+
+// allChecks runs entity checks in turn and answers the first one's errors.
+func allChecks(checks ...func(map[string]any) map[string]any) func(map[string]any) map[string]any {
+	return func(e map[string]any) map[string]any {
+		for _, c := range checks {
+			if errs := c(e); len(errs) > 0 {
+				return errs
+			}
+		}
+		return nil
+	}
+}
+
 func stringSet(v any) map[string]bool {
 	out := map[string]bool{}
 	list, _ := v.([]any)

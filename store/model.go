@@ -87,7 +87,17 @@ type Plugin struct {
 	Consumer     *Ref            `json:"consumer"`
 	Protocols    []string        `json:"protocols"`
 	Enabled      bool            `json:"enabled"`
-	Tags         []string        `json:"tags"`
+	// Ordering is absent from Kong OSS's plugin entity, so it is left out of the JSON
+	// when unset and OSS clients see the entity they know.
+	Ordering *PluginOrdering `json:"ordering,omitempty"`
+	Tags     []string        `json:"tags"`
+}
+
+// PluginOrdering moves a plugin before or after other plugins in one phase (only
+// "access"), overriding priorities: Kong Enterprise's dynamic plugin ordering.
+type PluginOrdering struct {
+	Before map[string][]string `json:"before,omitempty"`
+	After  map[string][]string `json:"after,omitempty"`
 }
 
 // KeyAuthCredential is an API key of a consumer (Kong's keyauth_credentials entity).

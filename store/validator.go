@@ -331,10 +331,10 @@ func (v *Validator) Plugin(ctx context.Context, in map[string]any) (*Plugin, err
 		}
 	}
 	sch := pluginSchema
-	var checks func(map[string]any) map[string]any
+	checks := checkOrderingScope
 	if p != nil {
 		sch = PluginEntitySchema(p)
-		checks = pluginScopeChecks(p)
+		checks = allChecks(pluginScopeChecks(p), checkOrderingScope)
 	}
 	out := new(Plugin)
 	return out, v.prepare(sch, in, checks, out)

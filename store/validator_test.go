@@ -18,6 +18,13 @@ func (noModules) GetBy(context.Context, string, string) (*store.WasmModule, erro
 
 func validator() *store.Validator { return store.NewValidator(nil, noModules{}) }
 
+// anyModule is a module table where every name is an uploaded module without a schema.
+type anyModule struct{ store.Reads[store.WasmModule] }
+
+func (anyModule) GetBy(_ context.Context, _, name string) (*store.WasmModule, error) {
+	return &store.WasmModule{Name: name}, nil
+}
+
 func fields(t *testing.T, err error) string {
 	t.Helper()
 	var se *store.Error
@@ -61,6 +68,7 @@ func TestServiceURL(t *testing.T) {
 
 func TestEntityErrors(t *testing.T) {
 	v := validator()
+	uploaded := store.NewValidator(nil, anyModule{})
 	tests := []struct {
 		name string
 		run  func() error
@@ -90,6 +98,17 @@ func TestEntityErrors(t *testing.T) {
 			"{\"tags\":[\"invalid tag 'a,b': expected printable ascii (except `,` and `/`) or valid utf-8 sequences\"]}"},
 		{"credential without consumer", func() error { _, err := v.KeyAuthCredential(map[string]any{}); return err },
 			`{"consumer":"required field missing"}`},
+		{"ordering in an unknown phase", func() error {
+			_, err := uploaded.Plugin(context.Background(), map[string]any{"name": "my-plugin",
+				"ordering": map[string]any{"before": map[string]any{"log": []any{"acl"}}}})
+			return err
+		}, `{"ordering":{"before":{"log":"expected one of: access"}}}`},
+		{"ordering on a consumer-scoped plugin", func() error {
+			_, err := uploaded.Plugin(context.Background(), map[string]any{"name": "my-plugin",
+				"consumer": map[string]any{"id": "6f1a1b52-7a5b-4a6c-9d3e-0a1f7a0e2b11"},
+				"ordering": map[string]any{"after": map[string]any{"access": []any{"acl"}}}})
+			return err
+		}, `{"ordering":"cannot be set on a consumer-scoped plugin"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

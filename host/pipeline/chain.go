@@ -37,7 +37,7 @@ func (c *chain) requestPhase(ctx context.Context) bool {
 	route, service := e.match.Route.ID, e.service.ID
 	streamed := e.Request.Body.Stream() != nil
 	body := streamed || len(e.Request.Body.Bytes()) > 0
-	for _, name := range e.snap.PluginNames() {
+	for _, name := range e.snap.PluginOrder(route, service) {
 		consumer := ""
 		if e.consumer != nil {
 			consumer = e.consumer.ID

@@ -94,6 +94,9 @@ func (s *Snapshot) addPlugins(ctx context.Context, ds *store.Dataset, mods Modul
 		}
 		s.plugins[scope{e.Name, refID(e.Route), refID(e.Service), refID(e.Consumer)}] = p
 		priorities[e.Name] = priority
+		if e.Ordering != nil && s.orders == nil {
+			s.orders = &orderCache{}
+		}
 	}
 	for name := range priorities {
 		s.order = append(s.order, name)

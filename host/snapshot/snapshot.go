@@ -27,6 +27,9 @@ type Snapshot struct {
 	upstreamTLS   map[string]*UpstreamTLS
 	// order lists plugin names in run order: priority, highest first, then name.
 	order []string
+	// orders caches the access order per route and service when some plugin config
+	// carries ordering; nil when none does (ordering.go).
+	orders *orderCache
 }
 
 // Plugin is one enabled plugin config, ready to run.
