@@ -5,7 +5,7 @@ GO     ?= go
 BIN    ?= bin/weir
 PREFIX ?= $(CURDIR)/.weir
 
-.PHONY: all plugins build run echo test vet bench clean testdata testdata-check
+.PHONY: all plugins build run echo test vet bench clean testdata testdata-check plugin-docs
 
 all: build
 
@@ -29,6 +29,10 @@ echo: build
 test: plugins vet
 	$(GO) test -count=1 ./...
 	cd sdk && $(GO) test -count=1 ./...
+
+## plugin-docs: regenerate docs/plugins from the built-in plugins' schema.json files
+plugin-docs:
+	$(GO) test ./plugins-wasm -run TestPluginDocsUpToDate -update -count=1
 
 ## testdata: rebuild the wasm fixtures in testdata/ (needs every language's toolchain)
 testdata:
