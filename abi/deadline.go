@@ -5,12 +5,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tetratelabs/wazero/api"
 )
 
-// callContext is the context every guest call of one instance runs under. wazero
-// (WithCloseOnContextDone) watches its Done channel and closes the module when it is
-// closed; the instance closes it, through one reusable timer, when a callback outlives
-// the callback deadline. One value per instance, made once, replaces a
+// callContext is the context every guest call of one instance runs under. When a
+// callback outlives the callback deadline the watchdog expires it: the interrupt
+// global stops the guest at its next loop iteration (interrupt.go), and Err reports
+// the deadline. One value per instance, made once, replaces a
 // context.WithTimeout and a context.WithValue per call (a timer, a goroutine-safe
 // cancel tree and four allocations each time). It also carries the instance to the
 // host functions (Value(instanceKey{})). Cancellation of the caller's context does not
@@ -20,6 +22,9 @@ type callContext struct {
 	done    chan struct{}
 	expired atomic.Bool
 	once    sync.Once
+	// interrupt is the global weir's loop checks read (interrupt.go); setting it
+	// stops the guest at its next loop iteration.
+	interrupt api.MutableGlobal
 }
 
 func newCallContext(i *Instance) *callContext {
@@ -47,6 +52,9 @@ func (c *callContext) Value(key any) any {
 func (c *callContext) expire() {
 	c.once.Do(func() {
 		c.expired.Store(true)
+		if c.interrupt != nil {
+			c.interrupt.Set(1)
+		}
 		close(c.done)
 	})
 }

@@ -141,6 +141,9 @@ func (m *Module) NewInstance(ctx context.Context, svc Services, cfg InstanceConf
 	}
 	i.guest = guest
 	i.cctx = newCallContext(i)
+	if g, ok := guest.ExportedGlobal(interruptGlobal).(api.MutableGlobal); ok {
+		i.cctx.interrupt = g
+	}
 	i.watch = newWatchdog(i.cctx, i.timeout)
 	m.rt.watchdogs.add(i.watch)
 	i.cacheExports()

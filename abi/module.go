@@ -31,6 +31,10 @@ type Module struct {
 // same signature, and every callback it exports must have the ABI's signature. A
 // failure wraps ErrInvalidModule and says why.
 func (r *Runtime) Compile(ctx context.Context, wasm []byte) (*Module, error) {
+	wasm, err := instrument(wasm)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidModule, err)
+	}
 	compiled, err := r.rt.CompileModule(ctx, wasm)
 	if err != nil {
 		return nil, fmt.Errorf("%w: compile: %w", ErrInvalidModule, err)

@@ -38,9 +38,10 @@ type Runtime struct {
 	watchdogs *watchdogs
 }
 
-// NewRuntime builds the wazero runtime: close-on-deadline on (without it an endless loop
-// never returns), the memory cap set, and the env, wasi_snapshot_preview1 and
-// wasi_unstable host modules registered.
+// NewRuntime builds the wazero runtime: the memory cap set, and the env,
+// wasi_snapshot_preview1 and wasi_unstable host modules registered. wazero's own
+// close-on-deadline stays off: weir instruments every module's loops itself, which
+// stops an endless loop at a fraction of the cost (interrupt.go).
 func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 	pages := cfg.MemoryLimitPages
 	if pages == 0 {
@@ -51,7 +52,7 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 		r.timeout = defaultCallbackTimeout
 	}
 	r.watchdogs = newWatchdogs(r.timeout)
-	rc := wazero.NewRuntimeConfig().WithCloseOnContextDone(true).WithMemoryLimitPages(pages)
+	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(pages)
 	if cfg.CompilationCacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cfg.CompilationCacheDir)
 		if err != nil {
