@@ -1,6 +1,9 @@
 package main_test
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestPluginCORS checks Kong's cors: preflight answers (status, headers, Vary),
 // headers on proxied responses, the origin rules (all, one literal, a list with
@@ -97,5 +100,12 @@ func TestPluginCORS(t *testing.T) {
 		}
 		expectHeader(t, "proxied preflight", r, "Access-Control-Allow-Origin", "")
 		expectHeader(t, "proxied preflight", r, "Access-Control-Allow-Methods", "")
+	})
+	t.Run("bad regex refused", func(t *testing.T) {
+		r := postJSON(t, p.admin+"/plugins", `{"name":"cors","config":{"origins":["(bad"]}}`)
+		expectStatus(t, "bad regex", r, 400)
+		if !strings.Contains(string(r.body), `"fields":{"config":{"origins":["'(bad' is not a valid regex"]}}`) {
+			t.Errorf("error body: %s", r.body)
+		}
 	})
 }

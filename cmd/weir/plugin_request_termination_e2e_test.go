@@ -115,4 +115,12 @@ func TestPluginRequestTermination(t *testing.T) {
 			t.Errorf("echo message: %v", m["message"])
 		}
 	})
+	t.Run("message and body refused", func(t *testing.T) {
+		r := postJSON(t, p.admin+"/plugins", `{"name":"request-termination","config":{"message":"m","body":"b"}}`)
+		expectStatus(t, "message and body", r, 400)
+		m := r.json(t)
+		if m["message"] != "schema violation (config: message cannot be used with content_type or body)" || m["name"] != "schema violation" {
+			t.Errorf("error body: %s", r.body)
+		}
+	})
 }
