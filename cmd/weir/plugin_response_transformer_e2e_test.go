@@ -83,4 +83,14 @@ func TestPluginResponseTransformer(t *testing.T) {
 		expectBody(t, "plain", r, `{"a": "x", "b": 1, "f": false, "n": null, "l": [1], "s": "str", "o": {"k": 1}}`)
 		expectHeader(t, "plain", r, "X-Added", "1")
 	})
+	t.Run("streamed response", func(t *testing.T) {
+		expectStatus(t, "service", form(t, p.admin+"/services", "name=rt-stream", "url="+up), 201)
+		expectStatus(t, "route", form(t, p.admin+"/services/rt-stream/routes", "name=rt-stream", "paths[]=/stream",
+			"response_buffering=false"), 201)
+		expectStatus(t, "plugin", postJSON(t, p.admin+"/routes/rt-stream/plugins",
+			`{"name":"response-transformer","config":{"remove":{"json":["o","l","s","n","f"]},"add":{"headers":["x-s:1"]}}}`), 201)
+		r := do(t, "GET", p.proxy+"/stream", nil, nil)
+		expectBody(t, "streamed", r, `{"a":"x","b":1}`)
+		expectHeader(t, "streamed", r, "X-S", "1")
+	})
 }
