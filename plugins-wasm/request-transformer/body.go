@@ -113,9 +113,9 @@ func (x *exchange) transformBody() error {
 // field that is false counts as absent for replace and add, null as present.
 func (x *exchange) transformJSON(raw []byte) ([]byte, bool, error) {
 	obj := map[string]json.RawMessage{}
-	if len(bytes.TrimSpace(raw)) > 0 {
+	if len(raw) > 0 {
 		if json.Unmarshal(raw, &obj) != nil || obj == nil {
-			return nil, false, nil // not a JSON object: left as it is
+			return nil, false, nil // not a JSON object (or blank): left as it is
 		}
 	}
 	truthy := func(name string) bool {
