@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/weir-gateway/weir/store/schema"
 )
@@ -13,6 +14,22 @@ import (
 // plugin would refuse is refused before it is stored, with Kong's message.
 var pluginConfigChecks = map[string]func(p *schema.Plugin){
 	"request-termination": func(p *schema.Plugin) { p.Config.Check = checkRequestTermination },
+	"request-transformer": func(p *schema.Plugin) {
+		for _, op := range []string{"rename", "replace", "add", "append"} {
+			rec := p.Config.Get(op)
+			if rec == nil {
+				continue
+			}
+			for _, place := range []string{"body", "headers", "querystring"} {
+				if f := rec.Get(place); f != nil && f.Elements != nil {
+					f.Elements.Check = checkTemplateEntry
+				}
+			}
+			if f := rec.Get("uri"); f != nil {
+				f.Check = checkTemplateValue
+			}
+		}
+	},
 	"cors": func(p *schema.Plugin) {
 		if f := p.Config.Get("origins"); f != nil && f.Elements != nil {
 			f.Elements.Check = checkAsteriskOrRegex
@@ -50,4 +67,50 @@ func checkAsteriskOrRegex(v any) string {
 		return fmt.Sprintf("'%s' is not a valid regex", s)
 	}
 	return ""
+}
+
+// templateExpr is what request-transformer evaluates inside $(...): lookups in
+// headers, query_params, uri_captures and shared (`.name`, `["name"]`, `[1]`), quoted
+// strings, joined by `or`. Kong evaluates any Lua there; weir refuses the rest here
+// rather than failing every request.
+var templateExpr = func() *regexp.Regexp {
+	quoted := `"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`
+	lookup := `(?:headers|query_params|uri_captures|shared)(?:\s*(?:\.\s*[A-Za-z_][A-Za-z0-9_]*|\[\s*(?:` + quoted + `|[0-9]+)\s*\]))*`
+	term := `(?:` + quoted + `|` + lookup + `|nil)`
+	return regexp.MustCompile(`^\s*` + term + `(?:\s+or\s+` + term + `)*\s*$`)
+}()
+
+// checkTemplateEntry checks the value of a name:value entry.
+func checkTemplateEntry(v any) string {
+	s, _ := v.(string)
+	_, value, _ := strings.Cut(s, ":")
+	return checkTemplateValue(strings.TrimLeft(value, ":"))
+}
+
+func checkTemplateValue(v any) string {
+	s, _ := v.(string)
+	for {
+		i := strings.Index(s, "$(")
+		if i < 0 {
+			return ""
+		}
+		depth, end := 0, -1
+		for j := i + 1; j < len(s) && end < 0; j++ {
+			switch s[j] {
+			case '(':
+				depth++
+			case ')':
+				if depth--; depth == 0 {
+					end = j
+				}
+			}
+		}
+		if end < 0 {
+			return "" // no balanced parenthesis: plain text
+		}
+		if !templateExpr.MatchString(s[i+2 : end]) {
+			return fmt.Sprintf("value '%s' is not in supported format, error:weir evaluates lookups in headers, query_params, uri_captures and shared, quoted strings and 'or'", s)
+		}
+		s = s[end+1:]
+	}
 }

@@ -13,7 +13,7 @@ import (
 // cors against their real schema.json.
 func TestPluginConfigChecks(t *testing.T) {
 	var plugins []*schema.Plugin
-	for _, name := range []string{"request-termination", "cors"} {
+	for _, name := range []string{"request-termination", "cors", "request-transformer"} {
 		raw, err := os.ReadFile("../plugins-wasm/" + name + "/schema.json")
 		if err != nil {
 			t.Fatal(err)
@@ -44,5 +44,15 @@ func TestPluginConfigChecks(t *testing.T) {
 	_, err := v.Plugin(context.Background(), map[string]any{"name": "cors", "config": map[string]any{"origins": []any{"*", `https://.*\.x`, "(bad"}}})
 	if err == nil || fields(t, err) != `{"config":{"origins":[null,null,"'(bad' is not a valid regex"]}}` {
 		t.Errorf("cors origins: %v", err)
+	}
+	for tmpl, ok := range map[string]bool{
+		"plain": true, `$(headers["x-a"])-$(query_params.q or 'd')`: true, "$(uri_captures[1])$(shared.k)": true,
+		"$(type(headers))": false, "$(headers.x .. 'y')": false, "$(os.exit())": false, "$(": true,
+	} {
+		_, err := v.Plugin(context.Background(), map[string]any{"name": "request-transformer",
+			"config": map[string]any{"add": map[string]any{"headers": []any{"x-h:" + tmpl}}, "replace": map[string]any{"uri": "/" + tmpl}}})
+		if (err == nil) != ok {
+			t.Errorf("template %q: %v", tmpl, err)
+		}
 	}
 }
