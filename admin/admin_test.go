@@ -433,7 +433,9 @@ func TestInfoEndpoints(t *testing.T) {
 	if st["database"].(map[string]any)["reachable"] != true {
 		t.Fatalf("status %v", st)
 	}
-	jsonEq(t, e.want(e.do("GET", "/plugins/enabled", "", nil), 200)["enabled_plugins"], `["key-auth"]`)
+	if enabled, _ := json.Marshal(e.want(e.do("GET", "/plugins/enabled", "", nil), 200)["enabled_plugins"]); !strings.Contains(string(enabled), `"key-auth"`) {
+		t.Fatalf("enabled_plugins %s lacks key-auth", enabled)
+	}
 	sch := e.want(e.do("GET", "/schemas/plugins/key-auth", "", nil), 200)
 	raw, _ := json.Marshal(sch)
 	if !strings.Contains(string(raw), `"default":["apikey"]`) {

@@ -29,44 +29,57 @@ type modules struct {
 	reader store.Reader
 	pools  wasmpool.Config
 
-	builtins map[string]builtinModule
+	builtins map[string]*builtinModule // pools made on first use, under mu
 
 	mu       sync.Mutex
 	uploaded map[string]*wasmpool.Pool // by sha256
 }
 
+// builtinModule is a built-in plugin's wasm, compiled the first time a configuration
+// uses it: compiling every built-in at start would cost each node start (and each
+// test node) most of a second per module, for plugins most deployments never enable.
 type builtinModule struct {
-	pool     *wasmpool.Pool
+	bin      []byte
 	priority int
+	pool     *wasmpool.Pool // nil until first used
 }
 
 func newModules(ctx context.Context, rt *abi.Runtime, svc abi.Services, reader store.Reader, builtins []pluginswasm.Builtin, pools wasmpool.Config) (*modules, error) {
 	m := &modules{rt: rt, svc: svc, reader: reader, pools: pools,
-		builtins: map[string]builtinModule{}, uploaded: map[string]*wasmpool.Pool{}}
+		builtins: map[string]*builtinModule{}, uploaded: map[string]*wasmpool.Pool{}}
 	for _, b := range builtins {
 		if b.Module == nil {
 			return nil, fmt.Errorf("%s: %w", b.Name, pluginswasm.ErrNotBuilt)
 		}
-		mod, err := rt.Compile(ctx, b.Module)
-		if err != nil {
-			return nil, fmt.Errorf("compile built-in %s: %w", b.Name, err)
-		}
-		m.builtins[b.Name] = builtinModule{pool: wasmpool.New(mod, svc, m.poolConfig(b.Name)), priority: b.Priority}
+		m.builtins[b.Name] = &builtinModule{bin: b.Module, priority: b.Priority}
 	}
 	return m, nil
 }
 
+// builtinPool is a built-in's pool, compiling its module on first use; m.mu is held.
+func (m *modules) builtinPool(ctx context.Context, name string, b *builtinModule) (*wasmpool.Pool, error) {
+	if b.pool == nil {
+		mod, err := m.rt.Compile(ctx, b.bin)
+		if err != nil {
+			return nil, fmt.Errorf("compile built-in %s: %w", name, err)
+		}
+		b.pool = wasmpool.New(mod, m.svc, m.poolConfig(name))
+	}
+	return b.pool, nil
+}
+
 // Lookup implements snapshot.Modules.
 func (m *modules) Lookup(ctx context.Context, name string, uploaded map[string]*store.WasmModule) (*wasmpool.Pool, int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if b, ok := m.builtins[name]; ok {
-		return b.pool, b.priority, nil
+		p, err := m.builtinPool(ctx, name, b)
+		return p, b.priority, err
 	}
 	wm := uploaded[name]
 	if wm == nil {
 		return nil, 0, fmt.Errorf("%q: %w", name, ErrUnknownPlugin)
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if p := m.uploaded[wm.SHA256]; p != nil {
 		return p, wm.Priority, nil
 	}
@@ -86,11 +99,13 @@ func (m *modules) Lookup(ctx context.Context, name string, uploaded map[string]*
 // retain tells every pool which plugin configs are live, and retires uploaded modules
 // no live config uses once the grace period has passed.
 func (m *modules) retain(byPool map[*wasmpool.Pool][]*wasmpool.Plugin) {
-	for _, b := range m.builtins {
-		b.pool.SetLive(keys(byPool[b.pool]))
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	for _, b := range m.builtins {
+		if b.pool != nil {
+			b.pool.SetLive(keys(byPool[b.pool]))
+		}
+	}
 	for sha, p := range m.uploaded {
 		if plugins, ok := byPool[p]; ok {
 			p.SetLive(keys(plugins))
@@ -123,11 +138,13 @@ func keys(plugins []*wasmpool.Plugin) map[string]bool {
 // crashes sums the crashed instances each module's pool retired, by module name.
 func (m *modules) crashes() map[string]int {
 	out := map[string]int{}
-	for _, b := range m.builtins {
-		out[b.pool.Name()] += b.pool.Restarts()
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	for _, b := range m.builtins {
+		if b.pool != nil {
+			out[b.pool.Name()] += b.pool.Restarts()
+		}
+	}
 	for _, p := range m.uploaded {
 		out[p.Name()] += p.Restarts()
 	}
@@ -139,8 +156,10 @@ func (m *modules) close(ctx context.Context) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, b := range m.builtins {
-		b.pool.Close(ctx)
-		_ = b.pool.Module().Close(ctx)
+		if b.pool != nil {
+			b.pool.Close(ctx)
+			_ = b.pool.Module().Close(ctx)
+		}
 	}
 	for _, p := range m.uploaded {
 		p.Close(ctx)

@@ -39,7 +39,7 @@ func (p *Pipeline) balanced(ctx context.Context, e *Exchange, b *balancer.Balanc
 		}
 		tried = append(tried, t)
 		req.Addr, req.NoRetry = t.Addr, true
-		if !e.match.Route.PreserveHost {
+		if !e.keepHost() {
 			req.Host = targetHost(b.Upstream, t, e.service.Protocol)
 		}
 		b.Start(t)

@@ -38,6 +38,9 @@ type Exchange struct {
 	LocalPort int
 	// ConnID identifies the client connection (Envoy's connection.id).
 	ConnID uint64
+	// ConnRequests counts the requests made on the client connection, this one
+	// included (nginx's $connection_requests); 0 when the front end does not know.
+	ConnRequests uint64
 	// ID is the request id (X-Kong-Request-Id).
 	ID string
 	// SNI is the TLS server name the client asked for ("" without TLS or SNI).
@@ -65,6 +68,9 @@ type Exchange struct {
 	upstreamStatus int
 	// origPath is ":path" as the client sent it, before plugins ran.
 	origPath string
+	// origAuthority is ":authority" as the client sent it: a plugin that changes it
+	// sets the upstream Host, as kong.service.request.set_header("host") does.
+	origAuthority string
 	// start is when the pipeline took the request; end when its response was
 	// complete (request.time, request.duration).
 	start, end time.Time
@@ -103,6 +109,13 @@ var ErrBodyTooLarge = errors.New("request body too large")
 
 // originalPath is the request target as the client sent it.
 func (e *Exchange) originalPath() string { return e.origPath }
+
+// keepHost says whether the upstream gets the request's :authority as its Host: the
+// route preserves the client's, or a plugin set one (Kong then treats the request as
+// preserve_host, so neither the service nor a balancer target replaces it).
+func (e *Exchange) keepHost() bool {
+	return e.match.Route.PreserveHost || e.Request.Headers.Value(":authority") != e.origAuthority
+}
 
 // Map implements abi.HTTPStream.
 func (e *Exchange) Map(t abi.MapType) abi.HeaderMap {

@@ -14,6 +14,7 @@ const (
 	fnFindCredential = "weir.find_credential"
 	fnFindConsumer   = "weir.find_consumer"
 	fnAuthenticate   = "weir.authenticate"
+	fnRouterMatch    = "weir.router_match"
 )
 
 // Services implements abi.Services for every wasm instance: guest logs go to the
@@ -70,6 +71,8 @@ func (s *Services) CallForeignFunction(stream abi.HTTPStream, name string, args 
 		return call(e, args, findConsumer)
 	case fnAuthenticate:
 		return call(e, args, authenticate)
+	case fnRouterMatch:
+		return call(e, args, routerMatch)
 	}
 	return nil, abi.StatusNotFound
 }
@@ -171,4 +174,22 @@ func setOrRemove(h *Headers, key string, v *string) {
 		return
 	}
 	h.Set(key, *v)
+}
+
+// matched is weir.router_match's result: the route and service the request matched,
+// as the Admin API shows them (Kong's kong.router.get_route and get_service).
+type matched struct {
+	Route   any `json:"route"`
+	Service any `json:"service"`
+}
+
+func routerMatch(e *Exchange, _ *struct{}) (any, abi.Status) {
+	var m matched
+	if r := e.Route(); r != nil {
+		m.Route = r
+	}
+	if e.service != nil {
+		m.Service = e.service
+	}
+	return m, abi.StatusOK
 }

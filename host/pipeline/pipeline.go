@@ -79,6 +79,7 @@ func (p *Pipeline) Serve(ctx context.Context, e *Exchange) {
 	e.start, e.nodeID = start, p.NodeID
 	e.snap = p.Snapshot()
 	e.origPath = e.Request.Headers.Value(":path")
+	e.origAuthority = e.Request.Headers.Value(":authority")
 	e.peerIP = e.ClientIP
 	e.ClientIP = p.headers().realIP(e.ClientIP, &e.Request.Headers)
 	c := &chain{exchange: e, logger: p.Logger}
@@ -215,7 +216,7 @@ func (p *Pipeline) proxy(ctx context.Context, e *Exchange, start time.Time) {
 			var t *balancer.Target
 			if t, err = b.Pick(hashKey(e, b.Upstream), nil); err == nil {
 				req.Addr, req.NoRetry = t.Addr, true
-				if !e.match.Route.PreserveHost {
+				if !e.keepHost() {
 					req.Host = targetHost(b.Upstream, t, e.service.Protocol)
 				}
 			}
@@ -311,8 +312,8 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 		upstreamPath = router.UpstreamPath(deref(svc.Path), e.match, route.StripPath, route.PathHandling, path, query)
 	}
 	host := h.Value(":authority")
-	clientHost, _ := splitHost(host)
-	if !route.PreserveHost {
+	clientHost, _ := splitHost(e.origAuthority)
+	if !e.keepHost() {
 		host = hostHeader(svc)
 	}
 	teTrailers := strings.Contains(strings.ToLower(h.Value("te")), "trailers")

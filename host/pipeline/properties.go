@@ -2,10 +2,13 @@ package pipeline
 
 import (
 	"encoding/binary"
+	"os"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/host/router"
 )
 
 // Property implements abi.HTTPStream with the attributes Envoy defines that weir can
@@ -320,6 +323,9 @@ func (e *Exchange) nodeProperty(p []string) ([]byte, bool) {
 // socket peer, Kong's kong.client.get_ip) and forwarded_ip (the client as trusted_ips
 // and real_ip_header find it, Kong's kong.client.get_forwarded_ip).
 func (e *Exchange) weirProperty(p []string) ([]byte, bool) {
+	if len(p) == 1 && p[0] == "uri_captures" {
+		return capturesProperty(e.match)
+	}
 	if len(p) == 2 && p[0] == "uri_captures" {
 		if e.match == nil {
 			return nil, false
@@ -363,6 +369,14 @@ func (e *Exchange) weirProperty(p []string) ([]byte, bool) {
 		if e.credentialID != "" {
 			return str(e.credentialID)
 		}
+	case "connection_requests":
+		if e.ConnRequests > 0 {
+			return u64(e.ConnRequests)
+		}
+	case "hostname":
+		return str(hostname)
+	case "worker_pid":
+		return i64(int64(os.Getpid()))
 	case "client_ip":
 		return str(e.peerIP)
 	case "forwarded_ip":
@@ -370,6 +384,27 @@ func (e *Exchange) weirProperty(p []string) ([]byte, bool) {
 	}
 	return nil, false
 }
+
+// capturesProperty is weir.uri_captures: every capture of the matched route's regex
+// path, named and positional, as serialized pairs sorted by name.
+func capturesProperty(m *router.Match) ([]byte, bool) {
+	if m == nil {
+		return nil, false
+	}
+	names := make([]string, 0, len(m.Captures))
+	for k := range m.Captures {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	pairs := make([][2]string, len(names))
+	for i, k := range names {
+		pairs[i] = [2]string{k, m.Captures[k]}
+	}
+	return abi.EncodePairs(pairs), true
+}
+
+// hostname is the machine's name, as Kong's kong.node.get_hostname gives it.
+var hostname, _ = os.Hostname()
 
 // serviceName is the service's name, or its id when it has none: Envoy's cluster_name.
 func serviceName(e *Exchange) string {

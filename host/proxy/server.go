@@ -246,6 +246,7 @@ func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 		e.LocalIP, e.LocalPort = addr.IP.String(), addr.Port
 	}
 	e.ConnID = ctx.ConnID()
+	e.ConnRequests = ctx.ConnRequestNum()
 	if !ctx.Request.Header.IsHTTP11() {
 		e.Protocol = "HTTP/1.0"
 	} else {

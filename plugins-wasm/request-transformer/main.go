@@ -1,0 +1,325 @@
+// Command request-transformer is Kong 3.9's request-transformer plugin as a weir
+// proxy-wasm module: it rewrites the request before it goes upstream (path, method,
+// headers, body fields and query arguments), with values that may be templates over
+// the request ($(headers.x), $(query_params.y), $(uri_captures.n), $(shared.k)).
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/weir-gateway/weir/sdk/proxywasm"
+	"github.com/weir-gateway/weir/sdk/weir"
+)
+
+// names is the remove operation: header, query and body names.
+type names struct {
+	Body        []string `json:"body"`
+	Headers     []string `json:"headers"`
+	Querystring []string `json:"querystring"`
+}
+
+// pairs are the other operations: name:value entries (old:new for rename).
+type pairs struct {
+	Body        []string `json:"body"`
+	Headers     []string `json:"headers"`
+	Querystring []string `json:"querystring"`
+}
+
+// replace also rewrites the path.
+type replace struct {
+	pairs
+	URI string `json:"uri"`
+}
+
+// config is request-transformer's configuration (schema.json).
+type config struct {
+	HTTPMethod string  `json:"http_method"`
+	Remove     names   `json:"remove"`
+	Rename     pairs   `json:"rename"`
+	Replace    replace `json:"replace"`
+	Add        pairs   `json:"add"`
+	Append     pairs   `json:"append"`
+}
+
+// Validate refuses templates the plugin cannot evaluate, and entries without a value.
+func (c *config) Validate() error {
+	for _, op := range []struct {
+		name string
+		p    pairs
+	}{{"rename", c.Rename}, {"replace", c.Replace.pairs}, {"add", c.Add}, {"append", c.Append}} {
+		for _, list := range [][]string{op.p.Body, op.p.Headers, op.p.Querystring} {
+			for _, e := range list {
+				name, v := split(e)
+				if v == "" {
+					return fmt.Errorf("%s: key '%s' has no value", op.name, name)
+				}
+				if err := checkTemplate(v); err != nil {
+					return fmt.Errorf("%s: value '%s' is not in supported format, error:%v", op.name, v, err)
+				}
+			}
+		}
+	}
+	return checkTemplate(c.Replace.URI)
+}
+
+func (c *config) bodyOps() bool {
+	return len(c.Remove.Body)+len(c.Rename.Body)+len(c.Replace.Body)+len(c.Add.Body)+len(c.Append.Body) > 0
+}
+
+func (c *config) queryOps() bool {
+	return len(c.Remove.Querystring)+len(c.Rename.Querystring)+len(c.Replace.Querystring)+
+		len(c.Add.Querystring)+len(c.Append.Querystring) > 0
+}
+
+// mergesBody says whether the method change moves a form body into the query.
+func (c *config) mergesBody() bool {
+	return c.HTTPMethod == "GET" || c.HTTPMethod == "HEAD" || c.HTTPMethod == "TRACE"
+}
+
+func init() {
+	weir.Register(weir.Plugin[config]{Name: "request-transformer", OnRequest: onRequest,
+		OnRequestBody: func(r *weir.Request, c *config) weir.Action { return execute(r, c, true) }})
+}
+
+// main is empty: a c-shared wasm module never runs it; init registers the plugin.
+func main() {}
+
+func onRequest(r *weir.Request, c *config) weir.Action {
+	if c.bodyOps() || c.mergesBody() {
+		return weir.ReadBody
+	}
+	return execute(r, c, false)
+}
+
+// split reads a config entry as Kong does: the name up to the first ':', the value
+// after the colons that follow it.
+func split(entry string) (name, value string) {
+	name, value, _ = strings.Cut(entry, ":")
+	return name, strings.TrimLeft(value, ":")
+}
+
+// Content types whose bodies Kong transforms.
+const (
+	ctJSON  = "json"
+	ctMulti = "multi_part"
+	ctForm  = "form_encoded"
+)
+
+func contentType(ct string) string {
+	ct = strings.ToLower(ct)
+	switch {
+	case strings.Contains(ct, "application/json"):
+		return ctJSON
+	case strings.Contains(ct, "multipart/form-data"):
+		return ctMulti
+	case strings.Contains(ct, "application/x-www-form-urlencoded"):
+		return ctForm
+	}
+	return ""
+}
+
+// exchange is the request being transformed: what Kong's steps read and change, and
+// the template environment, whose tables load on first use as in Kong.
+type exchange struct {
+	r         *weir.Request
+	c         *config
+	haveBody  bool
+	method    string
+	path      string
+	query     string
+	pathSet   bool // the path or the query changed: :path is rewritten
+	authority string
+	headers   *headerTable
+	body      []byte
+	bodySet   bool
+
+	envHeaders  *headerTable
+	envQuery    args
+	envCaptures map[string]string
+}
+
+// errPath is Kong's set_path refusing a path that does not start with '/'.
+var errPath = errors.New("path must start with /")
+
+// execute runs Kong's steps in its order: uri, method, headers, body, query.
+func execute(r *weir.Request, c *config, haveBody bool) weir.Action {
+	x := &exchange{r: r, c: c, haveBody: haveBody, method: r.Method(), path: r.Path(),
+		query: string(r.Query()), authority: r.Host(), headers: newHeaderTable(r.Headers())}
+	err := x.uri()
+	if err == nil {
+		x.httpMethod()
+		err = x.transformHeaders()
+	}
+	if err == nil {
+		err = x.transformBody()
+	}
+	if err == nil {
+		err = x.transformQuery()
+	}
+	if err != nil {
+		proxywasm.LogErrorf("request-transformer: %v", err)
+		return r.Error(500, "An unexpected error occurred")
+	}
+	x.apply()
+	return weir.Continue
+}
+
+// render expands a configured value's template.
+func (x *exchange) render(tmpl string) (string, error) {
+	out, err := render(tmpl, x.env)
+	if err != nil {
+		return "", fmt.Errorf("failed to render the template %s, error:%v", tmpl, err)
+	}
+	return out, nil
+}
+
+// env gives the template tables, each read from the request the first time a
+// template uses it.
+func (x *exchange) env(name string) namespace {
+	switch name {
+	case "headers":
+		if x.envHeaders == nil {
+			x.envHeaders = x.headers.clone()
+			x.envHeaders.set("host", str(x.authority))
+		}
+		return x.envHeaders.namespace
+	case "query_params":
+		if x.envQuery == nil {
+			x.envQuery = parseArgs(x.query)
+		}
+		return x.envQuery.namespace
+	case "uri_captures":
+		if x.envCaptures == nil {
+			x.envCaptures = map[string]string{}
+			pairs, _ := proxywasm.GetPropertyMap([]string{"weir", "uri_captures"})
+			for _, p := range pairs {
+				x.envCaptures[p[0]] = p[1]
+			}
+		}
+		return func(k string) value {
+			if v, ok := x.envCaptures[k]; ok {
+				return str(v)
+			}
+			return value{}
+		}
+	case "shared":
+		return func(k string) value {
+			if v, ok := weir.CtxGet(k); ok {
+				return str(string(v))
+			}
+			return value{}
+		}
+	}
+	return nil
+}
+
+func (x *exchange) uri() error {
+	if x.c.Replace.URI == "" {
+		return nil
+	}
+	p, err := x.render(x.c.Replace.URI)
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(p, "/") {
+		return fmt.Errorf("replace.uri %q: %w", p, errPath)
+	}
+	x.path, x.pathSet = escapePath(p), true
+	return nil
+}
+
+// httpMethod changes the method; to GET, HEAD or TRACE a form body's arguments also
+// join the query (the body stays).
+func (x *exchange) httpMethod() {
+	if x.c.HTTPMethod == "" {
+		return
+	}
+	x.method = strings.ToUpper(x.c.HTTPMethod)
+	if !x.c.mergesBody() || contentType(x.r.Header("content-type")) != ctForm {
+		return
+	}
+	form := parseArgs(string(x.r.Body()))
+	if len(form) == 0 {
+		return
+	}
+	q := parseArgs(x.query)
+	for name, v := range form {
+		old := q[name]
+		switch {
+		case !old.set:
+			q[name] = v
+		case old.list != nil:
+			q[name] = value{set: true, list: append(old.list, v)}
+		default:
+			q[name] = value{set: true, list: []value{old, v}}
+		}
+	}
+	x.query, x.pathSet = q.encode(), true
+}
+
+// transformQuery runs the query operations on the query as templates see it.
+func (x *exchange) transformQuery() error {
+	if !x.c.queryOps() {
+		return nil
+	}
+	x.env("query_params")
+	q := make(args, len(x.envQuery))
+	for k, v := range x.envQuery {
+		q[k] = v
+	}
+	if err := x.transformArgs(q, x.c, opsQuery, true); err != nil {
+		return err
+	}
+	x.query, x.pathSet = q.encode(), true
+	return nil
+}
+
+// apply writes the changes to the request: one header-map write (pseudo-headers
+// included) and the body.
+func (x *exchange) apply() {
+	target := x.r.RawPath()
+	if x.pathSet {
+		target = x.path
+		if x.query != "" {
+			target += "?" + x.query
+		}
+	}
+	if x.bodySet {
+		x.headers.set("content-length", str(fmt.Sprint(len(x.body))))
+	}
+	hs := [][2]string{{":method", x.method}, {":path", target}, {":authority", x.authority}}
+	for _, h := range x.r.Headers() {
+		if strings.HasPrefix(h[0], ":") && h[0] != ":method" && h[0] != ":path" && h[0] != ":authority" {
+			hs = append(hs, h)
+		}
+	}
+	hs = append(hs, x.headers.pairs()...)
+	if err := proxywasm.ReplaceHttpRequestHeaders(hs); err != nil {
+		proxywasm.LogErrorf("request-transformer: set headers: %v", err)
+	}
+	if x.bodySet {
+		if err := x.r.SetBody(x.body); err != nil {
+			proxywasm.LogErrorf("request-transformer: set body: %v", err)
+		}
+	}
+}
+
+// escapePath percent-encodes what may not stand in a path (spaces, controls,
+// non-ASCII), keeping existing escapes.
+func escapePath(p string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}' || c == '#' || c == '?' {
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}

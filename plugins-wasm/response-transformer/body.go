@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// transformJSON applies the json operations to a response body, in Kong's order:
+// remove, rename, replace, add, append. ok is false when the body is not a JSON
+// object; it is then left as it is.
+func transformJSON(c *config, body []byte) (out []byte, ok bool) {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil || obj == nil {
+		return nil, false
+	}
+	for _, e := range c.Remove.JSON {
+		name, _ := split(e)
+		delete(obj, name)
+	}
+	for _, e := range c.Rename.JSON {
+		old, to := split(e)
+		if v, ok := obj[old]; ok && to != "" {
+			obj[to] = v
+			delete(obj, old) // renaming a key to itself removes it, as in Kong
+		}
+	}
+	for i, e := range c.Replace.JSON {
+		name, value := split(e)
+		if v, ok := jsonValue(value, typeAt(c.Replace.JSONTypes, i)); ok && truthy(obj, name) {
+			obj[name] = v
+		}
+	}
+	for i, e := range c.Add.JSON {
+		name, value := split(e)
+		if v, ok := jsonValue(value, typeAt(c.Add.JSONTypes, i)); ok && !truthy(obj, name) {
+			obj[name] = v
+		}
+	}
+	for i, e := range c.Append.JSON {
+		name, value := split(e)
+		if v, ok := jsonValue(value, typeAt(c.Append.JSONTypes, i)); ok {
+			obj[name] = appendValue(obj[name], v)
+		}
+	}
+	return encode(obj), true
+}
+
+// split reads a config entry as Kong does: the name up to the first ':', the value
+// after the colons that follow it.
+func split(entry string) (name, value string) {
+	name, value, _ = strings.Cut(entry, ":")
+	return name, strings.TrimLeft(value, ":")
+}
+
+func typeAt(types []string, i int) string {
+	if i < len(types) {
+		return types[i]
+	}
+	return ""
+}
+
+// truthy is Lua's truth of a decoded JSON value: present and not false (JSON null is
+// cjson.null, which is true).
+func truthy(obj map[string]json.RawMessage, name string) bool {
+	v, ok := obj[name]
+	return ok && string(bytes.TrimSpace(v)) != "false"
+}
+
+// jsonValue turns a configured value into JSON as Kong does: the text with cjson's
+// escapes (quotes and slashes excepted), then cast to json_type. ok is false when a
+// number does not parse (Kong then skips the entry) or the value is empty.
+func jsonValue(value, jsonType string) (json.RawMessage, bool) {
+	if value == "" {
+		return nil, false
+	}
+	v := cjsonEscape(value)
+	switch jsonType {
+	case "number":
+		n, ok := luaNumber(v)
+		if !ok {
+			return nil, false
+		}
+		return json.RawMessage(formatNumber(n)), true
+	case "boolean":
+		return json.RawMessage(strconv.FormatBool(v == "true")), true
+	}
+	return encode(v), true
+}
+
+// cjsonEscape escapes what cjson escapes in a string, except '"' and '/' (Kong undoes
+// those): backslashes and control characters.
+func cjsonEscape(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\':
+			b.WriteString(`\\`)
+		case c == '\b':
+			b.WriteString(`\b`)
+		case c == '\f':
+			b.WriteString(`\f`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c < 0x20 || c == 0x7f:
+			b.WriteString(`\u00` + strconv.FormatUint(uint64(c>>4), 16) + strconv.FormatUint(uint64(c&15), 16))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// luaNumber is Lua's tonumber on a string: decimal or hexadecimal, spaces around
+// allowed, no inf or nan.
+func luaNumber(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	neg := strings.HasPrefix(s, "-")
+	if h := strings.TrimPrefix(s, "-"); strings.HasPrefix(strings.ToLower(h), "0x") {
+		u, err := strconv.ParseUint(h[2:], 16, 64)
+		if err != nil {
+			return 0, false
+		}
+		if neg {
+			return -float64(u), true
+		}
+		return float64(u), true
+	}
+	lower := strings.ToLower(s)
+	if strings.Contains(lower, "inf") || strings.Contains(lower, "nan") || strings.Contains(lower, "_") {
+		return 0, false
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	return n, err == nil && !math.IsInf(n, 0)
+}
+
+// formatNumber writes a number as cjson does (%.14g).
+func formatNumber(n float64) string {
+	if n == math.Trunc(n) && math.Abs(n) < 1e14 {
+		return strconv.FormatInt(int64(n), 10)
+	}
+	return strconv.FormatFloat(n, 'g', 14, 64)
+}
+
+// appendValue is Kong's append: a string becomes a list of it and the new value, a
+// list grows, an object gets the value under "1" (a Lua table insert), anything else
+// (absent, a number, a boolean, null) is replaced by a list of the new value.
+func appendValue(old, v json.RawMessage) json.RawMessage {
+	old = bytes.TrimSpace(old)
+	switch {
+	case len(old) > 0 && old[0] == '"':
+		return encode([]json.RawMessage{old, v})
+	case len(old) > 0 && old[0] == '[':
+		var list []json.RawMessage
+		if json.Unmarshal(old, &list) == nil {
+			return encode(append(list, v))
+		}
+	case len(old) > 0 && old[0] == '{':
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(old, &obj) == nil {
+			obj["1"] = v
+			return encode(obj)
+		}
+	}
+	return encode([]json.RawMessage{v})
+}
+
+// encode marshals without HTML escaping (cjson does not escape <, > or &).
+func encode(v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
