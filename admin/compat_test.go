@@ -251,6 +251,8 @@ func fillDefaults(fields []any, in map[string]any, nested bool) map[string]any {
 			d := def.(map[string]any)
 			sub, isRecord := d["fields"].([]any)
 			switch {
+			case isRecord && out[name] == nil && d["required"] != true && d["default"] == nil:
+				// a nullable record without a default stays null, as in Kong
 			case isRecord:
 				inner, _ := out[name].(map[string]any)
 				out[name] = fillDefaults(sub, inner, true)
