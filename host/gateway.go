@@ -87,8 +87,9 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{opts: opts, modules: mods, balancers: balancer.NewRegistry(), certCache: tlscert.NewCache()}
+	g.metrics = metrics.NewProxy(g.balancers)
 	up := upstream.New()
-	svc.Snapshot, svc.Upstream = g.current.Load, up
+	svc.Snapshot, svc.Upstream, svc.Metrics = g.current.Load, up, g.metrics
 	g.warmCtx, g.cancelWarm = context.WithCancel(context.WithoutCancel(ctx))
 	if err := g.Sync(ctx); err != nil {
 		mods.close(ctx)
@@ -96,14 +97,12 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	}
 	p := &pipeline.Pipeline{Snapshot: g.current.Load, Upstream: up, Logger: opts.Logger, Version: opts.Version,
 		NodeID: opts.NodeID, Headers: opts.Headers}
-	g.metrics = metrics.NewProxy(g.balancers)
 	if opts.AccessLog != nil {
 		g.accessLog = accesslog.New(opts.AccessLog, opts.AccessLogJSON)
 	}
-	p.OnComplete = func(e *pipeline.Exchange) {
-		entry := e.AccessLogEntry()
-		g.metrics.Observe(&entry)
-		if g.accessLog != nil {
+	if g.accessLog != nil {
+		p.OnComplete = func(e *pipeline.Exchange) {
+			entry := e.AccessLogEntry()
 			g.accessLog.Log(&entry)
 		}
 	}

@@ -71,6 +71,8 @@ type Exchange struct {
 	// upstreamAddr and upstreamLocal are the two ends of the upstream connection
 	// that answered, "ip:port".
 	upstreamAddr, upstreamLocal string
+	// upstreamURI is the request target sent upstream (path and query).
+	upstreamURI string
 	// tunnel is the upgraded upstream connection of a WebSocket request.
 	tunnel *Tunnel
 	// upstreamLatency is how long the upstream took to answer (all attempts).
