@@ -169,7 +169,11 @@ func (g *Gateway) Crashes() map[string]int { return g.modules.crashes() }
 // MetricsHandler serves the plugins' metrics, weir's wasm counters and the proxy's metrics in Prometheus'
 // format, for the Admin API listener's /metrics.
 func (g *Gateway) MetricsHandler() http.Handler {
-	return metrics.Handler(g.opts.Runtime, g, g.metrics)
+	node := &metrics.Node{ID: g.opts.NodeID, Version: g.opts.Version}
+	if p, ok := g.opts.Store.(interface{ Ping(context.Context) error }); ok {
+		node.Ping = p.Ping
+	}
+	return metrics.Handler(g.opts.Runtime, g, g.metrics, node)
 }
 
 // Serve runs the proxy on ln until Shutdown.

@@ -142,7 +142,8 @@ func TestPluginPrometheus(t *testing.T) {
 
 	t.Run("node metrics stay on", func(t *testing.T) {
 		b := scrape(t, admin)
-		for _, want := range []string{"# TYPE go_goroutines gauge", "# TYPE process_resident_memory_bytes gauge"} {
+		for _, want := range []string{"# TYPE go_goroutines gauge", "# TYPE process_resident_memory_bytes gauge",
+			"\nkong_datastore_reachable 1\n", `kong_node_info{node_id="`} {
 			if !strings.Contains(b, want) {
 				t.Errorf("/metrics lacks %q", want)
 			}
