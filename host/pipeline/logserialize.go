@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"net"
 	"net/url"
@@ -118,8 +119,13 @@ type serializedRequest struct {
 }
 
 type serializedTLS struct {
+	Version      string `json:"version"`
+	Cipher       string `json:"cipher"`
 	ClientVerify string `json:"client_verify"`
 }
+
+// tlsVersionNames are nginx's names ($ssl_protocol) of the versions weir accepts.
+var tlsVersionNames = map[uint16]string{tls.VersionTLS12: "TLSv1.2", tls.VersionTLS13: "TLSv1.3"}
 
 type serializedResponse struct {
 	Status  int            `json:"status"`
@@ -158,8 +164,12 @@ func (e *Exchange) serialize() *serialized {
 		Route:       e.Route(), Service: e.service, Consumer: e.consumer,
 		ClientIP: e.ClientIP, StartedAt: e.start.UnixMilli(), Source: "exit", WorkspaceName: metrics.Workspace,
 	}
-	if e.Scheme == "https" {
-		s.Request.TLS = &serializedTLS{ClientVerify: "NONE"}
+	if e.TLSVersion != 0 {
+		s.Request.TLS = &serializedTLS{Version: tlsVersionNames[e.TLSVersion], Cipher: tls.CipherSuiteName(e.TLSCipher),
+			ClientVerify: "NONE"}
+		if s.Request.TLS.Version == "" {
+			s.Request.TLS.Version = tls.VersionName(e.TLSVersion)
+		}
 	}
 	if e.upstreamStatus > 0 {
 		s.UpstreamStatus = strconv.Itoa(e.upstreamStatus)
