@@ -24,7 +24,7 @@ type logPost struct {
 }
 
 // logCollector records what http-log sends, per path. /flaky answers its first post
-// with 500, /slow answers after 2 s; everything else 200.
+// with 500, /slow... answers after 2 s; everything else 200.
 type logCollector struct {
 	mu    sync.Mutex
 	posts map[string][]logPost
@@ -39,7 +39,7 @@ func (c *logCollector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/flaky" && n == 1:
 		http.Error(w, "try again", http.StatusInternalServerError)
-	case r.URL.Path == "/slow":
+	case strings.HasPrefix(r.URL.Path, "/slow"):
 		time.Sleep(2 * time.Second)
 	}
 }
@@ -88,7 +88,7 @@ func TestPluginHTTPLog(t *testing.T) {
 	admin, proxy := "http://"+n.admin, "http://"+n.proxy
 
 	expectStatus(t, "service", form(t, admin+"/services", "name=echo", "url=http://"+echoAddr), 201)
-	for _, r := range []string{"shape", "batch", "retry", "slow", "tls"} {
+	for _, r := range []string{"shape", "batch", "retry", "slow", "tls", "drop"} {
 		expectStatus(t, "route "+r, form(t, admin+"/services/echo/routes", "name="+r, "paths[]=/"+r), 201)
 	}
 	httpLog := func(route, config string) {
@@ -101,6 +101,7 @@ func TestPluginHTTPLog(t *testing.T) {
 	httpLog("retry", `{"http_endpoint":"http://`+logAddr+`/flaky","queue":{"initial_retry_delay":0.2}}`)
 	httpLog("slow", `{"http_endpoint":"http://`+logAddr+`/slow"}`)
 	httpLog("tls", `{"http_endpoint":"`+tlsSrv.URL+`/tls"}`)
+	httpLog("drop", `{"http_endpoint":"http://`+logAddr+`/slow-drop","queue":{"max_entries":1}}`)
 	expectStatus(t, "key-auth", form(t, admin+"/routes/shape/plugins", "name=key-auth"), 201)
 	consumer := form(t, admin+"/consumers", "username=alice")
 	expectStatus(t, "consumer", consumer, 201)
@@ -271,6 +272,27 @@ func TestPluginHTTPLog(t *testing.T) {
 		if e.Request.URL != "https://"+sslAddr+"/tls?over=tls" || e.Request.TLS["version"] != "TLSv1.3" ||
 			e.Request.TLS["client_verify"] != "NONE" || !strings.HasPrefix(cipher, "TLS_") {
 			t.Errorf("request.url %q, request.tls %v", e.Request.URL, e.Request.TLS)
+		}
+	})
+
+	t.Run("full queue drops the oldest", func(t *testing.T) {
+		// the first entry is sent at once and held by the endpoint for 2 s; the second
+		// waits in the queue of one, and the third pushes it out
+		for _, id := range []string{"1", "2", "3"} {
+			expectStatus(t, "request "+id, do(t, "GET", proxy+"/drop?n="+id, nil, nil), 200)
+		}
+		posts := collector.wait(t, "/slow-drop", 2)
+		for i, want := range []string{`"uri":"/drop?n=1"`, `"uri":"/drop?n=3"`} {
+			if !strings.Contains(string(posts[i].body), want) {
+				t.Errorf("post %d: %s, want %s", i, posts[i].body, want)
+			}
+		}
+		if !strings.Contains(n.logs.String(), "queue full, dropping old entries until processing is successful again") {
+			t.Errorf("no error logged for the dropped entry:\n%s", n.logs)
+		}
+		time.Sleep(300 * time.Millisecond)
+		if c := collector.count("/slow-drop"); c != 2 {
+			t.Errorf("%d posts, want 2", c)
 		}
 	})
 
