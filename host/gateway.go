@@ -87,8 +87,9 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{opts: opts, modules: mods, balancers: balancer.NewRegistry(), certCache: tlscert.NewCache()}
+	g.metrics = metrics.NewProxy(g.balancers)
 	up := upstream.New()
-	svc.Snapshot, svc.Upstream = g.current.Load, up
+	svc.Snapshot, svc.Upstream, svc.Metrics = g.current.Load, up, g.metrics
 	g.warmCtx, g.cancelWarm = context.WithCancel(context.WithoutCancel(ctx))
 	if err := g.Sync(ctx); err != nil {
 		mods.close(ctx)
@@ -96,14 +97,12 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	}
 	p := &pipeline.Pipeline{Snapshot: g.current.Load, Upstream: up, Logger: opts.Logger, Version: opts.Version,
 		NodeID: opts.NodeID, Headers: opts.Headers}
-	g.metrics = metrics.NewProxy(g.balancers)
 	if opts.AccessLog != nil {
 		g.accessLog = accesslog.New(opts.AccessLog, opts.AccessLogJSON)
 	}
-	p.OnComplete = func(e *pipeline.Exchange) {
-		entry := e.AccessLogEntry()
-		g.metrics.Observe(&entry)
-		if g.accessLog != nil {
+	if g.accessLog != nil {
+		p.OnComplete = func(e *pipeline.Exchange) {
+			entry := e.AccessLogEntry()
 			g.accessLog.Log(&entry)
 		}
 	}
@@ -170,7 +169,11 @@ func (g *Gateway) Crashes() map[string]int { return g.modules.crashes() }
 // MetricsHandler serves the plugins' metrics, weir's wasm counters and the proxy's metrics in Prometheus'
 // format, for the Admin API listener's /metrics.
 func (g *Gateway) MetricsHandler() http.Handler {
-	return metrics.Handler(g.opts.Runtime, g, g.metrics)
+	node := &metrics.Node{ID: g.opts.NodeID, Version: g.opts.Version}
+	if p, ok := g.opts.Store.(interface{ Ping(context.Context) error }); ok {
+		node.Ping = p.Ping
+	}
+	return metrics.Handler(g.opts.Runtime, g, g.metrics, node)
 }
 
 // Serve runs the proxy on ln until Shutdown.

@@ -37,6 +37,8 @@ func TestLoadBalancing(t *testing.T) {
 	expectStatus(t, "target b", form(t, admin+"/upstreams/pool/targets", "target="+b.Listener.Addr().String()), 201)
 	expectStatus(t, "service", form(t, admin+"/services", "name=s", "host=pool", "port=80", "retries=3"), 201)
 	expectStatus(t, "route", form(t, admin+"/services/s/routes", "paths[]=/lb"), 201)
+	expectStatus(t, "prometheus", postJSON(t, admin+"/plugins",
+		`{"name":"prometheus","config":{"status_code_metrics":true,"upstream_health_metrics":true}}`), 201)
 
 	seen := map[string]int{}
 	for i := 0; i < 20; i++ {
@@ -85,7 +87,7 @@ func TestLoadBalancing(t *testing.T) {
 	for _, want := range []string{
 		`kong_http_requests_total{code="200",consumer="",route="`,
 		`kong_http_requests_total{code="503",consumer="",route="`,
-		`kong_upstream_target_health{address="` + a.Listener.Addr().String() + `",state="unhealthy",target="` + a.Listener.Addr().String() + `",upstream="pool"} 1`,
+		`kong_upstream_target_health{address="` + a.Listener.Addr().String() + `",state="unhealthy",subsystem="http",target="` + a.Listener.Addr().String() + `",upstream="pool"} 1`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -46,6 +46,36 @@ func TestPluginMetricsOnAdminListener(t *testing.T) {
 	if !strings.Contains(body, "# TYPE weir_wasm_requests counter") || !strings.Contains(body, "# TYPE weir_wasm_sizes histogram") {
 		t.Errorf("metric types missing:\n%s", body)
 	}
+	// Kong's per-request families belong to the prometheus plugin: none is enabled here
+	for _, family := range []string{"kong_http_requests_total{", "kong_request_latency_ms_", "kong_upstream_latency_ms_",
+		"kong_kong_latency_ms_", "kong_bandwidth_bytes{", "kong_upstream_target_health{"} {
+		if strings.Contains(body, family) {
+			t.Errorf("%s recorded without the prometheus plugin:\n%s", family, body)
+		}
+	}
+
+	// with the plugin, on the route only
+	expectStatus(t, "plugin prometheus", postJSON(t, admin+"/routes/m/plugins",
+		`{"name":"prometheus","config":{"status_code_metrics":true,"latency_metrics":true,"bandwidth_metrics":true}}`), 201)
+	expectStatus(t, "metered request", do(t, "GET", proxy+"/m", nil, nil), 200)
+	expectStatus(t, "trapping request", do(t, "GET", proxy+"/trap", nil, nil), 500)
+	body = string(do(t, "GET", admin+"/metrics", nil, nil).body)
+	for name, want := range map[string]float64{
+		`kong_http_requests_total{code="200",consumer="",route="m",service="s",source="service",workspace="default"}`: 1,
+		`kong_request_latency_ms_count{route="m",service="s",workspace="default"}`:                                    1,
+		`kong_upstream_latency_ms_count{route="m",service="s",workspace="default"}`:                                   1,
+		`kong_kong_latency_ms_count{route="m",service="s",workspace="default"}`:                                       1,
+	} {
+		if got := sample(body, name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	if sample(body, `kong_bandwidth_bytes{consumer="",direction="egress",route="m",service="s",workspace="default"}`) <= 0 {
+		t.Errorf("no egress bytes for route m:\n%s", body)
+	}
+	if strings.Contains(body, `route="trap"`) {
+		t.Errorf("route trap, without the prometheus plugin, was recorded:\n%s", body)
+	}
 }
 
 // sample reads one sample's value from Prometheus' text format, or -1.

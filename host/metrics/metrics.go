@@ -24,13 +24,16 @@ type CrashCounter interface {
 }
 
 // Handler serves /metrics for rt's guest metrics, crashes, the proxy's metrics (when
-// proxy is not nil) and the Go runtime's own.
-func Handler(rt *abi.Runtime, crashes CrashCounter, proxy *Proxy) http.Handler {
+// proxy is not nil), the node's gauges (when node is not nil) and the Go runtime's own.
+func Handler(rt *abi.Runtime, crashes CrashCounter, proxy *Proxy, node *Node) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&guestCollector{rt: rt, crashes: crashes},
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	if proxy != nil {
 		reg.MustRegister(proxy)
+	}
+	if node != nil {
+		reg.MustRegister(node)
 	}
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }

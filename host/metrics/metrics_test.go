@@ -1,6 +1,11 @@
 package metrics
 
-import "testing"
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
 
 func TestName(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -13,5 +18,25 @@ func TestName(t *testing.T) {
 		if got := Name(tt.in); got != tt.want {
 			t.Errorf("Name(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestNodeMetrics(t *testing.T) {
+	down := errors.New("down")
+	for _, tt := range []struct {
+		name string
+		ping func(context.Context) error
+		want []string
+	}{
+		{"reachable", func(context.Context) error { return nil }, []string{"kong_datastore_reachable{} 1", "kong_node_info{node_id=n1,version=1.2} 1"}},
+		{"unreachable", func(context.Context) error { return down }, []string{"kong_datastore_reachable{} 0", "kong_node_info{node_id=n1,version=1.2} 1"}},
+		{"no database", nil, []string{"kong_node_info{node_id=n1,version=1.2} 1"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := series(t, &Node{ID: "n1", Version: "1.2", Ping: tt.ping}, "kong_datastore_reachable", "kong_node_info")
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

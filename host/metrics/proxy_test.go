@@ -8,8 +8,6 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/weir-gateway/weir/host/accesslog"
 )
 
 type fixedHealth map[string]map[string]string
@@ -53,23 +51,64 @@ func series(t *testing.T, c prometheus.Collector, names ...string) []string {
 }
 
 func TestProxyMetrics(t *testing.T) {
-	p := NewProxy(fixedHealth{"pool": {"10.0.0.1:80": "UNHEALTHY"}})
-	p.Observe(&accesslog.Entry{ServiceName: "s", RouteName: "r", Status: 200, UpstreamStatus: 200, LatencyMS: 12, UpstreamLatencyMS: 10, BytesSent: 5, BytesReceived: 3})
-	p.Observe(&accesslog.Entry{Status: 404, LatencyMS: 1})
-	got := series(t, p, "kong_http_requests_total", "kong_upstream_target_health", "kong_upstream_latency_ms", "kong_bandwidth_bytes")
-	want := []string{
-		"kong_bandwidth_bytes{direction=egress,route=,service=} 0",
-		"kong_bandwidth_bytes{direction=egress,route=r,service=s} 5",
-		"kong_bandwidth_bytes{direction=ingress,route=,service=} 0",
-		"kong_bandwidth_bytes{direction=ingress,route=r,service=s} 3",
-		"kong_http_requests_total{code=200,consumer=,route=r,service=s,source=service} 1",
-		"kong_http_requests_total{code=404,consumer=,route=,service=,source=kong} 1",
-		"kong_upstream_latency_ms{route=r,service=s} 1",
-		"kong_upstream_target_health{address=10.0.0.1:80,state=healthchecks_off,target=10.0.0.1:80,upstream=pool} 0",
-		"kong_upstream_target_health{address=10.0.0.1:80,state=healthy,target=10.0.0.1:80,upstream=pool} 0",
-		"kong_upstream_target_health{address=10.0.0.1:80,state=unhealthy,target=10.0.0.1:80,upstream=pool} 1",
+	families := []string{"kong_http_requests_total", "kong_upstream_target_health", "kong_upstream_latency_ms",
+		"kong_request_latency_ms", "kong_kong_latency_ms", "kong_bandwidth_bytes"}
+	proxied := &Request{Service: "s", Route: "r", Consumer: "alice", Status: 200, Proxied: true,
+		RequestMS: 12, UpstreamMS: 10, KongMS: 2, IngressBytes: 3, EgressBytes: 5}
+	local := &Request{Service: "s", Route: "r", Status: 401, RequestMS: 1, UpstreamMS: -1, KongMS: 1, IngressBytes: 3}
+	all := Options{PerConsumer: true, StatusCodeMetrics: true, LatencyMetrics: true, BandwidthMetrics: true, UpstreamHealthMetrics: true}
+	health := fixedHealth{"pool": {"10.0.0.1:80": "UNHEALTHY"}}
+	tests := []struct {
+		name string
+		opts Options
+		want []string
+	}{
+		{"nothing on", Options{}, nil},
+		{"status codes", Options{StatusCodeMetrics: true}, []string{
+			"kong_http_requests_total{code=200,consumer=,route=r,service=s,source=service,workspace=default} 1",
+			"kong_http_requests_total{code=401,consumer=,route=r,service=s,source=kong,workspace=default} 1",
+		}},
+		{"latencies", Options{LatencyMetrics: true}, []string{
+			"kong_kong_latency_ms{route=r,service=s,workspace=default} 2",
+			"kong_request_latency_ms{route=r,service=s,workspace=default} 2",
+			"kong_upstream_latency_ms{route=r,service=s,workspace=default} 1",
+		}},
+		{"bandwidth", Options{BandwidthMetrics: true}, []string{
+			"kong_bandwidth_bytes{consumer=,direction=egress,route=r,service=s,workspace=default} 5",
+			"kong_bandwidth_bytes{consumer=,direction=ingress,route=r,service=s,workspace=default} 6",
+		}},
+		{"upstream health", Options{UpstreamHealthMetrics: true}, []string{
+			"kong_upstream_target_health{address=10.0.0.1:80,state=dns_error,subsystem=http,target=10.0.0.1:80,upstream=pool} 0",
+			"kong_upstream_target_health{address=10.0.0.1:80,state=healthchecks_off,subsystem=http,target=10.0.0.1:80,upstream=pool} 0",
+			"kong_upstream_target_health{address=10.0.0.1:80,state=healthy,subsystem=http,target=10.0.0.1:80,upstream=pool} 0",
+			"kong_upstream_target_health{address=10.0.0.1:80,state=unhealthy,subsystem=http,target=10.0.0.1:80,upstream=pool} 1",
+		}},
+		{"per consumer", Options{PerConsumer: true, StatusCodeMetrics: true, BandwidthMetrics: true}, []string{
+			"kong_bandwidth_bytes{consumer=,direction=ingress,route=r,service=s,workspace=default} 3",
+			"kong_bandwidth_bytes{consumer=alice,direction=egress,route=r,service=s,workspace=default} 5",
+			"kong_bandwidth_bytes{consumer=alice,direction=ingress,route=r,service=s,workspace=default} 3",
+			"kong_http_requests_total{code=200,consumer=alice,route=r,service=s,source=service,workspace=default} 1",
+			"kong_http_requests_total{code=401,consumer=,route=r,service=s,source=kong,workspace=default} 1",
+		}},
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := NewProxy(health)
+			p.Record(proxied, tt.opts)
+			p.Record(local, tt.opts)
+			p.Record(&Request{Status: 404, RequestMS: 1}, tt.opts) // no route: never recorded
+			got := series(t, p, families...)
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
 	}
+	t.Run("health follows the last request", func(t *testing.T) {
+		p := NewProxy(health)
+		p.Record(proxied, all)
+		p.Record(proxied, Options{})
+		if got := series(t, p, "kong_upstream_target_health"); len(got) != 0 {
+			t.Fatalf("health exported after a request without upstream_health_metrics: %v", got)
+		}
+	})
 }

@@ -37,23 +37,22 @@ func (c *chain) requestPhase(ctx context.Context) bool {
 	route, service := e.match.Route.ID, e.service.ID
 	streamed := e.Request.Body.Stream() != nil
 	body := streamed || len(e.Request.Body.Bytes()) > 0
-	for _, name := range e.snap.PluginOrder(route, service) {
-		consumer := ""
-		if e.consumer != nil {
-			consumer = e.consumer.ID
-		}
-		p := e.snap.Resolve(name, route, service, consumer)
-		if p == nil || !p.RunsOn(e.Scheme) {
+	names := e.snap.PluginOrder(route, service)
+	for i, name := range names {
+		p := c.resolve(name, route, service)
+		if p == nil {
 			continue
 		}
 		st, ok := c.open(ctx, p)
 		if !ok {
+			c.openForLog(ctx, names[i+1:], route, service)
 			return false
 		}
 		if st == nil {
 			continue // failed open, or root-only
 		}
 		if !c.run(ctx, st, func() (abi.Action, error) { return st.http.OnRequestHeaders(ctx, !body) }) {
+			c.openForLog(ctx, names[i+1:], route, service)
 			return false
 		}
 	}
@@ -73,6 +72,46 @@ func (c *chain) requestPhase(ctx context.Context) bool {
 		}
 	}
 	return true
+}
+
+// resolve is the config of plugin name for the exchange as it stands (the consumer an
+// earlier plugin identified included), or nil when it does not run on it.
+func (c *chain) resolve(name, route, service string) *snapshot.Plugin {
+	e := c.exchange
+	consumer := ""
+	if e.consumer != nil {
+		consumer = e.consumer.ID
+	}
+	p := e.snap.Resolve(name, route, service, consumer)
+	if p == nil || !p.RunsOn(e.Scheme) {
+		return nil
+	}
+	return p
+}
+
+// openForLog gives the plugins after one that answered (or failed) their HTTP context
+// for the log phase only: as in Kong, whose log handlers run for every plugin of the
+// request after a short-circuit (a logging plugin records the 401 of an auth plugin),
+// and in Envoy, whose filters all see the access log. They sit out the response
+// callbacks; on_done and on_log run when the exchange ends. A failure to open one is
+// logged and leaves the response as it is.
+func (c *chain) openForLog(ctx context.Context, names []string, route, service string) {
+	e := c.exchange
+	if e.reset {
+		return
+	}
+	for _, name := range names {
+		p := c.resolve(name, route, service)
+		if p == nil {
+			continue
+		}
+		local := e.local
+		st, _ := c.open(ctx, p)
+		e.local = local
+		if st != nil {
+			st.skipped = true
+		}
+	}
 }
 
 // responsePhase runs response headers, then response body, in reverse order.

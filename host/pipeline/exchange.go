@@ -45,6 +45,9 @@ type Exchange struct {
 	ID string
 	// SNI is the TLS server name the client asked for ("" without TLS or SNI).
 	SNI string
+	// TLSVersion and TLSCipher are the client connection's TLS version and cipher
+	// suite (crypto/tls's numbers); 0 without TLS.
+	TLSVersion, TLSCipher uint16
 	// Upgrade is set by a front end that can relay a protocol switch (WebSocket) for
 	// a request that asks for one (WantsUpgrade).
 	Upgrade bool
@@ -77,6 +80,8 @@ type Exchange struct {
 	// upstreamAddr and upstreamLocal are the two ends of the upstream connection
 	// that answered, "ip:port".
 	upstreamAddr, upstreamLocal string
+	// upstreamURI is the request target sent upstream (path and query).
+	upstreamURI string
 	// tunnel is the upgraded upstream connection of a WebSocket request.
 	tunnel *Tunnel
 	// upstreamLatency is how long the upstream took to answer (all attempts).

@@ -27,6 +27,8 @@ type Services struct {
 	Snapshot func() *snapshot.Snapshot
 	// Upstream sends proxy_http_call requests; nil makes them BAD_ARGUMENT.
 	Upstream Upstream
+	// Metrics records requests for weir.prometheus_observe; nil makes it NOT_FOUND.
+	Metrics MetricsRecorder
 }
 
 // snapshot is the configuration a host service runs on: the request's own, else the
@@ -73,6 +75,10 @@ func (s *Services) CallForeignFunction(stream abi.HTTPStream, name string, args 
 		return call(e, args, authenticate)
 	case fnRouterMatch:
 		return call(e, args, routerMatch)
+	case fnLogSerialize:
+		return logSerialize(e)
+	case fnPrometheusObserve:
+		return s.prometheusObserve(e, args)
 	}
 	return nil, abi.StatusNotFound
 }

@@ -2,14 +2,17 @@ package pipeline
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/weir-gateway/weir/abi"
 	"github.com/weir-gateway/weir/host/balancer"
+	"github.com/weir-gateway/weir/host/snapshot"
 	"github.com/weir-gateway/weir/store"
 )
 
@@ -42,15 +45,19 @@ func (s *Services) callTarget(e *Exchange, req abi.HTTPCallRequest) *store.Servi
 	if named := snap.ServiceByName(req.Upstream); named != nil {
 		svc = *named
 	} else {
+		proto, defaultPort := "http", "80"
+		if callScheme(req) == "https" {
+			proto, defaultPort = "https", "443"
+		}
 		host, port, err := net.SplitHostPort(req.Upstream)
 		if err != nil {
-			host, port = req.Upstream, "80"
+			host, port = req.Upstream, defaultPort
 		}
 		n, err := strconv.Atoi(port)
 		if err != nil || n <= 0 || n > 65535 || host == "" || !validCallHost(host) {
 			return nil
 		}
-		svc = store.Service{Protocol: "http", Host: host, Port: n}
+		svc = store.Service{Protocol: proto, Host: host, Port: n}
 	}
 	if ms := int(req.Timeout.Milliseconds()); ms > 0 {
 		svc.ConnectTimeout, svc.ReadTimeout, svc.WriteTimeout = ms, ms, ms
@@ -80,6 +87,9 @@ func (s *Services) doCall(ctx context.Context, svc *store.Service, b *balancer.B
 		h.Add(kv[0], kv[1])
 	}
 	ur := &UpstreamRequest{Method: h.Value(":method"), Path: h.Value(":path"), Host: h.Value(":authority"), Headers: h, Body: req.Body}
+	if svc.ID == "" && svc.Protocol == "https" {
+		ur.TLS = callTLS
+	}
 	var resp Message
 	if b != nil {
 		t, err := b.Pick("", nil)
@@ -113,3 +123,20 @@ func (s *Services) doCall(ctx context.Context, svc *store.Service, b *balancer.B
 }
 
 var _ abi.HTTPCaller = (*Services)(nil)
+
+// callScheme is a call's :scheme pseudo-header: "https" asks a host:port upstream for
+// TLS, as ngx_wasm_module reads it.
+func callScheme(req abi.HTTPCallRequest) string {
+	for _, kv := range req.Headers {
+		if kv[0] == ":scheme" {
+			return strings.ToLower(kv[1])
+		}
+	}
+	return ""
+}
+
+// callTLS is the TLS of an https call to host:port: the certificate is not verified,
+// as ngx_wasm_module's tls_verify_cert and Kong's own services default to (Kong's
+// http-log sends with ssl_verify off).
+var callTLS = &snapshot.UpstreamTLS{Key: "http-call:noverify",
+	Config: &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: true}} //nolint:gosec // Kong's default

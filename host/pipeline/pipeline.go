@@ -206,6 +206,7 @@ func (p *Pipeline) route(e *Exchange) bool {
 // proxy sends the request upstream and records the answer in e.Response.
 func (p *Pipeline) proxy(ctx context.Context, e *Exchange, start time.Time) {
 	req := p.upstreamRequest(e)
+	e.upstreamURI = req.Path
 	sent := time.Now()
 	var err error
 	if up, ok := p.Upstream.(Upgrader); ok && e.Upgrade {

@@ -32,6 +32,7 @@ func (s *Server) fillHTTP(r *http.Request, e *pipeline.Exchange) error {
 	if r.TLS != nil {
 		e.Scheme = "https"
 		e.SNI = r.TLS.ServerName
+		e.TLSVersion, e.TLSCipher = r.TLS.Version, r.TLS.CipherSuite
 	}
 	e.Protocol = "HTTP/2"
 	if r.ProtoMajor < 2 {

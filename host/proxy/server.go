@@ -226,6 +226,7 @@ func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 		e.Scheme = "https"
 		if st := ctx.TLSConnectionState(); st != nil {
 			e.SNI = st.ServerName
+			e.TLSVersion, e.TLSCipher = st.Version, st.CipherSuite
 		}
 	}
 	h.Add(":method", string(ctx.Method()))
