@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -101,6 +102,11 @@ func routeChecks(e map[string]any) map[string]any {
 	if set("snis") && !(protocols["https"] || protocols["grpcs"] || protocols["tls"] || protocols["tls_passthrough"]) {
 		entity = append(entity, "'snis' can only be set when 'protocols' is 'grpcs', 'https', 'tls' or 'tls_passthrough'")
 	}
+	for _, f := range []string{"sources", "destinations"} {
+		if v := cidrPortErrors(e[f]); v != nil {
+			errs[f] = v
+		}
+	}
 	if len(entity) > 0 {
 		errs["@entity"] = entity
 	}
@@ -108,6 +114,41 @@ func routeChecks(e map[string]any) map[string]any {
 		return errs
 	}
 	return nil
+}
+
+// cidrPortErrors checks the entries of sources or destinations as Kong's typedefs do:
+// ip is an address or a CIDR range, and an entry sets ip, port or both. The errors are
+// by position (null for a valid entry), or nil.
+func cidrPortErrors(v any) []any {
+	list, _ := v.([]any)
+	out := make([]any, len(list))
+	bad := false
+	for i, el := range list {
+		m, _ := el.(map[string]any)
+		ip, hasIP := m["ip"].(string)
+		switch {
+		case m["ip"] == nil && m["port"] == nil:
+			out[i] = map[string]any{"@entity": []any{"at least one of these fields must be non-empty: 'ip', 'port'"}}
+		case hasIP && !validIPOrCIDR(ip):
+			out[i] = map[string]any{"ip": fmt.Sprintf("invalid ip or cidr range: '%s'", ip)}
+		default:
+			continue
+		}
+		bad = true
+	}
+	if !bad {
+		return nil
+	}
+	return out
+}
+
+func validIPOrCIDR(s string) bool {
+	if strings.Contains(s, "/") {
+		_, err := netip.ParsePrefix(s)
+		return err == nil
+	}
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }
 
 func consumerChecks(e map[string]any) map[string]any {
