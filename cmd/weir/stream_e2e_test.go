@@ -67,7 +67,8 @@ func TestStreamProxy(t *testing.T) {
 	bin := buildWeir(t)
 	plain, ssl, other := freeAddr(t), freeAddr(t), freeAddr(t)
 	n := &node{binary: bin, prefix: t.TempDir(), proxy: freeAddr(t), admin: freeAddr(t),
-		extraEnv: []string{"KONG_STREAM_LISTEN=" + plain + ", " + ssl + " ssl, " + other, "WEIR_LOG_LEVEL=debug"}}
+		extraEnv: []string{"KONG_STREAM_LISTEN=" + plain + ", " + ssl + " ssl, " + other, "WEIR_LOG_LEVEL=debug",
+			"WEIR_WASM_CALLBACK_TIMEOUT=300"}}
 	n.start(t)
 	admin := "http://" + n.admin
 	e := exampleEnv{n: n, admin: admin}
@@ -240,6 +241,26 @@ func TestStreamProxy(t *testing.T) {
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
+		// a callback that never returns: stopped at wasm_callback_timeout, and only
+		// its connection is closed
+		loop, err := net.Dial("tcp", other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer loop.Close()
+		_ = loop.SetDeadline(time.Now().Add(10 * time.Second))
+		_, _ = io.WriteString(loop, "~loop\n")
+		if b, _ := io.ReadAll(loop); len(b) != 0 {
+			t.Fatalf("the looping connection read %q", b)
+		}
+		deadline = time.Now().Add(10 * time.Second)
+		for strings.Count(n.logs.String(), "wasm callback proxy_on_downstream_data failed") < 2 {
+			if time.Now().After(deadline) {
+				t.Fatalf("no second callback failure (the deadline) logged:\n%s", n.logs)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		roundTrip(t, p, "and still\n", "and still\n")
 	})
 }
 

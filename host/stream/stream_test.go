@@ -96,6 +96,12 @@ type fixture struct {
 // server, with the network fixture enabled on it when plugin is set.
 func start(t *testing.T, plugin bool, tags ...string) *fixture {
 	t.Helper()
+	return startWith(t, plugin, 0, tags...)
+}
+
+// startWith is start with a callback deadline for the plugin (0: the default).
+func startWith(t *testing.T, plugin bool, timeout time.Duration, tags ...string) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	up := echoServer(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -115,7 +121,7 @@ func start(t *testing.T, plugin bool, tags ...string) *fixture {
 	f := &fixture{logs: logs, addr: ln.Addr().String()}
 	var mods modules
 	if plugin {
-		rt, err := abi.NewRuntime(ctx, abi.Config{})
+		rt, err := abi.NewRuntime(ctx, abi.Config{CallbackTimeout: timeout})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -358,5 +364,62 @@ func TestShutdownDrains(t *testing.T) {
 	}
 	if _, err := net.Dial("tcp", f.addr); err == nil {
 		t.Fatal("the listener still accepts after Shutdown")
+	}
+}
+
+// TestPluginContinuesLater: a plugin pauses the downstream and continues it from its
+// root's tick (proxy_set_effective_context, proxy_continue_stream DOWNSTREAM); the data
+// it held goes on as it was.
+func TestPluginContinuesLater(t *testing.T) {
+	f := start(t, true)
+	c := f.dial(t)
+	if _, err := c.Write([]byte("paused\n")); err != nil {
+		t.Fatal(err)
+	}
+	want := "<paused\n"
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != want {
+		t.Fatalf("read %q, %v; want %q", got, err, want)
+	}
+	// the connection goes on normally afterwards
+	if _, err := c.Write([]byte("next\n")); err != nil {
+		t.Fatal(err)
+	}
+	want = "<[next\n]"
+	got = make([]byte, len(want))
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != want {
+		t.Fatalf("read %q, %v; want %q", got, err, want)
+	}
+}
+
+// TestCallbackDeadlineClosesTheConnection: a callback that never returns is stopped
+// at the deadline and its connection closed; the server goes on.
+func TestCallbackDeadlineClosesTheConnection(t *testing.T) {
+	f := startWith(t, true, 200*time.Millisecond)
+	c := f.dial(t)
+	start := time.Now()
+	if _, err := c.Write([]byte("~\n")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(c); len(b) != 0 {
+		t.Fatalf("read %q; want the connection closed", b)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("closed after %v", d)
+	}
+	f.waitLog(t, "plugin failed; closing the connection")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c := f.dial(t)
+		_, _ = c.Write([]byte("ok\n"))
+		got := make([]byte, len("<[ok\n]"))
+		_, err := io.ReadFull(c, got)
+		if err == nil && string(got) == "<[ok\n]" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no working connection after the deadline: %q, %v", got, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -1,20 +1,27 @@
 ;; An L4 (network) filter for the abi and host/stream tests.
 ;; Downstream data: PAUSE until the data held ends with "\n", then wrap it all in "["
-;; and "]" and continue; data starting with "!" traps, data starting with "q" closes
-;; the stream (proxy_close_stream DOWNSTREAM). Upstream data: prepend "<". The close
-;; callbacks log "downstream close N" / "upstream close N" (N the peer type), and
-;; proxy_on_log logs "done".
+;; and "]" and continue; data starting with "!" traps, "~" loops forever, "q" closes
+;; the stream (proxy_close_stream DOWNSTREAM), "p" pauses until the root's next tick
+;; (every 20 ms) continues it (proxy_set_effective_context, proxy_continue_stream
+;; DOWNSTREAM) as it is. Upstream data: prepend "<". The close callbacks log
+;; "downstream close N" / "upstream close N" (N the peer type), and proxy_on_log logs
+;; "done".
 (module
   (import "env" "proxy_get_buffer_bytes" (func $get_buffer (param i32 i32 i32 i32 i32) (result i32)))
   (import "env" "proxy_set_buffer_bytes" (func $set_buffer (param i32 i32 i32 i32 i32) (result i32)))
   (import "env" "proxy_close_stream" (func $close_stream (param i32) (result i32)))
   (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_set_tick_period_milliseconds" (func $set_tick (param i32) (result i32)))
+  (import "env" "proxy_set_effective_context" (func $set_effective (param i32) (result i32)))
+  (import "env" "proxy_continue_stream" (func $continue_stream (param i32) (result i32)))
   (memory (export "memory") 2)
   (data (i32.const 256) "downstream close 0")
   (data (i32.const 320) "upstream close 0")
   (data (i32.const 384) "done")
   (data (i32.const 400) "<")
   (global $heap (mut i32) (i32.const 4096))
+  ;; the context paused by "p" data, 0 for none
+  (global $held (mut i32) (i32.const 0))
   (func (export "proxy_abi_version_0_2_1"))
   (func (export "proxy_on_memory_allocate") (param $size i32) (result i32)
     (local $p i32)
@@ -22,8 +29,17 @@
     (global.set $heap (i32.add (global.get $heap) (local.get $size)))
     (local.get $p))
   (func (export "proxy_on_context_create") (param i32 i32))
+  (func (export "proxy_on_configure") (param i32 i32) (result i32)
+    (drop (call $set_tick (i32.const 20)))
+    i32.const 1)
+  (func (export "proxy_on_tick") (param i32)
+    (if (global.get $held)
+      (then
+        (drop (call $set_effective (global.get $held)))
+        (drop (call $continue_stream (i32.const 2)))
+        (global.set $held (i32.const 0)))))
   (func (export "proxy_on_new_connection") (param i32) (result i32) i32.const 0)
-  (func (export "proxy_on_downstream_data") (param i32) (param $size i32) (param $eos i32) (result i32)
+  (func (export "proxy_on_downstream_data") (param $ctx i32) (param $size i32) (param $eos i32) (result i32)
     (local $src i32) (local $dst i32) (local $n i32) (local $i i32) (local $first i32)
     (if (i32.eqz (local.get $size)) (then (return (i32.const 0))))
     (global.set $heap (i32.const 4096))
@@ -33,6 +49,9 @@
     (local.set $n (i32.load (i32.const 1028)))
     (local.set $first (i32.load8_u (local.get $src)))
     (if (i32.eq (local.get $first) (i32.const 33)) (then unreachable))
+    (if (i32.eq (local.get $first) (i32.const 126)) (then (loop $forever (br $forever))))
+    (if (i32.eq (local.get $first) (i32.const 112))
+      (then (global.set $held (local.get $ctx)) (return (i32.const 1))))
     (if (i32.eq (local.get $first) (i32.const 113))
       (then (drop (call $close_stream (i32.const 2))) (return (i32.const 0))))
     ;; hold until a whole line is there (or the client ended)
