@@ -20,9 +20,8 @@ import (
 
 // Timeouts that are not the service's.
 const (
-	// HandshakeTimeout bounds the TLS handshake of an ssl listener and the wait for a
-	// ClientHello when tls_passthrough routes exist (nginx's ssl_handshake_timeout and
-	// preread_timeout are both 60 s and 30 s; one bound serves both here).
+	// HandshakeTimeout bounds the TLS handshake of an ssl listener (nginx's
+	// ssl_handshake_timeout is 60 s; a client that has not finished in 30 s is gone).
 	HandshakeTimeout = 30 * time.Second
 	// PeekTimeout is how long a connection on a listener without ssl is given to send
 	// its first bytes when tls_passthrough routes exist; a client that stays silent
