@@ -22,6 +22,12 @@ import (
 // tcpEcho echoes each connection until the client ends its side; with cfg, over TLS.
 func tcpEcho(t *testing.T, cfg *tls.Config) *net.TCPAddr {
 	t.Helper()
+	return tcpGreeter(t, cfg, "")
+}
+
+// tcpGreeter is tcpEcho that first sends hello on each connection.
+func tcpGreeter(t *testing.T, cfg *tls.Config, hello string) *net.TCPAddr {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +44,7 @@ func tcpEcho(t *testing.T, cfg *tls.Config) *net.TCPAddr {
 				if cfg != nil {
 					c = tls.Server(c, cfg)
 				}
+				_, _ = io.WriteString(c, hello)
 				_, _ = io.Copy(c, c)
 			}()
 		}
@@ -65,14 +72,14 @@ func port(addr string) string {
 
 func TestStreamProxy(t *testing.T) {
 	bin := buildWeir(t)
-	plain, ssl, other := freeAddr(t), freeAddr(t), freeAddr(t)
+	plain, ssl, other, extra := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
 	n := &node{binary: bin, prefix: t.TempDir(), proxy: freeAddr(t), admin: freeAddr(t),
-		extraEnv: []string{"KONG_STREAM_LISTEN=" + plain + ", " + ssl + " ssl, " + other, "WEIR_LOG_LEVEL=debug",
+		extraEnv: []string{"KONG_STREAM_LISTEN=" + plain + ", " + ssl + " ssl, " + other + ", " + extra, "WEIR_LOG_LEVEL=debug",
 			"WEIR_WASM_CALLBACK_TIMEOUT=300"}}
 	n.start(t)
 	admin := "http://" + n.admin
 	e := exampleEnv{n: n, admin: admin}
-	for _, addr := range []string{plain, ssl, other} {
+	for _, addr := range []string{plain, ssl, other, extra} {
 		e.waitLog(t, "stream proxy listening", "address="+addr)
 	}
 	echo := tcpEcho(t, nil)
@@ -187,6 +194,40 @@ func TestStreamProxy(t *testing.T) {
 		}
 		defer p.Close()
 		roundTrip(t, p, "plain\n", "plain\n")
+	})
+
+	t.Run("tls service and upstream targets", func(t *testing.T) {
+		cert, key := pemPair(t, "up.example.test")
+		pair, err := tls.X509KeyPair([]byte(cert), []byte(key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		up := tcpEcho(t, &tls.Config{Certificates: []tls.Certificate{pair}})
+		// a tls service: weir speaks TLS to the upstream, plain tcp to the client
+		expectStatus(t, "service", form(t, admin+"/services", "name=tls-up", "url="+fmt.Sprintf("tls://127.0.0.1:%d", up.Port)), 201)
+		expectStatus(t, "route", form(t, admin+"/services/tls-up/routes", "protocols[]=tcp",
+			"destinations[1].port="+port(extra)), 201)
+		c, err := net.Dial("tcp", extra)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		roundTrip(t, c, "to a tls upstream\n", "to a tls upstream\n")
+
+		// an upstream entity: the service names it, its target greets, then echoes
+		greeter := tcpGreeter(t, nil, "target:")
+		expectStatus(t, "upstream", form(t, admin+"/upstreams", "name=tcp-targets"), 201)
+		expectStatus(t, "target", form(t, admin+"/upstreams/tcp-targets/targets", fmt.Sprintf("target=127.0.0.1:%d", greeter.Port)), 201)
+		expectStatus(t, "service", form(t, admin+"/services", "name=balanced", "protocol=tcp", "host=tcp-targets", "port=1"), 201)
+		// sources and destinations: more attributes, so it outranks the route above
+		expectStatus(t, "route", form(t, admin+"/services/balanced/routes", "protocols[]=tcp",
+			"sources[1].ip=127.0.0.0/8", "destinations[1].ip=127.0.0.1", "destinations[1].port="+port(extra)), 201)
+		b, err := net.Dial("tcp", extra)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		roundTrip(t, b, "balanced\n", "target:balanced\n")
 	})
 
 	t.Run("a trapping plugin closes only its connection", func(t *testing.T) {
