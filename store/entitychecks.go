@@ -92,6 +92,10 @@ func routeChecks(e map[string]any) map[string]any {
 			need([]string{"hosts", "headers", "paths"}, "grpc")
 		}
 	default:
+		if msg := streamSubsets(e["protocols"]); msg != "" {
+			// a field error in Kong (mutually_exclusive_subsets): no entity checks
+			return map[string]any{"protocols": msg}
+		}
 		forbid([]string{"methods", "hosts", "paths", "headers"}, "'tcp', 'tls', 'tls_passthrough' or 'udp'")
 		if protocols["tls_passthrough"] {
 			need([]string{"snis"}, "tls_passthrough")
@@ -114,6 +118,33 @@ func routeChecks(e map[string]any) map[string]any {
 		return errs
 	}
 	return nil
+}
+
+// streamSubsets is Kong's mutually_exclusive_subsets message when stream protocols mix
+// {tcp, tls, udp} with {tls_passthrough}, the subsets named in the order the values
+// first use them; "" when they do not mix.
+func streamSubsets(v any) string {
+	list, _ := v.([]any)
+	var order []string
+	seen := map[string]bool{}
+	for _, el := range list {
+		subset := "('tcp', 'tls', 'udp')"
+		switch el {
+		case "tls_passthrough":
+			subset = "('tls_passthrough')"
+		case "tcp", "tls", "udp":
+		default:
+			continue
+		}
+		if !seen[subset] {
+			seen[subset] = true
+			order = append(order, subset)
+		}
+	}
+	if len(order) < 2 {
+		return ""
+	}
+	return "these sets are mutually exclusive: " + strings.Join(order, ", ")
 }
 
 // cidrPortErrors checks the entries of sources or destinations as Kong's typedefs do:

@@ -23,6 +23,8 @@ func TestStreamRouteChecks(t *testing.T) {
 			`{"destinations":[{"@entity":["at least one of these fields must be non-empty: 'ip', 'port'"]}]}`},
 		{"no attribute", `{"protocols":["tcp"]}`,
 			`{"@entity":["must set one of 'sources', 'destinations', 'snis' when 'protocols' is 'tcp', 'tls' or 'udp'"]}`},
+		{"tcp with tls_passthrough", `{"protocols":["tls_passthrough","tcp"],"snis":["a.test"]}`,
+			`{"protocols":"these sets are mutually exclusive: ('tls_passthrough'), ('tcp', 'tls', 'udp')"}`},
 		{"sni on tcp only", `{"protocols":["tcp"],"snis":["a.test"]}`,
 			`{"@entity":["'snis' can only be set when 'protocols' is 'grpcs', 'https', 'tls' or 'tls_passthrough'"]}`},
 	}
