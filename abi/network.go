@@ -58,9 +58,6 @@ func (i *Instance) NewNetwork(ctx context.Context, root *Root, conn HTTPStream) 
 	return &NetworkContext{h: HTTPContext{inst: i, state: c}}, nil
 }
 
-// ID is the context id the guest knows the connection by.
-func (n *NetworkContext) ID() uint32 { return n.h.state.id }
-
 // OnNewConnection runs proxy_on_new_connection.
 func (n *NetworkContext) OnNewConnection(ctx context.Context) (Action, error) {
 	return n.action(ctx, fnNewConnection, uint64(n.h.state.id))
@@ -70,15 +67,13 @@ func (n *NetworkContext) OnNewConnection(ctx context.Context) (Action, error) {
 // connection holds from the client (BufferDownstreamData); endOfStream says the
 // client closed its side.
 func (n *NetworkContext) OnDownstreamData(ctx context.Context, size int, endOfStream bool) (Action, error) {
-	n.h.state.bodyEnded[BufferDownstreamData] = endOfStream
-	return n.action(ctx, fnDownstreamData, uint64(n.h.state.id), uint64(uint32(size)), boolArg(endOfStream))
+	return n.data(ctx, fnDownstreamData, BufferDownstreamData, size, endOfStream)
 }
 
 // OnUpstreamData runs proxy_on_upstream_data, like OnDownstreamData for the data from
 // the upstream (BufferUpstreamData).
 func (n *NetworkContext) OnUpstreamData(ctx context.Context, size int, endOfStream bool) (Action, error) {
-	n.h.state.bodyEnded[BufferUpstreamData] = endOfStream
-	return n.action(ctx, fnUpstreamData, uint64(n.h.state.id), uint64(uint32(size)), boolArg(endOfStream))
+	return n.data(ctx, fnUpstreamData, BufferUpstreamData, size, endOfStream)
 }
 
 // OnDownstreamClose runs proxy_on_downstream_connection_close: the client's side of
@@ -109,6 +104,22 @@ func (n *NetworkContext) action(ctx context.Context, name string, args ...uint64
 	}
 	defer i.leaveAndRun()
 	return i.callAction(ctx, n.h.state, name, args...)
+}
+
+// data calls a data callback, recording its end of stream for
+// proxy_get_buffer_status under the instance's lock (the two directions of a
+// connection run on goroutines of their own).
+func (n *NetworkContext) data(ctx context.Context, name string, t BufferType, size int, eos bool) (Action, error) {
+	i := n.h.inst
+	if _, ok := i.mod.arity[name]; !ok {
+		return ActionContinue, nil
+	}
+	if err := i.enter(); err != nil {
+		return ActionContinue, err
+	}
+	defer i.leaveAndRun()
+	n.h.state.bodyEnded[t] = eos
+	return i.callAction(ctx, n.h.state, name, uint64(n.h.state.id), uint64(uint32(size)), boolArg(eos))
 }
 
 func (n *NetworkContext) void(ctx context.Context, name string, peer PeerType) error {

@@ -46,7 +46,7 @@ func (s *session) iterate(d, start int) error {
 		if d == upstream {
 			f = s.filters[n-1-k]
 		}
-		if f.skipped {
+		if f.skipped.Load() {
 			continue
 		}
 		s.mu.Lock()
@@ -60,7 +60,8 @@ func (s *session) iterate(d, start int) error {
 			action, err = f.nc.OnUpstreamData(s.ctx, size, dir.eos)
 		}
 		if err != nil {
-			if f.skipped = s.failed(f.plugin, "plugin failed", err); f.skipped {
+			if s.failed(f.plugin, "plugin failed", err) {
+				f.skipped.Store(true)
 				continue
 			}
 			return err

@@ -78,8 +78,8 @@ type filter struct {
 	nc      *abi.NetworkContext
 	release func()
 	// skipped is set when a fail-open plugin failed: it sits out the rest of the
-	// connection.
-	skipped bool
+	// connection. Both directions read it.
+	skipped atomic.Bool
 }
 
 // direction is one way bytes flow. Its mutex serializes the plugin iteration, so data
@@ -228,12 +228,13 @@ func (s *session) start() bool {
 	s.starting.Store(true)
 	defer s.starting.Store(false)
 	for _, f := range s.filters {
-		if f.skipped {
+		if f.skipped.Load() {
 			continue
 		}
 		action, err := f.nc.OnNewConnection(s.ctx)
 		if err != nil {
-			if f.skipped = s.failed(f.plugin, "plugin failed", err); f.skipped {
+			if s.failed(f.plugin, "plugin failed", err) {
+				f.skipped.Store(true)
 				continue
 			}
 			return false
@@ -392,7 +393,7 @@ func (s *session) closeEvent(d int, peer abi.PeerType) {
 		return
 	}
 	for _, f := range s.filters {
-		if f.skipped {
+		if f.skipped.Load() {
 			continue
 		}
 		var err error
@@ -401,9 +402,11 @@ func (s *session) closeEvent(d int, peer abi.PeerType) {
 		} else {
 			err = f.nc.OnUpstreamClose(s.ctx, peer)
 		}
-		if err != nil && !s.failed(f.plugin, "plugin failed", err) {
-			f.skipped = true
-			s.abort()
+		if err != nil {
+			f.skipped.Store(true)
+			if !s.failed(f.plugin, "plugin failed", err) {
+				s.abort()
+			}
 		}
 	}
 }
