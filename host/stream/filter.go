@@ -95,7 +95,9 @@ func (s *session) flush(d int) error {
 	}
 	if len(data) > 0 {
 		_ = to.SetWriteDeadline(time.Now().Add(ms(s.service.WriteTimeout)))
-		if _, err := to.Write(data); err != nil {
+		n, err := to.Write(data)
+		s.sent[d].Add(int64(n))
+		if err != nil {
 			return fmt.Errorf("write %s data: %w", dirName(d), err)
 		}
 		s.touch()

@@ -68,6 +68,10 @@ type session struct {
 	closeOnce  sync.Once
 	closed     chan struct{}
 	lastActive atomic.Int64
+	started    time.Time
+	// sent counts the bytes written to each side: to the upstream (downstream data)
+	// and to the client (upstream data).
+	sent [2]atomic.Int64
 	// closeCalled records which close callbacks ran, by direction.
 	closeCalled [2]bool
 }
@@ -106,6 +110,7 @@ func newSession(srv *Server, c net.Conn, ssl bool, id uint64) *session {
 	for i := range s.dirs {
 		s.dirs[i] = &direction{paused: -1, flushed: make(chan struct{})}
 	}
+	s.started = time.Now()
 	s.src = addrPort(c.RemoteAddr())
 	s.dst = addrPort(c.LocalAddr())
 	s.touch()
@@ -144,6 +149,9 @@ func (s *session) run() {
 		return
 	}
 	s.pump()
+	s.log().debug("stream session ended", "service_id", s.service.ID, "protocol", s.protocol,
+		"bytes_to_upstream", s.sent[downstream].Load(), "bytes_to_client", s.sent[upstream].Load(),
+		"duration_ms", time.Since(s.started).Milliseconds())
 }
 
 // accept does the TLS side (termination or peek) and routes the connection.

@@ -205,6 +205,7 @@ func TestEchoWithoutPlugins(t *testing.T) {
 	if rest, err := io.ReadAll(r); err != nil || len(rest) != 0 {
 		t.Fatalf("after half close: %q, %v", rest, err)
 	}
+	f.waitLog(t, "bytes_to_upstream=12 bytes_to_client=12")
 }
 
 func TestHalfCloseDeliversPendingData(t *testing.T) {
