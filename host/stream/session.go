@@ -439,6 +439,7 @@ func (s *session) abort() {
 		if up != nil {
 			up.Close()
 		}
+		s.stop() // a connect in progress gives up
 	})
 }
 
