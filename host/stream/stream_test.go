@@ -102,6 +102,17 @@ func start(t *testing.T, plugin bool, tags ...string) *fixture {
 // startWith is start with a callback deadline for the plugin (0: the default).
 func startWith(t *testing.T, plugin bool, timeout time.Duration, tags ...string) *fixture {
 	t.Helper()
+	module := ""
+	if plugin {
+		module = "network"
+	}
+	return startModule(t, module, timeout, tags...)
+}
+
+// startModule is start with the WAT fixture module (none when "") enabled on the route.
+func startModule(t *testing.T, module string, timeout time.Duration, tags ...string) *fixture {
+	t.Helper()
+	plugin := module != ""
 	ctx := context.Background()
 	up := echoServer(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -126,7 +137,7 @@ func startWith(t *testing.T, plugin bool, timeout time.Duration, tags ...string)
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = rt.Close(ctx) })
-		wasm, err := os.ReadFile(filepath.Join("..", "..", "testdata", "wat", "network.wasm"))
+		wasm, err := os.ReadFile(filepath.Join("..", "..", "testdata", "wat", module+".wasm"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -423,4 +434,19 @@ func TestCallbackDeadlineClosesTheConnection(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// TestHTTPOnlyModuleIsSkipped: a module without L4 callbacks, enabled for tcp, takes no
+// part in the connection: the fixture traps on any non-root context.
+func TestHTTPOnlyModuleIsSkipped(t *testing.T) {
+	f := startModule(t, "http_only", 0)
+	c := f.dial(t)
+	if _, err := c.Write([]byte("as is\n")); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len("as is\n"))
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != "as is\n" {
+		t.Fatalf("read %q, %v", got, err)
+	}
+	// (had it been given a context, it would have trapped and closed the connection)
 }
