@@ -27,6 +27,12 @@ const (
 	fnHTTPCallResponse = "proxy_on_http_call_response"
 	fnTick             = "proxy_on_tick"
 	fnQueueReady       = "proxy_on_queue_ready"
+
+	fnNewConnection   = "proxy_on_new_connection"
+	fnDownstreamData  = "proxy_on_downstream_data"
+	fnDownstreamClose = "proxy_on_downstream_connection_close"
+	fnUpstreamData    = "proxy_on_upstream_data"
+	fnUpstreamClose   = "proxy_on_upstream_connection_close"
 )
 
 // callbackSignature is an export's allowed i32 parameter counts and its result count.
@@ -55,6 +61,12 @@ var callbackSignatures = map[string]callbackSignature{
 	fnHTTPCallResponse: {[]int{5}, 0},
 	fnTick:             {[]int{1}, 0},
 	fnQueueReady:       {[]int{2}, 0},
+
+	fnNewConnection:   {[]int{1}, 1},
+	fnDownstreamData:  {[]int{3}, 1},
+	fnDownstreamClose: {[]int{2}, 0},
+	fnUpstreamData:    {[]int{3}, 1},
+	fnUpstreamClose:   {[]int{2}, 0},
 }
 
 // checkCallbacks returns the parameter count of each callback the module exports, or

@@ -112,7 +112,7 @@ func proxyGetBufferStatus(h hostCtx, stack []uint64) Status {
 		return st
 	}
 	var flags uint32
-	if c := h.current(); c != nil && t <= BufferResponseBody && c.bodyEnded[t] {
+	if c := h.current(); c != nil && t <= BufferUpstreamData && c.bodyEnded[t] {
 		flags = 1
 	}
 	if st := h.writeU32(arg(stack, 1), uint32(len(data))); st != StatusOK {

@@ -65,7 +65,7 @@ type contextState struct {
 	rootID     string
 	config     []byte
 	stream     HTTPStream
-	bodyEnded  [2]bool // end_of_stream of the last request/response body callback
+	bodyEnded  [4]bool // end_of_stream of the last body or data callback, by buffer type
 	tick       *ticker // a root's proxy_on_tick timer, or nil
 	// status is what proxy_get_status answers in this context: the outcome of the
 	// last callout (HTTP call) answered to it, kept until the next one.

@@ -22,6 +22,7 @@ import (
 	"github.com/weir-gateway/weir/host/pipeline"
 	"github.com/weir-gateway/weir/host/proxy"
 	"github.com/weir-gateway/weir/host/snapshot"
+	"github.com/weir-gateway/weir/host/stream"
 	"github.com/weir-gateway/weir/host/tlscert"
 	"github.com/weir-gateway/weir/host/upstream"
 	"github.com/weir-gateway/weir/host/wasmpool"
@@ -65,6 +66,8 @@ type Gateway struct {
 	modules *modules
 	current atomic.Pointer[snapshot.Snapshot]
 	server  *proxy.Server
+	// stream is the TCP proxy of stream_listen.
+	stream *stream.Server
 	// balancers keep the upstreams' balancers and health across snapshots.
 	balancers *balancer.Registry
 	accessLog *accesslog.Logger
@@ -107,6 +110,7 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 		}
 	}
 	g.server = proxy.New(p, opts.MaxRequestBody)
+	g.stream = stream.New(stream.Options{Snapshot: g.current.Load, Logger: opts.Logger, TLS: g.proxyTLS(), NodeID: opts.NodeID})
 	return g, nil
 }
 
@@ -185,20 +189,35 @@ func (g *Gateway) Serve(ln net.Listener) error { return g.server.Serve(ln) }
 func (g *Gateway) ServeListener(ln net.Listener, ssl, http2 bool) error {
 	o := proxy.ListenOptions{HTTP2: http2}
 	if ssl {
-		o.TLS = &tls.Config{
-			MinVersion: tls.VersionTLS12,
-			GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-				return g.certs.Load().Certificate(hello)
-			},
-		}
+		o.TLS = g.proxyTLS()
 	}
 	return g.server.ServeListener(ln, o)
 }
 
+// proxyTLS is the TLS configuration of ssl listeners: the certificate of each
+// handshake picked from the current configuration's snis.
+func (g *Gateway) proxyTLS() *tls.Config {
+	return &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			return g.certs.Load().Certificate(hello)
+		},
+	}
+}
+
+// ServeStream runs the TCP proxy (Kong's stream_listen) on ln until Shutdown: stream
+// routes of the current configuration, L4 plugins. ssl terminates TLS with the
+// certificates and snis of the configuration, as ServeListener does.
+func (g *Gateway) ServeStream(ln net.Listener, ssl bool) error { return g.stream.Serve(ln, ssl) }
+
 // Shutdown stops the listeners, waits for open requests, and closes the wasm modules.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.cancelWarm()
+	// the HTTP and TCP proxies drain at once, under the same deadline
+	streamDone := make(chan error, 1)
+	go func() { streamDone <- g.stream.Shutdown(ctx) }()
 	err := g.server.Shutdown(ctx)
+	err = errors.Join(err, <-streamDone)
 	g.balancers.Close()
 	if g.accessLog != nil {
 		err = errors.Join(err, g.accessLog.Close())

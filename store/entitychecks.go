@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -91,6 +92,10 @@ func routeChecks(e map[string]any) map[string]any {
 			need([]string{"hosts", "headers", "paths"}, "grpc")
 		}
 	default:
+		if msg := streamSubsets(e["protocols"]); msg != "" {
+			// a field error in Kong (mutually_exclusive_subsets): no entity checks
+			return map[string]any{"protocols": msg}
+		}
 		forbid([]string{"methods", "hosts", "paths", "headers"}, "'tcp', 'tls', 'tls_passthrough' or 'udp'")
 		if protocols["tls_passthrough"] {
 			need([]string{"snis"}, "tls_passthrough")
@@ -101,6 +106,11 @@ func routeChecks(e map[string]any) map[string]any {
 	if set("snis") && !(protocols["https"] || protocols["grpcs"] || protocols["tls"] || protocols["tls_passthrough"]) {
 		entity = append(entity, "'snis' can only be set when 'protocols' is 'grpcs', 'https', 'tls' or 'tls_passthrough'")
 	}
+	for _, f := range []string{"sources", "destinations"} {
+		if v := cidrPortErrors(e[f]); v != nil {
+			errs[f] = v
+		}
+	}
 	if len(entity) > 0 {
 		errs["@entity"] = entity
 	}
@@ -108,6 +118,68 @@ func routeChecks(e map[string]any) map[string]any {
 		return errs
 	}
 	return nil
+}
+
+// streamSubsets is Kong's mutually_exclusive_subsets message when stream protocols mix
+// {tcp, tls, udp} with {tls_passthrough}, the subsets named in the order the values
+// first use them; "" when they do not mix.
+func streamSubsets(v any) string {
+	list, _ := v.([]any)
+	var order []string
+	seen := map[string]bool{}
+	for _, el := range list {
+		subset := "('tcp', 'tls', 'udp')"
+		switch el {
+		case "tls_passthrough":
+			subset = "('tls_passthrough')"
+		case "tcp", "tls", "udp":
+		default:
+			continue
+		}
+		if !seen[subset] {
+			seen[subset] = true
+			order = append(order, subset)
+		}
+	}
+	if len(order) < 2 {
+		return ""
+	}
+	return "these sets are mutually exclusive: " + strings.Join(order, ", ")
+}
+
+// cidrPortErrors checks the entries of sources or destinations as Kong's typedefs do:
+// ip is an address or a CIDR range, and an entry sets ip, port or both. The errors are
+// by position (null for a valid entry), or nil.
+func cidrPortErrors(v any) []any {
+	list, _ := v.([]any)
+	out := make([]any, len(list))
+	bad := false
+	for i, el := range list {
+		m, _ := el.(map[string]any)
+		ip, hasIP := m["ip"].(string)
+		switch {
+		case m["ip"] == nil && m["port"] == nil:
+			out[i] = map[string]any{"@entity": []any{"at least one of these fields must be non-empty: 'ip', 'port'"}}
+		case hasIP && !validIPOrCIDR(ip):
+			out[i] = map[string]any{"ip": fmt.Sprintf("invalid ip or cidr range: '%s'", ip)}
+		default:
+			continue
+		}
+		bad = true
+	}
+	if !bad {
+		return nil
+	}
+	return out
+}
+
+func validIPOrCIDR(s string) bool {
+	if strings.Contains(s, "/") {
+		_, err := netip.ParsePrefix(s)
+		return err == nil
+	}
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }
 
 func consumerChecks(e map[string]any) map[string]any {

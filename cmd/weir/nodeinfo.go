@@ -29,6 +29,8 @@ func nodeConfiguration(c *conf.Config) map[string]any {
 	out["admin_listen"] = listenStrings(c.AdminListen)
 	out["proxy_listeners"] = listeners(c.ProxyListen)
 	out["admin_listeners"] = listeners(c.AdminListen)
+	out["stream_listen"] = listenStrings(c.StreamListen)
+	out["stream_listeners"] = listeners(c.StreamListen)
 	return out
 }
 

@@ -18,9 +18,10 @@ const (
 
 // proxyDefaultCertificate is the certificate ssl proxy listeners serve when no SNI
 // matches: ssl_cert/ssl_cert_key, or a self-signed pair kept in the prefix. nil when
-// no proxy listener has the ssl flag.
+// no proxy or stream listener has the ssl flag.
 func proxyDefaultCertificate(c *conf.Config) (*tls.Certificate, error) {
-	if !slices.ContainsFunc(c.ProxyListen, func(l conf.Listen) bool { return slices.Contains(l.Flags, "ssl") }) {
+	ssl := func(l conf.Listen) bool { return slices.Contains(l.Flags, "ssl") }
+	if !slices.ContainsFunc(c.ProxyListen, ssl) && !slices.ContainsFunc(c.StreamListen, ssl) {
 		return nil, nil
 	}
 	certFile, keyFile := c.Proxy.SSLCert, c.Proxy.SSLCertKey

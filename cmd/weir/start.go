@@ -142,7 +142,7 @@ type servers struct {
 }
 
 func listen(c *conf.Config, gw *host.Gateway, adminHandler http.Handler, logger *slog.Logger) (*servers, error) {
-	s := &servers{gw: gw, failed: make(chan error, len(c.ProxyListen)+len(c.AdminListen))}
+	s := &servers{gw: gw, failed: make(chan error, len(c.ProxyListen)+len(c.StreamListen)+len(c.AdminListen))}
 	var lns []net.Listener
 	for _, l := range c.ProxyListen {
 		ln, err := net.Listen("tcp", l.Addr)
@@ -154,6 +154,17 @@ func listen(c *conf.Config, gw *host.Gateway, adminHandler http.Handler, logger 
 		logger.Info("proxy listening", "address", l.Addr, "bound", ln.Addr().String())
 		ssl, http2 := slices.Contains(l.Flags, "ssl"), slices.Contains(l.Flags, "http2")
 		go func() { s.fail(gw.ServeListener(ln, ssl, http2)) }()
+	}
+	for _, l := range c.StreamListen {
+		ln, err := net.Listen("tcp", l.Addr)
+		if err != nil {
+			closeAll(lns)
+			return nil, fmt.Errorf("stream_listen %s: %w", l.Addr, err)
+		}
+		lns = append(lns, ln)
+		ssl := slices.Contains(l.Flags, "ssl")
+		logger.Info("stream proxy listening", "address", l.Addr, "bound", ln.Addr().String(), "ssl", ssl)
+		go func() { s.fail(gw.ServeStream(ln, ssl)) }()
 	}
 	for _, l := range c.AdminListen {
 		ln, err := net.Listen("tcp", l.Addr)

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/weir-gateway/weir/host/router"
+	"github.com/weir-gateway/weir/host/streamrouter"
 	"github.com/weir-gateway/weir/host/wasmpool"
 	"github.com/weir-gateway/weir/store"
 )
@@ -37,14 +38,24 @@ func Build(ctx context.Context, ds *store.Dataset, mods Modules) (*Snapshot, err
 		}
 	}
 	routes := make([]store.Route, 0, len(ds.Routes))
+	var stream []store.Route
 	for _, r := range ds.Routes {
 		if r.Service != nil {
 			if svc := s.services[r.Service.ID]; svc != nil && !svc.Enabled {
 				continue // Kong leaves routes of a disabled service out of the router
 			}
 		}
+		if streamrouter.IsStream(&r) {
+			stream = append(stream, r)
+			continue
+		}
 		routes = append(routes, r)
 	}
+	sr, err := streamrouter.New(stream)
+	if err != nil {
+		return nil, fmt.Errorf("build stream router: %w", err)
+	}
+	s.StreamRouter = sr
 	rt, err := router.New(routes)
 	if err != nil {
 		return nil, fmt.Errorf("build router: %w", err)

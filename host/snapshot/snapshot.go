@@ -7,6 +7,7 @@ package snapshot
 import (
 	"github.com/weir-gateway/weir/host/balancer"
 	"github.com/weir-gateway/weir/host/router"
+	"github.com/weir-gateway/weir/host/streamrouter"
 	"github.com/weir-gateway/weir/host/wasmpool"
 	"github.com/weir-gateway/weir/store"
 )
@@ -14,6 +15,9 @@ import (
 // Snapshot is one immutable configuration.
 type Snapshot struct {
 	Router *router.Router
+	// StreamRouter matches TCP connections to the stream routes (tcp, tls,
+	// tls_passthrough), which Router leaves out.
+	StreamRouter *streamrouter.Router
 	// Balancers are the upstreams by name, set by the gateway before the snapshot is
 	// published (they outlive snapshots: host/balancer.Registry).
 	Balancers map[string]*balancer.Balancer

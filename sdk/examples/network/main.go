@@ -11,9 +11,11 @@
 // address: 127.0.0.1:8099") and every key of the upstream cluster's metadata under
 // filter_metadata.location ("upstream cluster metadata location[region]=...").
 //
-// weir proxies HTTP only: it has no L4 listener and never creates a TCP context, so
-// this plugin runs under proxytest (see main_test.go) and in L4-capable hosts such as
-// Envoy's network filter, not through weir.
+// weir runs it on its TCP proxy (stream_listen) when it is enabled on a stream route
+// or service with protocols tcp or tls (cmd/weir's TestStreamProxy); weir's services
+// carry no Envoy cluster metadata, so there it logs that it found none. It also runs
+// under proxytest (see main_test.go) and in other L4 hosts such as Envoy's network
+// filter.
 package main
 
 import (

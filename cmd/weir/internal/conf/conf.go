@@ -20,6 +20,9 @@ type Config struct {
 	Prefix      string
 	ProxyListen []Listen
 	AdminListen []Listen
+	// StreamListen are the TCP proxy's listeners (stream_listen, off by default); the
+	// ssl flag terminates TLS.
+	StreamListen []Listen
 	// Database is the store backend: embedded, postgres, cassandra or off.
 	Database string
 	// Postgres is the database when Database is postgres; PostgresRO, when pg_ro_host
@@ -63,6 +66,7 @@ func defaults() map[string]string {
 		"prefix":          defaultPrefix(),
 		"proxy_listen":    "0.0.0.0:8000",
 		"admin_listen":    "127.0.0.1:8001, 127.0.0.1:8444 ssl",
+		"stream_listen":   "off",
 		"database":        "embedded",
 		"log_level":       "notice",
 		"proxy_error_log": "logs/error.log",
@@ -161,6 +165,9 @@ func build(props map[string]string, set map[string]bool) (*Config, error) {
 	if c.AdminListen, err = parseListen(props["admin_listen"], adminFlags); err != nil {
 		errs = append(errs, fmt.Errorf("admin_listen: %w", err))
 	}
+	if c.StreamListen, err = parseListen(props["stream_listen"], streamFlags); err != nil {
+		errs = append(errs, fmt.Errorf("stream_listen: %w", err))
+	}
 	switch c.Database {
 	case "embedded", "postgres", "off":
 	case "cassandra":
@@ -234,6 +241,10 @@ func stripComment(line string) string {
 // rather than served as something else; the socket tuning flags Kong's defaults carry
 // (reuseport, backlog=N, deferred, bind) are accepted.
 func ParseListen(v string) ([]Listen, error) { return parseListen(v, nil) }
+
+// streamFlags are the flags a stream_listen entry may carry beyond the socket ones:
+// TLS termination (see host.Gateway.ServeStream).
+var streamFlags = map[string]bool{"ssl": true}
 
 // adminFlags are the flags an admin_listen entry may carry beyond the socket ones:
 // the Admin API serves TLS itself (see cmd/weir/admintls.go).
