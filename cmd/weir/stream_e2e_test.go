@@ -342,12 +342,3 @@ func TestStreamRouteValidation(t *testing.T) {
 	expectStatus(t, "tcp service with a path", r, 400)
 }
 
-func grepLines(s, part string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, part) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
-}
