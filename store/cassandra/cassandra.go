@@ -338,10 +338,12 @@ func (s *Store) fail(ctx context.Context, err error) error {
 
 type slogLogger struct{ l *slog.Logger }
 
-func (l slogLogger) Error(msg string, fields ...gocql.LogField)   { l.log(slog.LevelWarn, msg, fields) }
-func (l slogLogger) Warning(msg string, fields ...gocql.LogField) { l.log(slog.LevelDebug, msg, fields) }
-func (l slogLogger) Info(msg string, fields ...gocql.LogField)    { l.log(slog.LevelDebug, msg, fields) }
-func (l slogLogger) Debug(msg string, fields ...gocql.LogField)   { l.log(slog.LevelDebug, msg, fields) }
+func (l slogLogger) Error(msg string, fields ...gocql.LogField) { l.log(slog.LevelWarn, msg, fields) }
+func (l slogLogger) Warning(msg string, fields ...gocql.LogField) {
+	l.log(slog.LevelDebug, msg, fields)
+}
+func (l slogLogger) Info(msg string, fields ...gocql.LogField)  { l.log(slog.LevelDebug, msg, fields) }
+func (l slogLogger) Debug(msg string, fields ...gocql.LogField) { l.log(slog.LevelDebug, msg, fields) }
 
 func (l slogLogger) log(level slog.Level, msg string, fields []gocql.LogField) {
 	if !l.l.Enabled(context.Background(), level) {

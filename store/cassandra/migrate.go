@@ -105,7 +105,7 @@ func readState(ctx context.Context, sess *gocql.Session, keyspace string, timeou
 	}
 	st := &State{Bootstrapped: true}
 	done := map[string]bool{}
-	iter := sess.Query(`SELECT name FROM `+keyspace+`.schema_meta WHERE key = 'migrations'`).WithContext(ctx).Iter()
+	iter := sess.Query(`SELECT name FROM ` + keyspace + `.schema_meta WHERE key = 'migrations'`).WithContext(ctx).Iter()
 	for iter.Scan(&name) {
 		done[name] = true
 		if !slices.ContainsFunc(Migrations, func(m Migration) bool { return m.Name == name }) {
