@@ -250,10 +250,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	sess, err := createSession(cc)
 	if err != nil {
-		if isMissingKeyspace(err) {
-			return nil, ErrNotBootstrapped
-		}
-		return nil, store.Unavailable(fmt.Errorf("cassandra: %w", err))
+		return nil, explainNoSession(ctx, cfg, err)
 	}
 	s := &Store{cfg: cfg, sess: sess, node: uuid.NewString(), changes: make(chan struct{}, 1)}
 	st, err := readState(ctx, sess, cfg.Keyspace, cfg.Timeout)
@@ -278,9 +275,28 @@ func createSession(cc *gocql.ClusterConfig) (*gocql.Session, error) {
 	return sess, nil
 }
 
-func isMissingKeyspace(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "Keyspace") && strings.Contains(msg, "does not exist")
+// explainNoSession says why no session could use the keyspace: when the cluster
+// answers without it, the keyspace is missing or not migrated, which the operator fixes
+// with `weir migrations`; otherwise the cluster is unreachable.
+func explainNoSession(ctx context.Context, cfg Config, err error) error {
+	unreachable := store.Unavailable(fmt.Errorf("cassandra: %w", err))
+	cc, cerr := cfg.cluster("")
+	if cerr != nil {
+		return unreachable
+	}
+	sess, serr := createSession(cc)
+	if serr != nil {
+		return unreachable
+	}
+	defer sess.Close()
+	st, rerr := readState(ctx, sess, cfg.Keyspace, cfg.Timeout)
+	if rerr != nil {
+		return unreachable
+	}
+	if rerr = st.Ready(); rerr != nil {
+		return rerr
+	}
+	return unreachable
 }
 
 // Close stops polling and closes the session.

@@ -2,6 +2,7 @@ package cassandra_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -98,4 +99,182 @@ func TestConformance(t *testing.T) {
 			})
 		})
 	}
+}
+
+func str(s string) *string { return &s }
+
+// TestChangesAcrossNodes: a write through one store reaches another store on the same
+// keyspace through cluster_events, and not before the write.
+func TestChangesAcrossNodes(t *testing.T) {
+	for _, c := range clusters(t) {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := config(c)
+			bootstrapped(t, cfg)
+			a, b := open(t, cfg), open(t, cfg)
+			defer a.Close()
+			defer b.Close()
+			waitSignal(t, b, "first poll")
+			drain(b)
+			time.Sleep(3 * cfg.UpdateFrequency)
+			if len(b.Changes()) != 0 {
+				t.Fatal("signal without a change")
+			}
+			svc := &store.Service{ID: uuid.NewString(), Name: str("s"), Protocol: "http", Host: "h", Port: 80}
+			if err := a.Services().Insert(ctx, svc); err != nil {
+				t.Fatal(err)
+			}
+			waitSignal(t, b, "change from the other node")
+			ds, err := b.Dataset(ctx)
+			if err != nil || len(ds.Services) != 1 {
+				t.Fatalf("dataset on the other node: %v %v", ds, err)
+			}
+		})
+	}
+}
+
+func waitSignal(t *testing.T, s *cassandra.Store, what string) {
+	t.Helper()
+	select {
+	case <-s.Changes():
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s: no signal", what)
+	}
+}
+
+func drain(s *cassandra.Store) {
+	for len(s.Changes()) > 0 {
+		<-s.Changes()
+	}
+}
+
+// TestOutage: while the cluster is away, reads and writes fail as unavailable; when it
+// comes back the store reconnects and signals so the proxy rebuilds.
+func TestOutage(t *testing.T) {
+	srv, err := cqltest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c := cluster{name: "double", hosts: []string{srv.Host()}, port: srv.Port(), double: srv}
+	cfg := config(c)
+	cfg.Timeout = time.Second
+	bootstrapped(t, cfg)
+	s := open(t, cfg)
+	defer s.Close()
+	waitSignal(t, s, "first poll")
+	srv.Stop()
+	if _, err := s.Dataset(ctx); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("dataset during the outage: %v", err)
+	}
+	err = s.Consumers().Insert(ctx, &store.Consumer{ID: uuid.NewString(), Username: str("bob")})
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("write during the outage: %v", err)
+	}
+	drain(s)
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.Changes():
+	case <-time.After(15 * time.Second):
+		t.Fatal("no signal after the cluster came back")
+	}
+	if _, err := s.Dataset(ctx); err != nil {
+		t.Fatalf("dataset after the outage: %v", err)
+	}
+}
+
+// TestClaimsRolledBack: a write refused on its second unique value leaves its first
+// one free.
+func TestClaimsRolledBack(t *testing.T) {
+	c := clusters(t)[0]
+	cfg := config(c)
+	bootstrapped(t, cfg)
+	s := open(t, cfg)
+	defer s.Close()
+	first := &store.Consumer{ID: uuid.NewString(), Username: str("alice"), CustomID: str("c1")}
+	if err := s.Consumers().Insert(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	clash := &store.Consumer{ID: uuid.NewString(), Username: str("bob"), CustomID: str("c1")}
+	if err := s.Consumers().Insert(ctx, clash); !errors.Is(err, store.ErrUniqueViolation) {
+		t.Fatalf("clash: %v", err)
+	}
+	if err := s.Consumers().Insert(ctx, &store.Consumer{ID: uuid.NewString(), Username: str("bob")}); err != nil {
+		t.Fatalf("bob's name stayed claimed: %v", err)
+	}
+	// The failed write's id is free as well.
+	if err := s.Consumers().Insert(ctx, &store.Consumer{ID: clash.ID, Username: str("carol")}); err != nil {
+		t.Fatalf("the id stayed claimed: %v", err)
+	}
+}
+
+// TestWasmChunks: a binary of several chunks comes back whole, and goes with its
+// module.
+func TestWasmChunks(t *testing.T) {
+	for _, c := range clusters(t) {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := config(c)
+			bootstrapped(t, cfg)
+			s := open(t, cfg)
+			defer s.Close()
+			bin := make([]byte, 600<<10)
+			for i := range bin {
+				bin[i] = byte(i * 7)
+			}
+			m := &store.WasmModule{ID: uuid.NewString(), Name: "big"}
+			if err := s.WasmModules().Insert(ctx, m, bin); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.WasmBinary(ctx, m.SHA256)
+			if err != nil || string(got) != string(bin) {
+				t.Fatalf("binary of %d bytes back as %d: %v", len(bin), len(got), err)
+			}
+			if err := s.WasmModules().Delete(ctx, m.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.WasmBinary(ctx, m.SHA256); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("binary after its module: %v", err)
+			}
+		})
+	}
+}
+
+// TestMigrations: a keyspace is refused until bootstrapped, then reports every
+// migration executed; a node refuses a keyspace missing a newer migration.
+func TestMigrations(t *testing.T) {
+	c := clusters(t)[0]
+	cfg := config(c)
+	if _, err := cassandra.Open(ctx, cfg); !errors.Is(err, cassandra.ErrNotBootstrapped) {
+		t.Fatalf("open before bootstrap: %v", err)
+	}
+	m, err := cassandra.NewMigrator(ctx, cfg, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	st, err := m.State(ctx)
+	if err != nil || st.Bootstrapped || len(st.New) != len(cassandra.Migrations) {
+		t.Fatalf("state before bootstrap: %+v %v", st, err)
+	}
+	ran, err := m.Bootstrap(ctx)
+	if err != nil || len(ran) != len(cassandra.Migrations) {
+		t.Fatalf("bootstrap ran %v: %v", ran, err)
+	}
+	defer m.Reset(ctx)
+	if ran, err := m.Bootstrap(ctx); err != nil || len(ran) != 0 {
+		t.Fatalf("second bootstrap ran %v: %v", ran, err)
+	}
+	if ran, err := m.Up(ctx); err != nil || len(ran) != 0 {
+		t.Fatalf("up ran %v: %v", ran, err)
+	}
+	st, err = m.State(ctx)
+	if err != nil || st.Ready() != nil || len(st.Executed) != len(cassandra.Migrations) {
+		t.Fatalf("state after bootstrap: %+v %v", st, err)
+	}
+	s, err := cassandra.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
 }
