@@ -211,6 +211,11 @@ func (m *Migrator) Bootstrap(ctx context.Context) ([]string, error) {
 
 // Up runs the migrations the keyspace has not seen.
 func (m *Migrator) Up(ctx context.Context) ([]string, error) {
+	if st, err := m.State(ctx); err != nil {
+		return nil, err
+	} else if !st.Bootstrapped {
+		return nil, ErrNotBootstrapped
+	}
 	var ran []string
 	err := m.locked(ctx, func() error {
 		st, err := m.State(ctx)
