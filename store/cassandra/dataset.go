@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/weir-gateway/weir/store"
@@ -65,26 +66,53 @@ func (s *Store) Dataset(ctx context.Context) (*store.Dataset, error) {
 	return ds, nil
 }
 
-// readAll reads every bucket of every entity type, each with automatic paging.
+// readAll reads every bucket of every entity type, each with automatic paging, a few
+// partitions at a time.
 func (s *Store) readAll(ctx context.Context) (map[string][][]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 6*s.cfg.Timeout)
 	defer cancel()
-	out := map[string][][]byte{}
+	type part struct {
+		entity string
+		bucket int
+		rows   [][]byte
+		err    error
+	}
+	var parts []*part
 	for _, entity := range store.EntityNames() {
 		for b := range buckets {
-			iter := s.sess.Query(`SELECT data FROM entities WHERE entity = ? AND bucket = ?`, entity, b).
+			parts = append(parts, &part{entity: entity, bucket: b})
+		}
+	}
+	sem := make(chan struct{}, readConcurrency)
+	var wg sync.WaitGroup
+	for _, p := range parts {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			iter := s.sess.Query(`SELECT data FROM entities WHERE entity = ? AND bucket = ?`, p.entity, p.bucket).
 				WithContext(ctx).PageSize(1000).Iter()
 			var data string
 			for iter.Scan(&data) {
-				out[entity] = append(out[entity], []byte(data))
+				p.rows = append(p.rows, []byte(data))
 			}
 			if err := iter.Close(); err != nil {
-				return nil, fmt.Errorf("read %s: %w", entity, err)
+				p.err = fmt.Errorf("read %s: %w", p.entity, err)
 			}
+		})
+	}
+	wg.Wait()
+	out := map[string][][]byte{}
+	for _, p := range parts {
+		if p.err != nil {
+			return nil, p.err
 		}
+		out[p.entity] = append(out[p.entity], p.rows...)
 	}
 	return out, nil
 }
+
+// readConcurrency bounds the partitions a Dataset reads at once.
+const readConcurrency = 16
 
 // dropDangling counts the entities whose foreign key names a missing parent, and with
 // drop set removes them (and, in turn, what referenced them).
