@@ -28,6 +28,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -235,6 +236,9 @@ type Store struct {
 	changes chan struct{}
 	stop    context.CancelFunc
 	done    chan struct{}
+	// lost is set by any operation that found the cluster unreachable, so the next
+	// successful poll signals even when the outage fell between two polls.
+	lost atomic.Bool
 }
 
 // Open connects, checks that the keyspace is migrated, and starts polling
@@ -345,10 +349,12 @@ func (s *Store) fail(ctx context.Context, err error) error {
 		switch re.Code() {
 		case gocql.ErrCodeUnavailable, gocql.ErrCodeOverloaded, gocql.ErrCodeBootstrapping,
 			gocql.ErrCodeWriteTimeout, gocql.ErrCodeReadTimeout, gocql.ErrCodeCredentials:
+			s.lost.Store(true)
 			return store.Unavailable(err)
 		}
 		return fmt.Errorf("cassandra: %w", err)
 	}
+	s.lost.Store(true)
 	return store.Unavailable(err)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -37,6 +38,11 @@ func (s *Store) Dataset(ctx context.Context) (*store.Dataset, error) {
 	if dangling > 0 {
 		dropDangling(raws, true)
 		s.cfg.Logger.Warn("left out entities whose parent is missing", "count", dangling)
+	}
+	// Buckets come back in hash order; the proxy gets entities in id order, as from the
+	// other backends.
+	for _, list := range raws {
+		sort.SliceStable(list, func(i, j int) bool { return attr(list[i], "id") < attr(list[j], "id") })
 	}
 	ds := new(store.Dataset)
 	for _, step := range []error{

@@ -39,6 +39,11 @@ func (s *Store) poll(ctx context.Context) {
 	up := false
 	for {
 		fresh, err := s.readEvents(ctx, seen)
+		if err != nil {
+			s.lost.Store(true)
+		} else if s.lost.Swap(false) {
+			fresh = true
+		}
 		switch {
 		case ctx.Err() != nil:
 			return
