@@ -140,7 +140,7 @@ func TestAuthAndOutage(t *testing.T) {
 	defer s.Close()
 	s.RequireAuth("weir", "secret")
 	c := gocql.NewCluster(s.Host())
-	c.Port, c.ProtoVersion, c.Timeout = s.Port(), 4, 2*time.Second
+	c.Port, c.ProtoVersion, c.Timeout, c.ReconnectInterval = s.Port(), 4, 2*time.Second, 100*time.Millisecond
 	c.Authenticator = gocql.PasswordAuthenticator{Username: "weir", Password: "wrong"}
 	if sess, err := c.CreateSession(); err == nil {
 		sess.Close()
