@@ -171,3 +171,91 @@ func TestAuthAndOutage(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+func TestStatements(t *testing.T) {
+	_, sess := setup(t)
+	for i := range 5 {
+		if err := sess.Query(`INSERT INTO items (p, c, v) VALUES (?, ?, ?)`, "b", i, "x").Exec(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(q string, args ...any) int {
+		t.Helper()
+		rows, err := sess.Query(q, args...).PageSize(2).Iter().SliceMap()
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return len(rows)
+	}
+	counts := []struct {
+		q    string
+		args []any
+		want int
+	}{
+		{`SELECT * FROM items WHERE p = ?`, []any{"b"}, 5},
+		{`SELECT * FROM items WHERE p = ? LIMIT 3`, []any{"b"}, 3},
+		{`SELECT * FROM items WHERE p = ? LIMIT ?`, []any{"b", 4}, 4},
+		{`SELECT * FROM items WHERE p = ? AND c > ? AND c <= ?`, []any{"b", 1, 3}, 2},
+		{`SELECT * FROM items WHERE p = ? AND c = ?`, []any{"b", 2}, 1},
+		{`SELECT * FROM ks.items WHERE p = 'b' AND c < 2`, nil, 2},
+		{`SELECT * FROM items WHERE p = ?`, []any{"nobody"}, 0},
+		{`SELECT keyspace_name FROM system_schema.keyspaces`, nil, 3},
+	}
+	for _, tc := range counts {
+		if got := count(tc.q, tc.args...); got != tc.want {
+			t.Errorf("%s: %d rows, want %d", tc.q, got, tc.want)
+		}
+	}
+	errs := []struct {
+		q    string
+		code int
+	}{
+		{`SELECT nope FROM items WHERE p = 'b'`, gocql.ErrCodeInvalid},
+		{`SELECT * FROM missing WHERE p = 'b'`, gocql.ErrCodeInvalid},
+		{`SELECT * FROM items WHERE p IN ('a', 'b')`, gocql.ErrCodeInvalid},
+		{`SELECT * FROM items WHERE p = 'b' AND c = 1 AND c > 0`, gocql.ErrCodeInvalid},
+		{`UPDATE items SET p = 'x' WHERE p = 'b' AND c = 1`, gocql.ErrCodeInvalid},
+		{`UPDATE items SET v = 'x' WHERE p = 'b'`, gocql.ErrCodeInvalid},
+		{`DELETE FROM items WHERE c = 1`, gocql.ErrCodeInvalid},
+		{`DELETE FROM items WHERE p = 'b' IF EXISTS`, gocql.ErrCodeInvalid},
+		{`INSERT INTO items (p, v) VALUES ('b', 'x')`, gocql.ErrCodeInvalid},
+		{`INSERT INTO items (p, c) VALUES ('b')`, gocql.ErrCodeInvalid},
+		{`TRUNCATE items`, gocql.ErrCodeSyntax},
+		{`SELECT * FROM items WHERE p = 'b' ORDER BY c DESC`, gocql.ErrCodeSyntax},
+		{`SELECT count(*) FROM items WHERE p = 'b'`, gocql.ErrCodeSyntax},
+		{`CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`, gocql.ErrCodeAlreadyExists},
+		{`CREATE KEYSPACE k2 WITH replication = {'class': 'NoStrategy'}`, gocql.ErrCodeConfig},
+	}
+	for _, tc := range errs {
+		if err := sess.Query(tc.q).Exec(); code(err) != tc.code {
+			t.Errorf("%s: %v, want code 0x%04x", tc.q, err, tc.code)
+		}
+	}
+
+	// UPDATE ... IF column = value compares, and answers the current value when it
+	// does not apply.
+	m := map[string]any{}
+	applied, err := sess.Query(`UPDATE items SET v = ? WHERE p = ? AND c = ? IF v = ?`, "y", "b", 1, "nope").MapScanCAS(m)
+	if err != nil || applied || m["v"] != "x" {
+		t.Fatalf("update with a false condition: %v %v %v", applied, m, err)
+	}
+	applied, err = sess.Query(`UPDATE items SET v = ? WHERE p = ? AND c = ? IF v = ?`, "y", "b", 1, "x").MapScanCAS(map[string]any{})
+	if err != nil || !applied {
+		t.Fatalf("update with a true condition: %v %v", applied, err)
+	}
+	// A whole partition goes with DELETE on its key alone.
+	if err := sess.Query(`DELETE FROM items WHERE p = ?`, "b").Exec(); err != nil || count(`SELECT * FROM items WHERE p = ?`, "b") != 0 {
+		t.Fatalf("partition delete: %v", err)
+	}
+	// Rows written with a TTL expire.
+	if err := sess.Query(`INSERT INTO items (p, c, v) VALUES (?, ?, ?) USING TTL 1`, "t", 1, "x").Exec(); err != nil {
+		t.Fatal(err)
+	}
+	if count(`SELECT * FROM items WHERE p = ?`, "t") != 1 {
+		t.Fatal("row with a TTL missing at once")
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if count(`SELECT * FROM items WHERE p = ?`, "t") != 0 {
+		t.Fatal("row outlived its TTL")
+	}
+}
