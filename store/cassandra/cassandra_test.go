@@ -289,3 +289,26 @@ func TestMigrations(t *testing.T) {
 	}
 	s.Close()
 }
+
+// TestForeignOffset: an offset whose paging state Cassandra refuses is Kong's invalid
+// offset, not a database error.
+func TestForeignOffset(t *testing.T) {
+	c := clusters(t)[0]
+	cfg := config(c)
+	bootstrapped(t, cfg)
+	s := open(t, cfg)
+	defer s.Close()
+	for i := range 3 {
+		if err := s.Consumers().Insert(ctx, &store.Consumer{ID: uuid.NewString(), Username: str(fmt.Sprint("u", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := s.Consumers().List(ctx, store.ListOptions{Offset: "AAB3ZWly"}) // part 0, state "weir"
+	if !errors.Is(err, store.ErrInvalidOffset) {
+		t.Fatalf("tampered offset: %v", err)
+	}
+	_, err = s.Consumers().List(ctx, store.ListOptions{Offset: "AEA"}) // part 64 of 16
+	if !errors.Is(err, store.ErrInvalidOffset) {
+		t.Fatalf("offset past the last partition: %v", err)
+	}
+}

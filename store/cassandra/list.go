@@ -4,8 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/google/uuid"
 
@@ -74,6 +78,9 @@ func (t *table[T]) List(ctx context.Context, opts store.ListOptions) (*store.Pag
 	}
 	err = t.s.do(ctx, func(ctx context.Context) error {
 		raws, next, err := t.s.scan(ctx, t.entity, sources, cur, size)
+		if err != nil && opts.Offset != "" && badPagingState(err) {
+			return store.InvalidOffset(opts.Offset)
+		}
 		if err != nil {
 			return err
 		}
@@ -204,15 +211,11 @@ func (s *Store) fetch(ctx context.Context, entity string, src source, n int, sta
 	if err := iter.Close(); err != nil {
 		return nil, nil, fmt.Errorf("list %s: %w", entity, err)
 	}
-	for _, id := range ids {
-		raw, err := s.getRaw(ctx, entity, id)
-		if err != nil {
-			return nil, nil, err
-		}
-		if raw != nil {
-			out = append(out, raw)
-		}
+	raws, err := s.getMany(ctx, entity, ids)
+	if err != nil {
+		return nil, nil, err
 	}
+	out = append(out, raws...)
 	if src.keep != nil {
 		kept := out[:0]
 		for _, raw := range out {
@@ -223,4 +226,37 @@ func (s *Store) fetch(ctx context.Context, entity string, src source, n int, sta
 		out = kept
 	}
 	return out, next, nil
+}
+
+// badPagingState is true when Cassandra refused the paging state of a client's offset.
+func badPagingState(err error) bool {
+	var re gocql.RequestError
+	return errors.As(err, &re) && (re.Code() == gocql.ErrCodeProtocol || re.Code() == gocql.ErrCodeInvalid)
+}
+
+// getMany reads the entities with these ids, a few at a time, in the ids' order;
+// missing ones are skipped.
+func (s *Store) getMany(ctx context.Context, entity string, ids []string) ([][]byte, error) {
+	raws := make([][]byte, len(ids))
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, readConcurrency)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			raws[i], errs[i] = s.getRaw(ctx, entity, id)
+		})
+	}
+	wg.Wait()
+	out := make([][]byte, 0, len(ids))
+	for i, raw := range raws {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if raw != nil {
+			out = append(out, raw)
+		}
+	}
+	return out, nil
 }
