@@ -3,6 +3,7 @@ package cassandra
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -37,12 +38,20 @@ func (s *Store) poll(ctx context.Context) {
 	defer close(s.done)
 	seen := map[string]time.Time{}
 	up := false
+	again := false
 	for {
 		fresh, err := s.readEvents(ctx, seen)
 		if err != nil {
 			s.lost.Store(true)
 		} else if s.lost.Swap(false) {
 			fresh = true
+		}
+		// Below quorum, the rebuild a new event causes may read a replica the change has
+		// not reached yet; one more rebuild a period later reads it settled.
+		if err == nil && again {
+			again, fresh = false, true
+		} else if err == nil && fresh && s.weakReads() {
+			again = true
 		}
 		switch {
 		case ctx.Err() != nil:
@@ -93,4 +102,13 @@ func (s *Store) readEvents(ctx context.Context, seen map[string]time.Time) (bool
 		}
 	}
 	return fresh, nil
+}
+
+// weakReads is true when a read may miss a write another node has acknowledged.
+func (s *Store) weakReads() bool {
+	switch strings.ToUpper(s.cfg.Consistency) {
+	case "QUORUM", "LOCAL_QUORUM", "EACH_QUORUM", "ALL":
+		return false
+	}
+	return true
 }
