@@ -312,3 +312,56 @@ func TestForeignOffset(t *testing.T) {
 		t.Fatalf("offset past the last partition: %v", err)
 	}
 }
+
+// TestFailedWriteReleasesClaims: when the batch writing an entity fails, its unique
+// values are released; when it timed out after reaching the batch log (Cassandra will
+// apply it), they are kept for it.
+func TestFailedWriteReleasesClaims(t *testing.T) {
+	srv, err := cqltest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := config(cluster{name: "double", hosts: []string{srv.Host()}, port: srv.Port()})
+	bootstrapped(t, cfg)
+	s := open(t, cfg)
+	defer s.Close()
+
+	srv.FailNext("INSERT INTO entities", 1, &cqltest.Error{Code: cqltest.ErrServer, Message: "disk full"})
+	failed := &store.Consumer{ID: uuid.NewString(), Username: str("alice")}
+	if err := s.Consumers().Insert(ctx, failed); err == nil {
+		t.Fatal("insert succeeded through a failed batch")
+	}
+	if _, err := s.Consumers().Get(ctx, failed.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("failed insert left the entity: %v", err)
+	}
+	if err := s.Consumers().Insert(ctx, &store.Consumer{ID: uuid.NewString(), Username: str("alice")}); err != nil {
+		t.Fatalf("the failed insert kept its username: %v", err)
+	}
+
+	srv.FailNext("INSERT INTO entities", 1, cqltest.WriteTimeout("BATCH"))
+	if err := s.Consumers().Insert(ctx, &store.Consumer{ID: uuid.NewString(), Username: str("bob")}); err == nil {
+		t.Fatal("insert succeeded through a timed-out batch")
+	}
+	err = s.Consumers().Insert(ctx, &store.Consumer{ID: uuid.NewString(), Username: str("bob")})
+	if !errors.Is(err, store.ErrUniqueViolation) {
+		t.Fatalf("a batch Cassandra will still apply lost its username: %v", err)
+	}
+
+	// An update whose batch fails keeps the old entity and frees the new value.
+	alice, err := s.Consumers().GetBy(ctx, "username", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice.Username = str("alicia")
+	srv.FailNext("INSERT INTO entities", 1, &cqltest.Error{Code: cqltest.ErrServer, Message: "disk full"})
+	if err := s.Consumers().Update(ctx, alice); err == nil {
+		t.Fatal("update succeeded through a failed batch")
+	}
+	if _, err := s.Consumers().GetBy(ctx, "username", "alice"); err != nil {
+		t.Fatalf("failed update lost the old username: %v", err)
+	}
+	if err := s.Consumers().Insert(ctx, &store.Consumer{ID: uuid.NewString(), Username: str("alicia")}); err != nil {
+		t.Fatalf("failed update kept the new username: %v", err)
+	}
+}

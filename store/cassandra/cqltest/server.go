@@ -50,6 +50,47 @@ type Server struct {
 	stopped  bool
 	statsMu  sync.Mutex
 	executed map[string]int
+	faults   []fault
+}
+
+// fault makes statements containing match fail with err.
+type fault struct {
+	match string
+	err   *Error
+	times int
+}
+
+// FailNext makes the next n statements whose text contains match (alone or in a
+// batch) fail with err, without applying anything: a fault for tests of error paths.
+func (s *Server) FailNext(match string, n int, err *Error) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	s.faults = append(s.faults, fault{match, err, n})
+}
+
+// WriteTimeout is the error of a write the coordinator timed out on; writeType is
+// Cassandra's (SIMPLE, BATCH, BATCH_LOG, CAS…).
+func WriteTimeout(writeType string) *Error {
+	var extra bytes.Buffer
+	writeShort(&extra, 0x0001) // ONE
+	writeInt(&extra, 0)
+	writeInt(&extra, 1)
+	writeString(&extra, writeType)
+	return &Error{Code: 0x1100, Message: "Operation timed out - received only 0 responses.", extra: extra.Bytes()}
+}
+
+// injected returns the fault for a statement, if one is armed.
+func (s *Server) injected(text string) error {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	for i := range s.faults {
+		f := &s.faults[i]
+		if f.times > 0 && strings.Contains(text, f.match) {
+			f.times--
+			return f.err
+		}
+	}
+	return nil
 }
 
 // Start listens on 127.0.0.1 on a free port.
@@ -229,6 +270,9 @@ func (s *Server) dispatch(sess *session, f *frame) ([]byte, byte, error) {
 			return nil, 0, err
 		}
 		s.count(q)
+		if err := s.injected(q); err != nil {
+			return nil, 0, err
+		}
 		body, err := s.query(sess, q, p)
 		return body, opResult, err
 	case opPrepare:
@@ -305,6 +349,9 @@ func (s *Server) execute(sess *session, id []byte, p params) ([]byte, error) {
 		return nil, &Error{Code: ErrUnprepared, Message: "Prepared query with ID not found", extra: extra.Bytes()}
 	}
 	s.count(c.text)
+	if err := s.injected(c.text); err != nil {
+		return nil, err
+	}
 	return s.run(sess, c, p)
 }
 
@@ -348,6 +395,9 @@ func (s *Server) batch(sess *session, r *reader) ([]byte, error) {
 		}
 		if c.conditional() {
 			return nil, invalid("conditional statements in batches are not supported by the test double")
+		}
+		if err := s.injected(c.text); err != nil {
+			return nil, err
 		}
 		items = append(items, item{c, vals})
 	}
