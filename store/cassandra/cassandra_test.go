@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/google/uuid"
 
 	"github.com/weir-gateway/weir/store"
@@ -363,5 +364,44 @@ func TestFailedWriteReleasesClaims(t *testing.T) {
 	}
 	if err := s.Consumers().Insert(ctx, &store.Consumer{ID: uuid.NewString(), Username: str("alicia")}); err != nil {
 		t.Fatalf("failed update kept the new username: %v", err)
+	}
+}
+
+// TestDatasetLeavesOutHalfLinked: a child whose parent is missing (a write that raced
+// a delete) is not served.
+func TestDatasetLeavesOutHalfLinked(t *testing.T) {
+	c := clusters(t)[0]
+	cfg := config(c)
+	bootstrapped(t, cfg)
+	s := open(t, cfg)
+	defer s.Close()
+	svc := &store.Service{ID: uuid.NewString(), Name: str("s"), Protocol: "http", Host: "h", Port: 80}
+	if err := s.Services().Insert(ctx, svc); err != nil {
+		t.Fatal(err)
+	}
+	kept := &store.Route{ID: uuid.NewString(), Protocols: []string{"http"}, Paths: []string{"/a"}, Service: &store.Ref{ID: svc.ID}}
+	if err := s.Routes().Insert(ctx, kept); err != nil {
+		t.Fatal(err)
+	}
+	// Write a route of a missing service straight into the table.
+	cc := gocql.NewCluster(c.hosts...)
+	cc.Port, cc.Keyspace, cc.ProtoVersion = c.port, cfg.Keyspace, 4
+	sess, err := cc.CreateSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	orphan := uuid.NewString()
+	data := `{"id":"` + orphan + `","protocols":["http"],"paths":["/b"],"service":{"id":"` + uuid.NewString() + `"}}`
+	// Which bucket holds an id is the store's business; the orphan is in one of them.
+	if err := sess.Query(`INSERT INTO entities (entity, bucket, id, data) VALUES (?, ?, ?, ?)`, "routes", 0, orphan, data).Exec(); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.Dataset(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.Routes) != 1 || ds.Routes[0].ID != kept.ID {
+		t.Fatalf("routes served: %+v", ds.Routes)
 	}
 }
