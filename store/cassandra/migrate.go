@@ -28,7 +28,7 @@ type Migration struct {
 }
 
 // Migrations are every schema step, oldest first. Kong 3.3's CQL schema (one table per
-// entity, full-table scans to list) was the starting point; weir's tables are keyed so
+// entity, secondary indexes, full-table scans to list) was the starting point; weir's tables are keyed so
 // that no read needs a scan. See the package documentation for the model.
 var Migrations = []Migration{
 	{Name: "000_base", Statements: []string{
