@@ -405,3 +405,33 @@ func TestDatasetLeavesOutHalfLinked(t *testing.T) {
 		t.Fatalf("routes served: %+v", ds.Routes)
 	}
 }
+
+// TestBootstrapKeepsOperatorsKeyspace: a keyspace the operator created (with their own
+// replication) counts as not bootstrapped, and bootstrap fills it without replacing it.
+func TestBootstrapKeepsOperatorsKeyspace(t *testing.T) {
+	c := clusters(t)[0]
+	cfg := config(c)
+	cc := gocql.NewCluster(c.hosts...)
+	cc.Port, cc.ProtoVersion = c.port, 4
+	sess, err := cc.CreateSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if err := sess.Query(`CREATE KEYSPACE ` + cfg.Keyspace + ` WITH replication = {'class': 'NetworkTopologyStrategy', 'datacenter1': 1}`).Exec(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cassandra.Open(ctx, cfg); !errors.Is(err, cassandra.ErrNotBootstrapped) {
+		t.Fatalf("open on an empty keyspace: %v", err)
+	}
+	bootstrapped(t, cfg)
+	var repl map[string]string
+	if err := sess.Query(`SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?`, cfg.Keyspace).Scan(&repl); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(repl["class"], "NetworkTopologyStrategy") {
+		t.Fatalf("replication replaced: %v", repl)
+	}
+	s := open(t, cfg)
+	s.Close()
+}

@@ -120,6 +120,11 @@ func readState(ctx context.Context, sess *gocql.Session, keyspace string, timeou
 		}
 		return nil, fmt.Errorf("read schema_meta: %w", err)
 	}
+	if len(done) == 0 {
+		// A keyspace the operator created, or one a bootstrap left before its first
+		// migration: bootstrap (re)runs from the start.
+		return &State{New: names(Migrations)}, nil
+	}
 	for _, m := range Migrations {
 		if !done[m.Name] {
 			st.New = append(st.New, m.Name)
@@ -200,7 +205,7 @@ func (m *Migrator) Bootstrap(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		if len(st.Executed) > 0 {
+		if st.Bootstrapped {
 			return nil
 		}
 		ran, err = m.run(ctx, st.New)
@@ -222,7 +227,7 @@ func (m *Migrator) Up(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		if !st.Bootstrapped || len(st.Executed) == 0 {
+		if !st.Bootstrapped {
 			return ErrNotBootstrapped
 		}
 		ran, err = m.run(ctx, st.New)
