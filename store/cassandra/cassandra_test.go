@@ -269,9 +269,15 @@ func TestMigrations(t *testing.T) {
 	if err != nil || st.Bootstrapped || len(st.New) != len(cassandra.Migrations) {
 		t.Fatalf("state before bootstrap: %+v %v", st, err)
 	}
+	const agreement = "SELECT schema_version FROM system.local WHERE key='local'"
+	before := shared.Statements()[agreement]
 	ran, err := m.Bootstrap(ctx)
 	if err != nil || len(ran) != len(cassandra.Migrations) {
 		t.Fatalf("bootstrap ran %v: %v", ran, err)
+	}
+	// Every schema change waits for schema agreement: keyspace, 2 meta tables, 7 tables.
+	if n := shared.Statements()[agreement] - before; n < 10 {
+		t.Fatalf("bootstrap checked schema agreement %d times", n)
 	}
 	defer m.Reset(ctx)
 	if ran, err := m.Bootstrap(ctx); err != nil || len(ran) != 0 {
