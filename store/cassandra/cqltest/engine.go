@@ -2,7 +2,6 @@ package cqltest
 
 import (
 	"bytes"
-	"encoding/binary"
 	"slices"
 	"sort"
 	"strings"
@@ -663,8 +662,8 @@ func (s *Server) plan(c *compiled, vals [][]byte) (func(), error) {
 		}
 		return func() { t.upsert(r, exp, set...) }, b.err
 	case *updateStmt:
-		pk, ck := c.where.key(t, b)
-		r, set := s.updatedRow(t, c, st, b, pk, ck)
+		_, ck := c.where.key(t, b)
+		r, set := s.updatedRow(t, c, st, b, ck)
 		exp := b.ttl(st.ttl, t)
 		return func() { t.upsert(r, exp, set...) }, b.err
 	case *deleteStmt:
@@ -687,10 +686,9 @@ func keyNotNull(t *table, r *row, b *binder) error {
 }
 
 // updatedRow builds the cells an UPDATE writes: its key and its SET columns.
-func (s *Server) updatedRow(t *table, c *compiled, st *updateStmt, b *binder, pk string, ck [][]byte) (*row, []int) {
+func (s *Server) updatedRow(t *table, c *compiled, st *updateStmt, b *binder, ck [][]byte) (*row, []int) {
 	r := &row{vals: make([][]byte, len(t.cols))}
-	for i, cd := range c.where.pk {
-		_ = i
+	for _, cd := range c.where.pk {
 		r.vals[t.idx[cd.col]] = b.value(cd.vals[0], t.cols[t.idx[cd.col]].typ)
 	}
 	for i, cd := range c.where.ckEq {
@@ -702,7 +700,6 @@ func (s *Server) updatedRow(t *table, c *compiled, st *updateStmt, b *binder, pk
 		r.vals[ci] = b.value(a.val, t.cols[ci].typ)
 		set = append(set, ci)
 	}
-	_ = pk
 	return r, set
 }
 
@@ -804,7 +801,7 @@ func casResult(t *table, applied bool, cur *row, cols []int) []byte {
 	var b bytes.Buffer
 	writeInt(&b, resultRows)
 	c := &compiled{result: specs}
-	c.writeResultMetadata(&b, nil, nil)
+	c.writeResultMetadata(&b, nil)
 	writeInt(&b, 1)
 	for _, v := range vals {
 		writeBytes(&b, v)
@@ -977,7 +974,7 @@ func (s *Server) selectRows(c *compiled, p params) ([]byte, error) {
 	for i, spec := range c.result {
 		cols[i] = t.idx[spec.name]
 	}
-	c.writeResultMetadata(&out, state, cols)
+	c.writeResultMetadata(&out, state)
 	writeInt(&out, int32(len(rows)))
 	for _, r := range rows {
 		for _, ci := range cols {
@@ -1072,7 +1069,7 @@ func (c *compiled) writeBindMetadata(b *bytes.Buffer) {
 // writeResultMetadata writes <metadata> of a Rows result, with the paging state when
 // more pages follow. Conditional statements announce no columns when prepared: their
 // rows carry their own metadata, as Cassandra's do.
-func (c *compiled) writeResultMetadata(b *bytes.Buffer, state []byte, _ []int) {
+func (c *compiled) writeResultMetadata(b *bytes.Buffer, state []byte) {
 	specs := c.result
 	flags := int32(0)
 	if state != nil {
@@ -1090,5 +1087,3 @@ func (c *compiled) writeResultMetadata(b *bytes.Buffer, state []byte, _ []int) {
 		sp.typ.write(b)
 	}
 }
-
-var _ = binary.BigEndian

@@ -335,7 +335,7 @@ func (s *Server) prepare(sess *session, q string) ([]byte, error) {
 	writeInt(&b, resultPrepared)
 	writeShortBytes(&b, c.id)
 	c.writeBindMetadata(&b)
-	c.writeResultMetadata(&b, nil, nil)
+	c.writeResultMetadata(&b, nil)
 	return b.Bytes(), nil
 }
 
