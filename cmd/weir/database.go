@@ -11,6 +11,7 @@ import (
 
 	"github.com/weir-gateway/weir/cmd/weir/internal/conf"
 	"github.com/weir-gateway/weir/store"
+	"github.com/weir-gateway/weir/store/cassandra"
 	"github.com/weir-gateway/weir/store/embedded"
 	"github.com/weir-gateway/weir/store/postgres"
 )
@@ -32,6 +33,12 @@ func openStore(ctx context.Context, c *conf.Config, logger *slog.Logger) (store.
 		s, err := postgres.Open(ctx, postgresConfig(c, logger))
 		if err != nil {
 			return nil, fmt.Errorf("open the postgres database at %s: %w", pgWhere(c.Postgres), err)
+		}
+		return s, nil
+	case "cassandra":
+		s, err := cassandra.Open(ctx, cassandraConfig(c, logger))
+		if err != nil {
+			return nil, fmt.Errorf("open the cassandra keyspace %s: %w", cassandraWhere(c.Cassandra), err)
 		}
 		return s, nil
 	}

@@ -54,6 +54,8 @@ func runMigrations(args []string) error {
 	switch c.Database {
 	case "postgres":
 		return pgMigrations(ctx, c, cmd, *yes, time.Duration(*lockTimeout)*time.Second, os.Stdin, os.Stdout)
+	case "cassandra":
+		return cassandraMigrations(ctx, c, cmd, *yes, time.Duration(*lockTimeout)*time.Second, os.Stdin, os.Stdout)
 	case "embedded":
 		return embeddedMigrations(c, cmd, *yes, os.Stdin, os.Stdout)
 	}

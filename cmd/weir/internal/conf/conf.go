@@ -29,6 +29,8 @@ type Config struct {
 	// is set, is a read-only replica the proxy loads its configuration from.
 	Postgres   Postgres
 	PostgresRO *Postgres
+	// Cassandra is the cluster when Database is cassandra.
+	Cassandra Cassandra
 	// DBUpdateFrequency is how often a node polls for other nodes' changes when no
 	// notification arrives (db_update_frequency).
 	DBUpdateFrequency time.Duration
@@ -169,9 +171,7 @@ func build(props map[string]string, set map[string]bool) (*Config, error) {
 		errs = append(errs, fmt.Errorf("stream_listen: %w", err))
 	}
 	switch c.Database {
-	case "embedded", "postgres", "off":
-	case "cassandra":
-		errs = append(errs, fmt.Errorf("database: %q is not available in this version of weir; use \"embedded\" or \"postgres\"", c.Database))
+	case "embedded", "postgres", "cassandra", "off":
 	default:
 		errs = append(errs, fmt.Errorf("database: %q is not one of embedded, postgres, cassandra, off", c.Database))
 	}

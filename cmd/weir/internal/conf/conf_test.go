@@ -58,7 +58,9 @@ func TestLoadErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown database", []string{"WEIR_DATABASE=mysql"}, "database"},
-		{"database not in this version", []string{"KONG_DATABASE=cassandra"}, "not available"},
+		{"cassandra consistency", []string{"KONG_DATABASE=cassandra", "KONG_CASSANDRA_CONSISTENCY=SOME"}, "cassandra_consistency"},
+		{"cassandra dc-aware policy without a datacenter", []string{"KONG_DATABASE=cassandra", "KONG_CASSANDRA_LB_POLICY=DCAwareRoundRobin"}, "cassandra_local_datacenter"},
+		{"cassandra data centers", []string{"KONG_DATABASE=cassandra", "KONG_CASSANDRA_REPL_STRATEGY=NetworkTopologyStrategy", "KONG_CASSANDRA_DATA_CENTERS=dc1"}, "cassandra_data_centers"},
 		{"database unknown", []string{"KONG_DATABASE=mysql"}, "not one of"},
 		{"admin body size", []string{"WEIR_ADMIN_MAX_BODY_SIZE=lots"}, "admin_max_body_size"},
 		{"module larger than body", []string{"WEIR_ADMIN_MAX_BODY_SIZE=1m", "WEIR_WASM_MAX_MODULE_SIZE=2m"}, "larger than admin_max_body_size"},
@@ -90,11 +92,11 @@ func TestParseListen(t *testing.T) {
 }
 
 func TestUnknownKongProperty(t *testing.T) {
-	c, err := Load("", []string{"KONG_CASSANDRA_CONTACT_POINTS=db", "KONG_VERSION=3.9", "WEIR_PREFIX=/tmp/x"})
+	c, err := Load("", []string{"KONG_CASSANDRA_SCHEMA_CONSENSUS_TIMEOUT=10000", "KONG_VERSION=3.9", "WEIR_PREFIX=/tmp/x"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Unknown) != 1 || c.Unknown[0] != "cassandra_contact_points" {
+	if len(c.Unknown) != 1 || c.Unknown[0] != "cassandra_schema_consensus_timeout" {
 		t.Fatalf("unknown = %v", c.Unknown)
 	}
 }

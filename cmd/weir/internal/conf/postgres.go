@@ -32,6 +32,9 @@ func withDatabaseDefaults(d map[string]string) map[string]string {
 	for k, v := range pgDefaults() {
 		d[k] = v
 	}
+	for k, v := range cassandraDefaults {
+		d[k] = v
+	}
 	return d
 }
 
@@ -65,7 +68,7 @@ func pgDefaults() map[string]string {
 var pgKeys = []string{"host", "port", "user", "password", "database", "schema", "ssl", "ssl_verify", "timeout", "max_concurrent_queries"}
 
 // sensitive are the properties GET / shows masked, as Kong does.
-var sensitive = map[string]bool{"pg_password": true, "pg_ro_password": true, "admin_token": true}
+var sensitive = map[string]bool{"pg_password": true, "pg_ro_password": true, "admin_token": true, "cassandra_password": true}
 
 // parsePostgres reads the pg_* (prefix "pg_") or pg_ro_* (prefix "pg_ro_") properties.
 // For the replica, an unset property falls back to its pg_* value.
@@ -130,6 +133,12 @@ func (c *Config) buildDatabase(props map[string]string) []error {
 	var err error
 	if c.DBUpdateFrequency, err = parseFrequency(props["db_update_frequency"]); err != nil {
 		errs = append(errs, err)
+	}
+	if c.Database == "cassandra" {
+		if c.Cassandra, err = parseCassandra(props); err != nil {
+			errs = append(errs, err)
+		}
+		return errs
 	}
 	if c.Database != "postgres" {
 		return errs
