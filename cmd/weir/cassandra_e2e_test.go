@@ -176,12 +176,6 @@ func TestCassandraTwoNodes(t *testing.T) {
 	t.Run("outage", func(t *testing.T) { cassandraOutage(t, srv, bin, env, a, b, echoAddr) })
 }
 
-func serviceID(t *testing.T, admin, name string) string {
-	t.Helper()
-	id, _ := do(t, "GET", admin+"/services/"+name, nil, nil).json(t)["id"].(string)
-	return id
-}
-
 func cassandraOutage(t *testing.T, srv *cqltest.Server, bin string, env []string, a, b *node, echoAddr string) {
 	adminA, proxyB := "http://"+a.admin, "http://"+b.proxy
 	expectStatus(t, "route", form(t, adminA+"/services/example/routes", "paths[]=/live", "name=live"), 201)

@@ -28,7 +28,7 @@ func TestPluginPrometheus(t *testing.T) {
 	for name, svc := range routes {
 		expectStatus(t, "route "+name, form(t, admin+"/services/"+svc+"/routes", "name="+name, "paths[]=/"+name), 201)
 	}
-	unnamed := postJSON(t, admin+"/routes", `{"paths":["/unnamed"],"service":{"id":"`+serviceID(t, admin)+`"}}`)
+	unnamed := postJSON(t, admin+"/routes", `{"paths":["/unnamed"],"service":{"id":"`+serviceID(t, admin, "s1")+`"}}`)
 	expectStatus(t, "unnamed route", unnamed, 201)
 	unnamedID := unnamed.json(t)["id"].(string)
 
@@ -189,11 +189,11 @@ func grepLines(body, substr string) string {
 	return strings.Join(out, "\n")
 }
 
-// serviceID is the id of service s1.
-func serviceID(t *testing.T, admin string) string {
+// serviceID is the id of the service with that name.
+func serviceID(t *testing.T, admin, name string) string {
 	t.Helper()
-	r := do(t, "GET", admin+"/services/s1", nil, nil)
-	expectStatus(t, "GET service s1", r, 200)
+	r := do(t, "GET", admin+"/services/"+name, nil, nil)
+	expectStatus(t, "GET service "+name, r, 200)
 	return r.json(t)["id"].(string)
 }
 

@@ -341,4 +341,3 @@ func TestStreamRouteValidation(t *testing.T) {
 	r := form(t, admin+"/services", "name=p", "protocol=tcp", "host=h", "port=1", "path=/x")
 	expectStatus(t, "tcp service with a path", r, 400)
 }
-
