@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/weir-gateway/weir/admin"
 	"github.com/weir-gateway/weir/store"
+	"github.com/weir-gateway/weir/store/embedded"
 )
 
 // downStore is a store whose database has gone away: every service operation and
@@ -61,4 +65,33 @@ func TestDatabaseOutage(t *testing.T) {
 			t.Fatalf("status %v", m)
 		}
 	})
+}
+
+// The Status API's readiness probe follows the database: 503 in Kong's words while
+// it is unreachable.
+func TestStatusReadiness(t *testing.T) {
+	db, err := embedded.Open(filepath.Join(t.TempDir(), "weir.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tests := []struct {
+		name   string
+		store  store.Store
+		status int
+		body   string
+	}{
+		{"database up", db, http.StatusOK, `{"message":"ready"}`},
+		{"database down", downStore{db}, http.StatusServiceUnavailable, `{"message":"failed to connect to database"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := admin.New(admin.Options{Store: tt.store, ValidateModule: fakeValidate}).StatusHandler()
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", "/status/ready", nil))
+			if rec.Code != tt.status || strings.TrimSpace(rec.Body.String()) != tt.body {
+				t.Fatalf("%d %s, want %d %s", rec.Code, rec.Body, tt.status, tt.body)
+			}
+		})
+	}
 }

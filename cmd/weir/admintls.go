@@ -20,14 +20,15 @@ import (
 	"github.com/weir-gateway/weir/cmd/weir/internal/conf"
 )
 
-// wrapAdminTLS serves TLS on an admin listener with the ssl flag.
-func wrapAdminTLS(c *conf.Config, l conf.Listen, ln net.Listener) (net.Listener, error) {
+// wrapAdminTLS serves TLS on an admin or status listener with the ssl flag; both serve
+// the Admin API's certificate.
+func wrapAdminTLS(c *conf.Config, property string, l conf.Listen, ln net.Listener) (net.Listener, error) {
 	if !slices.Contains(l.Flags, "ssl") {
 		return ln, nil
 	}
 	cfg, err := adminTLS(c)
 	if err != nil {
-		return nil, fmt.Errorf("admin_listen %s ssl: %w", l.Addr, err)
+		return nil, fmt.Errorf("%s %s ssl: %w", property, l.Addr, err)
 	}
 	return tls.NewListener(ln, cfg), nil
 }

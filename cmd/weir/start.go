@@ -103,7 +103,7 @@ func run(ctx context.Context, c *conf.Config, logger *slog.Logger) error {
 		TargetHealth:    gw.TargetHealth,
 		SetTargetHealth: gw.SetTargetHealth,
 	})
-	servers, err := listen(c, gw, syncAfterWrite(adminAPI.Handler(), gw, logger), logger)
+	servers, err := listen(c, gw, syncAfterWrite(adminAPI.Handler(), gw, logger), adminAPI.StatusHandler(), logger)
 	if err != nil {
 		_ = gw.Shutdown(context.Background())
 		return err
@@ -141,8 +141,8 @@ type servers struct {
 	failed chan error
 }
 
-func listen(c *conf.Config, gw *host.Gateway, adminHandler http.Handler, logger *slog.Logger) (*servers, error) {
-	s := &servers{gw: gw, failed: make(chan error, len(c.ProxyListen)+len(c.StreamListen)+len(c.AdminListen))}
+func listen(c *conf.Config, gw *host.Gateway, adminHandler, statusHandler http.Handler, logger *slog.Logger) (*servers, error) {
+	s := &servers{gw: gw, failed: make(chan error, len(c.ProxyListen)+len(c.StreamListen)+len(c.AdminListen)+len(c.StatusListen))}
 	var lns []net.Listener
 	for _, l := range c.ProxyListen {
 		ln, err := net.Listen("tcp", l.Addr)
@@ -166,25 +166,34 @@ func listen(c *conf.Config, gw *host.Gateway, adminHandler http.Handler, logger 
 		logger.Info("stream proxy listening", "address", l.Addr, "bound", ln.Addr().String(), "ssl", ssl)
 		go func() { s.fail(gw.ServeStream(ln, ssl)) }()
 	}
-	for _, l := range c.AdminListen {
-		ln, err := net.Listen("tcp", l.Addr)
-		if err != nil {
-			closeAll(lns)
-			return nil, fmt.Errorf("admin_listen %s: %w", l.Addr, err)
-		}
-		lns = append(lns, ln)
-		if ln, err = wrapAdminTLS(c, l, ln); err != nil {
-			closeAll(lns)
-			return nil, err
-		}
-		srv := &http.Server{Handler: adminHandler, ReadHeaderTimeout: 10 * time.Second}
-		s.admin = append(s.admin, srv)
-		logger.Info("admin API listening", "address", l.Addr, "bound", ln.Addr().String())
-		go func() {
-			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				s.fail(err)
+	for _, api := range []struct {
+		property, name string
+		listen         []conf.Listen
+		handler        http.Handler
+	}{
+		{"admin_listen", "admin API", c.AdminListen, adminHandler},
+		{"status_listen", "status API", c.StatusListen, statusHandler},
+	} {
+		for _, l := range api.listen {
+			ln, err := net.Listen("tcp", l.Addr)
+			if err != nil {
+				closeAll(lns)
+				return nil, fmt.Errorf("%s %s: %w", api.property, l.Addr, err)
 			}
-		}()
+			lns = append(lns, ln)
+			if ln, err = wrapAdminTLS(c, api.property, l, ln); err != nil {
+				closeAll(lns)
+				return nil, err
+			}
+			srv := &http.Server{Handler: api.handler, ReadHeaderTimeout: 10 * time.Second}
+			s.admin = append(s.admin, srv)
+			logger.Info(api.name+" listening", "address", l.Addr, "bound", ln.Addr().String())
+			go func() {
+				if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+					s.fail(err)
+				}
+			}()
+		}
 	}
 	return s, nil
 }

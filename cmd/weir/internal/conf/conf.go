@@ -23,6 +23,10 @@ type Config struct {
 	// StreamListen are the TCP proxy's listeners (stream_listen, off by default); the
 	// ssl flag terminates TLS.
 	StreamListen []Listen
+	// StatusListen are the Status API's listeners (status_listen, off by default):
+	// /status, /status/ready and /metrics without the Admin API, for probes and
+	// scrapers. ssl serves the Admin API's certificate.
+	StatusListen []Listen
 	// Database is the store backend: embedded, postgres, cassandra or off.
 	Database string
 	// Postgres is the database when Database is postgres; PostgresRO, when pg_ro_host
@@ -69,6 +73,7 @@ func defaults() map[string]string {
 		"proxy_listen":    "0.0.0.0:8000",
 		"admin_listen":    "127.0.0.1:8001, 127.0.0.1:8444 ssl",
 		"stream_listen":   "off",
+		"status_listen":   "off",
 		"database":        "embedded",
 		"log_level":       "notice",
 		"proxy_error_log": "logs/error.log",
@@ -169,6 +174,9 @@ func build(props map[string]string, set map[string]bool) (*Config, error) {
 	}
 	if c.StreamListen, err = parseListen(props["stream_listen"], streamFlags); err != nil {
 		errs = append(errs, fmt.Errorf("stream_listen: %w", err))
+	}
+	if c.StatusListen, err = parseListen(props["status_listen"], adminFlags); err != nil {
+		errs = append(errs, fmt.Errorf("status_listen: %w", err))
 	}
 	switch c.Database {
 	case "embedded", "postgres", "cassandra", "off":

@@ -29,3 +29,24 @@ func TestStreamListen(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusListen(t *testing.T) {
+	c, err := Load("", []string{"HOME=/nowhere", "WEIR_PREFIX=/tmp/w"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.StatusListen != nil {
+		t.Fatalf("status_listen is %+v by default, want off", c.StatusListen)
+	}
+	c, err = Load("", []string{"HOME=/nowhere", "WEIR_PREFIX=/tmp/w", "KONG_STATUS_LISTEN=127.0.0.1:8100, 127.0.0.1:8543 ssl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Listen{{Addr: "127.0.0.1:8100", Flags: []string{}}, {Addr: "127.0.0.1:8543", Flags: []string{"ssl"}}}
+	if !reflect.DeepEqual(c.StatusListen, want) {
+		t.Fatalf("status_listen = %+v, want %+v", c.StatusListen, want)
+	}
+	if _, err := Load("", []string{"HOME=/nowhere", "WEIR_STATUS_LISTEN=127.0.0.1:8100 http2"}); err == nil || !strings.Contains(err.Error(), "status_listen") {
+		t.Fatalf("http2 on status_listen: err = %v", err)
+	}
+}
