@@ -52,9 +52,9 @@ func (i *Instance) invoke(_ context.Context, c *contextState, ph phase, name str
 	i.call.current, i.call.phase = c, ph
 	stack := i.stack[:max(len(args), 1)]
 	copy(stack, args)
-	i.watch.start()
+	started := i.watch.start()
 	err := fn.fn.CallWithStack(i.cctx, stack)
-	i.watch.stop()
+	fn.stats.observe(i.watch.stop() - started)
 	if err == nil && i.failed.Load() {
 		err = fmt.Errorf("a nested guest call failed")
 	}

@@ -79,11 +79,18 @@ func newWatchdog(ctx *callContext, timeout time.Duration) *watchdog {
 	return &watchdog{ctx: ctx, timeout: timeout}
 }
 
-// start arms the deadline for a callback.
-func (w *watchdog) start() { w.deadline.Store(monotonicNow() + int64(w.timeout)) }
+// start arms the deadline for a callback and returns the monotonic time it started.
+func (w *watchdog) start() int64 {
+	now := monotonicNow()
+	w.deadline.Store(now + int64(w.timeout))
+	return now
+}
 
-// stop disarms it once the callback returned.
-func (w *watchdog) stop() { w.deadline.Store(0) }
+// stop disarms it once the callback returned, and returns the monotonic time.
+func (w *watchdog) stop() int64 {
+	w.deadline.Store(0)
+	return monotonicNow()
+}
 
 // check expires the instance's context if its callback is overdue.
 func (w *watchdog) check(now int64) {

@@ -50,10 +50,11 @@ type Instance struct {
 type export struct {
 	fn      api.Function
 	results int
+	stats   *CallbackStats
 }
 
-func newExport(fn api.Function) export {
-	return export{fn: fn, results: len(fn.Definition().ResultTypes())}
+func newExport(fn api.Function, stats *CallbackStats) export {
+	return export{fn: fn, results: len(fn.Definition().ResultTypes()), stats: stats}
 }
 
 // contextState is the host's view of one guest context: a root (plugin) context when
@@ -159,7 +160,7 @@ func (i *Instance) cacheExports() {
 	i.fns = make(map[string]export, len(i.mod.arity))
 	size := 1
 	for name, arity := range i.mod.arity {
-		i.fns[name] = newExport(i.guest.ExportedFunction(name))
+		i.fns[name] = newExport(i.guest.ExportedFunction(name), i.mod.rt.callbacks.get(i.vmID, name))
 		size = max(size, arity)
 	}
 	i.stack = make([]uint64, size)
@@ -214,7 +215,7 @@ func (i *Instance) runMain(ctx context.Context) error {
 	if !ok || !allI32(def.ParamTypes()) {
 		return nil
 	}
-	i.fns[fnMain] = newExport(i.guest.ExportedFunction(fnMain))
+	i.fns[fnMain] = newExport(i.guest.ExportedFunction(fnMain), i.mod.rt.callbacks.get(i.vmID, fnMain))
 	if n := len(def.ParamTypes()); n > len(i.stack) {
 		i.stack = make([]uint64, n)
 	}

@@ -36,6 +36,8 @@ type Runtime struct {
 	metrics *Metrics
 	// watchdogs enforces the callback deadline of every instance.
 	watchdogs *watchdogs
+	// callbacks times every plugin's callbacks (callstats.go).
+	callbacks callbackStats
 }
 
 // NewRuntime builds the wazero runtime: the memory cap set, and the env,

@@ -167,7 +167,10 @@ func (g *Gateway) Watch(ctx context.Context) {
 	}
 }
 
-// Crashes implements metrics.CrashCounter: crashed instances retired per plugin module.
+// Instances implements metrics.Pools: running instances per plugin module.
+func (g *Gateway) Instances() map[string]int { return g.modules.instances() }
+
+// Crashes implements metrics.Pools: crashed instances retired per plugin module.
 func (g *Gateway) Crashes() map[string]int { return g.modules.crashes() }
 
 // MetricsHandler serves the plugins' metrics, weir's wasm counters and the proxy's metrics in Prometheus'

@@ -151,6 +151,22 @@ func (m *modules) crashes() map[string]int {
 	return out
 }
 
+// instances counts the running instances of each module.
+func (m *modules) instances() map[string]int {
+	out := map[string]int{}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, b := range m.builtins {
+		if b.pool != nil {
+			out[b.pool.Name()] += b.pool.Started()
+		}
+	}
+	for _, p := range m.uploaded {
+		out[p.Name()] += p.Started()
+	}
+	return out
+}
+
 // close closes every pool and module.
 func (m *modules) close(ctx context.Context) {
 	m.mu.Lock()

@@ -10,7 +10,8 @@ import (
 
 // TestPluginMetricsOnAdminListener: metrics a plugin defines (testdata/wat/services.wat)
 // show on the Admin API's /metrics, labelled with the plugin, summed over its
-// instances; a hostile plugin's crashes are counted there too.
+// instances; so do weir's own per plugin: running instances, time in each callback,
+// and a hostile plugin's crashes.
 func TestPluginMetricsOnAdminListener(t *testing.T) {
 	bin := buildWeir(t)
 	echoAddr := startEcho(t, bin)
@@ -38,10 +39,18 @@ func TestPluginMetricsOnAdminListener(t *testing.T) {
 		`weir_wasm_sizes_count{plugin="services"}`:           3,
 		`weir_wasm_sizes_bucket{plugin="services",le="16"}`:  3,
 		`weir_wasm_instance_crashes_total{plugin="hostile"}`: 1,
+		// each of the 3 requests called the plugin's request-headers callback once
+		`weir_wasm_callback_duration_seconds_count{callback="proxy_on_request_headers",plugin="services"}`: 3,
 	} {
 		if got := sample(body, name); got != want {
 			t.Errorf("%s = %v, want %v", name, got, want)
 		}
+	}
+	if n := sample(body, `weir_wasm_instances{plugin="services"}`); n < 1 {
+		t.Errorf("weir_wasm_instances for services = %v, want at least 1", n)
+	}
+	if s := sample(body, `weir_wasm_callback_duration_seconds_sum{callback="proxy_on_request_headers",plugin="services"}`); s <= 0 || s > 1 {
+		t.Errorf("time in proxy_on_request_headers = %v s for 3 calls", s)
 	}
 	if !strings.Contains(body, "# TYPE weir_wasm_requests counter") || !strings.Contains(body, "# TYPE weir_wasm_sizes histogram") {
 		t.Errorf("metric types missing:\n%s", body)

@@ -1,6 +1,6 @@
 // Package metrics exports the wasm host's metrics in Prometheus' format: every metric a
-// plugin defines (proxy_define_metric), labelled with the plugin, and weir's own counts
-// of crashed plugin instances. The Admin API listener serves them on /metrics, where
+// plugin defines (proxy_define_metric), labelled with the plugin, and weir's own
+// counts of running and crashed plugin instances and the time spent in each callback. The Admin API listener serves them on /metrics, where
 // Kong's Prometheus plugin serves its own.
 package metrics
 
@@ -18,16 +18,19 @@ import (
 // namespace (ngx_wasm_module prefixes them "pw:<filter>:" likewise).
 const Prefix = "weir_wasm_"
 
-// CrashCounter reports how many crashed instances each plugin module had retired.
-type CrashCounter interface {
+// Pools reports on the instance pools of the plugin modules, by module name.
+type Pools interface {
+	// Crashes is how many crashed instances each module had retired.
 	Crashes() map[string]int
+	// Instances is how many instances each module runs now.
+	Instances() map[string]int
 }
 
 // Handler serves /metrics for rt's guest metrics, crashes, the proxy's metrics (when
 // proxy is not nil), the node's gauges (when node is not nil) and the Go runtime's own.
-func Handler(rt *abi.Runtime, crashes CrashCounter, proxy *Proxy, node *Node) http.Handler {
+func Handler(rt *abi.Runtime, pools Pools, proxy *Proxy, node *Node) http.Handler {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(&guestCollector{rt: rt, crashes: crashes},
+	reg.MustRegister(&guestCollector{rt: rt, pools: pools},
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	if proxy != nil {
 		reg.MustRegister(proxy)
@@ -41,12 +44,18 @@ func Handler(rt *abi.Runtime, crashes CrashCounter, proxy *Proxy, node *Node) ht
 // guestCollector reads the metrics at scrape time: guests update them with atomic adds
 // on the request path, and nothing is copied until someone asks.
 type guestCollector struct {
-	rt      *abi.Runtime
-	crashes CrashCounter
+	rt    *abi.Runtime
+	pools Pools
 }
 
-var crashDesc = prometheus.NewDesc("weir_wasm_instance_crashes_total",
-	"Plugin instances retired after a trap, a deadline or memory exhaustion.", []string{"plugin"}, nil)
+var (
+	crashDesc = prometheus.NewDesc("weir_wasm_instance_crashes_total",
+		"Plugin instances retired after a trap, a deadline or memory exhaustion.", []string{"plugin"}, nil)
+	instancesDesc = prometheus.NewDesc("weir_wasm_instances",
+		"Plugin instances running now.", []string{"plugin"}, nil)
+	callbackDesc = prometheus.NewDesc("weir_wasm_callback_duration_seconds",
+		"Time plugin instances spent in each proxy-wasm callback.", []string{"plugin", "callback"}, nil)
+)
 
 // Describe sends nothing: the guest metrics are not known in advance, which makes this
 // an unchecked collector.
@@ -70,9 +79,20 @@ func (c *guestCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstHistogram(desc, count, sum, buckets, m.VMID)
 		}
 	})
-	if c.crashes != nil {
-		for plugin, n := range c.crashes.Crashes() {
+	c.rt.EachCallbackStats(func(s *abi.CallbackStats) {
+		cum, sum, count := s.Histogram()
+		buckets := make(map[float64]uint64, len(cum))
+		for i, b := range abi.CallbackBounds {
+			buckets[b] = cum[i]
+		}
+		ch <- prometheus.MustNewConstHistogram(callbackDesc, count, sum, buckets, s.Plugin, s.Callback)
+	})
+	if c.pools != nil {
+		for plugin, n := range c.pools.Crashes() {
 			ch <- prometheus.MustNewConstMetric(crashDesc, prometheus.CounterValue, float64(n), plugin)
+		}
+		for plugin, n := range c.pools.Instances() {
+			ch <- prometheus.MustNewConstMetric(instancesDesc, prometheus.GaugeValue, float64(n), plugin)
 		}
 	}
 }
