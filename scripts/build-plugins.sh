@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds weir's wasm plugins with the standard Go toolchain (no TinyGo):
-#   plugins-wasm/<name>/  ->  plugins-wasm/dist/<name>.wasm   (built-ins, embedded in weir)
+#   plugins-wasm/<name>/  ->  plugins-wasm/dist/<name>.wasm   (built-ins, embedded in weir;
+#                             plugins-wasm/internal holds code they share)
 #   sdk/examples/<name>/  ->  sdk/examples/<name>/<name>.wasm (SDK examples; also one
 #                             level deeper: sdk/examples/shared_queue/receiver)
 # A target newer than every source it depends on (its folder, the SDK, the go.mod/go.sum
@@ -42,7 +43,7 @@ for dir in "$root"/plugins-wasm/*/; do
 	[[ -f $dir/main.go ]] || continue
 	name=$(basename "$dir")
 	build "$root" "./plugins-wasm/$name" "$root/plugins-wasm/dist/$name.wasm" \
-		"$dir" "${sdk_sources[@]}" "$root/go.mod" "$root/go.sum"
+		"$dir" "$root/plugins-wasm/internal" "${sdk_sources[@]}" "$root/go.mod" "$root/go.sum"
 done
 
 # An example is a folder with a main.go, one or two levels down

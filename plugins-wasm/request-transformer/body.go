@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/weir-gateway/weir/plugins-wasm/internal/kongjson"
 )
 
 // opSet picks one place's lists from the config.
@@ -29,12 +30,12 @@ func (x *exchange) transformArgsChanged(a args, c *config, ops opSet, full bool)
 	changed := false
 	if full {
 		for _, e := range remove {
-			name, _ := split(e)
+			name, _ := kongjson.Split(e)
 			delete(a, name)
 			changed = true
 		}
 		for _, e := range rename {
-			old, to := split(e)
+			old, to := kongjson.Split(e)
 			if v := a[old]; v.set && old != to {
 				delete(a, old)
 				a[to] = v
@@ -42,7 +43,7 @@ func (x *exchange) transformArgsChanged(a args, c *config, ops opSet, full bool)
 			}
 		}
 		for _, e := range replace {
-			name, tmpl := split(e)
+			name, tmpl := kongjson.Split(e)
 			v, err := x.render(tmpl)
 			if err != nil {
 				return false, err
@@ -54,7 +55,7 @@ func (x *exchange) transformArgsChanged(a args, c *config, ops opSet, full bool)
 		}
 	}
 	for _, e := range add {
-		name, tmpl := split(e)
+		name, tmpl := kongjson.Split(e)
 		v, err := x.render(tmpl)
 		if err != nil {
 			return false, err
@@ -65,7 +66,7 @@ func (x *exchange) transformArgsChanged(a args, c *config, ops opSet, full bool)
 		}
 	}
 	for _, e := range appendList {
-		name, tmpl := split(e)
+		name, tmpl := kongjson.Split(e)
 		v, err := x.render(tmpl)
 		if err != nil {
 			return false, err
@@ -125,12 +126,12 @@ func (x *exchange) transformJSON(raw []byte) ([]byte, bool, error) {
 	c, full, changed := x.c, len(raw) > 0, false
 	if full {
 		for _, e := range c.Remove.Body {
-			name, _ := split(e)
+			name, _ := kongjson.Split(e)
 			delete(obj, name)
 			changed = true
 		}
 		for _, e := range c.Rename.Body {
-			if old, to := split(e); truthy(old) && old != to {
+			if old, to := kongjson.Split(e); truthy(old) && old != to {
 				obj[to] = obj[old]
 				delete(obj, old)
 				changed = true
@@ -139,10 +140,10 @@ func (x *exchange) transformJSON(raw []byte) ([]byte, bool, error) {
 	}
 	render := func(tmpl string) (json.RawMessage, error) {
 		v, err := x.render(tmpl)
-		return encode(v), err
+		return kongjson.Encode(v), err
 	}
 	for _, e := range c.Replace.Body {
-		name, tmpl := split(e)
+		name, tmpl := kongjson.Split(e)
 		if !full {
 			break
 		}
@@ -155,7 +156,7 @@ func (x *exchange) transformJSON(raw []byte) ([]byte, bool, error) {
 		}
 	}
 	for _, e := range c.Add.Body {
-		name, tmpl := split(e)
+		name, tmpl := kongjson.Split(e)
 		v, err := render(tmpl)
 		if err != nil {
 			return nil, false, err
@@ -165,49 +166,15 @@ func (x *exchange) transformJSON(raw []byte) ([]byte, bool, error) {
 		}
 	}
 	for _, e := range c.Append.Body {
-		name, tmpl := split(e)
+		name, tmpl := kongjson.Split(e)
 		v, err := render(tmpl)
 		if err != nil {
 			return nil, false, err
 		}
-		obj[name], changed = appendJSON(obj[name], v), true
+		obj[name], changed = kongjson.Append(obj[name], v), true
 	}
 	if !changed {
 		return nil, false, nil
 	}
-	return encode(obj), true, nil
-}
-
-// appendJSON is Kong's append on a JSON value: a string becomes a list of it and the
-// new value, a list grows, an object gets the value under "1" (a Lua table insert),
-// anything else is replaced by a list of the value.
-func appendJSON(old, v json.RawMessage) json.RawMessage {
-	old = bytes.TrimSpace(old)
-	switch {
-	case len(old) > 0 && old[0] == '"':
-		return encode([]json.RawMessage{old, v})
-	case len(old) > 0 && old[0] == '[':
-		var list []json.RawMessage
-		if json.Unmarshal(old, &list) == nil {
-			return encode(append(list, v))
-		}
-	case len(old) > 0 && old[0] == '{':
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(old, &obj) == nil {
-			obj["1"] = v
-			return encode(obj)
-		}
-	}
-	return encode([]json.RawMessage{v})
-}
-
-// encode marshals without HTML escaping (cjson does not escape <, > or &).
-func encode(v any) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return kongjson.Encode(obj), true, nil
 }

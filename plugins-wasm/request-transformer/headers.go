@@ -1,6 +1,10 @@
 package main
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/weir-gateway/weir/plugins-wasm/internal/kongjson"
+)
 
 // headerTable is the request's headers as Kong's get_headers gives them: lower-case
 // names (Host apart: it is :authority), a repeated header as a list, in arrival order.
@@ -88,18 +92,18 @@ func (t *headerTable) pairs() [][2]string {
 func (x *exchange) transformHeaders() error {
 	c, h := x.c, x.headers
 	for _, e := range c.Remove.Headers {
-		name, _ := split(e)
+		name, _ := kongjson.Split(e)
 		h.del(name)
 	}
 	for _, e := range c.Rename.Headers {
-		old, to := split(e)
+		old, to := kongjson.Split(e)
 		if v := h.get(old); v.set && !strings.EqualFold(old, to) {
 			h.del(strings.ToLower(old))
 			h.set(to, v)
 		}
 	}
 	for _, e := range c.Replace.Headers {
-		name, tmpl := split(e)
+		name, tmpl := kongjson.Split(e)
 		v, err := x.render(tmpl)
 		if err != nil {
 			return err
@@ -112,7 +116,7 @@ func (x *exchange) transformHeaders() error {
 		}
 	}
 	for _, e := range c.Add.Headers {
-		name, tmpl := split(e)
+		name, tmpl := kongjson.Split(e)
 		v, err := x.render(tmpl)
 		if err != nil {
 			return err
@@ -122,7 +126,7 @@ func (x *exchange) transformHeaders() error {
 		}
 	}
 	for _, e := range c.Append.Headers {
-		name, tmpl := split(e)
+		name, tmpl := kongjson.Split(e)
 		v, err := x.render(tmpl)
 		if err != nil {
 			return err

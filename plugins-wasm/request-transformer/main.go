@@ -7,6 +7,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/weir-gateway/weir/plugins-wasm/internal/kongjson"
 	"strings"
 
 	"github.com/weir-gateway/weir/sdk/proxywasm"
@@ -51,7 +52,7 @@ func (c *config) Validate() error {
 	}{{"rename", c.Rename}, {"replace", c.Replace.pairs}, {"add", c.Add}, {"append", c.Append}} {
 		for _, list := range [][]string{op.p.Body, op.p.Headers, op.p.Querystring} {
 			for _, e := range list {
-				name, v := split(e)
+				name, v := kongjson.Split(e)
 				if v == "" {
 					return fmt.Errorf("%s: key '%s' has no value", op.name, name)
 				}
@@ -91,13 +92,6 @@ func onRequest(r *weir.Request, c *config) weir.Action {
 		return weir.ReadBody
 	}
 	return execute(r, c, false)
-}
-
-// split reads a config entry as Kong does: the name up to the first ':', the value
-// after the colons that follow it.
-func split(entry string) (name, value string) {
-	name, value, _ = strings.Cut(entry, ":")
-	return name, strings.TrimLeft(value, ":")
 }
 
 // Content types whose bodies Kong transforms.

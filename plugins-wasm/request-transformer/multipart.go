@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/weir-gateway/weir/plugins-wasm/internal/kongjson"
 	"strings"
 )
 
@@ -114,7 +115,7 @@ func (x *exchange) transformMultipart(raw []byte, contentType string) ([]byte, b
 	}
 	if full {
 		for _, e := range c.Rename.Body {
-			if old, to := split(e); find(parts, old) >= 0 && old != to {
+			if old, to := kongjson.Split(e); find(parts, old) >= 0 && old != to {
 				v := parts[find(parts, old)].value
 				set(to, v)
 				del(old)
@@ -122,12 +123,12 @@ func (x *exchange) transformMultipart(raw []byte, contentType string) ([]byte, b
 			}
 		}
 		for _, e := range c.Remove.Body {
-			name, _ := split(e)
+			name, _ := kongjson.Split(e)
 			del(name)
 			changed = true
 		}
 		for _, e := range c.Replace.Body {
-			name, tmpl := split(e)
+			name, tmpl := kongjson.Split(e)
 			v, err := x.render(tmpl)
 			if err != nil {
 				return nil, false, err
@@ -140,7 +141,7 @@ func (x *exchange) transformMultipart(raw []byte, contentType string) ([]byte, b
 		}
 	}
 	for _, e := range c.Add.Body {
-		name, tmpl := split(e)
+		name, tmpl := kongjson.Split(e)
 		v, err := x.render(tmpl)
 		if err != nil {
 			return nil, false, err

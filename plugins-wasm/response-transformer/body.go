@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/weir-gateway/weir/plugins-wasm/internal/kongjson"
 	"math"
 	"strconv"
 	"strings"
@@ -17,42 +18,35 @@ func transformJSON(c *config, body []byte) (out []byte, ok bool) {
 		return nil, false
 	}
 	for _, e := range c.Remove.JSON {
-		name, _ := split(e)
+		name, _ := kongjson.Split(e)
 		delete(obj, name)
 	}
 	for _, e := range c.Rename.JSON {
-		old, to := split(e)
+		old, to := kongjson.Split(e)
 		if v, ok := obj[old]; ok && to != "" {
 			obj[to] = v
 			delete(obj, old) // renaming a key to itself removes it, as in Kong
 		}
 	}
 	for i, e := range c.Replace.JSON {
-		name, value := split(e)
+		name, value := kongjson.Split(e)
 		if v, ok := jsonValue(value, typeAt(c.Replace.JSONTypes, i)); ok && truthy(obj, name) {
 			obj[name] = v
 		}
 	}
 	for i, e := range c.Add.JSON {
-		name, value := split(e)
+		name, value := kongjson.Split(e)
 		if v, ok := jsonValue(value, typeAt(c.Add.JSONTypes, i)); ok && !truthy(obj, name) {
 			obj[name] = v
 		}
 	}
 	for i, e := range c.Append.JSON {
-		name, value := split(e)
+		name, value := kongjson.Split(e)
 		if v, ok := jsonValue(value, typeAt(c.Append.JSONTypes, i)); ok {
-			obj[name] = appendValue(obj[name], v)
+			obj[name] = kongjson.Append(obj[name], v)
 		}
 	}
-	return encode(obj), true
-}
-
-// split reads a config entry as Kong does: the name up to the first ':', the value
-// after the colons that follow it.
-func split(entry string) (name, value string) {
-	name, value, _ = strings.Cut(entry, ":")
-	return name, strings.TrimLeft(value, ":")
+	return kongjson.Encode(obj), true
 }
 
 func typeAt(types []string, i int) string {
@@ -87,7 +81,7 @@ func jsonValue(value, jsonType string) (json.RawMessage, bool) {
 	case "boolean":
 		return json.RawMessage(strconv.FormatBool(v == "true")), true
 	}
-	return encode(v), true
+	return kongjson.Encode(v), true
 }
 
 // cjsonEscape escapes what cjson escapes in a string, except '"' and '/' (Kong undoes
@@ -149,38 +143,4 @@ func formatNumber(n float64) string {
 		return strconv.FormatInt(int64(n), 10)
 	}
 	return strconv.FormatFloat(n, 'g', 14, 64)
-}
-
-// appendValue is Kong's append: a string becomes a list of it and the new value, a
-// list grows, an object gets the value under "1" (a Lua table insert), anything else
-// (absent, a number, a boolean, null) is replaced by a list of the new value.
-func appendValue(old, v json.RawMessage) json.RawMessage {
-	old = bytes.TrimSpace(old)
-	switch {
-	case len(old) > 0 && old[0] == '"':
-		return encode([]json.RawMessage{old, v})
-	case len(old) > 0 && old[0] == '[':
-		var list []json.RawMessage
-		if json.Unmarshal(old, &list) == nil {
-			return encode(append(list, v))
-		}
-	case len(old) > 0 && old[0] == '{':
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(old, &obj) == nil {
-			obj["1"] = v
-			return encode(obj)
-		}
-	}
-	return encode([]json.RawMessage{v})
-}
-
-// encode marshals without HTML escaping (cjson does not escape <, > or &).
-func encode(v any) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }

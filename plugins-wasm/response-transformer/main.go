@@ -4,6 +4,7 @@
 package main
 
 import (
+	"github.com/weir-gateway/weir/plugins-wasm/internal/kongjson"
 	"strings"
 
 	"github.com/weir-gateway/weir/sdk/proxywasm"
@@ -49,11 +50,11 @@ func onResponse(r *weir.Request, c *config) weir.Action {
 	has := func(name string) bool { return weir.HeaderArg(before, name).Kind != weir.ArgAbsent }
 	var err error
 	for _, e := range c.Remove.Headers {
-		name, _ := split(e)
+		name, _ := kongjson.Split(e)
 		err = firstErr(err, r.DelResponseHeader(name))
 	}
 	for _, e := range c.Rename.Headers {
-		old, to := split(e)
+		old, to := kongjson.Split(e)
 		if !has(old) || to == "" {
 			continue
 		}
@@ -67,17 +68,17 @@ func onResponse(r *weir.Request, c *config) weir.Action {
 		err = firstErr(err, r.DelResponseHeader(old))
 	}
 	for _, e := range c.Replace.Headers {
-		if name, value := split(e); value != "" && has(name) {
+		if name, value := kongjson.Split(e); value != "" && has(name) {
 			err = firstErr(err, r.SetResponseHeader(name, value))
 		}
 	}
 	for _, e := range c.Add.Headers {
-		if name, value := split(e); value != "" && !has(name) {
+		if name, value := kongjson.Split(e); value != "" && !has(name) {
 			err = firstErr(err, r.SetResponseHeader(name, value))
 		}
 	}
 	for _, e := range c.Append.Headers {
-		if name, value := split(e); value != "" {
+		if name, value := kongjson.Split(e); value != "" {
 			err = firstErr(err, r.AddResponseHeader(name, value))
 		}
 	}

@@ -1,0 +1,53 @@
+// Package kongjson holds what Kong's request- and response-transformer share: reading
+// a "name:value" config entry, and editing JSON the way Kong's Lua (cjson and table
+// operations) does.
+package kongjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+)
+
+// Split reads a config entry as Kong does: the name up to the first ':', the value
+// after the colons that follow it.
+func Split(entry string) (name, value string) {
+	name, value, _ = strings.Cut(entry, ":")
+	return name, strings.TrimLeft(value, ":")
+}
+
+// Append is Kong's append on a JSON value: a string becomes a list of it and the new
+// value, a list grows, an object gets the value under "1" (a Lua table insert), and
+// anything else (absent, a number, a boolean, null) is replaced by a list of the
+// value.
+func Append(old, v json.RawMessage) json.RawMessage {
+	old = bytes.TrimSpace(old)
+	switch {
+	case len(old) > 0 && old[0] == '"':
+		return Encode([]json.RawMessage{old, v})
+	case len(old) > 0 && old[0] == '[':
+		var list []json.RawMessage
+		if json.Unmarshal(old, &list) == nil {
+			return Encode(append(list, v))
+		}
+	case len(old) > 0 && old[0] == '{':
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(old, &obj) == nil {
+			obj["1"] = v
+			return Encode(obj)
+		}
+	}
+	return Encode([]json.RawMessage{v})
+}
+
+// Encode marshals without HTML escaping (cjson does not escape <, > or &); nil when v
+// cannot be encoded.
+func Encode(v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
