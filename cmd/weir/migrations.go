@@ -68,7 +68,21 @@ func pgMigrations(ctx context.Context, c *conf.Config, cmd string, yes bool, loc
 		return err
 	}
 	defer m.Close()
-	where := pgWhere(c.Postgres)
+	return migrate(ctx, m, m.State, pgWhere(c.Postgres), cmd, yes, in, out)
+}
+
+// migrator is what `weir migrations` drives: the PostgreSQL and the Cassandra stores'
+// migrators.
+type migrator interface {
+	Bootstrap(context.Context) ([]string, error)
+	Up(context.Context) ([]string, error)
+	Finish(context.Context) ([]string, error)
+	Reset(context.Context) error
+}
+
+// migrate runs one `weir migrations` command with Kong's messages and exit
+// codes; state reads where the database stands, where names it in messages.
+func migrate(ctx context.Context, m migrator, state func(context.Context) (*postgres.State, error), where, cmd string, yes bool, in io.Reader, out io.Writer) error {
 	switch cmd {
 	case "bootstrap":
 		fmt.Fprintf(out, "Bootstrapping database %s...\n", where)
@@ -92,7 +106,7 @@ func pgMigrations(ctx context.Context, c *conf.Config, cmd string, yes bool, loc
 			return nil
 		}
 		report(out, ran)
-		return pendingNote(ctx, m, out)
+		return pendingNote(ctx, state, out)
 	case "finish":
 		ran, err := m.Finish(ctx)
 		if err != nil {
@@ -105,7 +119,7 @@ func pgMigrations(ctx context.Context, c *conf.Config, cmd string, yes bool, loc
 		report(out, ran)
 		fmt.Fprintln(out, "Database is up-to-date")
 	case "list":
-		st, err := m.State(ctx)
+		st, err := state(ctx)
 		if err != nil {
 			return fmt.Errorf("list migrations on %s: %w", where, err)
 		}
@@ -132,8 +146,8 @@ func report(out io.Writer, ran []string) {
 	fmt.Fprintf(out, "%d migration(s) processed\n", len(ran))
 }
 
-func pendingNote(ctx context.Context, m *postgres.Migrator, out io.Writer) error {
-	st, err := m.State(ctx)
+func pendingNote(ctx context.Context, state func(context.Context) (*postgres.State, error), out io.Writer) error {
+	st, err := state(ctx)
 	if err != nil {
 		return err
 	}
