@@ -51,26 +51,34 @@ func newSlot(p *Pool) *Slot {
 // Open creates an HTTP context for plugin on this slot's instance, creating the
 // plugin's root context there if needed. Call release when the request is done with it.
 func (s *Slot) Open(ctx context.Context, plugin *Plugin, stream abi.HTTPStream) (hc *abi.HTTPContext, release func(), err error) {
+	return openContext(ctx, s, plugin, "http", func(inst *abi.Instance, r *abi.Root) (*abi.HTTPContext, error) {
+		return inst.NewHTTP(ctx, r, stream)
+	})
+}
+
+// openContext creates a stream context (HTTP or network) for plugin with create, on
+// the slot's instance and under the plugin's root context, made if needed; the root
+// is held until release.
+func openContext[C any](ctx context.Context, s *Slot, plugin *Plugin, kind string, create func(*abi.Instance, *abi.Root) (C, error)) (c C, release func(), err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	inst, err := s.instanceLocked(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("plugin %s: %w", plugin.Name, err)
+		return c, nil, fmt.Errorf("plugin %s: %w", plugin.Name, err)
 	}
 	s.pruneLocked(ctx)
 	r, err := s.rootLocked(ctx, inst, plugin)
 	if err != nil {
 		s.checkLocked(ctx)
-		return nil, nil, err
+		return c, nil, err
 	}
-	hc, err = inst.NewHTTP(ctx, r.root, stream)
-	if err != nil {
+	if c, err = create(inst, r.root); err != nil {
 		s.checkLocked(ctx)
-		return nil, nil, fmt.Errorf("plugin %s: new http context: %w", plugin.Name, err)
+		return c, nil, fmt.Errorf("plugin %s: new %s context: %w", plugin.Name, kind, err)
 	}
 	r.refs++
 	s.active.Add(1)
-	return hc, func() { s.release(context.WithoutCancel(ctx), plugin.Key, r) }, nil
+	return c, func() { s.release(context.WithoutCancel(ctx), plugin.Key, r) }, nil
 }
 
 func (s *Slot) prepare(ctx context.Context, plugins []*Plugin) error {
