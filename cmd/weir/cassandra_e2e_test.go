@@ -11,8 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -38,46 +36,7 @@ func TestCassandraMigrationsCLI(t *testing.T) {
 	bin := buildWeir(t)
 	_, env := cassandraDouble(t)
 
-	out, code := weirCmd(t, bin, env, "start")
-	if code == 0 || !strings.Contains(out, "run 'weir migrations bootstrap'") {
-		t.Fatalf("start on an empty cluster: exit %d\n%s", code, out)
-	}
-	if out, code := weirCmd(t, bin, env, "migrations", "list"); code != 3 || !strings.Contains(out, "needs bootstrapping") {
-		t.Fatalf("list before bootstrap: exit %d\n%s", code, out)
-	}
-	// Two nodes bootstrapping at once: one migrates, the other finds it done.
-	var wg sync.WaitGroup
-	outs := make([]string, 2)
-	for i := range outs {
-		wg.Go(func() {
-			var code int
-			outs[i], code = weirCmd(t, bin, env, "migrations", "bootstrap")
-			if code != 0 {
-				t.Errorf("bootstrap exit %d\n%s", code, outs[i])
-			}
-		})
-	}
-	wg.Wait()
-	joined := strings.Join(outs, "\n")
-	if strings.Count(joined, "migrating 000_base") != 1 || !strings.Contains(joined, "Database already bootstrapped") {
-		t.Fatalf("concurrent bootstraps:\n%s", joined)
-	}
-	for _, step := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"migrations", "up"}, "already up-to-date"},
-		{[]string{"migrations", "finish"}, "No pending migrations"},
-		{[]string{"migrations", "list"}, "Executed migrations:\n  000_base\n  001_wasm_binaries\n  002_cluster_events"},
-		{[]string{"migrations", "reset", "-y"}, "Database reset"},
-	} {
-		if out, code := weirCmd(t, bin, env, step.args...); code != 0 || !strings.Contains(out, step.want) {
-			t.Fatalf("weir %v: exit %d\n%s", step.args, code, out)
-		}
-	}
-	if out, code := weirCmd(t, bin, env, "migrations", "up"); code == 0 || !strings.Contains(out, "run 'weir migrations bootstrap'") {
-		t.Fatalf("up after reset: exit %d\n%s", code, out)
-	}
+	migrationsLifecycle(t, bin, env, "Executed migrations:\n  000_base\n  001_wasm_binaries\n  002_cluster_events")
 	// The keyspace's replication comes from the cassandra_repl_* properties.
 	nts := append(env, "KONG_CASSANDRA_REPL_STRATEGY=NetworkTopologyStrategy", "KONG_CASSANDRA_DATA_CENTERS=datacenter1:3")
 	if out, code := weirCmd(t, bin, nts, "migrations", "bootstrap"); code != 0 {
