@@ -97,5 +97,22 @@ func TestPluginMultiAuth(t *testing.T) {
 		}
 		saw := upstreamSaw(t, do(t, "GET", proxy+"/or", nil, map[string]string{"apikey": "short-lived"})).Headers
 		expectHeader(t, "consumer with an expired key", saw["X-Consumer-Username"], "anon")
+		r = do(t, "GET", admin+"/key-auths/short-lived", nil, nil)
+		expectStatus(t, "expired key in the Admin API", r, 200)
+		if left := r.json(t)["ttl"]; left != float64(0) {
+			t.Fatalf("expired key's ttl = %v, want 0", left)
+		}
+	})
+
+	// The Admin API shows the seconds a key has left, as Kong does.
+	t.Run("key ttl in the Admin API", func(t *testing.T) {
+		expectStatus(t, "key with ttl", form(t, admin+"/consumers/bob/key-auth", "key=long-lived", "ttl=100"), 201)
+		time.Sleep(1100 * time.Millisecond)
+		for _, path := range []string{"/key-auths/long-lived", "/consumers/bob/key-auth/long-lived"} {
+			r := do(t, "GET", admin+path, nil, nil)
+			if left, _ := r.json(t)["ttl"].(float64); left < 97 || left > 99 {
+				t.Fatalf("GET %s: ttl %v, want the 98 or so seconds left", path, r.json(t)["ttl"])
+			}
+		}
 	})
 }
