@@ -117,7 +117,7 @@ func TestPluginACL(t *testing.T) {
 		} {
 			r := postJSON(t, admin+"/plugins", `{"name":"acl","config":`+tc.config+`}`)
 			expectStatus(t, "acl config "+tc.config, r, 400)
-			expectBody(t, "acl config "+tc.config, &response{body: mustJSON(t, r.json(t)["fields"])}, tc.fields)
+			expectJSONBody(t, "acl config "+tc.config, &response{body: mustJSON(t, r.json(t)["fields"])}, tc.fields)
 		}
 		expectStatus(t, "deny only", postJSON(t, admin+"/plugins", `{"name":"acl","config":{"deny":["x"]}}`), 201)
 	})

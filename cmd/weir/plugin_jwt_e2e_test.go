@@ -140,8 +140,8 @@ func addJWT(t *testing.T, admin, consumer, key, alg, secret, pub string) {
 	expectStatus(t, "create jwt credential "+key, postJSON(t, admin+"/consumers/"+consumer+"/jwt", string(b)), 201)
 }
 
-// expectBody compares a JSON body with want exactly.
-func expectBody(t *testing.T, what string, r *response, want string) {
+// expectJSONBody compares a JSON body with want exactly.
+func expectJSONBody(t *testing.T, what string, r *response, want string) {
 	t.Helper()
 	var got, exp any
 	if err := json.Unmarshal(r.body, &got); err != nil {
@@ -155,7 +155,8 @@ func expectBody(t *testing.T, what string, r *response, want string) {
 	}
 }
 
-func expectHeader(t *testing.T, what string, got, want string) {
+// expectValue compares a header value (or any string) with want.
+func expectValue(t *testing.T, what string, got, want string) {
 	t.Helper()
 	if got != want {
 		t.Fatalf("%s = %q, want %q", what, got, want)
@@ -202,9 +203,9 @@ func TestPluginJWT(t *testing.T) {
 		t.Helper()
 		expectStatus(t, "authenticated", r, 200)
 		saw := upstreamSaw(t, r).Headers
-		expectHeader(t, "X-Consumer-Username", saw["X-Consumer-Username"], "alice")
-		expectHeader(t, "X-Credential-Identifier", saw["X-Credential-Identifier"], credential)
-		expectHeader(t, "X-Anonymous-Consumer", saw["X-Anonymous-Consumer"], "")
+		expectValue(t, "X-Consumer-Username", saw["X-Consumer-Username"], "alice")
+		expectValue(t, "X-Credential-Identifier", saw["X-Credential-Identifier"], credential)
+		expectValue(t, "X-Anonymous-Consumer", saw["X-Anonymous-Consumer"], "")
 	}
 
 	t.Run("algorithms", func(t *testing.T) {
@@ -226,8 +227,8 @@ func TestPluginJWT(t *testing.T) {
 				forged := parts[0] + "." + b64url([]byte(`{"iss":"`+key+`","admin":true}`)) + "." + parts[2]
 				r := do(t, "GET", proxy+"/jwt", nil, bearer(forged))
 				expectStatus(t, "forged", r, 401)
-				expectBody(t, "forged", r, `{"message":"Invalid signature"}`)
-				expectHeader(t, "WWW-Authenticate", r.header.Get("WWW-Authenticate"), `Bearer error="invalid_token"`)
+				expectJSONBody(t, "forged", r, `{"message":"Invalid signature"}`)
+				expectValue(t, "WWW-Authenticate", r.header.Get("WWW-Authenticate"), `Bearer error="invalid_token"`)
 
 				// A token whose alg is not the credential's.
 				other := signJWT(t, "HS256", []byte("x"), nil, map[string]any{"iss": key})
@@ -236,7 +237,7 @@ func TestPluginJWT(t *testing.T) {
 				}
 				r = do(t, "GET", proxy+"/jwt", nil, bearer(other))
 				expectStatus(t, "other alg", r, 401)
-				expectBody(t, "other alg", r, `{"message":"Invalid algorithm"}`)
+				expectJSONBody(t, "other alg", r, `{"message":"Invalid algorithm"}`)
 			})
 		}
 	})
@@ -260,7 +261,7 @@ func TestPluginJWT(t *testing.T) {
 		// Signed with the encoded text instead of the bytes it stands for.
 		wrong := signJWT(t, "HS256", []byte(base64.RawURLEncoding.EncodeToString(b64Secret)),
 			map[string]any{"alg": "HS256", "kid": "b64-key"}, map[string]any{})
-		expectBody(t, "base64 secret used as text", do(t, "GET", proxy+"/jwt-b64?token="+wrong, nil, nil), `{"message":"Invalid signature"}`)
+		expectJSONBody(t, "base64 secret used as text", do(t, "GET", proxy+"/jwt-b64?token="+wrong, nil, nil), `{"message":"Invalid signature"}`)
 	})
 
 	t.Run("errors", func(t *testing.T) {
@@ -285,8 +286,8 @@ func TestPluginJWT(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				r := do(t, "GET", proxy+"/jwt"+tc.query, nil, tc.header)
 				expectStatus(t, tc.name, r, tc.status)
-				expectBody(t, tc.name, r, tc.body)
-				expectHeader(t, "WWW-Authenticate", r.header.Get("WWW-Authenticate"), tc.auth)
+				expectJSONBody(t, tc.name, r, tc.body)
+				expectValue(t, "WWW-Authenticate", r.header.Get("WWW-Authenticate"), tc.auth)
 			})
 		}
 	})
@@ -308,14 +309,14 @@ func TestPluginJWT(t *testing.T) {
 				tc.claims["iss"] = "alice-HS256"
 				r := do(t, "GET", proxy+"/jwt-claims", nil, bearer(good(tc.claims)))
 				expectStatus(t, tc.name, r, 401)
-				expectBody(t, tc.name, r, tc.body)
-				expectHeader(t, "WWW-Authenticate", r.header.Get("WWW-Authenticate"), `Bearer realm="kong" error="invalid_token"`)
+				expectJSONBody(t, tc.name, r, tc.body)
+				expectValue(t, "WWW-Authenticate", r.header.Get("WWW-Authenticate"), `Bearer realm="kong" error="invalid_token"`)
 			})
 		}
 		authenticated(t, do(t, "GET", proxy+"/jwt-claims", nil,
 			bearer(good(map[string]any{"iss": "alice-HS256", "exp": now + 60, "nbf": now - 1}))), "alice-HS256")
 		r := do(t, "GET", proxy+"/jwt-claims", nil, nil)
-		expectHeader(t, "WWW-Authenticate", r.header.Get("WWW-Authenticate"), `Bearer realm="kong"`)
+		expectValue(t, "WWW-Authenticate", r.header.Get("WWW-Authenticate"), `Bearer realm="kong"`)
 		// Without claims_to_verify, an expired token is fine.
 		authenticated(t, do(t, "GET", proxy+"/jwt", nil,
 			bearer(good(map[string]any{"iss": "alice-HS256", "exp": now - 100}))), "alice-HS256")
@@ -326,14 +327,14 @@ func TestPluginJWT(t *testing.T) {
 			r := do(t, "GET", proxy+"/jwt-anon", nil, h)
 			expectStatus(t, "anonymous", r, 200)
 			saw := upstreamSaw(t, r).Headers
-			expectHeader(t, "X-Consumer-Username", saw["X-Consumer-Username"], "anon")
-			expectHeader(t, "X-Anonymous-Consumer", saw["X-Anonymous-Consumer"], "true")
-			expectHeader(t, "X-Credential-Identifier", saw["X-Credential-Identifier"], "")
+			expectValue(t, "X-Consumer-Username", saw["X-Consumer-Username"], "anon")
+			expectValue(t, "X-Anonymous-Consumer", saw["X-Anonymous-Consumer"], "true")
+			expectValue(t, "X-Credential-Identifier", saw["X-Credential-Identifier"], "")
 		}
 		authenticated(t, do(t, "GET", proxy+"/jwt-anon", nil, bearer(good(nil))), "alice-HS256")
 		r := do(t, "OPTIONS", proxy+"/jwt-anon", nil, nil)
 		expectStatus(t, "preflight", r, 200)
-		expectHeader(t, "consumer on preflight", upstreamSaw(t, r).Headers["X-Consumer-Username"], "")
+		expectValue(t, "consumer on preflight", upstreamSaw(t, r).Headers["X-Consumer-Username"], "")
 		// run_on_preflight defaults to true.
 		expectStatus(t, "preflight authenticated", do(t, "OPTIONS", proxy+"/jwt", nil, nil), 401)
 	})
@@ -344,7 +345,7 @@ func TestPluginJWT(t *testing.T) {
 		tok := signJWT(t, "ES256", keys.p256, nil, map[string]any{"iss": "es-nokey"})
 		r := do(t, "GET", proxy+"/jwt", nil, bearer(tok))
 		expectStatus(t, "no key", r, 401)
-		expectBody(t, "no key", r, `{"message":"Invalid key/secret"}`)
+		expectJSONBody(t, "no key", r, `{"message":"Invalid key/secret"}`)
 		// An ECDSA signature of the wrong length is an error in Kong (a 500).
 		parts := strings.Split(signJWT(t, "ES256", keys.p256, nil, map[string]any{"iss": "alice-ES256"}), ".")
 		r = do(t, "GET", proxy+"/jwt", nil, bearer(parts[0]+"."+parts[1]+"."+b64url([]byte("short"))))
@@ -357,16 +358,16 @@ func TestPluginJWT(t *testing.T) {
 	t.Run("admin validation", func(t *testing.T) {
 		r := postJSON(t, admin+"/consumers/alice/jwt", `{"algorithm":"RS256"}`)
 		expectStatus(t, "RS256 without key", r, 400)
-		expectBody(t, "RS256 without key", &response{body: mustJSON(t, r.json(t)["fields"])},
+		expectJSONBody(t, "RS256 without key", &response{body: mustJSON(t, r.json(t)["fields"])},
 			`{"rsa_public_key":"required field missing","@entity":["failed conditional validation given value of field 'algorithm'"]}`)
 		r = postJSON(t, admin+"/consumers/alice/jwt", `{"algorithm":"EdDSA","rsa_public_key":"test"}`)
 		expectStatus(t, "bad key", r, 400)
-		expectBody(t, "bad key", &response{body: mustJSON(t, r.json(t)["fields"])},
+		expectJSONBody(t, "bad key", &response{body: mustJSON(t, r.json(t)["fields"])},
 			`{"rsa_public_key":"invalid key","@entity":["failed conditional validation given value of field 'algorithm'"]}`)
 
 		r = postJSON(t, admin+"/plugins", `{"name":"jwt","config":{"maximum_expiration":60,"claims_to_verify":["nbf"]}}`)
 		expectStatus(t, "maximum_expiration without exp", r, 400)
-		expectBody(t, "maximum_expiration without exp", &response{body: mustJSON(t, r.json(t)["fields"])},
+		expectJSONBody(t, "maximum_expiration without exp", &response{body: mustJSON(t, r.json(t)["fields"])},
 			`{"config":{"claims_to_verify":"expected to contain: exp"},"@entity":["failed conditional validation given value of field 'config.maximum_expiration'"]}`)
 		r = postJSON(t, admin+"/plugins", `{"name":"jwt","config":{"maximum_expiration":-1,"claims_to_verify":["exp"]}}`)
 		expectStatus(t, "negative maximum_expiration", r, 400)
