@@ -55,7 +55,7 @@ func TestCredentials(t *testing.T) {
 			func(b map[string]any) bool { return b["username"] == "alice" }},
 		{"jwt RS256 needs a key", func() resp { return e.form("POST", "/consumers/alice/jwt", "algorithm=RS256") }, 400,
 			func(b map[string]any) bool {
-				return b["fields"].(map[string]any)["rsa_public_key"] == "required field missing when 'algorithm' is 'RS256'"
+				return b["fields"].(map[string]any)["rsa_public_key"] == "required field missing"
 			}},
 		{"jwt bad key", func() resp { return e.form("POST", "/consumers/alice/jwt", "algorithm=ES256", "rsa_public_key=nope") }, 400,
 			func(b map[string]any) bool {

@@ -39,6 +39,7 @@ func (s *Server) routes() *echo.Echo {
 		func(_ context.Context, in map[string]any) (*store.KeyAuthCredential, error) {
 			return v.KeyAuthCredential(in)
 		})
+	keyAuths.present = presentKeyAuths
 
 	upstreams := newResource(s, store.Upstreams, st.Upstreams(),
 		func(_ context.Context, in map[string]any) (*store.Upstream, error) { return v.Upstream(in) })

@@ -96,20 +96,31 @@ var hmacAuthSchema = schema.MustParse(`{"type": "record", "fields": [` + commonF
  ` + tagsField + `
 ]}`)
 
-// jwtSecretChecks: the asymmetric algorithms need a public key that parses.
+// jwtSecretChecks: the RS, PS and EdDSA algorithms need a public key that parses, with
+// Kong's conditional-check errors. Kong requires no key for ES256/384/512 (a token then
+// fails with "Invalid key/secret"); a key given with them must parse here too, where
+// Kong would store it and fail every request with a 500.
 func jwtSecretChecks(e map[string]any) map[string]any {
 	algo, _ := e["algorithm"].(string)
 	if strings.HasPrefix(algo, "HS") {
 		return nil
 	}
 	key, _ := e["rsa_public_key"].(string)
-	if key == "" {
-		return map[string]any{"rsa_public_key": fmt.Sprintf("required field missing when 'algorithm' is '%s'", algo)}
+	msg := ""
+	switch {
+	case e["rsa_public_key"] == nil && strings.HasPrefix(algo, "ES"):
+		return nil
+	case e["rsa_public_key"] == nil:
+		msg = "required field missing"
+	default:
+		if _, err := ParsePublicKey(key); err != nil {
+			msg = "invalid key"
+		}
 	}
-	if _, err := ParsePublicKey(key); err != nil {
-		return map[string]any{"rsa_public_key": "invalid key: " + err.Error()}
+	if msg == "" {
+		return nil
 	}
-	return nil
+	return map[string]any{"rsa_public_key": msg, "@entity": conditionalFailure("algorithm")}
 }
 
 // bcryptCost is the work factor of stored passwords: bcrypt's default, about 50 ms.

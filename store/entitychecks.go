@@ -202,7 +202,7 @@ func pluginScopeChecks(p *schema.Plugin) func(map[string]any) map[string]any {
 		if len(errs) > 0 {
 			return errs
 		}
-		return nil
+		return pluginEntityChecks(p, e)
 	}
 }
 

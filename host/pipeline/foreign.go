@@ -15,6 +15,8 @@ const (
 	fnFindConsumer   = "weir.find_consumer"
 	fnAuthenticate   = "weir.authenticate"
 	fnRouterMatch    = "weir.router_match"
+	fnCheckPassword  = "weir.check_password"
+	fnConsumerGroups = "weir.consumer_groups"
 )
 
 // Services implements abi.Services for every wasm instance: guest logs go to the
@@ -79,6 +81,10 @@ func (s *Services) CallForeignFunction(stream abi.HTTPStream, name string, args 
 		return logSerialize(e)
 	case fnPrometheusObserve:
 		return s.prometheusObserve(e, args)
+	case fnCheckPassword:
+		return call(e, args, checkPassword)
+	case fnConsumerGroups:
+		return call(e, args, consumerGroups)
 	}
 	return nil, abi.StatusNotFound
 }
@@ -117,14 +123,14 @@ type found struct {
 }
 
 func findCredential(e *Exchange, a *findCredentialArgs) (any, abi.Status) {
-	if a.Kind != "keyauth_credentials" || a.Field != "key" {
+	cred, owner, ok := lookupCredential(e.snap, a)
+	if !ok {
 		return nil, abi.StatusBadArgument
 	}
-	cred := e.snap.KeyAuthCredential(a.Value)
-	if cred == nil || cred.Consumer == nil {
+	if cred == nil || owner == nil {
 		return found{}, abi.StatusOK
 	}
-	consumer := e.snap.Consumer(cred.Consumer.ID)
+	consumer := e.snap.Consumer(owner.ID)
 	if consumer == nil {
 		return found{}, abi.StatusOK
 	}
@@ -147,6 +153,9 @@ type authenticateArgs struct {
 	ConsumerID   string `json:"consumer_id"`
 	CredentialID string `json:"credential_id"`
 	Anonymous    bool   `json:"anonymous"`
+	// Identifier is the X-Credential-Identifier value when it is not the credential's
+	// id (Kong's jwt sends the secret's key, basic-auth the username).
+	Identifier string `json:"identifier"`
 }
 
 // authenticate records the consumer on the request and sets the headers Kong's auth
@@ -162,6 +171,9 @@ func authenticate(e *Exchange, a *authenticateArgs) (any, abi.Status) {
 	setOrRemove(h, "x-consumer-custom-id", c.CustomID)
 	setOrRemove(h, "x-consumer-username", c.Username)
 	cred := &a.CredentialID
+	if a.Identifier != "" && a.CredentialID != "" {
+		cred = &a.Identifier
+	}
 	if a.CredentialID == "" {
 		cred = nil
 	}

@@ -71,6 +71,7 @@ func Build(ctx context.Context, ds *store.Dataset, mods Modules) (*Snapshot, err
 	for i := range ds.KeyAuthCredentials {
 		s.keyAuths[ds.KeyAuthCredentials[i].Key] = &ds.KeyAuthCredentials[i]
 	}
+	s.indexCredentials(ds)
 	if err := s.buildUpstreamTLS(ds); err != nil {
 		return nil, fmt.Errorf("upstream TLS: %w", err)
 	}

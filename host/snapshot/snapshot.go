@@ -27,6 +27,7 @@ type Snapshot struct {
 	consumers     map[string]*store.Consumer
 	consumerNames map[string]*store.Consumer
 	keyAuths      map[string]*store.KeyAuthCredential
+	creds         credentials
 	plugins       map[scope]*Plugin
 	upstreamTLS   map[string]*UpstreamTLS
 	// order lists plugin names in run order: priority, highest first, then name.

@@ -44,6 +44,9 @@ func onRequest(r *weir.Request, c *config) weir.Action {
 	if !c.RunOnPreflight && r.Method() == "OPTIONS" {
 		return weir.Continue
 	}
+	if c.Anonymous != "" && weir.AuthenticatedWithCredential() {
+		return weir.Continue // a logical OR with an auth plugin that already succeeded
+	}
 	if c.KeyInBody && c.HideCredentials {
 		return weir.ReadBody // the key may have to be removed from the body
 	}

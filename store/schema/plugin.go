@@ -18,6 +18,9 @@ type Plugin struct {
 	NoService  bool     `json:"no_service"`
 	Protocols  []string `json:"protocols"`
 	Config     *Field   `json:"config"`
+	// EntityChecks are rules across config fields, in Kong's entity_checks format (see
+	// store's pluginchecks.go for the kinds weir runs).
+	EntityChecks json.RawMessage `json:"entity_checks,omitempty"`
 }
 
 // ParsePlugin reads a plugin's schema.json.

@@ -1,0 +1,146 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"sync"
+	"time"
+
+	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/host/snapshot"
+	"github.com/weir-gateway/weir/store"
+)
+
+// lookupCredential answers weir.find_credential's (kind, field) pairs: the credential
+// (nil when none matches) and its consumer reference; ok is false for a pair weir
+// cannot look up.
+func lookupCredential(s *snapshot.Snapshot, a *findCredentialArgs) (cred any, owner *store.Ref, ok bool) {
+	switch {
+	case a.Kind == store.KeyAuthCredentials && a.Field == "key":
+		if c := s.ActiveKeyAuthCredential(a.Value, time.Now()); c != nil {
+			return c, c.Consumer, true
+		}
+	case a.Kind == store.JWTSecrets && a.Field == "key":
+		if c := s.JWTSecret(a.Value); c != nil {
+			return c, c.Consumer, true
+		}
+	case a.Kind == store.BasicAuthCredentials && a.Field == "username":
+		if c := s.BasicAuthCredential(a.Value); c != nil {
+			return c, c.Consumer, true
+		}
+	default:
+		return nil, nil, false
+	}
+	return nil, nil, true
+}
+
+type checkPasswordArgs struct {
+	CredentialID string `json:"credential_id"`
+	Password     string `json:"password"`
+}
+
+type checked struct {
+	OK bool `json:"ok"`
+}
+
+// checkPassword verifies a password against a basic-auth credential's bcrypt hash on
+// the host: bcrypt compiled to wasm is several times slower, and the guest instance
+// waits either way. Successful checks are remembered (passwordCache), so a client
+// sending the same credentials on every request pays bcrypt once.
+func checkPassword(e *Exchange, a *checkPasswordArgs) (any, abi.Status) {
+	c := e.snap.BasicAuthCredentialByID(a.CredentialID)
+	if c == nil {
+		return nil, abi.StatusNotFound
+	}
+	return checked{OK: passwordCache.check(c.Password, a.Password)}, abi.StatusOK
+}
+
+// maxPasswordChecks bounds the cache of successful password checks.
+const maxPasswordChecks = 4096
+
+// passwordCache remembers successful (hash, password) checks, shared by every request.
+var passwordCache = &checkCache{max: maxPasswordChecks}
+
+// checkCache remembers successful bcrypt checks by a SHA-256 of the stored hash and
+// the password. A changed password has a new hash (bcrypt salts each one), so its old
+// entries can no longer match and simply age out. Failures are never cached: a wrong
+// password always costs a full bcrypt comparison. Two generations bound the size: when
+// the current one fills, it becomes the previous one and the oldest is dropped, so
+// entries in use survive by being promoted.
+type checkCache struct {
+	mu        sync.Mutex
+	max       int
+	cur, prev map[[32]byte]struct{}
+}
+
+func (c *checkCache) check(hash, password string) bool {
+	k := passwordKey(hash, password)
+	if c.hit(k) {
+		return true
+	}
+	if !store.CheckPassword(hash, password) {
+		return false
+	}
+	c.add(k)
+	return true
+}
+
+func passwordKey(hash, password string) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(hash))
+	h.Write([]byte{0})
+	h.Write([]byte(password))
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
+}
+
+func (c *checkCache) hit(k [32]byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.cur[k]; ok {
+		return true
+	}
+	if _, ok := c.prev[k]; ok {
+		c.addLocked(k)
+		return true
+	}
+	return false
+}
+
+func (c *checkCache) add(k [32]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.addLocked(k)
+}
+
+func (c *checkCache) addLocked(k [32]byte) {
+	if c.cur == nil || len(c.cur) >= c.max/2 {
+		c.prev, c.cur = c.cur, make(map[[32]byte]struct{}, c.max/2)
+	}
+	c.cur[k] = struct{}{}
+}
+
+type consumerGroupsArgs struct {
+	ConsumerID string `json:"consumer_id"`
+}
+
+type groupList struct {
+	Groups []string `json:"groups"`
+}
+
+// consumerGroups lists the ACL groups of a consumer: the one named, else the request's
+// authenticated consumer (NOT_FOUND when there is none).
+func consumerGroups(e *Exchange, a *consumerGroupsArgs) (any, abi.Status) {
+	id := a.ConsumerID
+	if id == "" {
+		if e.consumer == nil {
+			return nil, abi.StatusNotFound
+		}
+		id = e.consumer.ID
+	}
+	groups := e.snap.ConsumerGroups(id)
+	if groups == nil {
+		groups = []string{}
+	}
+	return groupList{Groups: groups}, abi.StatusOK
+}
