@@ -7,6 +7,7 @@ import (
 
 	"github.com/weir-gateway/weir/abi"
 	"github.com/weir-gateway/weir/host/snapshot"
+	"github.com/weir-gateway/weir/store"
 )
 
 // Foreign-function names weir serves to plugins (see docs/foreign-functions.md).
@@ -26,6 +27,10 @@ type Services struct {
 	Snapshot func() *snapshot.Snapshot
 	// Upstream sends proxy_http_call requests; nil makes them BAD_ARGUMENT.
 	Upstream Upstream
+	// Counters keeps the rate-limiting cluster policy's counters; nil when the store
+	// has none (weir.ratelimit_increment then answers NOT_FOUND for it).
+	Counters store.Counters
+	rl       rateLimiters
 }
 
 // snapshot is the configuration a host service runs on: the request's own, else the
@@ -70,6 +75,8 @@ func (s *Services) CallForeignFunction(stream abi.HTTPStream, name string, args 
 		return call(e, args, findConsumer)
 	case fnAuthenticate:
 		return call(e, args, authenticate)
+	case fnRateLimitIncrement:
+		return call(e, args, s.rateLimitIncrement)
 	}
 	return nil, abi.StatusNotFound
 }
