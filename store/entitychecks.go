@@ -130,7 +130,7 @@ func pluginScopeChecks(p *schema.Plugin) func(map[string]any) map[string]any {
 		if len(errs) > 0 {
 			return errs
 		}
-		return nil
+		return pluginConfigChecks(p.Name, e)
 	}
 }
 

@@ -31,6 +31,7 @@ type Validator struct {
 func NewValidator(builtins []*schema.Plugin, modules Reads[WasmModule]) *Validator {
 	v := &Validator{builtins: map[string]*schema.Plugin{}, modules: modules, now: time.Now}
 	for _, b := range builtins {
+		addConfigChecks(b)
 		v.builtins[b.Name] = b
 	}
 	return v
