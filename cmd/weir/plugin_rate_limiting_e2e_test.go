@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/weir-gateway/weir/store/postgres/pgtest"
 )
 
 // awayFromHourEnd waits out the last seconds of a UTC hour, so a test counting in
@@ -326,4 +328,36 @@ func TestPluginRateLimiting(t *testing.T) {
 			t.Errorf("ttl %v, want until the end of the hour", ttl)
 		}
 	})
+}
+
+// TestPluginRateLimitingClusterPostgres: two nodes on one PostgreSQL database hold one
+// cluster-policy limit exactly between them.
+func TestPluginRateLimitingClusterPostgres(t *testing.T) {
+	bin := buildWeir(t)
+	echoAddr := startEcho(t, bin)
+	env := pgEnv(t, pgtest.Database(t))
+	if out, code := weirCmd(t, bin, env, "migrations", "bootstrap"); code != 0 {
+		t.Fatalf("bootstrap: %s", out)
+	}
+	a, b := startPgNode(t, bin, env), startPgNode(t, bin, env)
+	admin := "http://" + a.admin
+	awayFromHourEnd(t, 30*time.Second)
+	expectStatus(t, "service", form(t, admin+"/services", "name=echo", "url=http://"+echoAddr+"/"), 201)
+	rateLimitRoute(t, admin, "shared", `{"hour":11,"limit_by":"ip","policy":"cluster"}`)
+	// Node B learns of the plugin through the database; the probe that first sees its
+	// headers is the one request counted before the burst.
+	eventually(t, 5*time.Second, "plugin on node B", func() error {
+		if r := do(t, "GET", "http://"+b.proxy+"/shared", nil, nil); r.header.Get("X-RateLimit-Limit-Hour") != "11" {
+			return fmt.Errorf("status %d without the plugin's headers", r.status)
+		}
+		return nil
+	})
+	// The probe above counted once on B.
+	got := burst(t, []string{"http://" + a.proxy + "/shared", "http://" + b.proxy + "/shared"}, 64, nil)
+	if got[200] != 10 || got[429] != 54 {
+		t.Fatalf("statuses %v, want exactly 10 x 200 and 54 x 429 across both nodes", got)
+	}
+	r := do(t, "GET", "http://"+a.proxy+"/shared", nil, nil)
+	expectStatus(t, "node A after the burst", r, 429)
+	expectHeaders(t, r, map[string]string{"X-RateLimit-Limit-Hour": "11", "X-RateLimit-Remaining-Hour": "0"})
 }
