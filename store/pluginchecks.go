@@ -134,3 +134,57 @@ func checkIPOrCIDR(v any) string {
 	}
 	return fmt.Sprintf("invalid ip or cidr range: '%s'", s)
 }
+
+// pluginShorthands are Kong's deprecated shorthand fields of built-in plugins' configs:
+// a flat name accepted on input and moved to its place in a nested record (Kong 3.9's
+// rate-limiting takes config.redis_host for config.redis.host until 4.0).
+var pluginShorthands = map[string]map[string][]string{
+	"rate-limiting": {
+		"redis_host": {"redis", "host"}, "redis_port": {"redis", "port"}, "redis_password": {"redis", "password"},
+		"redis_username": {"redis", "username"}, "redis_ssl": {"redis", "ssl"}, "redis_ssl_verify": {"redis", "ssl_verify"},
+		"redis_server_name": {"redis", "server_name"}, "redis_timeout": {"redis", "timeout"}, "redis_database": {"redis", "database"},
+	},
+}
+
+// expandShorthands returns in with p's shorthand config fields moved into place (typed
+// against the target field, for form input); in itself is not changed.
+func expandShorthands(p *schema.Plugin, in map[string]any) map[string]any {
+	short := pluginShorthands[p.Name]
+	cfg, _ := in["config"].(map[string]any)
+	if short == nil || cfg == nil {
+		return in
+	}
+	var out map[string]any
+	for name, path := range short {
+		v, ok := cfg[name]
+		if !ok {
+			continue
+		}
+		if out == nil {
+			in = cloneMap(in)
+			out = cloneMap(cfg)
+			in["config"] = out
+		}
+		delete(out, name)
+		if v == nil {
+			continue
+		}
+		target := p.Config
+		parent := out
+		for _, seg := range path[:len(path)-1] {
+			if target != nil {
+				target = target.Get(seg)
+			}
+			child, _ := parent[seg].(map[string]any)
+			child = cloneMap(child)
+			parent[seg] = child
+			parent = child
+		}
+		leaf := path[len(path)-1]
+		if target != nil {
+			v = target.Get(leaf).Coerce(v) // Coerce takes a nil field
+		}
+		parent[leaf] = v
+	}
+	return in
+}

@@ -148,6 +148,25 @@ func TestPluginRateLimiting(t *testing.T) {
 		}
 		id, _ := r.json(t)["id"].(string)
 		expectStatus(t, "delete", do(t, "DELETE", admin+"/plugins/"+id, nil, nil), 204)
+
+		// Kong 3.9's deprecated flat redis_* fields land in the redis record.
+		r = form(t, admin+"/plugins", "name=rate-limiting", "enabled=false", "config.minute=5", "config.policy=redis",
+			"config.redis_host=127.0.0.1", "config.redis_port=6380", "config.redis_ssl=true", "config.redis_timeout=150")
+		expectStatus(t, "shorthands", r, 201)
+		cfg, _ = r.json(t)["config"].(map[string]any)
+		redisCfg, _ = cfg["redis"].(map[string]any)
+		if redisCfg["host"] != "127.0.0.1" || redisCfg["port"] != 6380.0 || redisCfg["ssl"] != true || redisCfg["timeout"] != 150.0 || cfg["redis_host"] != nil {
+			t.Errorf("shorthands: config %v", cfg)
+		}
+		id, _ = r.json(t)["id"].(string)
+		r = do(t, "PATCH", admin+"/plugins/"+id, strings.NewReader(`{"config":{"redis_database":2}}`), map[string]string{"Content-Type": "application/json"})
+		expectStatus(t, "patch with a shorthand", r, 200)
+		cfg, _ = r.json(t)["config"].(map[string]any)
+		redisCfg, _ = cfg["redis"].(map[string]any)
+		if redisCfg["database"] != 2.0 || redisCfg["host"] != "127.0.0.1" || redisCfg["port"] != 6380.0 {
+			t.Errorf("patched redis %v", redisCfg)
+		}
+		expectStatus(t, "delete", do(t, "DELETE", admin+"/plugins/"+id, nil, nil), 204)
 	})
 
 	t.Run("local exact under concurrency", func(t *testing.T) {

@@ -236,6 +236,9 @@ func (s *Services) redisClient(cfg redisConfig) *redis.Client {
 		Addr: fmt.Sprintf("%s:%d", cfg.Host, cfg.Port), Username: cfg.Username, Password: cfg.Password,
 		DB: cfg.Database, DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout,
 		MaxRetries: -1, Protocol: 2, DisableIdentity: true,
+		// One dial, no backoff: a Redis that is down fails the request at once, as a
+		// refused connection does in Kong, and fault_tolerant decides.
+		DialerRetries: 1, DialerRetryTimeout: time.Millisecond,
 	}
 	if cfg.SSL {
 		name := cfg.ServerName
