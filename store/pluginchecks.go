@@ -188,3 +188,15 @@ func expandShorthands(p *schema.Plugin, in map[string]any) map[string]any {
 	}
 	return in
 }
+
+// RestrictDBLess narrows a built-in plugin's schema to what Kong allows when the
+// node has no database (database = off): rate-limiting's cluster policy needs one.
+func RestrictDBLess(p *schema.Plugin) {
+	if p.Name != "rate-limiting" {
+		return
+	}
+	if f := p.Config.Get("policy"); f != nil {
+		f.OneOf = []any{"local", "redis"}
+		f.Description += " (cluster is not available without a database)"
+	}
+}

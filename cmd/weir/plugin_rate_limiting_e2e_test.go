@@ -380,3 +380,27 @@ func TestPluginRateLimitingClusterPostgres(t *testing.T) {
 	expectStatus(t, "node A after the burst", r, 429)
 	expectHeaders(t, r, map[string]string{"X-RateLimit-Limit-Hour": "11", "X-RateLimit-Remaining-Hour": "0"})
 }
+
+// TestPluginRateLimitingDBLess: without a database Kong offers local and redis only.
+func TestPluginRateLimitingDBLess(t *testing.T) {
+	bin := buildWeir(t)
+	echoAddr := startEcho(t, bin)
+	n := &node{binary: bin, prefix: t.TempDir(), proxy: freeAddr(t), admin: freeAddr(t), extraEnv: []string{"KONG_DATABASE=off"}}
+	n.start(t)
+	admin := "http://" + n.admin
+	r := postJSON(t, admin+"/plugins", `{"name":"rate-limiting","config":{"minute":5,"policy":"cluster"}}`)
+	if r.status != 400 || !strings.Contains(string(r.body), `"policy":"expected one of: local, redis"`) {
+		t.Errorf("cluster in DB-less: %d %s", r.status, r.body)
+	}
+	cfg := "_format_version: \"3.0\"\nservices:\n- name: s\n  url: http://" + echoAddr + "/\n  routes:\n  - name: r\n    paths: [/r]\n" +
+		"  plugins:\n  - name: rate-limiting\n    config: {hour: 1, policy: %s}\n"
+	r = do(t, "POST", admin+"/config", strings.NewReader(fmt.Sprintf(cfg, "cluster")), map[string]string{"Content-Type": "application/yaml"})
+	if r.status != 400 || !strings.Contains(string(r.body), "expected one of: local, redis") {
+		t.Errorf("declarative cluster in DB-less: %d %s", r.status, r.body)
+	}
+	r = do(t, "POST", admin+"/config", strings.NewReader(fmt.Sprintf(cfg, "local")), map[string]string{"Content-Type": "application/yaml"})
+	expectStatus(t, "local in DB-less", r, 201)
+	awayFromHourEnd(t, 5*time.Second)
+	expectStatus(t, "first", do(t, "GET", "http://"+n.proxy+"/r", nil, nil), 200)
+	expectStatus(t, "second", do(t, "GET", "http://"+n.proxy+"/r", nil, nil), 429)
+}
