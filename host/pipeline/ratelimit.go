@@ -19,11 +19,10 @@ import (
 // counter's value just after (see docs/foreign-functions.md).
 const fnRateLimitIncrement = "weir.ratelimit_increment"
 
-// Group commit for the database counters: the first increment of a batch waits this
-// long for others to join, then one transaction applies them all.
+// Database counters are group-committed: while one batch is being written, the
+// increments that arrive wait and go together in the next (see counterBatcher).
 const (
-	counterBatchWindow = time.Millisecond
-	counterTimeout     = 5 * time.Second
+	counterTimeout = 5 * time.Second
 	// counterPurgeEvery is how often expired windows are dropped from the database.
 	counterPurgeEvery = time.Minute
 )
@@ -119,12 +118,16 @@ func windowEnd(period string, start time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// counterBatcher coalesces concurrent increments into one store call (group commit).
+// counterBatcher coalesces concurrent increments into one store call (group commit):
+// the caller that finds no batch being written writes the pending ones at once; what
+// gathers meanwhile is written next, by a goroutine the writer hands over to, until
+// nothing is pending. An idle node pays no delay, a busy one writes one batch per
+// round trip to the database.
 type counterBatcher struct {
 	store     store.Counters
 	mu        sync.Mutex
 	pending   []*counterCall
-	leading   bool
+	writing   bool
 	lastPurge time.Time
 }
 
@@ -135,31 +138,47 @@ type counterCall struct {
 	err    error
 }
 
-// increment joins the batch being gathered, or gathers one, and waits for its values.
+// increment adds its keys to the next batch and waits for their values.
 func (b *counterBatcher) increment(keys []store.CounterKey) ([]int64, error) {
 	c := &counterCall{inc: store.CounterIncrement{Keys: keys, Delta: 1}, done: make(chan struct{})}
 	b.mu.Lock()
 	b.pending = append(b.pending, c)
-	lead := !b.leading
-	b.leading = true
+	lead := !b.writing
+	b.writing = true
 	b.mu.Unlock()
 	if lead {
-		time.Sleep(counterBatchWindow)
-		b.mu.Lock()
-		batch := b.pending
-		b.pending, b.leading = nil, false
-		purge := time.Since(b.lastPurge) > counterPurgeEvery
-		if purge {
-			b.lastPurge = time.Now()
-		}
-		b.mu.Unlock()
-		b.flush(batch)
-		if purge {
-			go b.purge()
-		}
+		b.write(true)
 	}
 	<-c.done
 	return c.values, c.err
+}
+
+// write writes the pending batches until none is left; first writes one (the caller's
+// own) and hands the rest to a goroutine, so no caller waits for others' batches.
+func (b *counterBatcher) write(first bool) {
+	for {
+		b.mu.Lock()
+		if len(b.pending) == 0 {
+			b.writing = false
+			purge := time.Since(b.lastPurge) > counterPurgeEvery
+			if purge {
+				b.lastPurge = time.Now()
+			}
+			b.mu.Unlock()
+			if purge {
+				go b.purge()
+			}
+			return
+		}
+		batch := b.pending
+		b.pending = nil
+		b.mu.Unlock()
+		b.flush(batch)
+		if first {
+			go b.write(false)
+			return
+		}
+	}
 }
 
 func (b *counterBatcher) flush(batch []*counterCall) {

@@ -171,13 +171,27 @@ func increment(c *config, keys []weir.RateLimitKey) ([]int64, error) {
 	}
 	out := make([]int64, len(keys))
 	for i, k := range keys {
-		n, err := weir.NewCounter(localKey(k)).Add(1)
+		n, err := addLocal(weir.NewCounter(localKey(k)))
 		if err != nil {
 			return nil, err
 		}
 		out[i] = n
 	}
 	return out, nil
+}
+
+// contentionRounds bounds the rounds of Counter.Add (each its own bounded CAS loop) a
+// hot counter gets before the request is treated as a counter failure: a count given
+// up would let a request through uncounted.
+const contentionRounds = 16
+
+func addLocal(c weir.Counter) (int64, error) {
+	for round := 1; ; round++ {
+		n, err := c.Add(1)
+		if !errors.Is(err, weir.ErrContention) || round == contentionRounds {
+			return n, err
+		}
+	}
 }
 
 // localKey is Kong's: ratelimit:<route>:<service>:<identifier>:<window start ms>:<period>.
