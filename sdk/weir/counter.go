@@ -55,7 +55,14 @@ func (c Counter) Init(n int64) (created bool, err error) {
 	if err != nil || cas != 0 {
 		return false, err
 	}
-	return true, setShared(c.Key, encodeInt(n), 0)
+	if cas, err = createCAS(); err != nil {
+		return false, err
+	}
+	err = setShared(c.Key, encodeInt(n), cas)
+	if errors.Is(err, types.ErrorStatusCasMismatch) {
+		return false, nil // another instance created it first
+	}
+	return err == nil, err
 }
 
 // update applies f in a compare-and-swap loop.

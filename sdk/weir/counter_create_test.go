@@ -59,3 +59,29 @@ func TestCounterCreateRace(t *testing.T) {
 		t.Fatalf("second Add returned %d, want 2: an increment was lost", n)
 	}
 }
+
+// TestCounterInitRace: an Init that loses the creation race to another instance's
+// write reports created=false and leaves that write alone.
+func TestCounterInitRace(t *testing.T) {
+	f := &fakeShared{vals: map[string][]byte{}, cas: map[string]uint32{}}
+	oldGet, oldSet := getShared, setShared
+	t.Cleanup(func() { getShared, setShared = oldGet, oldSet })
+	getShared = f.get
+	interleaved := false
+	setShared = func(k string, v []byte, cas uint32) error {
+		if k == "gen" && !interleaved {
+			interleaved = true
+			if err := f.set("gen", encodeInt(7), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return f.set(k, v, cas)
+	}
+	created, err := NewCounter("gen").Init(1)
+	if err != nil || created {
+		t.Fatalf("created=%v err=%v, want false: the key was written first by another instance", created, err)
+	}
+	if n, _ := NewCounter("gen").Get(); n != 7 {
+		t.Fatalf("value %d, want the other instance's 7", n)
+	}
+}
