@@ -404,3 +404,51 @@ func TestPluginRateLimitingDBLess(t *testing.T) {
 	expectStatus(t, "first", do(t, "GET", "http://"+n.proxy+"/r", nil, nil), 200)
 	expectStatus(t, "second", do(t, "GET", "http://"+n.proxy+"/r", nil, nil), 429)
 }
+
+// TestPluginRateLimitingClusterOutage: with the database down the cluster policy
+// proxies without headers when fault_tolerant, and answers 500 when not.
+func TestPluginRateLimitingClusterOutage(t *testing.T) {
+	bin := buildWeir(t)
+	echoAddr := startEcho(t, bin)
+	cluster, err := pgtest.StartCluster()
+	if err != nil {
+		pgtest.Unavailable(t, err)
+	}
+	t.Cleanup(func() { _ = cluster.Stop(); cluster.Remove() })
+	env := pgEnv(t, pgtest.DatabaseOn(t, cluster.DSN("postgres")))
+	if out, code := weirCmd(t, bin, env, "migrations", "bootstrap"); code != 0 {
+		t.Fatalf("bootstrap: %s", out)
+	}
+	n := startPgNode(t, bin, env)
+	admin, proxy := "http://"+n.admin, "http://"+n.proxy
+	awayFromHourEnd(t, 60*time.Second)
+	expectStatus(t, "service", form(t, admin+"/services", "name=echo", "url=http://"+echoAddr+"/"), 201)
+	rateLimitRoute(t, admin, "tolerant", `{"hour":100,"limit_by":"ip","policy":"cluster"}`)
+	rateLimitRoute(t, admin, "intolerant", `{"hour":100,"limit_by":"ip","policy":"cluster","fault_tolerant":false}`)
+	r := do(t, "GET", proxy+"/tolerant", nil, nil)
+	expectStatus(t, "database up", r, 200)
+	expectHeaders(t, r, map[string]string{"X-RateLimit-Remaining-Hour": "99"})
+
+	if err := cluster.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	r = do(t, "GET", proxy+"/tolerant", nil, nil)
+	expectStatus(t, "database down, fault tolerant", r, 200)
+	expectNoHeaders(t, r, rateLimitHeaderNames...)
+	r = do(t, "GET", proxy+"/intolerant", nil, nil)
+	expectStatus(t, "database down, not fault tolerant", r, 500)
+	if m := r.json(t); m["message"] != "An unexpected error occurred" {
+		t.Errorf("body %s", r.body)
+	}
+
+	if err := cluster.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 15*time.Second, "counting again after the outage", func() error {
+		r := do(t, "GET", proxy+"/tolerant", nil, nil)
+		if r.header.Get("X-RateLimit-Limit-Hour") != "100" {
+			return fmt.Errorf("status %d without headers", r.status)
+		}
+		return nil
+	})
+}
