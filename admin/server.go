@@ -91,6 +91,9 @@ func New(opts Options) *Server {
 		if err != nil {
 			panic(fmt.Sprintf("admin: built-in plugin %s: %v", b.Name, err))
 		}
+		if opts.DBLess {
+			store.RestrictDBLess(p)
+		}
 		s.builtins = append(s.builtins, p)
 	}
 	s.validator = store.NewValidator(s.builtins, opts.Store.WasmModules())

@@ -85,6 +85,7 @@ type Gateway struct {
 // New compiles the built-in plugins and builds the first snapshot from the store.
 func New(ctx context.Context, opts Options) (*Gateway, error) {
 	svc := &pipeline.Services{Logger: opts.Logger, Level: opts.GuestLogLevel}
+	svc.Counters, _ = opts.Store.(store.Counters)
 	mods, err := newModules(ctx, opts.Runtime, svc, opts.Store, opts.Builtins, poolConfig(opts))
 	if err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ type pluginEntityCheck struct {
 // fieldMatch is the part of a field definition a conditional check matches with.
 type fieldMatch struct {
 	Gt       *float64 `json:"gt"`
+	Eq       any      `json:"eq"`
 	Contains any      `json:"contains"`
 	Required bool     `json:"required"`
 }
@@ -84,6 +85,9 @@ func (m fieldMatch) matches(v any) bool {
 func (m fieldMatch) failure(v any) string {
 	if m.Required && v == nil {
 		return "required field missing"
+	}
+	if m.Eq != nil && v != m.Eq {
+		return fmt.Sprintf("value must be %v", m.Eq)
 	}
 	if m.Contains != nil {
 		list, _ := v.([]any)

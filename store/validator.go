@@ -334,6 +334,7 @@ func (v *Validator) Plugin(ctx context.Context, in map[string]any) (*Plugin, err
 	sch := pluginSchema
 	checks := checkOrderingScope
 	if p != nil {
+		in = expandShorthands(p, in)
 		sch = PluginEntitySchema(p)
 		checks = allChecks(pluginScopeChecks(p), checkOrderingScope)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/weir-gateway/weir/abi"
 	"github.com/weir-gateway/weir/host/snapshot"
+	"github.com/weir-gateway/weir/store"
 )
 
 // Foreign-function names weir serves to plugins (see docs/foreign-functions.md).
@@ -31,6 +32,10 @@ type Services struct {
 	Upstream Upstream
 	// Metrics records requests for weir.prometheus_observe; nil makes it NOT_FOUND.
 	Metrics MetricsRecorder
+	// Counters keeps the rate-limiting cluster policy's counters; nil when the store
+	// has none (weir.ratelimit_increment then answers NOT_FOUND for it).
+	Counters store.Counters
+	rl       rateLimiters
 }
 
 // snapshot is the configuration a host service runs on: the request's own, else the
@@ -85,6 +90,8 @@ func (s *Services) CallForeignFunction(stream abi.HTTPStream, name string, args 
 		return call(e, args, checkPassword)
 	case fnConsumerGroups:
 		return call(e, args, consumerGroups)
+	case fnRateLimitIncrement:
+		return call(e, args, s.rateLimitIncrement)
 	}
 	return nil, abi.StatusNotFound
 }

@@ -100,7 +100,7 @@ func (s *Snapshot) addPlugins(ctx context.Context, ds *store.Dataset, mods Modul
 			Entity:    e,
 			Priority:  priority,
 			Pool:      pool,
-			Root:      wasmpool.Plugin{Key: rootKey(e), Name: e.Name, Config: e.Config},
+			Root:      wasmpool.Plugin{Key: rootKey(e), Name: e.Name, Config: rootConfig(e)},
 			FailOpen:  set(e.Tags)[FailOpenTag],
 			protocols: set(e.Protocols),
 		}

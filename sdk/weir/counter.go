@@ -24,10 +24,8 @@ const counterRetries = 64
 
 // Counter is an int64 in the host's shared data under a key, which every instance of
 // the module on a node shares (weir keys shared data by VM id, the module's name).
-// Updates are compare-and-swap loops, so concurrent instances never lose an update to
-// a key that exists. proxy-wasm has no create-if-absent: a missing key accepts any
-// write, so two instances creating the same key at the same moment may count once;
-// Init the key (in OnPluginStart, say) where that matters.
+// Updates are compare-and-swap loops, so concurrent instances never lose an update,
+// including to a key two of them create at the same moment (see createCAS).
 //
 // The value is stored as 8 bytes, little-endian. A Counter is a name; copy it freely.
 type Counter struct{ Key string }
@@ -57,7 +55,14 @@ func (c Counter) Init(n int64) (created bool, err error) {
 	if err != nil || cas != 0 {
 		return false, err
 	}
-	return true, setShared(c.Key, encodeInt(n), 0)
+	if cas, err = createCAS(); err != nil {
+		return false, err
+	}
+	err = setShared(c.Key, encodeInt(n), cas)
+	if errors.Is(err, types.ErrorStatusCasMismatch) {
+		return false, nil // another instance created it first
+	}
+	return err == nil, err
 }
 
 // update applies f in a compare-and-swap loop.
@@ -66,6 +71,11 @@ func (c Counter) update(f func(int64) int64) (int64, error) {
 		n, cas, err := c.read()
 		if err != nil {
 			return 0, err
+		}
+		if cas == 0 {
+			if cas, err = createCAS(); err != nil {
+				return 0, err
+			}
 		}
 		next := f(n)
 		err = setShared(c.Key, encodeInt(next), cas)
@@ -96,4 +106,30 @@ func (c Counter) read() (int64, uint32, error) {
 
 func encodeInt(n int64) []byte {
 	return binary.LittleEndian.AppendUint64(make([]byte, 0, 8), uint64(n))
+}
+
+// casProbeKey is a shared-data key whose cas createCAS borrows.
+const casProbeKey = "weir.counter.cas-probe"
+
+// createCAS returns a cas with which a write creates a missing key but fails on a key
+// that exists. proxy-wasm has no create-if-absent: a missing key accepts any cas, and
+// cas 0 overwrites whatever is there, so two instances that both found the key missing
+// would each write their first value and one update would be lost. Every write gets a
+// cas of its own, so the cas of another key (the probe) is never the current cas of
+// the counter's key: the second creator's write fails with CAS_MISMATCH and it retries
+// on the value the first one wrote.
+func createCAS() (uint32, error) {
+	for range 2 {
+		_, cas, err := getShared(casProbeKey)
+		if err == nil && cas != 0 {
+			return cas, nil
+		}
+		if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
+			return 0, fmt.Errorf("weir: shared counter: %w", err)
+		}
+		if err := setShared(casProbeKey, []byte{1}, 0); err != nil {
+			return 0, fmt.Errorf("weir: shared counter: %w", err)
+		}
+	}
+	return 0, fmt.Errorf("weir: shared counter: the cas probe key cannot be kept")
 }

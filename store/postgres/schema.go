@@ -30,6 +30,7 @@ var Migrations = []Migration{
 	{Name: "002_credentials", Up: credentialsSchema},
 	{Name: "003_certificates", Up: certificatesSchema},
 	{Name: "004_keys_vaults", Up: keysVaultsSchema},
+	{Name: "005_ratelimiting_metrics", Up: rateLimitingSchema},
 }
 
 const baseSchema = `
@@ -309,7 +310,7 @@ CREATE TRIGGER keys_changed AFTER INSERT OR UPDATE OR DELETE ON keys
 // dropSchema removes everything the migrations create (`weir migrations reset`). It
 // names weir's objects rather than dropping the schema, which may hold other tables.
 const dropSchema = `
-DROP TABLE IF EXISTS keys, key_sets, vaults, snis, ca_certificates, certificates, jwt_secrets, basicauth_credentials, acls, hmacauth_credentials, targets, upstreams, plugins, keyauth_credentials, routes, services, consumers,
+DROP TABLE IF EXISTS ratelimiting_metrics, keys, key_sets, vaults, snis, ca_certificates, certificates, jwt_secrets, basicauth_credentials, acls, hmacauth_credentials, targets, upstreams, plugins, keyauth_credentials, routes, services, consumers,
   wasm_modules, wasm_binaries, weir_changes, weir_schema_meta CASCADE;
 DROP FUNCTION IF EXISTS weir_record_change() CASCADE;
 `

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"strconv"
+	"time"
+)
+
+// periods are Kong's, smallest first, with the window length Kong uses for
+// RateLimit-Reset (a month is 30 days and a year 365 there, whatever the calendar says).
+var periods = []struct {
+	name, header string
+	seconds      int64
+}{
+	{"second", "Second", 1},
+	{"minute", "Minute", 60},
+	{"hour", "Hour", 3600},
+	{"day", "Day", 86400},
+	{"month", "Month", 2592000},
+	{"year", "Year", 31536000},
+}
+
+// windowStart is the start of the fixed calendar window (UTC) of period around now,
+// as Kong's timestamp.get_timestamps computes it.
+func windowStart(period string, now time.Time) time.Time {
+	now = now.UTC()
+	y, m, d := now.Date()
+	switch period {
+	case "second":
+		return now.Truncate(time.Second)
+	case "minute":
+		return now.Truncate(time.Minute)
+	case "hour":
+		return now.Truncate(time.Hour)
+	case "day":
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	case "month":
+		return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// usage is one configured limit and its counter's value after this request counted.
+type usage struct {
+	period int // index in periods
+	limit  float64
+	count  int64
+}
+
+// verdict decides a request as Kong's handler does, from each window's usage before
+// this request (count - 1): the request is refused when any window has no room left
+// (stop is the last such window), and the headers are Kong's X-RateLimit-Limit-<P>,
+// X-RateLimit-Remaining-<P> for every window plus RateLimit-Limit, -Remaining and
+// -Reset for the most restrictive one (least remaining, then the longest window).
+// reset is RateLimit-Reset, also Retry-After on a refusal.
+func verdict(now time.Time, us []usage) (refuse bool, headers [][2]string, reset int64) {
+	stop := -1
+	for i, u := range us {
+		if u.limit-float64(u.count-1) <= 0 {
+			stop = i
+		}
+	}
+	var (
+		bestLimit, bestRemaining float64
+		bestWindow               int64
+		chosen                   bool
+	)
+	for i, u := range us {
+		p := periods[u.period]
+		remaining := u.limit - float64(u.count-1)
+		if stop == -1 || stop == i {
+			remaining--
+		}
+		remaining = max(0, remaining)
+		if !chosen || remaining < bestRemaining || (remaining == bestRemaining && p.seconds > bestWindow) {
+			chosen = true
+			bestLimit, bestRemaining, bestWindow = u.limit, remaining, p.seconds
+			elapsed := now.Unix() - windowStart(p.name, now).Unix()
+			reset = max(1, p.seconds-elapsed)
+		}
+		headers = append(headers,
+			[2]string{"X-RateLimit-Limit-" + p.header, num(u.limit)},
+			[2]string{"X-RateLimit-Remaining-" + p.header, num(remaining)})
+	}
+	headers = append(headers,
+		[2]string{"RateLimit-Limit", num(bestLimit)},
+		[2]string{"RateLimit-Remaining", num(bestRemaining)},
+		[2]string{"RateLimit-Reset", strconv.FormatInt(reset, 10)})
+	return stop != -1, headers, reset
+}
+
+// num prints a number as Lua's tostring does for the values limits take: integers
+// without a decimal point.
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// periodOrder checks Kong's rule that a longer window may not have a lower limit, with
+// Kong's message; "" when it holds.
+func periodOrder(limits [6]*float64) string {
+	for i, lo := range limits {
+		if lo == nil {
+			continue
+		}
+		for j := i + 1; j < len(limits); j++ {
+			if hi := limits[j]; hi != nil && *hi < *lo {
+				return "The limit for " + periods[j].name + "(" + strconv.FormatFloat(*hi, 'f', 1, 64) +
+					") cannot be lower than the limit for " + periods[i].name + "(" + strconv.FormatFloat(*lo, 'f', 1, 64) + ")"
+			}
+		}
+	}
+	return ""
+}

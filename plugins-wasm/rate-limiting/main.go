@@ -1,0 +1,207 @@
+// Command rate-limiting is Kong 3.9's rate-limiting plugin as a weir proxy-wasm module:
+// it counts requests in fixed calendar windows (second to year) per consumer,
+// credential, client IP, service, header value or path, and refuses those over a limit
+// with 429 (error_code) and Kong's headers.
+//
+// Counting is exact: each request adds one to the counter of every configured window
+// and is judged on the value that increment returned, so concurrent requests never
+// share a count. The counters live in this node's shared data (policy local, a
+// compare-and-swap loop per counter), in the gateway's database (cluster) or in Redis
+// (redis), the last two through the weir.ratelimit_increment host function. A request
+// refused counts too, as with Kong's redis policy.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/weir-gateway/weir/sdk/proxywasm"
+	"github.com/weir-gateway/weir/sdk/weir"
+)
+
+// emptyUUID stands for a missing route or service in a counter's key, as in Kong.
+const emptyUUID = "00000000-0000-0000-0000-000000000000"
+
+// config is rate-limiting's configuration (schema.json). RouteID and ServiceID are the
+// plugin's own scope, which the gateway adds as Kong's plugin iterator does.
+type config struct {
+	Second            *float64        `json:"second"`
+	Minute            *float64        `json:"minute"`
+	Hour              *float64        `json:"hour"`
+	Day               *float64        `json:"day"`
+	Month             *float64        `json:"month"`
+	Year              *float64        `json:"year"`
+	LimitBy           string          `json:"limit_by" default:"consumer" validate:"oneof=consumer|credential|ip|service|header|path"`
+	HeaderName        string          `json:"header_name"`
+	Path              string          `json:"path"`
+	Policy            string          `json:"policy" default:"local" validate:"oneof=local|cluster|redis"`
+	FaultTolerant     bool            `json:"fault_tolerant" default:"true"`
+	Redis             json.RawMessage `json:"redis"`
+	HideClientHeaders bool            `json:"hide_client_headers"`
+	ErrorCode         float64         `json:"error_code" default:"429"`
+	ErrorMessage      string          `json:"error_message" default:"API rate limit exceeded"`
+	SyncRate          float64         `json:"sync_rate" default:"-1"`
+	RouteID           string          `json:"route_id"`
+	ServiceID         string          `json:"service_id"`
+
+	limits [6]*float64
+}
+
+// Validate applies Kong's entity checks, for a config that did not come through the
+// Admin API.
+func (c *config) Validate() error {
+	c.limits = [6]*float64{c.Second, c.Minute, c.Hour, c.Day, c.Month, c.Year}
+	some := false
+	for _, l := range c.limits {
+		some = some || l != nil
+	}
+	switch {
+	case !some:
+		return errors.New("at least one of these fields must be non-empty: 'config.second', 'config.minute', 'config.hour', 'config.day', 'config.month', 'config.year'")
+	case c.LimitBy == "header" && c.HeaderName == "":
+		return errors.New("header_name: required field missing")
+	case c.LimitBy == "path" && c.Path == "":
+		return errors.New("path: required field missing")
+	}
+	if msg := periodOrder(c.limits); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
+}
+
+func init() {
+	weir.Register(weir.Plugin[config]{Name: "rate-limiting", OnRequest: onRequest, OnResponse: onResponse})
+}
+
+// main is empty: a c-shared wasm module never runs it; init registers the plugin.
+func main() {}
+
+func onRequest(r *weir.Request, c *config) weir.Action {
+	now := time.Now()
+	id := identifier(r, c)
+	var us []usage
+	var keys []weir.RateLimitKey
+	for i, l := range c.limits {
+		if l == nil {
+			continue
+		}
+		us = append(us, usage{period: i, limit: *l})
+		keys = append(keys, weir.RateLimitKey{Key: or(c.RouteID, emptyUUID) + ":" + or(c.ServiceID, emptyUUID) + ":" + id,
+			Period: periods[i].name, Start: windowStart(periods[i].name, now).Unix()})
+	}
+	counts, err := increment(c, keys)
+	if err != nil {
+		proxywasm.LogErrorf("rate-limiting: failed to get usage: %v", err)
+		if !c.FaultTolerant {
+			return r.Error(500, "An unexpected error occurred")
+		}
+		return weir.Continue
+	}
+	for i := range us {
+		us[i].count = counts[i]
+	}
+	refuse, headers, reset := verdict(now, us)
+	if c.HideClientHeaders {
+		headers = nil
+	}
+	if refuse {
+		if !c.HideClientHeaders {
+			headers = append(headers, [2]string{"Retry-After", strconv.FormatInt(reset, 10)})
+		}
+		return r.Error(int(c.ErrorCode), c.ErrorMessage, headers...)
+	}
+	r.Data = headers
+	return weir.Continue
+}
+
+// onResponse adds the headers the request phase computed to the upstream's answer.
+func onResponse(r *weir.Request, _ *config) weir.Action {
+	headers, _ := r.Data.([][2]string)
+	for _, h := range headers {
+		if err := r.SetResponseHeader(h[0], h[1]); err != nil {
+			proxywasm.LogErrorf("rate-limiting: set %s: %v", h[0], err)
+		}
+	}
+	return weir.Continue
+}
+
+// identifier is what the counters count by, as Kong's get_identifier finds it; what
+// cannot be found falls back to the client's (forwarded) address.
+func identifier(r *weir.Request, c *config) string {
+	var id string
+	found := false
+	switch c.LimitBy {
+	case "service":
+		id = weir.ServiceID()
+		found = id != ""
+	case "consumer":
+		if consumer, _, ok := weir.AuthenticatedConsumer(); ok {
+			id, found = consumer.ID, true
+		} else {
+			id, found = weir.Property("weir.credential_id")
+			found = found && id != ""
+		}
+	case "credential":
+		id, found = weir.Property("weir.credential_id")
+		found = found && id != ""
+	case "header":
+		if r.HeaderArg(c.HeaderName).Kind != weir.ArgAbsent {
+			id, found = r.Header(c.HeaderName), true
+		}
+	case "path":
+		if p := r.Path(); p == c.Path {
+			id, found = p, true
+		}
+	}
+	if !found {
+		return weir.ForwardedIP()
+	}
+	return id
+}
+
+// increment adds one to every window's counter where the policy keeps them.
+func increment(c *config, keys []weir.RateLimitKey) ([]int64, error) {
+	switch c.Policy {
+	case "cluster":
+		return weir.RateLimitIncrement(keys, nil)
+	case "redis":
+		return weir.RateLimitIncrement(keys, c.Redis)
+	}
+	out := make([]int64, len(keys))
+	for i, k := range keys {
+		n, err := addLocal(weir.NewCounter(localKey(k)))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
+// contentionRounds bounds the rounds of Counter.Add (each its own bounded CAS loop) a
+// hot counter gets before the request is treated as a counter failure: a count given
+// up would let a request through uncounted.
+const contentionRounds = 16
+
+func addLocal(c weir.Counter) (int64, error) {
+	for round := 1; ; round++ {
+		n, err := c.Add(1)
+		if !errors.Is(err, weir.ErrContention) || round == contentionRounds {
+			return n, err
+		}
+	}
+}
+
+// localKey is Kong's: ratelimit:<route>:<service>:<identifier>:<window start ms>:<period>.
+func localKey(k weir.RateLimitKey) string {
+	return "ratelimit:" + k.Key + ":" + strconv.FormatInt(k.Start*1000, 10) + ":" + k.Period
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
