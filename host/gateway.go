@@ -58,6 +58,10 @@ type Options struct {
 	// DefaultCertificate is served on ssl proxy listeners when no SNI matches (Kong's
 	// default certificate); without one such handshakes fail.
 	DefaultCertificate *tls.Certificate
+	// NoActiveHealthchecks stops this node from probing targets (active_healthchecks =
+	// off): their health comes from passive checks, overrides, and, on a store that
+	// shares health, the other nodes' checks.
+	NoActiveHealthchecks bool
 }
 
 // Gateway is one weir node's data plane.
@@ -70,6 +74,9 @@ type Gateway struct {
 	stream *stream.Server
 	// balancers keep the upstreams' balancers and health across snapshots.
 	balancers *balancer.Registry
+	// shared, when the store offers it, shares the targets' health with the other
+	// nodes (healthshare.go).
+	shared    *sharedHealth
 	accessLog *accesslog.Logger
 	metrics   *metrics.Proxy
 	// certs selects the certificate of each TLS handshake; certCache keeps parsed
@@ -92,12 +99,21 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	}
 	g := &Gateway{opts: opts, modules: mods, balancers: balancer.NewRegistry(), certCache: tlscert.NewCache()}
 	g.metrics = metrics.NewProxy(g.balancers)
+	if opts.NoActiveHealthchecks {
+		g.balancers.DisableActive()
+	}
+	if hs, ok := opts.Store.(store.HealthStates); ok {
+		g.shared = newSharedHealth(hs, g.balancers, opts.NodeID, opts.Logger)
+	}
 	up := upstream.New()
 	svc.Snapshot, svc.Upstream, svc.Metrics = g.current.Load, up, g.metrics
 	g.warmCtx, g.cancelWarm = context.WithCancel(context.WithoutCancel(ctx))
 	if err := g.Sync(ctx); err != nil {
 		mods.close(ctx)
 		return nil, err
+	}
+	if g.shared != nil {
+		g.shared.start(ctx)
 	}
 	p := &pipeline.Pipeline{Snapshot: g.current.Load, Upstream: up, Logger: opts.Logger, Version: opts.Version,
 		NodeID: opts.NodeID, Headers: opts.Headers}
@@ -134,6 +150,9 @@ func (g *Gateway) Sync(ctx context.Context) error {
 	}
 	if snap.Balancers, err = g.balancers.Update(ds.Upstreams, ds.Targets); err != nil {
 		return fmt.Errorf("build balancers: %w", err)
+	}
+	if g.shared != nil {
+		g.shared.reapply()
 	}
 	g.certs.Store(certs)
 	g.current.Store(snap)
@@ -222,6 +241,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	go func() { streamDone <- g.stream.Shutdown(ctx) }()
 	err := g.server.Shutdown(ctx)
 	err = errors.Join(err, <-streamDone)
+	if g.shared != nil {
+		g.shared.close()
+	}
 	g.balancers.Close()
 	if g.accessLog != nil {
 		err = errors.Join(err, g.accessLog.Close())
@@ -233,7 +255,8 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 // SetTargetHealth overrides a target's health on this node (Kong's PUT
 // /upstreams/{u}/targets/{t}/healthy|unhealthy); address, when not "", is the one
 // address ("ip:port") of the target to set, else the target itself. The override lasts
-// until the health checks decide otherwise.
+// until the health checks decide otherwise. On a store that shares health, every node
+// on it takes the override too.
 func (g *Gateway) SetTargetHealth(upstreamID, target, address string, healthy bool) error {
 	addr := balancer.Address(target)
 	if address != "" {

@@ -72,7 +72,9 @@ func (b *Balancer) probeAll(client *http.Client, timeout time.Duration, healthy,
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			o, status := b.probe(client, t, timeout)
-			t.health.record(b.active, o, status)
+			if t.health.record(b.active, o, status) {
+				b.transitioned(t, false)
+			}
 		}()
 	}
 	wg.Wait()

@@ -61,6 +61,8 @@ type Balancer struct {
 
 	stop chan struct{}
 	done chan struct{}
+	// notify, when set, hears of every health transition (see shared.go).
+	notify func(Transition)
 }
 
 type ringPoint struct {
@@ -274,8 +276,8 @@ func (b *Balancer) Done(t *Target, o Outcome, status int, elapsed time.Duration)
 			t.ewma.Store(int64(alpha*float64(elapsed) + (1-alpha)*float64(old)))
 		}
 	}
-	if b.checks.passiveOn() {
-		t.health.record(b.passive, o, status)
+	if b.checks.passiveOn() && t.health.record(b.passive, o, status) {
+		b.transitioned(t, false)
 	}
 }
 

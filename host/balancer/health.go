@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Health states reported by GET /upstreams/{u}/health, as Kong names them.
@@ -114,6 +115,11 @@ type health struct {
 
 	mu                                      sync.Mutex
 	successes, tcpFailures, timeouts, httpF int
+	// changed is when the state last changed: here, or on the node it was adopted
+	// from (see shared.go); zero before any change.
+	changed time.Time
+	// checked is when this node's own checks last changed it.
+	checked time.Time
 }
 
 // record applies one outcome under r; it reports whether the state changed.
@@ -147,7 +153,12 @@ func (h *health) record(r rules, o Outcome, status int) bool {
 			h.unhealthy.Store(false)
 		}
 	}
-	return was != h.unhealthy.Load()
+	if was == h.unhealthy.Load() {
+		return false
+	}
+	h.changed = now()
+	h.checked = h.changed
+	return true
 }
 
 // set forces a state (the Admin API's healthy/unhealthy endpoints) and clears counters.
@@ -156,4 +167,5 @@ func (h *health) set(healthy bool) {
 	defer h.mu.Unlock()
 	h.successes, h.tcpFailures, h.timeouts, h.httpF = 0, 0, 0, 0
 	h.unhealthy.Store(!healthy)
+	h.changed = now()
 }

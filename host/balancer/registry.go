@@ -14,6 +14,9 @@ type Registry struct {
 	mu     sync.Mutex
 	byID   map[string]*entry
 	byName map[string]*Balancer
+	// notify and activeOff: see shared.go.
+	notify    func(Transition)
+	activeOff bool
 }
 
 type entry struct {
@@ -74,7 +77,10 @@ func (r *Registry) Update(upstreams []store.Upstream, targets []store.Target) (m
 			}
 			return nil, err
 		}
-		b.startActive()
+		b.notify = r.notify
+		if !r.activeOff {
+			b.startActive()
+		}
 		next[u.ID] = &entry{balancer: b, config: string(config)}
 		byName[u.Name] = b
 	}
@@ -118,6 +124,11 @@ func (r *Registry) SetHealth(upstreamID, addr string, healthy bool) error {
 	}
 	if !b.SetHealth(addr, healthy) {
 		return fmt.Errorf("%w: %s in %s", ErrNoTarget, addr, b.Upstream.Name)
+	}
+	for _, t := range b.targets {
+		if t.Addr == addr {
+			b.transitioned(t, true)
+		}
 	}
 	return nil
 }

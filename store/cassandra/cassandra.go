@@ -239,6 +239,8 @@ type Store struct {
 	// lost is set by any operation that found the cluster unreachable, so the next
 	// successful poll signals even when the outage fell between two polls.
 	lost atomic.Bool
+	// health tracks the shared health states (health.go).
+	health healthReader
 }
 
 // Open connects, checks that the keyspace is migrated, and starts polling
@@ -257,6 +259,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, explainNoSession(ctx, cfg, err)
 	}
 	s := &Store{cfg: cfg, sess: sess, node: uuid.NewString(), changes: make(chan struct{}, 1)}
+	s.health.changes = make(chan struct{}, 1)
 	st, err := readState(ctx, sess, cfg.Keyspace, cfg.Timeout)
 	if err == nil {
 		err = st.Ready()

@@ -441,3 +441,50 @@ func TestBootstrapKeepsOperatorsKeyspace(t *testing.T) {
 	s := open(t, cfg)
 	s.Close()
 }
+
+func TestHealthStates(t *testing.T) {
+	for _, c := range clusters(t) {
+		t.Run(c.name, func(t *testing.T) {
+			storetest.RunHealthStates(t, func(t *testing.T) store.Store {
+				cfg := config(c)
+				bootstrapped(t, cfg)
+				return open(t, cfg)
+			})
+		})
+	}
+}
+
+// TestHealthStatesAcrossNodes: a state one store writes is read by another on the same
+// keyspace after its next poll, once.
+func TestHealthStatesAcrossNodes(t *testing.T) {
+	for _, c := range clusters(t) {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := config(c)
+			bootstrapped(t, cfg)
+			a, b := open(t, cfg), open(t, cfg)
+			defer a.Close()
+			defer b.Close()
+			_, seq, err := b.HealthStatesSince(ctx, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := store.HealthState{UpstreamID: uuid.NewString(), Address: "10.0.0.1:80", State: "UNHEALTHY", Node: "a",
+				At: time.Now().Truncate(time.Millisecond)}
+			if err := a.PutHealthState(ctx, st); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-b.HealthChanges():
+			case <-time.After(5 * time.Second):
+				t.Fatal("no poll signal")
+			}
+			got, next, err := b.HealthStatesSince(ctx, seq)
+			if err != nil || len(got) != 1 || got[0].State != "UNHEALTHY" || !got[0].At.Equal(st.At) {
+				t.Fatalf("other store reads %+v, %v", got, err)
+			}
+			if again, _, err := b.HealthStatesSince(ctx, next); err != nil || len(again) != 0 {
+				t.Fatalf("read again: %+v, %v", again, err)
+			}
+		})
+	}
+}

@@ -41,6 +41,7 @@ func (s *Store) poll(ctx context.Context) {
 	again := false
 	for {
 		fresh, err := s.readEvents(ctx, seen)
+		s.health.signal()
 		if err != nil {
 			s.lost.Store(true)
 		} else if s.lost.Swap(false) {

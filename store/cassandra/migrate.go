@@ -58,6 +58,13 @@ var Migrations = []Migration{
 		`CREATE TABLE IF NOT EXISTS cluster_events (channel text, at timestamp, id text, node_id text,
 			PRIMARY KEY ((channel), at, id)) WITH default_time_to_live = 86400`,
 	}},
+	{Name: "003_health_states", Statements: []string{
+		// The latest health transition per upstream and target address (see
+		// health.go): one partition, one small row per target, read whole at each poll.
+		`CREATE TABLE IF NOT EXISTS health_states (channel text, upstream_id text, address text,
+			state text, node text, manual boolean, at timestamp,
+			PRIMARY KEY ((channel), upstream_id, address))`,
+	}},
 }
 
 // metaTables are created before any migration: the record of migrations and the lock

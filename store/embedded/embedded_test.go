@@ -74,3 +74,13 @@ func TestPersistsAcrossReopen(t *testing.T) {
 		t.Fatal("unique index lost on reopen")
 	}
 }
+
+func TestHealthStates(t *testing.T) {
+	storetest.RunHealthStates(t, func(t *testing.T) store.Store {
+		s, err := embedded.Open(filepath.Join(t.TempDir(), "weir.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

@@ -85,6 +85,8 @@ type Store struct {
 	// replica that has not replayed it is not read (see Dataset).
 	primaryChange atomic.Int64
 	changes       chan struct{}
+	// healthChanges is signalled by weir_health notifications and every poll.
+	healthChanges chan struct{}
 	stopWatch     context.CancelFunc
 	watchDone     chan struct{}
 }
@@ -98,7 +100,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{cfg: cfg, pool: pool, ro: pool, changes: make(chan struct{}, 1)}
+	s := &Store{cfg: cfg, pool: pool, ro: pool, changes: make(chan struct{}, 1), healthChanges: make(chan struct{}, 1)}
 	if err := s.checkSchema(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -242,3 +242,53 @@ func TestChangeTablePolled(t *testing.T) {
 	case <-time.After(500 * time.Millisecond):
 	}
 }
+
+func TestHealthStates(t *testing.T) {
+	storetest.RunHealthStates(t, func(t *testing.T) store.Store { return open(t, bootstrapped(t)) })
+}
+
+// TestHealthStatesNotify: a write on one node wakes the other's HealthChanges, and
+// deleting the upstream drops its states.
+func TestHealthStatesNotify(t *testing.T) {
+	dsn := bootstrapped(t)
+	a, b := openPolling(t, dsn, time.Hour), openPolling(t, dsn, time.Hour)
+	defer a.Close()
+	defer b.Close()
+	up := &store.Upstream{ID: uuid.NewString(), Name: "u", Healthchecks: []byte(`{}`)}
+	if err := a.Upstreams().Insert(ctx, up); err != nil {
+		t.Fatal(err)
+	}
+	drain := func() {
+		for {
+			select {
+			case <-b.HealthChanges():
+			case <-time.After(300 * time.Millisecond):
+				return
+			}
+		}
+	}
+	drain()
+	st := store.HealthState{UpstreamID: up.ID, Address: "10.0.0.1:80", State: "UNHEALTHY", Node: "a", At: time.Now()}
+	if err := a.PutHealthState(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-b.HealthChanges():
+	case <-time.After(5 * time.Second):
+		t.Fatal("no health notification on the other node")
+	}
+	got, _, err := b.HealthStatesSince(ctx, 0)
+	if err != nil || len(got) != 1 || got[0].State != "UNHEALTHY" {
+		t.Fatalf("other node reads %+v, %v", got, err)
+	}
+	// a state for an upstream that is gone is dropped, and a deleted upstream's go too
+	if err := a.PutHealthState(ctx, store.HealthState{UpstreamID: uuid.NewString(), Address: "x:1", State: "HEALTHY", Node: "a", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Upstreams().Delete(ctx, up.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := b.HealthStatesSince(ctx, 0); err != nil || len(got) != 0 {
+		t.Fatalf("after deleting the upstream: %+v, %v", got, err)
+	}
+}

@@ -31,6 +31,7 @@ var Migrations = []Migration{
 	{Name: "003_certificates", Up: certificatesSchema},
 	{Name: "004_keys_vaults", Up: keysVaultsSchema},
 	{Name: "005_ratelimiting_metrics", Up: rateLimitingSchema},
+	{Name: "006_health_states", Up: healthStatesSchema},
 }
 
 const baseSchema = `
@@ -307,10 +308,32 @@ CREATE TRIGGER keys_changed AFTER INSERT OR UPDATE OR DELETE ON keys
   FOR EACH STATEMENT EXECUTE FUNCTION weir_record_change();
 `
 
+// healthStatesSchema keeps the latest health transition of each target address of an
+// upstream, shared by the nodes (see health.go). It is node state, not configuration:
+// no change trigger, and writes NOTIFY weir_health instead of weir_changes. seq comes
+// from its own sequence and is taken again by every write, so a node reads what
+// changed since the seq it last saw.
+const healthStatesSchema = `
+CREATE SEQUENCE weir_health_states_seq;
+CREATE TABLE weir_health_states (
+  upstream_id uuid NOT NULL,
+  address     text NOT NULL,
+  state       text NOT NULL,
+  node        text NOT NULL,
+  manual      boolean NOT NULL DEFAULT false,
+  at          timestamptz NOT NULL,
+  seq         bigint NOT NULL DEFAULT nextval('weir_health_states_seq'),
+  PRIMARY KEY (upstream_id, address),
+  CONSTRAINT weir_health_states_upstream_fkey FOREIGN KEY (upstream_id) REFERENCES upstreams (id) ON DELETE CASCADE
+);
+CREATE INDEX weir_health_states_seq_idx ON weir_health_states (seq);
+`
+
 // dropSchema removes everything the migrations create (`weir migrations reset`). It
 // names weir's objects rather than dropping the schema, which may hold other tables.
 const dropSchema = `
 DROP TABLE IF EXISTS ratelimiting_metrics, keys, key_sets, vaults, snis, ca_certificates, certificates, jwt_secrets, basicauth_credentials, acls, hmacauth_credentials, targets, upstreams, plugins, keyauth_credentials, routes, services, consumers,
-  wasm_modules, wasm_binaries, weir_changes, weir_schema_meta CASCADE;
+  wasm_modules, wasm_binaries, weir_changes, weir_schema_meta, weir_health_states CASCADE;
+DROP SEQUENCE IF EXISTS weir_health_states_seq;
 DROP FUNCTION IF EXISTS weir_record_change() CASCADE;
 `

@@ -56,7 +56,7 @@ func (s *Store) listen(ctx context.Context, connected func()) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel+"; LISTEN "+healthChannel); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	last, err := newestChange(ctx, conn)
@@ -66,12 +66,16 @@ func (s *Store) listen(ctx context.Context, connected func()) error {
 	s.notePrimaryChange(last)
 	connected()
 	s.signal()
+	s.signalHealth()
 	pruned := time.Now()
 	for {
 		wait, cancel := context.WithTimeout(ctx, s.cfg.UpdateFrequency)
 		n, err := conn.WaitForNotification(wait)
 		cancel()
 		switch {
+		case err == nil && n.Channel == healthChannel:
+			s.signalHealth()
+			continue
 		case err == nil:
 			if id, perr := strconv.ParseInt(n.Payload, 10, 64); perr == nil {
 				s.notePrimaryChange(id)
@@ -83,6 +87,7 @@ func (s *Store) listen(ctx context.Context, connected func()) error {
 		case !errors.Is(err, context.DeadlineExceeded) && !pgconn.Timeout(err):
 			return fmt.Errorf("wait for notification: %w", err)
 		}
+		s.signalHealth()
 		newest, err := newestChange(ctx, conn)
 		if err != nil {
 			return err

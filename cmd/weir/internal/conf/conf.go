@@ -55,6 +55,9 @@ type Config struct {
 	Admin Admin
 	// Proxy holds the proxy's header and access log properties.
 	Proxy Proxy
+	// ActiveHealthchecks is false when this node sends no active health probes
+	// (active_healthchecks = off), leaving them to other nodes on the same database.
+	ActiveHealthchecks bool
 }
 
 // Listen is one listener entry: an address and its flags.
@@ -90,6 +93,8 @@ func defaults() map[string]string {
 		"wasm_memory_limit":     defaultWasmMemoryLimit,
 		"wasm_callback_timeout": defaultWasmCallbackTimeout,
 		"wasm_crash_backoff":    defaultWasmCrashBackoff,
+
+		"active_healthchecks": "on",
 	}
 	for k, v := range proxyDefaults {
 		props[k] = v
@@ -192,6 +197,9 @@ func build(props map[string]string, set map[string]bool) (*Config, error) {
 	c.Proxy, proxyErrs = parseProxy(props)
 	errs = append(errs, proxyErrs...)
 	errs = append(errs, c.buildDatabase(props)...)
+	if c.ActiveHealthchecks, err = parseBool(strings.TrimSpace(props["active_healthchecks"])); err != nil {
+		errs = append(errs, fmt.Errorf("active_healthchecks: %w", err))
+	}
 	if _, ok := logLevels[c.LogLevel]; !ok {
 		errs = append(errs, fmt.Errorf("log_level: %q is not one of debug, info, notice, warn, error, crit, alert, emerg", c.LogLevel))
 	}
