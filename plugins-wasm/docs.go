@@ -28,7 +28,72 @@ func Markdown(b Builtin) ([]byte, error) {
 	fmt.Fprintf(&w, "Fields of `config`. A field without a value takes its default.\n\n")
 	fmt.Fprintf(&w, "| field | type | default | constraints | description |\n| --- | --- | --- | --- | --- |\n")
 	writeFields(&w, "", p.Config)
+	if len(p.EntityChecks) > 0 {
+		checks, err := describeChecks(p.EntityChecks)
+		if err != nil {
+			return nil, fmt.Errorf("%s: entity_checks: %w", b.Name, err)
+		}
+		fmt.Fprintf(&w, "\n## Checks across fields\n\n")
+		for _, c := range checks {
+			fmt.Fprintf(&w, "- %s\n", c)
+		}
+	}
 	return w.Bytes(), nil
+}
+
+// describeChecks puts a schema's entity_checks (Kong's format, as store runs them) in
+// words.
+func describeChecks(raw json.RawMessage) ([]string, error) {
+	var checks []struct {
+		OnlyOneOf    []string `json:"only_one_of"`
+		AtLeastOneOf []string `json:"at_least_one_of"`
+		Conditional  *struct {
+			IfField   string         `json:"if_field"`
+			IfMatch   map[string]any `json:"if_match"`
+			ThenField string         `json:"then_field"`
+			ThenMatch map[string]any `json:"then_match"`
+		} `json:"conditional"`
+	}
+	if err := json.Unmarshal(raw, &checks); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, c := range checks {
+		switch {
+		case c.AtLeastOneOf != nil:
+			out = append(out, "At least one of "+code(c.AtLeastOneOf...)+" must be set.")
+		case c.OnlyOneOf != nil:
+			out = append(out, "Exactly one of "+code(c.OnlyOneOf...)+" must be set.")
+		case c.Conditional != nil:
+			cd := c.Conditional
+			out = append(out, fmt.Sprintf("When %s %s, %s %s.", code(cd.IfField), matchWords(cd.IfMatch),
+				code(cd.ThenField), matchWords(cd.ThenMatch)))
+		}
+	}
+	return out, nil
+}
+
+// matchWords says what a conditional's if_match or then_match asks of a field.
+func matchWords(m map[string]any) string {
+	var out []string
+	for _, k := range []string{"eq", "gt", "contains", "required"} {
+		v, ok := m[k]
+		if !ok {
+			continue
+		}
+		b, _ := json.Marshal(v)
+		switch k {
+		case "eq":
+			out = append(out, "is "+code(string(b)))
+		case "gt":
+			out = append(out, "is greater than "+string(b))
+		case "contains":
+			out = append(out, "must contain "+code(string(b)))
+		case "required":
+			out = append(out, "must be set")
+		}
+	}
+	return strings.Join(out, " and ")
 }
 
 // writeFields writes one row per field of a record, recursing into nested records
