@@ -45,6 +45,40 @@ var pluginCases = []pluginCase{
 		enable(b, gw, "noop", nil)
 	}},
 	{name: "key-auth", setup: keyAuth, headers: []string{"apikey", "bench-key"}},
+	{name: "rate-limiting", setup: func(b *testing.B, gw *plugintest.Gateway) {
+		enable(b, gw, "rate-limiting", rateLimit)
+	}},
+	{name: "request-transformer", setup: func(b *testing.B, gw *plugintest.Gateway) {
+		enable(b, gw, "request-transformer", requestTransform)
+	}},
+	{name: "response-transformer", setup: func(b *testing.B, gw *plugintest.Gateway) {
+		enable(b, gw, "response-transformer", map[string]any{"add": map[string]any{"headers": []string{"x-served-by:weir"}}})
+	}},
+	{name: "cors", setup: func(b *testing.B, gw *plugintest.Gateway) {
+		enable(b, gw, "cors", map[string]any{"origins": []string{"https://example.com"}})
+	}, headers: []string{"origin", "https://example.com"}},
+	{name: "ip-restriction", setup: func(b *testing.B, gw *plugintest.Gateway) {
+		enable(b, gw, "ip-restriction", map[string]any{"allow": []string{"127.0.0.0/8"}})
+	}},
+	{name: "correlation-id", setup: func(b *testing.B, gw *plugintest.Gateway) {
+		enable(b, gw, "correlation-id", nil)
+	}},
+	{name: "key-auth+rate-limiting+request-transformer", setup: func(b *testing.B, gw *plugintest.Gateway) {
+		keyAuth(b, gw)
+		enable(b, gw, "rate-limiting", rateLimit)
+		enable(b, gw, "request-transformer", requestTransform)
+	}, headers: []string{"apikey", "bench-key"}},
+}
+
+// rateLimit never refuses within a benchmark: the local policy, a limit per hour far
+// above what a run sends.
+var rateLimit = map[string]any{"hour": 1e9, "policy": "local"}
+
+// requestTransform is a typical edit: a header added from a template, one removed, a
+// query argument added.
+var requestTransform = map[string]any{
+	"add":    map[string]any{"headers": []string{"x-consumer-tier:$(headers.apikey or 'none')"}, "querystring": []string{"source:weir"}},
+	"remove": map[string]any{"headers": []string{"x-debug"}},
 }
 
 // BenchmarkPluginLatency proxies GET requests through an in-process gateway (loopback
