@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -15,10 +14,13 @@ import (
 // fasthttp one, filled from a net/http request.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	e := &pipeline.Exchange{}
-	if err := s.fillHTTP(r, e); err != nil {
+	s.fillHTTP(r, e)
+	if r.ContentLength > int64(s.bodyLimit()) {
+		// refused before the pipeline, as the fasthttp front end does
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
+	e.BodySource = &h2Body{r: r, limit: s.bodyLimit()}
 	s.pipeline.Serve(r.Context(), e)
 	if e.Reset() {
 		panic(http.ErrAbortHandler) // resets the stream, as Envoy does
@@ -26,7 +28,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	writeHTTP(w, e)
 }
 
-func (s *Server) fillHTTP(r *http.Request, e *pipeline.Exchange) error {
+// fillHTTP copies the request's head into e; the body is left to the pipeline
+// (Exchange.BodySource), read whole or streamed once the route is known.
+func (s *Server) fillHTTP(r *http.Request, e *pipeline.Exchange) {
 	h := &e.Request.Headers
 	e.Scheme = "http"
 	if r.TLS != nil {
@@ -48,20 +52,6 @@ func (s *Server) fillHTTP(r *http.Request, e *pipeline.Exchange) error {
 			h.Add(key, v)
 		}
 	}
-	if r.Body != nil {
-		limit := int64(s.maxBody)
-		if limit <= 0 {
-			limit = 64 << 20
-		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-		if err != nil {
-			return err
-		}
-		if int64(len(body)) > limit {
-			return errors.New("body too large")
-		}
-		e.Request.Body.Set(body)
-	}
 	if ip, port, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		e.ClientIP = ip
 		e.ClientPort, _ = strconv.Atoi(port)
@@ -70,7 +60,40 @@ func (s *Server) fillHTTP(r *http.Request, e *pipeline.Exchange) error {
 		e.LocalIP, e.LocalPort = addr.IP.String(), addr.Port
 	}
 	e.ID = requestID()
-	return nil
+}
+
+// h2Body is an HTTP/2 request's body, left unread until the pipeline asks for it.
+type h2Body struct {
+	r     *http.Request
+	limit int
+}
+
+// hasBody: the client's HEADERS frame did not end the stream.
+func (b *h2Body) hasBody() bool {
+	return b.r.Body != nil && b.r.Body != http.NoBody && b.r.ContentLength != 0
+}
+
+// ReadAll implements pipeline.RequestBodySource.
+func (b *h2Body) ReadAll() ([]byte, error) {
+	if !b.hasBody() {
+		return nil, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(b.r.Body, int64(b.limit)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > b.limit {
+		return nil, pipeline.ErrBodyTooLarge
+	}
+	return body, nil
+}
+
+// Stream implements pipeline.RequestBodySource: the frames' data as they arrive.
+func (b *h2Body) Stream() io.Reader {
+	if !b.hasBody() {
+		return nil
+	}
+	return b.r.Body
 }
 
 // writeHTTP writes the exchange's response; HTTP/2 has no connection-level headers.
@@ -91,7 +114,20 @@ func writeHTTP(w http.ResponseWriter, e *pipeline.Exchange) {
 	if s := e.Response.Body.Stream(); s != nil {
 		defer s.Close()
 		w.WriteHeader(status)
-		flushCopy(w, s)
+		// the head goes out now: a streaming call's upstream may send its first
+		// message much later
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		if !flushCopy(w, s) {
+			// the upstream's stream broke: the client must not take the cut body
+			// for a complete one (no trailers, no clean end)
+			panic(http.ErrAbortHandler)
+		}
+		// the trailers (gRPC's grpc-status) are known once the body ended
+		for _, kv := range e.Response.Trailers.Pairs() {
+			out.Add(http.TrailerPrefix+kv[0], kv[1])
+		}
 		return
 	}
 	body := e.Response.Body.Bytes()
@@ -107,22 +143,25 @@ func writeHTTP(w http.ResponseWriter, e *pipeline.Exchange) {
 }
 
 // flushCopy copies a streamed body, flushing after every read so the client gets each
-// chunk as the upstream sends it.
-func flushCopy(w http.ResponseWriter, r io.Reader) {
+// chunk as the upstream sends it. It reports whether the body reached its end.
+func flushCopy(w http.ResponseWriter, r io.Reader) bool {
 	f, _ := w.(http.Flusher)
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
 			if _, werr := w.Write(buf[:n]); werr != nil {
-				return
+				return true // the client went away: nothing more to tell it
 			}
 			if f != nil {
 				f.Flush()
 			}
 		}
+		if err == io.EOF {
+			return true
+		}
 		if err != nil {
-			return
+			return false
 		}
 	}
 }
