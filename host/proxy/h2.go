@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	crand "crypto/rand"
+	"encoding/base64"
 	"io"
 	"net"
 	"net/http"
@@ -15,17 +17,100 @@ import (
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	e := &pipeline.Exchange{}
 	s.fillHTTP(r, e)
-	if r.ContentLength > int64(s.bodyLimit()) {
+	websocket := isExtendedConnect(r)
+	switch {
+	case websocket:
+		// the stream's data is the tunnel's, not a body
+		toUpgrade(e)
+	case r.ContentLength > int64(s.bodyLimit()):
 		// refused before the pipeline, as the fasthttp front end does
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 		return
+	default:
+		e.BodySource = &h2Body{r: r, limit: s.bodyLimit()}
 	}
-	e.BodySource = &h2Body{r: r, limit: s.bodyLimit()}
 	s.pipeline.Serve(r.Context(), e)
 	if e.Reset() {
+		if t := e.Tunnel(); t != nil {
+			_ = t.Conn.Close()
+		}
 		panic(http.ErrAbortHandler) // resets the stream, as Envoy does
 	}
+	if t := e.Tunnel(); t != nil {
+		if e.Response.Headers.Value(":status") != "101" {
+			_ = t.Conn.Close() // a plugin replaced the 101: nothing to relay
+			writeHTTP(w, e)
+			return
+		}
+		// RFC 8441: the tunnel opens with a 200 on the CONNECT stream, which has no
+		// length and no Sec-WebSocket-Accept
+		headHTTP(w, e)
+		w.Header().Del("Sec-Websocket-Accept")
+		w.WriteHeader(http.StatusOK)
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		relayH2(w, r, t)
+		return
+	}
 	writeHTTP(w, e)
+}
+
+// headHTTP copies the response's headers to w, but for the connection-level ones, and
+// returns its status.
+func headHTTP(w http.ResponseWriter, e *pipeline.Exchange) int {
+	status := 502
+	out := w.Header()
+	for _, kv := range e.Response.Headers.Pairs() {
+		switch kv[0] {
+		case ":status":
+			status = atoi(kv[1])
+		case "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "proxy-connection":
+		default:
+			if kv[0] != "" && kv[0][0] != ':' {
+				out.Add(kv[0], kv[1])
+			}
+		}
+	}
+	return status
+}
+
+// isExtendedConnect: an RFC 8441 WebSocket bootstrap, CONNECT with :protocol
+// websocket. net/http's server accepts one only when it advertises
+// SETTINGS_ENABLE_CONNECT_PROTOCOL, which Go (1.26) does when the process starts with
+// GODEBUG=http2xconnect=1; otherwise it resets such a stream itself.
+func isExtendedConnect(r *http.Request) bool {
+	return r.Method == http.MethodConnect && strings.EqualFold(r.Header.Get(":protocol"), "websocket")
+}
+
+// toUpgrade turns an extended CONNECT into the HTTP/1.1 upgrade the upstream gets, as
+// Envoy does: GET with Upgrade: websocket (the pipeline sets the connection headers),
+// and a Sec-WebSocket-Key, which RFC 8441 leaves out but RFC 6455 servers require.
+func toUpgrade(e *pipeline.Exchange) {
+	h := &e.Request.Headers
+	h.Set(":method", http.MethodGet)
+	h.Remove(":protocol")
+	if _, ok := h.Get("sec-websocket-key"); !ok {
+		var key [16]byte
+		_, _ = crand.Read(key[:])
+		h.Set("sec-websocket-key", base64.StdEncoding.EncodeToString(key[:]))
+	}
+	e.Upgrade = true
+}
+
+// relayH2 copies the tunnel's bytes both ways over the CONNECT stream until either
+// side ends, then closes both.
+func relayH2(w http.ResponseWriter, r *http.Request, t *pipeline.Tunnel) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = io.Copy(t.Conn, r.Body)
+		_ = t.Conn.Close() // the client ended its stream: the upstream's read ends too
+	}()
+	flushCopy(w, t.Reader)
+	_ = t.Conn.Close()
+	_ = r.Body.Close() // unblocks the client-side copy
+	<-done
 }
 
 // fillHTTP copies the request's head into e; the body is left to the pipeline
@@ -98,19 +183,8 @@ func (b *h2Body) Stream() io.Reader {
 
 // writeHTTP writes the exchange's response; HTTP/2 has no connection-level headers.
 func writeHTTP(w http.ResponseWriter, e *pipeline.Exchange) {
-	status := 502
+	status := headHTTP(w, e)
 	out := w.Header()
-	for _, kv := range e.Response.Headers.Pairs() {
-		switch kv[0] {
-		case ":status":
-			status = atoi(kv[1])
-		case "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "proxy-connection":
-		default:
-			if kv[0] != "" && kv[0][0] != ':' {
-				out.Add(kv[0], kv[1])
-			}
-		}
-	}
 	if s := e.Response.Body.Stream(); s != nil {
 		defer s.Close()
 		w.WriteHeader(status)

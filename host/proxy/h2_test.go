@@ -132,3 +132,34 @@ func TestWriteHTTPStreamBroken(t *testing.T) {
 	}()
 	writeHTTP(httptest.NewRecorder(), e)
 }
+
+func TestExtendedConnectToUpgrade(t *testing.T) {
+	r := httptest.NewRequest(http.MethodConnect, "/ws/chat", nil)
+	r.Header[":protocol"] = []string{"websocket"}
+	if !isExtendedConnect(r) {
+		t.Fatal("CONNECT with :protocol websocket not recognised")
+	}
+	if plain := httptest.NewRequest(http.MethodConnect, "/", nil); isExtendedConnect(plain) {
+		t.Fatal("a CONNECT without :protocol taken for a WebSocket")
+	}
+	e := &pipeline.Exchange{}
+	(&Server{}).fillHTTP(r, e)
+	toUpgrade(e)
+	h := &e.Request.Headers
+	if h.Value(":method") != "GET" || h.Value(":path") != "/ws/chat" || !e.Upgrade {
+		t.Fatalf("method %q path %q upgrade %v", h.Value(":method"), h.Value(":path"), e.Upgrade)
+	}
+	if _, ok := h.Get(":protocol"); ok {
+		t.Fatal(":protocol left for the upstream")
+	}
+	if len(h.Value("sec-websocket-key")) != 24 {
+		t.Fatalf("sec-websocket-key %q, want a base64 16-byte nonce", h.Value("sec-websocket-key"))
+	}
+	// a key the client sent is kept
+	e = &pipeline.Exchange{}
+	e.Request.Headers.Add("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+	toUpgrade(e)
+	if e.Request.Headers.Value("sec-websocket-key") != "dGhlIHNhbXBsZSBub25jZQ==" {
+		t.Fatal("the client's key was replaced")
+	}
+}
