@@ -111,6 +111,9 @@ func grpcStreamingService(now func() *grpcSync) http.Handler {
 				_, _ = w.Write(grpcFrame("echo:" + msg))
 				f.Flush()
 			}
+		case "Raw": // the request's bytes as they arrived, in one message
+			body, _ := io.ReadAll(r.Body)
+			_, _ = w.Write(grpcFrame(string(body)))
 		default:
 			status, message = "12", "unknown method"
 		}
@@ -154,6 +157,12 @@ func TestGRPCStreaming(t *testing.T) {
 	expectStatus(t, "grpcs service", form(t, admin+"/services", "name=gs", "protocol=grpcs", "host=127.0.0.1", "port="+port(tlsUp.Listener.Addr().String())), 201)
 	expectStatus(t, "grpc route", form(t, admin+"/services/g/routes", "protocols[]=grpc", "protocols[]=grpcs", "paths[]=/plain.Svc", "strip_path=false"), 201)
 	expectStatus(t, "grpcs route", form(t, admin+"/services/gs/routes", "protocols[]=grpc", "protocols[]=grpcs", "paths[]=/secure.Svc", "strip_path=false"), 201)
+
+	// a plugin with a request body callback: the body reaches it chunk by chunk, and the
+	// upstream gets it once the plugin saw it all
+	expectStatus(t, "filtered route", form(t, admin+"/services/g/routes", "name=filtered", "protocols[]=grpc", "paths[]=/filtered.Svc", "strip_path=false"), 201)
+	expectStatus(t, "upload", uploadModule(t, admin, "grpc-req-upper", filepath.Join(repoRoot(t), "testdata", "wat", "stream_req_upper.wasm")), 201)
+	expectStatus(t, "plugin", postJSON(t, admin+"/routes/filtered/plugins", `{"name":"grpc-req-upper","config":{}}`), 201)
 
 	h2cClient := &http.Transport{Protocols: new(http.Protocols)}
 	h2cClient.Protocols.SetUnencryptedHTTP2(true)
@@ -225,6 +234,15 @@ func TestGRPCStreaming(t *testing.T) {
 			t.Fatalf("trailers grpc-status %q grpc-message %q, want 0 done", s, m)
 		}
 	}
+
+	t.Run("request body plugin", func(t *testing.T) {
+		sy := &grpcSync{clientGotFirst: make(chan struct{}), upstreamGotFirst: make(chan struct{})}
+		mu.Lock()
+		cur = sy
+		mu.Unlock()
+		_, resp := call(t, h2cClient, "http://"+h2cAddr+"/filtered.Svc/Raw", true, "ab")
+		finish(t, resp, "<"+string(grpcFrame("AB"))+">")
+	})
 
 	for _, front := range []struct {
 		name string
