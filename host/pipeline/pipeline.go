@@ -41,7 +41,13 @@ type UpstreamRequest struct {
 	NoRetry bool
 	// TLS is the service's upstream TLS (nil: the client's defaults).
 	TLS *snapshot.UpstreamTLS
-	// Stream asks for the response body as a stream (response_buffering off).
+	// BodyFiltered: BodyStream runs through the plugins' request body callbacks, so
+	// the client reads it to its end before it hands back the response (the plugins
+	// must not run while the response phase does). An HTTP/1.1 client does so anyway;
+	// an HTTP/2 one, which streams both ways at once, then sends the body it read.
+	BodyFiltered bool
+	// Stream asks for the response body as a stream (response_buffering off, and
+	// always for gRPC services).
 	Stream bool
 	// RemoteAddr and LocalAddr are set by the Upstream once a connection answered:
 	// the two ends of it, "ip:port" (the upstream.* properties).
@@ -122,16 +128,25 @@ func (p *Pipeline) Serve(ctx context.Context, e *Exchange) {
 }
 
 // requestBody takes the body a front end left unread (Exchange.BodySource): as a
-// stream on a route with request_buffering off (HTTP/1.1 services, no protocol
-// switch), whole otherwise. It leaves a local response when the body cannot be read.
+// stream on a route with request_buffering off (HTTP/1.1 services) and on every gRPC
+// service the client reaches over HTTP/2 (nginx's grpc_pass streams, so Kong does),
+// whole otherwise and on a protocol switch. It leaves a local response when the body
+// cannot be read.
+//
+// A gRPC service's HTTP/2 client may still read the body after the exchange ended
+// (RoundTrip closes it on its own goroutine), which only net/http's request bodies
+// bear; so an HTTP/1.x client's body to a gRPC service is read whole.
 func (p *Pipeline) requestBody(e *Exchange) bool {
 	src := e.BodySource
 	if src == nil {
 		return true
 	}
 	e.BodySource = nil
-	proto := e.service.Protocol
-	if !e.match.Route.RequestBuffering && !e.Upgrade && proto != "grpc" && proto != "grpcs" {
+	stream := !e.match.Route.RequestBuffering
+	if isGRPCService(e.service) {
+		stream = e.Protocol == "HTTP/2"
+	}
+	if stream && !e.Upgrade {
 		if r := src.Stream(); r != nil {
 			e.Request.Body.SetStream(io.NopCloser(r))
 		}
@@ -353,15 +368,21 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 		appendVia(h, p.Version)
 	}
 	req := &UpstreamRequest{Method: h.Value(":method"), Path: upstreamPath, Host: host, Headers: h, Body: e.Request.Body.Bytes(),
-		TLS: e.snap.UpstreamTLS(svc.ID), Stream: !route.ResponseBuffering}
+		TLS: e.snap.UpstreamTLS(svc.ID), Stream: !route.ResponseBuffering || isGRPCService(svc)}
 	if s := e.Request.Body.Stream(); s != nil {
 		req.BodyStream = s // the client skips content-length: it goes chunked
+		_, req.BodyFiltered = s.(*bodyFilter)
 	}
 	return req
 }
 
 // hopByHop are the headers that concern one connection only and are not forwarded.
 var hopByHop = []string{"connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade"}
+
+// isGRPCService: the service speaks gRPC (grpc or grpcs), which streams both ways.
+func isGRPCService(svc *store.Service) bool {
+	return svc.Protocol == "grpc" || svc.Protocol == "grpcs"
+}
 
 func hostHeader(svc *store.Service) string {
 	if svc.Port == 0 || svc.Port == 80 && (svc.Protocol == "http" || svc.Protocol == "grpc") ||

@@ -31,12 +31,27 @@ func (c *Client) doHTTP2(ctx context.Context, svc *store.Service, req *pipeline.
 	if addr == "" {
 		addr = net.JoinHostPort(svc.Host, strconv.Itoa(svc.Port))
 	}
-	hreq, err := http.NewRequestWithContext(ctx, req.Method, scheme+"://"+addr+req.Path, bytes.NewReader(req.Body))
+	body, size := io.Reader(bytes.NewReader(req.Body)), int64(len(req.Body))
+	if req.BodyStream != nil {
+		body, size = req.BodyStream, -1
+		if req.BodyFiltered {
+			// the plugins see the whole body before the response phase begins
+			b, err := io.ReadAll(io.LimitReader(req.BodyStream, maxGRPCResponse+1))
+			if err != nil {
+				return fmt.Errorf("%s: read request body: %w", addr, err)
+			}
+			if len(b) > maxGRPCResponse {
+				return fmt.Errorf("%s: request body over %d bytes", addr, maxGRPCResponse)
+			}
+			body, size = bytes.NewReader(b), int64(len(b))
+		}
+	}
+	hreq, err := http.NewRequestWithContext(ctx, req.Method, scheme+"://"+addr+req.Path, body)
 	if err != nil {
 		return fmt.Errorf("%s: %w", addr, err)
 	}
 	hreq.Host = req.Host
-	hreq.ContentLength = int64(len(req.Body))
+	hreq.ContentLength = size
 	for _, kv := range req.Headers.Pairs() {
 		if kv[0] == "" || kv[0][0] == ':' || kv[0] == "host" || kv[0] == "content-length" {
 			continue
@@ -50,11 +65,7 @@ func (c *Client) doHTTP2(ctx context.Context, svc *store.Service, req *pipeline.
 		}
 		return fmt.Errorf("%s: %w", addr, err)
 	}
-	defer hresp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(hresp.Body, maxGRPCResponse))
-	if err != nil {
-		return fmt.Errorf("%s: read response: %w", addr, err)
-	}
+	req.RemoteAddr = addr
 	h := &resp.Headers
 	h.Reset()
 	h.Add(":status", strconv.Itoa(hresp.StatusCode))
@@ -63,15 +74,47 @@ func (c *Client) doHTTP2(ctx context.Context, svc *store.Service, req *pipeline.
 			h.Add(k, v)
 		}
 	}
-	resp.Body.Set(body)
 	resp.Trailers.Reset()
-	for k, vs := range hresp.Trailer {
+	if req.Stream {
+		// messages go to the client as the service sends them; the trailers are
+		// known at the end
+		resp.Body.SetStream(&h2Stream{resp: hresp, trailers: &resp.Trailers})
+		return nil
+	}
+	defer hresp.Body.Close()
+	rbody, err := io.ReadAll(io.LimitReader(hresp.Body, maxGRPCResponse))
+	if err != nil {
+		return fmt.Errorf("%s: read response: %w", addr, err)
+	}
+	resp.Body.Set(rbody)
+	copyTrailers(hresp, &resp.Trailers)
+	return nil
+}
+
+// h2Stream is an HTTP/2 response body read as the client takes it; at its end it
+// copies the response's trailers to the exchange.
+type h2Stream struct {
+	resp     *http.Response
+	trailers *pipeline.Headers
+}
+
+func (s *h2Stream) Read(p []byte) (int, error) {
+	n, err := s.resp.Body.Read(p)
+	if err == io.EOF {
+		copyTrailers(s.resp, s.trailers)
+	}
+	return n, err
+}
+
+func (s *h2Stream) Close() error { return s.resp.Body.Close() }
+
+func copyTrailers(from *http.Response, to *pipeline.Headers) {
+	to.Reset()
+	for k, vs := range from.Trailer {
 		for _, v := range vs {
-			resp.Trailers.Add(k, v)
+			to.Add(k, v)
 		}
 	}
-	req.RemoteAddr = addr
-	return nil
 }
 
 // transport is the HTTP/2 client for one pool key, made on first use.
