@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	// before net/http initializes: WebSocket over HTTP/2 (see the package)
+	_ "github.com/weir-gateway/weir/cmd/weir/internal/xconnect"
 )
 
 // version is weir's release; the Admin API, Via and Server headers report it.

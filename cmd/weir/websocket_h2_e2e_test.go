@@ -18,15 +18,15 @@ import (
 // TestWebSocketOverHTTP2: an RFC 8441 WebSocket bootstrap (extended CONNECT with
 // :protocol websocket) on an h2c listener reaches the upstream as an HTTP/1.1 upgrade,
 // as Envoy proxies it; the client gets 200 on its stream, and bytes then flow both
-// ways over it. Go's HTTP/2 server accepts extended CONNECT only with
-// GODEBUG=http2xconnect=1, so the node starts with it. An upstream that refuses the
-// upgrade is answered as any response.
+// ways over it; the weir binary turns on Go's extended CONNECT itself
+// (cmd/weir/internal/xconnect), so the node needs no GODEBUG. An upstream that refuses
+// the upgrade is answered as any response.
 func TestWebSocketOverHTTP2(t *testing.T) {
 	t.Parallel() // its own node and ports
 	bin := buildWeir(t)
 	h2cAddr := freeAddr(t)
 	n := &node{binary: bin, prefix: filepath.Join(t.TempDir(), "prefix"), proxy: freeAddr(t), admin: freeAddr(t)}
-	n.extraEnv = []string{"WEIR_PROXY_LISTEN=" + n.proxy + ", " + h2cAddr + " http2", "GODEBUG=http2xconnect=1"}
+	n.extraEnv = []string{"WEIR_PROXY_LISTEN=" + n.proxy + ", " + h2cAddr + " http2"}
 	n.start(t)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

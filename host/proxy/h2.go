@@ -78,7 +78,8 @@ func headHTTP(w http.ResponseWriter, e *pipeline.Exchange) int {
 // isExtendedConnect: an RFC 8441 WebSocket bootstrap, CONNECT with :protocol
 // websocket. net/http's server accepts one only when it advertises
 // SETTINGS_ENABLE_CONNECT_PROTOCOL, which Go (1.26) does when the process starts with
-// GODEBUG=http2xconnect=1; otherwise it resets such a stream itself.
+// GODEBUG=http2xconnect=1 (the weir command sets it: cmd/weir/internal/xconnect);
+// otherwise it resets such a stream itself.
 func isExtendedConnect(r *http.Request) bool {
 	return r.Method == http.MethodConnect && strings.EqualFold(r.Header.Get(":protocol"), "websocket")
 }
