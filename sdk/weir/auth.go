@@ -72,12 +72,10 @@ func ConsumerGroups() (groups []string, ok bool, err error) {
 // X-Credential-Identifier is not its id: Kong's jwt sends the secret's key and
 // basic-auth the username.
 func AuthenticateCredential(consumerID, credentialID, identifier string) error {
-	args := struct {
-		ConsumerID   string `json:"consumer_id"`
-		CredentialID string `json:"credential_id"`
-		Identifier   string `json:"identifier"`
-	}{consumerID, credentialID, identifier}
-	return call(fnAuthenticate, args, nil)
+	args := appendField(appendField([]byte{'{'}, "consumer_id", consumerID), "credential_id", credentialID)
+	args = appendField(args, "identifier", identifier)
+	_, err := callRaw(fnAuthenticate, append(args, '}'))
+	return err
 }
 
 // AuthenticatedWithCredential reports whether an auth plugin that ran earlier

@@ -24,12 +24,9 @@ func call(name string, args, out any) error {
 	if err != nil {
 		return fmt.Errorf("%s: encode arguments: %w", name, err)
 	}
-	res, err := callForeign(name, in)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	if out == nil {
-		return nil
+	res, err := callRaw(name, in)
+	if err != nil || out == nil {
+		return err
 	}
 	if err := json.Unmarshal(res, out); err != nil {
 		return fmt.Errorf("%s: decode result: %w", name, err)
@@ -37,23 +34,41 @@ func call(name string, args, out any) error {
 	return nil
 }
 
+// callRaw calls a foreign function with encoded arguments and returns its result.
+func callRaw(name string, args []byte) ([]byte, error) {
+	res, err := callForeign(name, args)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return res, nil
+}
+
 // FindCredential looks a credential up by one unique field, e.g.
 // ("keyauth_credentials", "key", apiKey). Not found is (nil, nil, nil); an expired
-// credential is not found.
+// credential is not found. Called on every request by auth plugins, it avoids
+// encoding/json (jsonlite.go).
 func FindCredential(kind, field, value string) (*Credential, *Consumer, error) {
-	var res struct {
-		Found      bool        `json:"found"`
-		Credential *Credential `json:"credential"`
-		Consumer   *Consumer   `json:"consumer"`
-	}
-	args := map[string]string{"kind": kind, "field": field, "value": value}
-	if err := call(fnFindCredential, args, &res); err != nil {
+	args := appendField(appendField(appendField([]byte{'{'}, "kind", kind), "field", field), "value", value)
+	res, err := callRaw(fnFindCredential, append(args, '}'))
+	if err != nil {
 		return nil, nil, err
 	}
-	if !res.Found {
+	found, cred, consumer, ok := decodeFound(res)
+	if !ok {
+		var slow struct {
+			Found      bool        `json:"found"`
+			Credential *Credential `json:"credential"`
+			Consumer   *Consumer   `json:"consumer"`
+		}
+		if err := json.Unmarshal(res, &slow); err != nil {
+			return nil, nil, fmt.Errorf("%s: decode result: %w", fnFindCredential, err)
+		}
+		found, cred, consumer = slow.Found, slow.Credential, slow.Consumer
+	}
+	if !found {
 		return nil, nil, nil
 	}
-	return res.Credential, res.Consumer, nil
+	return cred, consumer, nil
 }
 
 // FindConsumer looks a consumer up by id, else by username. Not found is (nil, nil).
@@ -75,10 +90,10 @@ func FindConsumer(idOrUsername string) (*Consumer, error) {
 // gateway sets the X-Consumer-* upstream headers. anonymous marks the fallback
 // consumer of a plugin's `anonymous` setting.
 func Authenticate(consumerID, credentialID string, anonymous bool) error {
-	args := struct {
-		ConsumerID   string `json:"consumer_id"`
-		CredentialID string `json:"credential_id"`
-		Anonymous    bool   `json:"anonymous"`
-	}{consumerID, credentialID, anonymous}
-	return call(fnAuthenticate, args, nil)
+	args := appendField(appendField([]byte{'{'}, "consumer_id", consumerID), "credential_id", credentialID)
+	if anonymous {
+		args = append(args, `,"anonymous":true`...)
+	}
+	_, err := callRaw(fnAuthenticate, append(args, '}'))
+	return err
 }

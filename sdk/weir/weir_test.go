@@ -44,7 +44,7 @@ func TestFindCredential(t *testing.T) {
 			if err != nil {
 				t.Fatalf("FindCredential: %v", err)
 			}
-			want := []string{`weir.find_credential {"field":"key","kind":"keyauth_credentials","value":"k"}`}
+			want := []string{`weir.find_credential {"kind":"keyauth_credentials","field":"key","value":"k"}`}
 			if !reflect.DeepEqual(*calls, want) {
 				t.Fatalf("calls = %q, want %q", *calls, want)
 			}
