@@ -129,15 +129,8 @@ func authenticate(key string) (status int, msg string) {
 // anonymous maps a failed request to the configured anonymous consumer (Kong's logical
 // OR between auth plugins); a missing consumer is a 500.
 func anonymous(r *weir.Request, c *config) weir.Action {
-	consumer, err := weir.FindConsumer(c.Anonymous)
-	if err == nil && consumer == nil {
-		err = errors.New("is configured but does not exist")
-	}
-	if err == nil {
-		err = weir.Authenticate(consumer.ID, "", true)
-	}
-	if err != nil {
-		proxywasm.LogErrorf("key-auth: anonymous consumer %q: %v", c.Anonymous, err)
+	if err := weir.AuthenticateAnonymous(c.Anonymous); err != nil {
+		proxywasm.LogErrorf("key-auth: %v", err)
 		return r.Error(500, msgUnexpected)
 	}
 	return weir.Continue

@@ -68,6 +68,21 @@ func ConsumerGroups() (groups []string, ok bool, err error) {
 	return res.Groups, true, nil
 }
 
+// AuthenticateAnonymous maps a request that no credential authenticated to the
+// consumer an auth plugin's `anonymous` setting names, by id or username: Kong's
+// logical OR between auth plugins. A consumer that does not exist is an error (Kong
+// answers 500).
+func AuthenticateAnonymous(idOrUsername string) error {
+	consumer, err := FindConsumer(idOrUsername)
+	if err != nil {
+		return err
+	}
+	if consumer == nil {
+		return fmt.Errorf("anonymous consumer %q is configured but does not exist", idOrUsername)
+	}
+	return Authenticate(consumer.ID, "", true)
+}
+
 // AuthenticateCredential is Authenticate for a real credential whose
 // X-Credential-Identifier is not its id: Kong's jwt sends the secret's key and
 // basic-auth the username.
