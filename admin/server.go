@@ -91,8 +91,8 @@ func New(opts Options) *Server {
 		if err != nil {
 			panic(fmt.Sprintf("admin: built-in plugin %s: %v", b.Name, err))
 		}
-		if opts.DBLess {
-			store.RestrictDBLess(p)
+		if _, counters := opts.Store.(store.Counters); opts.DBLess || !counters {
+			store.RestrictClusterPolicy(p)
 		}
 		s.builtins = append(s.builtins, p)
 	}

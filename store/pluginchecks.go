@@ -220,14 +220,16 @@ func expandShorthands(p *schema.Plugin, in map[string]any) map[string]any {
 	return in
 }
 
-// RestrictDBLess narrows a built-in plugin's schema to what Kong allows when the
-// node has no database (database = off): rate-limiting's cluster policy needs one.
-func RestrictDBLess(p *schema.Plugin) {
+// RestrictClusterPolicy narrows a built-in plugin's schema for a node whose database
+// keeps no shared counters: rate-limiting's cluster policy needs one. Kong refuses it
+// without a database (database = off); weir also refuses it on a backend without
+// store.Counters (Cassandra), rather than accept a policy it cannot honour.
+func RestrictClusterPolicy(p *schema.Plugin) {
 	if p.Name != "rate-limiting" {
 		return
 	}
 	if f := p.Config.Get("policy"); f != nil {
 		f.OneOf = []any{"local", "redis"}
-		f.Description += " (cluster is not available without a database)"
+		f.Description += " (cluster needs a database that keeps shared counters: PostgreSQL or the embedded store)"
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -101,6 +102,12 @@ func TestCassandraTwoNodes(t *testing.T) {
 
 	// Violations answer Kong's errors and write nothing, on either node.
 	expectStatus(t, "duplicate name", form(t, adminA+"/services", "name=example", "url=http://127.0.0.1:1/"), 409)
+	// the Cassandra store keeps no shared counters: rate-limiting's cluster policy is refused
+	cluster := postJSON(t, adminA+"/routes/r1/plugins", `{"name":"rate-limiting","config":{"minute":5,"policy":"cluster"}}`)
+	expectStatus(t, "rate-limiting cluster policy", cluster, 400)
+	if !strings.Contains(string(cluster.body), `"policy":"expected one of: local, redis"`) {
+		t.Fatalf("cluster policy refused without saying why: %s", cluster.body)
+	}
 	expectStatus(t, "route of a missing service", postJSON(t, adminA+"/routes",
 		`{"name":"orphan","paths":["/o"],"service":{"id":"3f1a4a4c-2b5e-4c1e-9d1e-1a2b3c4d5e6f"}}`), 400)
 	expectStatus(t, "nothing written", do(t, "GET", "http://"+b.admin+"/routes/orphan", nil, nil), 404)
