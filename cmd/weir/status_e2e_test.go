@@ -1,6 +1,8 @@
 package main_test
 
 import (
+	"crypto/tls"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -9,9 +11,9 @@ import (
 // and /metrics without the Admin API's token, and serves nothing else.
 func TestStatusListen(t *testing.T) {
 	bin := buildWeir(t)
-	status := freeAddr(t)
+	status, statusTLS := freeAddr(t), freeAddr(t)
 	n := &node{binary: bin, prefix: t.TempDir(), proxy: freeAddr(t), admin: freeAddr(t),
-		extraEnv: []string{"WEIR_STATUS_LISTEN=" + status, "WEIR_ADMIN_TOKEN=s3cret"}}
+		extraEnv: []string{"WEIR_STATUS_LISTEN=" + status + ", " + statusTLS + " ssl", "WEIR_ADMIN_TOKEN=s3cret"}}
 	n.start(t)
 	if !strings.Contains(n.logs.String(), "status API listening") {
 		t.Fatalf("start-up does not log the status listener:\n%s", n.logs.String())
@@ -37,6 +39,16 @@ func TestStatusListen(t *testing.T) {
 				t.Errorf("Server header %q", got)
 			}
 		})
+	}
+	// an ssl status listener serves the Admin API's (here self-signed) certificate
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	resp, err := client.Get("https://" + statusTLS + "/status/ready")
+	if err != nil {
+		t.Fatalf("status over TLS: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.TLS == nil || len(resp.TLS.PeerCertificates) == 0 {
+		t.Fatalf("status over TLS: %d, tls %v", resp.StatusCode, resp.TLS)
 	}
 	// the Admin API itself still wants its token
 	expectStatus(t, "admin without token", do(t, "GET", "http://"+n.admin+"/status", nil, nil), 401)
