@@ -5,7 +5,7 @@ GO     ?= go
 BIN    ?= bin/weir
 PREFIX ?= $(CURDIR)/.weir
 
-.PHONY: all plugins build run echo test vet bench clean testdata testdata-check plugin-docs
+.PHONY: all plugins build run echo test vet bench bench-micro bench-all clean testdata testdata-check plugin-docs
 
 all: build
 
@@ -48,8 +48,20 @@ vet:
 	$(GO) vet ./...
 	cd sdk && $(GO) vet ./...
 
-## bench: the Go benchmarks
-bench: plugins
+## bench: weir side by side with nginx and haproxy over loopback (scripts/bench/run.sh;
+## needs wrk, nginx and haproxy: apt-get install wrk nginx haproxy). ROUNDS, DURATION
+## and the other knobs are in the script's header; BENCH_SMOKE=1 for the short run.
+bench: build
+	WEIR_BIN=$(CURDIR)/$(BIN) bash scripts/bench/run.sh
+
+## bench-micro: the hot path's Go benchmarks (router, proxy path, wasm callback,
+## built-in plugins), -count 6, summarised by benchstat (scripts/bench/micro.sh)
+bench-micro: plugins
+	bash scripts/bench/micro.sh
+
+## bench-all: every Go benchmark in the module once, with -benchmem (what `make bench`
+## ran before it drove the side-by-side comparison)
+bench-all: plugins
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
