@@ -87,7 +87,7 @@ func getMapValue(t uint32, key string) (string, error) {
 	if err := statusErr(st); err != nil {
 		return "", err
 	}
-	return string(data), nil
+	return unsafeString(data), nil
 }
 
 func removeMapValue(t uint32, key string) error {

@@ -2,8 +2,11 @@ package proxywasm
 
 // GetProperty reads a host property by path, e.g. []string{"request", "path"} or
 // []string{"plugin_name"}. Values are host-defined bytes.
-func GetProperty(path []string) ([]byte, error) {
-	p := serializePath(path)
+func GetProperty(path []string) ([]byte, error) { return GetPropertyPath(serializePath(path)) }
+
+// GetPropertyPath is GetProperty with the path as the ABI carries it: segments joined
+// by NUL ("request\x00path"). A constant path so written costs no allocation.
+func GetPropertyPath(p string) ([]byte, error) {
 	var ptr, size uint32
 	st := proxyGetProperty(stringPtr(p), uint32(len(p)), &ptr, &size)
 	data := received(ptr, size)
