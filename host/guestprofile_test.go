@@ -74,7 +74,9 @@ func TestGuestProfile(t *testing.T) {
 		total += n
 	}
 	for _, list := range [][]entry{calls, allocs} {
-		sort.Slice(list, func(i, j int) bool { return list[i].n > list[j].n || list[i].n == list[j].n && list[i].name < list[j].name })
+		sort.Slice(list, func(i, j int) bool {
+			return list[i].n > list[j].n || list[i].n == list[j].n && list[i].name < list[j].name
+		})
 	}
 	fmt.Printf("guest function calls per request: %d\n\ncalls per request, most called first:\n", total/requests)
 	for _, e := range calls[:min(40, len(calls))] {
