@@ -257,3 +257,62 @@ func TestInterleavedStreamsOnOneInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDeclaredCallbacksSkipped checks weir.declare_http_callbacks through the SDK:
+// key-auth (weir layer: request and request body handlers only) declares the rest, so
+// its streams never enter the guest for response headers, response body, done or
+// log, and its contexts report no response body to hold. add_header (proxywasm layer,
+// no declaration) still gets every callback.
+func TestDeclaredCallbacksSkipped(t *testing.T) {
+	ctx := context.Background()
+	rt := newRuntime(t, 0)
+	for _, tt := range []struct {
+		module, config string
+		headers        [][2]string
+		ran, skipped   []string
+	}{
+		{"key-auth", `{}`, [][2]string{{":method", "GET"}, {":path", "/"}, {"apikey", "secret"}},
+			[]string{fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}},
+		{"add_header", `{"header":"x-a","value":"1"}`, [][2]string{{":method", "GET"}, {":path", "/"}},
+			[]string{fnRequestHeaders, fnResponseHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, nil},
+	} {
+		t.Run(tt.module, func(t *testing.T) {
+			m, err := rt.Compile(ctx, goModule(t, tt.module))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := &events{}
+			s := newStream(ev, tt.headers...)
+			s.maps[MapResponseHeaders].pairs = [][2]string{{":status", "200"}}
+			_, h := instantiate(t, m, keyAuthHost(ev), tt.config, s)
+			calls := func(fn string) uint64 { return rt.callbacks.get("test-vm", fn).count.Load() }
+			before := map[string]uint64{}
+			for _, fn := range append(tt.ran, tt.skipped...) {
+				before[fn] = calls(fn)
+			}
+			if _, err := h.OnRequestHeaders(ctx, true); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.OnResponseHeaders(ctx, false); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.OnResponseBody(ctx, 2, true); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := h.HandlesResponseBody(), tt.skipped == nil; got != want {
+				t.Errorf("HandlesResponseBody = %v, want %v", got, want)
+			}
+			h.Finish(ctx)
+			for _, fn := range tt.ran {
+				if calls(fn) != before[fn]+1 {
+					t.Errorf("%s ran %d times, want once", fn, calls(fn)-before[fn])
+				}
+			}
+			for _, fn := range tt.skipped {
+				if calls(fn) != before[fn] {
+					t.Errorf("%s ran, want it skipped", fn)
+				}
+			}
+		})
+	}
+}

@@ -71,6 +71,8 @@ type contextState struct {
 	// status is what proxy_get_status answers in this context: the outcome of the
 	// last callout (HTTP call) answered to it, kept until the next one.
 	status callStatus
+	// skip is a root context's declared HTTP callbacks to skip (httpcallbacks.go).
+	skip callbackSet
 }
 
 // callStatus is a callout's outcome as proxy_get_status reports it.
