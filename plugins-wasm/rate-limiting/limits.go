@@ -43,9 +43,10 @@ func windowStart(period string, now time.Time) time.Time {
 
 // usage is one configured limit and its counter's value after this request counted.
 type usage struct {
-	period int // index in periods
-	limit  float64
-	count  int64
+	period    int // index in periods
+	limit     float64
+	limitText string // limit as the headers print it
+	count     int64
 }
 
 // verdict decides a request as Kong's handler does, from each window's usage before
@@ -62,9 +63,10 @@ func verdict(now time.Time, us []usage) (refuse bool, headers [][2]string, reset
 		}
 	}
 	var (
-		bestLimit, bestRemaining float64
-		bestWindow               int64
-		chosen                   bool
+		bestLimit     string
+		bestRemaining float64
+		bestWindow    int64
+		chosen        bool
 	)
 	for i, u := range us {
 		p := periods[u.period]
@@ -75,7 +77,7 @@ func verdict(now time.Time, us []usage) (refuse bool, headers [][2]string, reset
 		remaining = max(0, remaining)
 		if !chosen || remaining < bestRemaining || (remaining == bestRemaining && p.seconds > bestWindow) {
 			chosen = true
-			bestLimit, bestRemaining, bestWindow = u.limit, remaining, p.seconds
+			bestLimit, bestRemaining, bestWindow = u.limitText, remaining, p.seconds
 			elapsed := now.Unix() - windowStart(p.name, now).Unix()
 			reset = max(1, p.seconds-elapsed)
 		}
@@ -83,11 +85,11 @@ func verdict(now time.Time, us []usage) (refuse bool, headers [][2]string, reset
 			headers = make([][2]string, 0, 2*len(us)+3)
 		}
 		headers = append(headers,
-			[2]string{p.limitHeader, num(u.limit)},
+			[2]string{p.limitHeader, u.limitText},
 			[2]string{p.remainingHeader, num(remaining)})
 	}
 	headers = append(headers,
-		[2]string{"RateLimit-Limit", num(bestLimit)},
+		[2]string{"RateLimit-Limit", bestLimit},
 		[2]string{"RateLimit-Remaining", num(bestRemaining)},
 		[2]string{"RateLimit-Reset", strconv.FormatInt(reset, 10)})
 	return stop != -1, headers, reset

@@ -48,8 +48,9 @@ type config struct {
 
 	limits [6]*float64
 	// scope is the start of every counter key, "<route id>:<service id>:": the same for
-	// every request under this config, so it is built once.
-	scope string
+	// every request under this config, so it is built once, as are the limits' texts.
+	scope      string
+	limitTexts [6]string
 }
 
 // Validate applies Kong's entity checks, for a config that did not come through the
@@ -72,6 +73,11 @@ func (c *config) Validate() error {
 		return errors.New(msg)
 	}
 	c.scope = or(c.RouteID, emptyUUID) + ":" + or(c.ServiceID, emptyUUID) + ":"
+	for i, l := range c.limits {
+		if l != nil {
+			c.limitTexts[i] = num(*l)
+		}
+	}
 	return nil
 }
 
@@ -91,7 +97,7 @@ func onRequest(r *weir.Request, c *config) weir.Action {
 		if l == nil {
 			continue
 		}
-		us = append(us, usage{period: i, limit: *l})
+		us = append(us, usage{period: i, limit: *l, limitText: c.limitTexts[i]})
 		keys = append(keys, weir.RateLimitKey{Key: key, Period: periods[i].name, Start: windowStart(periods[i].name, now).Unix()})
 	}
 	counts, err := increment(c, keys)

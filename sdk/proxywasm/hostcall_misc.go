@@ -7,9 +7,9 @@ func GetProperty(path []string) ([]byte, error) { return GetPropertyPath(seriali
 // GetPropertyPath is GetProperty with the path as the ABI carries it: segments joined
 // by NUL ("request\x00path"). A constant path so written costs no allocation.
 func GetPropertyPath(p string) ([]byte, error) {
-	var ptr, size uint32
-	st := proxyGetProperty(stringPtr(p), uint32(len(p)), &ptr, &size)
-	data := received(ptr, size)
+	ptr, size := retSlots()
+	st := proxyGetProperty(stringPtr(p), uint32(len(p)), ptr, size)
+	data := received(*ptr, *size)
 	if err := statusErr(st); err != nil {
 		return nil, err
 	}
@@ -25,10 +25,10 @@ func SetProperty(path []string, value []byte) error {
 // CallForeignFunction calls a function the host registered by name with raw argument
 // bytes and returns its raw result. An unknown name is types.ErrorStatusNotFound.
 func CallForeignFunction(funcName string, param []byte) ([]byte, error) {
-	var ptr, size uint32
+	ptr, size := retSlots()
 	st := proxyCallForeignFunction(stringPtr(funcName), uint32(len(funcName)),
-		bytesPtr(param), uint32(len(param)), &ptr, &size)
-	data := received(ptr, size)
+		bytesPtr(param), uint32(len(param)), ptr, size)
+	data := received(*ptr, *size)
 	if err := statusErr(st); err != nil {
 		return nil, err
 	}
