@@ -81,3 +81,28 @@ func FuzzParseObject(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendString(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":              `"plain"`,
+		`q"b\s/`:             `"q\"b\\s/"`,
+		"<a&b>":              `"<a&b>"`,
+		"\b\f\n\r\t\x01\x7f": `"\b\f\n\r\t\u0001` + "\x7f" + `"`,
+		"é\xff\u2028\u2029":  `"é\ufffd\u2028\u2029"`,
+	} {
+		if got := string(AppendString([]byte("x"), in)); got != "x"+want {
+			t.Errorf("AppendString(%q) = %s, want x%s", in, got, want)
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"a", "\"\\\x00\x1f<>&", "é\xff\xe2\x80\xa8\xe2\x80", "\u2029\ufffd"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(AppendString(nil, s)), string(Encode(s)); got != want {
+			t.Fatalf("AppendString(%q) = %s, encoding/json %s", s, got, want)
+		}
+	})
+}
