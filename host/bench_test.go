@@ -47,6 +47,12 @@ var chainCases = []struct {
 			{"name":"response-transformer","config":{"add":{"json":["served_by:weir"],"headers":["x-served-by:weir"]},"remove":{"json":["drop"]}}}]}]}],
 		"consumers":[{"username":"user-1","keyauth_credentials":[{"key":"key-1"}]}]}`,
 		headers: [][2]string{{"apikey", "key-1"}}},
+	{name: "request-transformer", config: `{"_format_version":"3.0","services":[{"name":"s","url":"http://backend.local/json",
+		"routes":[{"name":"r","paths":["/"],"plugins":[
+			{"name":"request-transformer","config":{"add":{"headers":["x-bench:1"],"querystring":["source:weir"]},"remove":{"headers":["x-drop"]}}}]}]}]}`},
+	{name: "response-transformer", config: `{"_format_version":"3.0","services":[{"name":"s","url":"http://backend.local/json",
+		"routes":[{"name":"r","paths":["/"],"plugins":[
+			{"name":"response-transformer","config":{"add":{"json":["served_by:weir"],"headers":["x-served-by:weir"]},"remove":{"json":["drop"]}}}]}]}]}`},
 }
 
 // jsonUpstream answers every request in memory with a small JSON body, as the

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/weir-gateway/weir/sdk/weir"
@@ -50,26 +50,51 @@ func (a args) namespace(key string) value { return a[key] }
 // pieces sorted.
 func (a args) encode() string {
 	pieces := make([]string, 0, len(a))
+	var scratch [128]byte // most arguments fit: one allocation per piece, its string
+	buf := scratch[:0]
 	for name, v := range a {
-		var vals []value
-		if v.list != nil {
-			vals = v.list
-		} else {
-			vals = []value{v}
+		buf = buf[:0]
+		if v.list == nil {
+			buf = appendArg(buf, name, v)
 		}
-		var parts []string
-		for _, e := range vals {
-			switch {
-			case e.flag:
-				parts = append(parts, weir.EscapeURIComponent(name))
-			case e.set:
-				parts = append(parts, weir.EscapeURIComponent(name)+"="+weir.EscapeURIComponent(e.s))
-			}
+		for _, e := range v.list {
+			buf = appendArg(buf, name, e)
 		}
-		if len(parts) > 0 {
-			pieces = append(pieces, strings.Join(parts, "&"))
+		if len(buf) > 0 {
+			pieces = append(pieces, string(buf))
 		}
 	}
-	sort.Strings(pieces)
+	slices.Sort(pieces)
 	return strings.Join(pieces, "&")
+}
+
+// appendArg appends one argument ('&' first unless buf is empty): a flag bare, a
+// string as name=value, nil not at all.
+func appendArg(buf []byte, name string, e value) []byte {
+	if !e.flag && !e.set {
+		return buf
+	}
+	if len(buf) > 0 {
+		buf = append(buf, '&')
+	}
+	buf = appendURIComponent(buf, name)
+	if e.flag {
+		return buf
+	}
+	return appendURIComponent(append(buf, '='), e.s)
+}
+
+// appendURIComponent appends s escaped as weir.EscapeURIComponent escapes it, without
+// building a string per component.
+func appendURIComponent(buf []byte, s string) []byte {
+	const hexDigits = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			buf = append(buf, c)
+			continue
+		}
+		buf = append(buf, '%', hexDigits[c>>4], hexDigits[c&15])
+	}
+	return buf
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"github.com/weir-gateway/weir/plugins-wasm/internal/kongjson"
 )
 
@@ -113,34 +112,36 @@ func (x *exchange) transformBody() error {
 // values keep their JSON as it came; configured values are strings. Truth is Lua's: a
 // field that is false counts as absent for replace and add, null as present.
 func (x *exchange) transformJSON(raw []byte) ([]byte, bool, error) {
-	obj := map[string]json.RawMessage{}
+	var obj kongjson.Object
 	if len(raw) > 0 {
-		if json.Unmarshal(raw, &obj) != nil || obj == nil {
+		var ok bool
+		if obj, ok = kongjson.ParseObject(raw); !ok {
 			return nil, false, nil // not a JSON object (or blank): left as it is
 		}
 	}
 	truthy := func(name string) bool {
-		v, ok := obj[name]
+		v, ok := obj.Get(name)
 		return ok && string(bytes.TrimSpace(v)) != "false"
 	}
 	c, full, changed := x.c, len(raw) > 0, false
 	if full {
 		for _, e := range c.Remove.Body {
 			name, _ := kongjson.Split(e)
-			delete(obj, name)
+			obj.Delete(name)
 			changed = true
 		}
 		for _, e := range c.Rename.Body {
 			if old, to := kongjson.Split(e); truthy(old) && old != to {
-				obj[to] = obj[old]
-				delete(obj, old)
+				v, _ := obj.Get(old)
+				obj.Set(to, v)
+				obj.Delete(old)
 				changed = true
 			}
 		}
 	}
-	render := func(tmpl string) (json.RawMessage, error) {
+	render := func(tmpl string) ([]byte, error) {
 		v, err := x.render(tmpl)
-		return kongjson.Encode(v), err
+		return kongjson.AppendString(nil, v), err
 	}
 	for _, e := range c.Replace.Body {
 		name, tmpl := kongjson.Split(e)
@@ -152,7 +153,8 @@ func (x *exchange) transformJSON(raw []byte) ([]byte, bool, error) {
 			return nil, false, err
 		}
 		if truthy(name) {
-			obj[name], changed = v, true
+			obj.Set(name, v)
+			changed = true
 		}
 	}
 	for _, e := range c.Add.Body {
@@ -162,7 +164,8 @@ func (x *exchange) transformJSON(raw []byte) ([]byte, bool, error) {
 			return nil, false, err
 		}
 		if !truthy(name) {
-			obj[name], changed = v, true
+			obj.Set(name, v)
+			changed = true
 		}
 	}
 	for _, e := range c.Append.Body {
@@ -171,10 +174,12 @@ func (x *exchange) transformJSON(raw []byte) ([]byte, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
-		obj[name], changed = kongjson.Append(obj[name], v), true
+		old, _ := obj.Get(name)
+		obj.Set(name, kongjson.Append(old, v))
+		changed = true
 	}
 	if !changed {
 		return nil, false, nil
 	}
-	return kongjson.Encode(obj), true, nil
+	return obj.AppendJSON(make([]byte, 0, len(raw)+64)), true, nil
 }

@@ -8,82 +8,101 @@ import (
 
 // headerTable is the request's headers as Kong's get_headers gives them: lower-case
 // names (Host apart: it is :authority), a repeated header as a list, in arrival order.
+// A request has few headers, so a slice searched in order beats a map.
 type headerTable struct {
-	order []string
-	vals  map[string]value
+	fields []field
+}
+
+// field is one name of the table, with its value or list of values.
+type field struct {
+	name string
+	v    value
 }
 
 func newHeaderTable(hs [][2]string) *headerTable {
-	t := &headerTable{vals: map[string]value{}}
+	t := &headerTable{fields: make([]field, 0, len(hs))}
 	for _, h := range hs {
 		name := strings.ToLower(h[0])
 		if strings.HasPrefix(name, ":") || name == "host" {
 			continue
 		}
-		old := t.vals[name]
-		switch {
-		case !old.set:
-			t.set(name, str(h[1]))
-		case old.list != nil:
-			t.vals[name] = value{set: true, list: append(old.list, str(h[1]))}
-		default:
-			t.vals[name] = value{set: true, list: []value{old, str(h[1])}}
+		i := t.index(name)
+		if i < 0 {
+			t.fields = append(t.fields, field{name: name, v: str(h[1])})
+			continue
+		}
+		if old := t.fields[i].v; old.list != nil {
+			t.fields[i].v = value{set: true, list: append(old.list, str(h[1]))}
+		} else {
+			t.fields[i].v = value{set: true, list: []value{old, str(h[1])}}
 		}
 	}
 	return t
 }
 
-func (t *headerTable) clone() *headerTable {
-	c := &headerTable{order: append([]string(nil), t.order...), vals: make(map[string]value, len(t.vals))}
-	for k, v := range t.vals {
-		c.vals[k] = v
+// index is the position of a lower-case name, -1 when absent.
+func (t *headerTable) index(name string) int {
+	for i := range t.fields {
+		if t.fields[i].name == name {
+			return i
+		}
 	}
-	return c
+	return -1
+}
+
+func (t *headerTable) clone() *headerTable {
+	return &headerTable{fields: append(make([]field, 0, len(t.fields)+1), t.fields...)}
 }
 
 // key is how get_headers' table finds a name: lower-case, underscores as dashes.
 func key(name string) string { return strings.ReplaceAll(strings.ToLower(name), "_", "-") }
 
-func (t *headerTable) get(name string) value { return t.vals[key(name)] }
+func (t *headerTable) get(name string) value {
+	if i := t.index(key(name)); i >= 0 {
+		return t.fields[i].v
+	}
+	return value{}
+}
 
 func (t *headerTable) namespace(name string) value { return t.get(name) }
 
 func (t *headerTable) set(name string, v value) {
 	name = strings.ToLower(name)
-	if _, ok := t.vals[name]; !ok {
-		t.order = append(t.order, name)
+	if i := t.index(name); i >= 0 {
+		t.fields[i].v = v
+		return
 	}
-	t.vals[name] = v
+	t.fields = append(t.fields, field{name: name, v: v})
 }
 
 func (t *headerTable) del(name string) {
-	name = strings.ToLower(name)
-	if _, ok := t.vals[name]; !ok {
-		return
-	}
-	delete(t.vals, name)
-	for i, n := range t.order {
-		if n == name {
-			t.order = append(t.order[:i], t.order[i+1:]...)
-			break
-		}
+	if i := t.index(strings.ToLower(name)); i >= 0 {
+		t.fields = append(t.fields[:i], t.fields[i+1:]...)
 	}
 }
 
-// pairs is the table as header fields, in order, a list as repeated fields.
-func (t *headerTable) pairs() [][2]string {
-	var out [][2]string
-	for _, name := range t.order {
-		v := t.vals[name]
-		if v.list == nil {
-			out = append(out, [2]string{name, v.String()})
+// appendPairs appends the table as header fields, in order, a list as repeated
+// fields.
+func (t *headerTable) appendPairs(out [][2]string) [][2]string {
+	for _, f := range t.fields {
+		if f.v.list == nil {
+			out = append(out, [2]string{f.name, f.v.String()})
 			continue
 		}
-		for _, e := range v.list {
-			out = append(out, [2]string{name, e.String()})
+		for _, e := range f.v.list {
+			out = append(out, [2]string{f.name, e.String()})
 		}
 	}
 	return out
+}
+
+// size is the number of header fields appendPairs writes.
+func (t *headerTable) size() int {
+	n := 0
+	for _, f := range t.fields {
+		n += max(1, len(f.v.list))
+	}
+	return n
 }
 
 // transformHeaders runs remove, rename, replace, add and append on the headers with

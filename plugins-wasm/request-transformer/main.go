@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/weir-gateway/weir/plugins-wasm/internal/kongjson"
+	"strconv"
 	"strings"
 
 	"github.com/weir-gateway/weir/sdk/proxywasm"
@@ -162,6 +163,9 @@ func execute(r *weir.Request, c *config, haveBody bool) weir.Action {
 
 // render expands a configured value's template.
 func (x *exchange) render(tmpl string) (string, error) {
+	if !strings.Contains(tmpl, "$(") {
+		return tmpl, nil // a plain value: no need for the environment (a closure)
+	}
 	out, err := render(tmpl, x.env)
 	if err != nil {
 		return "", fmt.Errorf("failed to render the template %s, error:%v", tmpl, err)
@@ -281,15 +285,17 @@ func (x *exchange) apply() {
 		}
 	}
 	if x.bodySet {
-		x.headers.set("content-length", str(fmt.Sprint(len(x.body))))
+		x.headers.set("content-length", str(strconv.Itoa(len(x.body))))
 	}
-	hs := [][2]string{{":method", x.method}, {":path", target}, {":authority", x.authority}}
-	for _, h := range x.r.Headers() {
+	in := x.r.Headers()
+	hs := make([][2]string, 0, len(in)+x.headers.size()+3)
+	hs = append(hs, [2]string{":method", x.method}, [2]string{":path", target}, [2]string{":authority", x.authority})
+	for _, h := range in {
 		if strings.HasPrefix(h[0], ":") && h[0] != ":method" && h[0] != ":path" && h[0] != ":authority" {
 			hs = append(hs, h)
 		}
 	}
-	hs = append(hs, x.headers.pairs()...)
+	hs = x.headers.appendPairs(hs)
 	if err := proxywasm.ReplaceHttpRequestHeaders(hs); err != nil {
 		proxywasm.LogErrorf("request-transformer: set headers: %v", err)
 	}

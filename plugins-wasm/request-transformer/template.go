@@ -49,6 +49,9 @@ var errTemplate = errors.New("unsupported template expression")
 // (`headers.x`, `headers["x-y"]`, `query_params.y`, `uri_captures[1]`, `shared.k`),
 // a quoted string, and `a or b`; a nil result prints as "", as Penlight does.
 func render(tmpl string, e env) (string, error) {
+	if !strings.Contains(tmpl, "$(") {
+		return tmpl, nil // a plain value, the common case: nothing to build
+	}
 	var b strings.Builder
 	for {
 		i := strings.Index(tmpl, "$(")

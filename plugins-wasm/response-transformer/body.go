@@ -13,40 +13,35 @@ import (
 // remove, rename, replace, add, append. ok is false when the body is not a JSON
 // object; it is then left as it is.
 func transformJSON(c *config, body []byte) (out []byte, ok bool) {
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(body, &obj) != nil || obj == nil {
+	obj, ok := kongjson.ParseObject(body)
+	if !ok {
 		return nil, false
 	}
-	for _, e := range c.Remove.JSON {
-		name, _ := kongjson.Split(e)
-		delete(obj, name)
+	p := c.plan()
+	for _, name := range p.removeJSON {
+		obj.Delete(name)
 	}
-	for _, e := range c.Rename.JSON {
-		old, to := kongjson.Split(e)
-		if v, ok := obj[old]; ok && to != "" {
-			obj[to] = v
-			delete(obj, old) // renaming a key to itself removes it, as in Kong
+	for _, e := range p.renameJSON {
+		if v, ok := obj.Get(e.from); ok && e.to != "" {
+			obj.Set(e.to, v)
+			obj.Delete(e.from) // renaming a key to itself removes it, as in Kong
 		}
 	}
-	for i, e := range c.Replace.JSON {
-		name, value := kongjson.Split(e)
-		if v, ok := jsonValue(value, typeAt(c.Replace.JSONTypes, i)); ok && truthy(obj, name) {
-			obj[name] = v
+	for _, f := range p.replaceJSON {
+		if truthy(&obj, f.name) {
+			obj.Set(f.name, f.value)
 		}
 	}
-	for i, e := range c.Add.JSON {
-		name, value := kongjson.Split(e)
-		if v, ok := jsonValue(value, typeAt(c.Add.JSONTypes, i)); ok && !truthy(obj, name) {
-			obj[name] = v
+	for _, f := range p.addJSON {
+		if !truthy(&obj, f.name) {
+			obj.Set(f.name, f.value)
 		}
 	}
-	for i, e := range c.Append.JSON {
-		name, value := kongjson.Split(e)
-		if v, ok := jsonValue(value, typeAt(c.Append.JSONTypes, i)); ok {
-			obj[name] = kongjson.Append(obj[name], v)
-		}
+	for _, f := range p.appendJSON {
+		old, _ := obj.Get(f.name)
+		obj.Set(f.name, kongjson.Append(old, f.value))
 	}
-	return kongjson.Encode(obj), true
+	return obj.AppendJSON(make([]byte, 0, len(body)+p.growth)), true
 }
 
 func typeAt(types []string, i int) string {
@@ -58,8 +53,8 @@ func typeAt(types []string, i int) string {
 
 // truthy is Lua's truth of a decoded JSON value: present and not false (JSON null is
 // cjson.null, which is true).
-func truthy(obj map[string]json.RawMessage, name string) bool {
-	v, ok := obj[name]
+func truthy(obj *kongjson.Object, name string) bool {
+	v, ok := obj.Get(name)
 	return ok && string(bytes.TrimSpace(v)) != "false"
 }
 

@@ -4,7 +4,6 @@
 package main
 
 import (
-	"github.com/weir-gateway/weir/plugins-wasm/internal/kongjson"
 	"strings"
 
 	"github.com/weir-gateway/weir/sdk/proxywasm"
@@ -31,6 +30,8 @@ type config struct {
 	Replace pairs `json:"replace"`
 	Add     pairs `json:"add"`
 	Append  pairs `json:"append"`
+
+	prepared *plan
 }
 
 // jsonOps says whether any json operation is configured: only then is the body read.
@@ -46,46 +47,47 @@ func init() {
 func main() {}
 
 func onResponse(r *weir.Request, c *config) weir.Action {
-	before := append([][2]string(nil), r.ResponseHeaders()...) // Kong tests against the headers as they came
-	has := func(name string) bool { return weir.HeaderArg(before, name).Kind != weir.ArgAbsent }
+	p := c.plan()
+	before := r.ResponseHeaders() // Kong tests against the headers as they came; changes do not alter this slice
 	var err error
-	for _, e := range c.Remove.Headers {
-		name, _ := kongjson.Split(e)
+	for _, name := range p.removeHeaders {
 		err = firstErr(err, r.DelResponseHeader(name))
 	}
-	for _, e := range c.Rename.Headers {
-		old, to := kongjson.Split(e)
-		if !has(old) || to == "" {
+	for _, e := range p.renameHeaders {
+		if e.to == "" || !hasHeader(before, e.fromKey) {
 			continue
 		}
-		for i, v := range values(before, old) {
-			if i == 0 {
-				err = firstErr(err, r.SetResponseHeader(to, v))
-			} else {
-				err = firstErr(err, r.AddResponseHeader(to, v))
+		n := 0
+		for _, h := range before {
+			if !strings.EqualFold(h[0], e.from) {
+				continue
 			}
+			if n == 0 {
+				err = firstErr(err, r.SetResponseHeader(e.to, h[1]))
+			} else {
+				err = firstErr(err, r.AddResponseHeader(e.to, h[1]))
+			}
+			n++
 		}
-		err = firstErr(err, r.DelResponseHeader(old))
+		err = firstErr(err, r.DelResponseHeader(e.from))
 	}
-	for _, e := range c.Replace.Headers {
-		if name, value := kongjson.Split(e); value != "" && has(name) {
-			err = firstErr(err, r.SetResponseHeader(name, value))
+	for _, h := range p.replaceHeaders {
+		if hasHeader(before, h.key) {
+			err = firstErr(err, r.SetResponseHeader(h.name, h.value))
 		}
 	}
-	for _, e := range c.Add.Headers {
-		if name, value := kongjson.Split(e); value != "" && !has(name) {
-			err = firstErr(err, r.SetResponseHeader(name, value))
+	for _, h := range p.addHeaders {
+		if !hasHeader(before, h.key) {
+			err = firstErr(err, r.SetResponseHeader(h.name, h.value))
 		}
 	}
-	for _, e := range c.Append.Headers {
-		if name, value := kongjson.Split(e); value != "" {
-			err = firstErr(err, r.AddResponseHeader(name, value))
-		}
+	for _, h := range p.appendHeaders {
+		err = firstErr(err, r.AddResponseHeader(h.name, h.value))
 	}
 	if err != nil {
 		proxywasm.LogErrorf("response-transformer: headers: %v", err)
 	}
-	if !c.jsonOps() || !isJSON(weir.HeaderArg(before, "content-type")) {
+	if !c.jsonOps() || !isJSON(before) {
 		return weir.Continue
 	}
 	_ = r.DelResponseHeader("content-length") // the body changes; weir sends its new length
@@ -104,29 +106,28 @@ func onResponseBody(r *weir.Request, c *config) weir.Action {
 	return weir.Continue
 }
 
-// isJSON says whether a Content-Type names application/json, among comma-separated
-// types, as Kong's is_json_body does.
-func isJSON(ct weir.Arg) bool {
-	if ct.Kind != weir.ArgString {
+// isJSON says whether the one Content-Type header names application/json, among
+// comma-separated types, as Kong's is_json_body does (a repeated header is a table,
+// which it does not read).
+func isJSON(hs [][2]string) bool {
+	ct, n := "", 0
+	for _, h := range hs {
+		if strings.ToLower(h[0]) == "content-type" {
+			ct, n = h[1], n+1
+		}
+	}
+	if n != 1 {
 		return false
 	}
-	for _, t := range strings.Split(ct.Value, ",") {
+	for ct != "" {
+		var t string
+		t, ct, _ = strings.Cut(ct, ",")
 		mt, _, _ := strings.Cut(t, ";")
 		if strings.EqualFold(strings.TrimSpace(mt), "application/json") {
 			return true
 		}
 	}
 	return false
-}
-
-func values(headers [][2]string, name string) []string {
-	var out []string
-	for _, h := range headers {
-		if strings.EqualFold(h[0], name) {
-			out = append(out, h[1])
-		}
-	}
-	return out
 }
 
 func firstErr(err, next error) error {

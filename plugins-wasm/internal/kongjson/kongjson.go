@@ -22,7 +22,19 @@ func Split(entry string) (name, value string) {
 // value.
 func Append(old, v json.RawMessage) json.RawMessage {
 	old = bytes.TrimSpace(old)
+	if !valid(v) {
+		return Encode([]json.RawMessage{v}) // nil, as encoding/json refuses v
+	}
 	switch {
+	case len(old) > 0 && old[0] == '"' && valid(old):
+		out := appendCompact(append(make([]byte, 0, len(old)+len(v)+3), '['), old)
+		return append(appendCompact(append(out, ','), v), ']')
+	case len(old) > 0 && old[0] == '[' && valid(old):
+		out := append(make([]byte, 0, len(old)+len(v)+2), '[')
+		if inner := bytes.TrimSpace(old[1 : len(old)-1]); len(inner) > 0 {
+			out = append(appendCompact(out, inner), ',')
+		}
+		return append(appendCompact(out, v), ']')
 	case len(old) > 0 && old[0] == '"':
 		return Encode([]json.RawMessage{old, v})
 	case len(old) > 0 && old[0] == '[':
@@ -37,7 +49,18 @@ func Append(old, v json.RawMessage) json.RawMessage {
 			return Encode(obj)
 		}
 	}
-	return Encode([]json.RawMessage{v})
+	return append(appendCompact(append(make([]byte, 0, len(v)+2), '['), v), ']')
+}
+
+// valid says whether b is one JSON value (whitespace around it allowed).
+func valid(b []byte) bool {
+	s := scanner{b: b}
+	s.space()
+	if !s.value(1) {
+		return json.Valid(b) // deeper than the scanner follows
+	}
+	s.space()
+	return s.i == len(b)
 }
 
 // Encode marshals without HTML escaping (cjson does not escape <, > or &); nil when v

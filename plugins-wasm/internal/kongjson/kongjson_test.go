@@ -1,6 +1,7 @@
 package kongjson
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 )
@@ -27,4 +28,37 @@ func TestSplit(t *testing.T) {
 			t.Errorf("Split(%q) = %q, %q", entry, n, v)
 		}
 	}
+}
+
+// appendStd is Append written with encoding/json alone, the reference for FuzzAppend.
+func appendStd(old, v json.RawMessage) json.RawMessage {
+	old = bytes.TrimSpace(old)
+	switch {
+	case len(old) > 0 && old[0] == '"':
+		return Encode([]json.RawMessage{old, v})
+	case len(old) > 0 && old[0] == '[':
+		var list []json.RawMessage
+		if json.Unmarshal(old, &list) == nil {
+			return Encode(append(list, v))
+		}
+	case len(old) > 0 && old[0] == '{':
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(old, &obj) == nil {
+			obj["1"] = v
+			return Encode(obj)
+		}
+	}
+	return Encode([]json.RawMessage{v})
+}
+
+func FuzzAppend(f *testing.F) {
+	for _, s := range [][2]string{{`"a"`, `"b"`}, {` [ 1 , "x" ] `, `2`}, {`[]`, `[ 1 ]`}, {`{"k":1}`, `"b"`}, {``, `"b"`},
+		{`3`, `true`}, {`"a`, `1`}, {`[1,`, `1`}, {`"a"`, `nope`}, {`null`, `{ "a" : 1 }`}} {
+		f.Add([]byte(s[0]), []byte(s[1]))
+	}
+	f.Fuzz(func(t *testing.T, old, v []byte) {
+		if got, want := Append(old, v), appendStd(old, v); !bytes.Equal(got, want) || (got == nil) != (want == nil) {
+			t.Fatalf("Append(%q, %q) = %q, encoding/json gives %q", old, v, got, want)
+		}
+	})
 }
