@@ -2,58 +2,57 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
 )
 
-// startProfiles starts the profiles that WEIR_CPU_PROFILE and WEIR_HEAP_PROFILE ask for
-// (file paths) and returns what writes them out when the node stops. They are for
-// finding where a running node spends its time and memory under real load
-// (scripts/bench/run.sh --profile); production nodes leave them unset.
+// startProfiles starts what WEIR_CPU_PROFILE, WEIR_TRACE and WEIR_HEAP_PROFILE ask for
+// (file paths: a CPU profile, an execution trace, the allocations) and returns what
+// writes them out when the node stops. They are for finding where a running node
+// spends its time and memory under real load (scripts/bench/run.sh with PROFILE_DIR);
+// production nodes leave them unset.
 func startProfiles() (stop func(), err error) {
-	stop = func() {}
-	if path := os.Getenv("WEIR_CPU_PROFILE"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return stop, fmt.Errorf("WEIR_CPU_PROFILE: %w", err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
-			return stop, fmt.Errorf("WEIR_CPU_PROFILE: %w", err)
-		}
-		stop = func() {
-			pprof.StopCPUProfile()
-			f.Close()
+	var stops []func()
+	stop = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
 		}
 	}
-	if path := os.Getenv("WEIR_TRACE"); path != "" {
+	for _, p := range []struct {
+		env   string
+		start func(io.Writer) error
+		stop  func()
+	}{
+		{"WEIR_CPU_PROFILE", pprof.StartCPUProfile, pprof.StopCPUProfile},
+		{"WEIR_TRACE", trace.Start, trace.Stop},
+	} {
+		path := os.Getenv(p.env)
+		if path == "" {
+			continue
+		}
 		f, err := os.Create(path)
+		if err == nil {
+			if err = p.start(f); err != nil {
+				f.Close()
+			}
+		}
 		if err != nil {
-			return stop, fmt.Errorf("WEIR_TRACE: %w", err)
+			stop()
+			return func() {}, fmt.Errorf("%s: %w", p.env, err)
 		}
-		if err := trace.Start(f); err != nil {
-			f.Close()
-			return stop, fmt.Errorf("WEIR_TRACE: %w", err)
-		}
-		stopCPU := stop
-		stop = func() {
-			stopCPU()
-			trace.Stop()
-			f.Close()
-		}
+		stops = append(stops, func() { p.stop(); f.Close() })
 	}
 	if path := os.Getenv("WEIR_HEAP_PROFILE"); path != "" {
 		runtime.MemProfileRate = 64 << 10
-		stopCPU := stop
-		stop = func() {
-			stopCPU()
+		stops = append(stops, func() {
 			if f, err := os.Create(path); err == nil {
 				_ = pprof.Lookup("allocs").WriteTo(f, 0)
 				f.Close()
 			}
-		}
+		})
 	}
 	return stop, nil
 }
