@@ -32,6 +32,8 @@ type Instance struct {
 	allocStack [1]uint64
 
 	failed atomic.Bool // set once; read without mu so pools can check health any time
+	// failedIn is the plugin whose callback failed, once failed is set by a callback.
+	failedIn atomic.Pointer[string]
 
 	vmID string
 
@@ -71,6 +73,10 @@ type contextState struct {
 	// status is what proxy_get_status answers in this context: the outcome of the
 	// last callout (HTTP call) answered to it, kept until the next one.
 	status callStatus
+	// stats, on a root whose plugin is not the VM's namesake (a module carrying
+	// several plugins), holds the callback statistics of that plugin by callback, so
+	// each plugin's callbacks are timed under its own name.
+	stats map[string]*CallbackStats
 }
 
 // callStatus is a callout's outcome as proxy_get_status reports it.
@@ -229,6 +235,16 @@ func (i *Instance) newContext(root *contextState, pluginName, rootID string, con
 	c := &contextState{id: i.nextID, root: root, pluginName: pluginName, rootID: rootID, config: config}
 	i.contexts[c.id] = c
 	return c
+}
+
+// FailedIn names the plugin whose callback failed and retired the instance: with
+// several plugins in one module, the one to blame. "" while healthy, or when the
+// instance failed outside any plugin's context (start-up, Close).
+func (i *Instance) FailedIn() string {
+	if p := i.failedIn.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // Healthy is false once a trap, deadline, exit or fault happened, or after Close: the

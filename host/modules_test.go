@@ -33,7 +33,7 @@ func TestBuiltinsCompiledOnFirstUse(t *testing.T) {
 		t.Fatalf("start compiles built-ins: %v", err)
 	}
 	defer m.close(ctx)
-	if m.builtins["good"].pool != nil {
+	if m.builtins["good"].module.pool != nil {
 		t.Fatal("good compiled before its first use")
 	}
 	p, prio, err := m.Lookup(ctx, "good", nil)
