@@ -10,6 +10,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // Instance is one VM: an instantiated module with its own linear memory and guest
@@ -142,7 +143,7 @@ func (m *Module) NewInstance(ctx context.Context, svc Services, cfg InstanceConf
 	mcfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().
 		WithStdout(&logWriter{inst: i, level: LogInfo}).WithStderr(&logWriter{inst: i, level: LogError}).
 		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
-	guest, err := m.rt.rt.InstantiateModule(ctx, m.compiled, mcfg)
+	guest, err := m.rt.rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, mappedMemory), m.compiled, mcfg)
 	if err != nil {
 		return nil, fmt.Errorf("instantiate proxy-wasm module: %w", err)
 	}
