@@ -77,13 +77,19 @@ func (i *Instance) NewHTTP(ctx context.Context, root *Root, s HTTPStream) (*HTTP
 	if i.contexts[root.state.id] != root.state {
 		return nil, fmt.Errorf("new http context: root context %d is closed", root.state.id)
 	}
-	c := i.newContext(root.state, "", "", nil)
+	// the handle and its state in one allocation: one of each per plugin per request
+	h := new(struct {
+		hc    HTTPContext
+		state contextState
+	})
+	c := i.initContext(&h.state, root.state, "", "", nil)
 	c.stream = s
 	if err := i.callVoid(ctx, c, phaseOther, fnContextCreate, uint64(c.id), uint64(root.state.id)); err != nil {
 		i.drop(c)
 		return nil, err
 	}
-	return &HTTPContext{inst: i, state: c}, nil
+	h.hc = HTTPContext{inst: i, state: c}
+	return &h.hc, nil
 }
 
 // forget drops a context's state without calling the guest (the instance has failed).

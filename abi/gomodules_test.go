@@ -93,8 +93,14 @@ func TestAddHeaderModule(t *testing.T) {
 func keyAuthHost(ev *events) *fakeServices {
 	return &fakeServices{ev: ev, foreign: map[string]func([]byte) ([]byte, Status){
 		"weir.find_credential": func(args []byte) ([]byte, Status) {
-			var a struct{ Kind, Field, Value string }
+			var a struct {
+				Kind, Field, Value string
+				Authenticate       bool
+			}
 			_ = json.Unmarshal(args, &a)
+			if a.Kind == "keyauth_credentials" && a.Field == "key" && a.Value == "secret" && a.Authenticate {
+				return []byte(`{"found":true}`), StatusOK
+			}
 			if a.Kind == "keyauth_credentials" && a.Field == "key" && a.Value == "secret" {
 				return []byte(`{"found":true,"credential":{"id":"cred-1","key":"secret","consumer":{"id":"alice-id"}},"consumer":{"id":"alice-id","username":"alice","custom_id":null}}`), StatusOK
 			}
@@ -128,11 +134,11 @@ func TestKeyAuthModule(t *testing.T) {
 			wantLocal: unauthorized("No API key found in request")},
 		{name: "key in header", config: `{}`,
 			headers:   [][2]string{{":method", "GET"}, {":path", "/"}, {"apikey", "secret"}},
-			wantCalls: []string{`weir.find_credential {"kind":"keyauth_credentials","field":"key","value":"secret"}`, `weir.authenticate {"consumer_id":"alice-id","credential_id":"cred-1"}`}},
+			wantCalls: []string{`weir.find_credential {"kind":"keyauth_credentials","field":"key","value":"secret","authenticate":true}`}},
 		{name: "unknown key in query", config: `{}`,
 			headers:   [][2]string{{":method", "GET"}, {":path", "/x?apikey=nope"}},
 			wantLocal: unauthorized("Unauthorized"),
-			wantCalls: []string{`weir.find_credential {"kind":"keyauth_credentials","field":"key","value":"nope"}`}},
+			wantCalls: []string{`weir.find_credential {"kind":"keyauth_credentials","field":"key","value":"nope","authenticate":true}`}},
 		{name: "duplicate header", config: `{}`,
 			headers:   [][2]string{{":method", "GET"}, {":path", "/"}, {"apikey", "a"}, {"apikey", "b"}},
 			wantLocal: unauthorized("Duplicate API key found")},
@@ -141,7 +147,7 @@ func TestKeyAuthModule(t *testing.T) {
 				Headers: [][2]string{{"content-type", "application/json; charset=utf-8"}, {"www-authenticate", `Key realm="weir"`}}}},
 		{name: "hide credentials in query", config: `{"hide_credentials":true}`,
 			headers:   [][2]string{{":method", "GET"}, {":path", "/x?a=1&apikey=secret&b=2"}},
-			wantCalls: []string{`weir.find_credential {"kind":"keyauth_credentials","field":"key","value":"secret"}`, `weir.authenticate {"consumer_id":"alice-id","credential_id":"cred-1"}`},
+			wantCalls: []string{`weir.find_credential {"kind":"keyauth_credentials","field":"key","value":"secret","authenticate":true}`},
 			wantReq:   [][2]string{{":method", "GET"}, {":path", "/x?a=1&b=2"}}},
 		{name: "anonymous fallback", config: `{"anonymous":"anon"}`, headers: [][2]string{{":method", "GET"}, {":path", "/"}},
 			wantCalls: []string{`weir.find_consumer {"id_or_username":"anon"}`, `weir.authenticate {"consumer_id":"anon-id","credential_id":"","anonymous":true}`}},
@@ -153,7 +159,7 @@ func TestKeyAuthModule(t *testing.T) {
 		{name: "key in JSON body", config: `{"key_in_body":true,"hide_credentials":true}`,
 			headers:   [][2]string{{":method", "POST"}, {":path", "/"}, {"content-type", "application/json"}},
 			body:      `{"apikey":"secret","x":1}`,
-			wantCalls: []string{`weir.find_credential {"kind":"keyauth_credentials","field":"key","value":"secret"}`, `weir.authenticate {"consumer_id":"alice-id","credential_id":"cred-1"}`}},
+			wantCalls: []string{`weir.find_credential {"kind":"keyauth_credentials","field":"key","value":"secret","authenticate":true}`}},
 	}
 	rt := newRuntime(t, 0)
 	m, err := rt.Compile(context.Background(), goModule(t, "bundle"))
@@ -320,5 +326,69 @@ func TestBundleServesEachPluginByRootID(t *testing.T) {
 	want := map[string]uint64{"correlation-id": 1, "request-termination": 1}
 	if !reflect.DeepEqual(counts, want) {
 		t.Errorf("proxy_on_request_headers calls by plugin = %v, want %v", counts, want)
+	}
+}
+
+// TestDeclaredCallbacksSkipped checks weir.declare_http_callbacks through the SDK:
+// key-auth (weir layer: request and request body handlers only, in the bundle)
+// declares the rest, so its streams never enter the guest for response headers,
+// response body, done or log, and its contexts report no response body to hold.
+// add_header (proxywasm layer, no declaration) still gets every callback.
+func TestDeclaredCallbacksSkipped(t *testing.T) {
+	ctx := context.Background()
+	rt := newRuntime(t, 0)
+	for _, tt := range []struct {
+		module, plugin, config string
+		headers                [][2]string
+		ran, skipped           []string
+	}{
+		{"bundle", "key-auth", `{}`, [][2]string{{":method", "GET"}, {":path", "/"}, {"apikey", "secret"}},
+			[]string{fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}},
+		{"add_header", "", `{"header":"x-a","value":"1"}`, [][2]string{{":method", "GET"}, {":path", "/"}},
+			[]string{fnRequestHeaders, fnResponseHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, nil},
+	} {
+		t.Run(tt.module, func(t *testing.T) {
+			m, err := rt.Compile(ctx, goModule(t, tt.module))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := &events{}
+			s := newStream(ev, tt.headers...)
+			s.maps[MapResponseHeaders].pairs = [][2]string{{":status", "200"}}
+			_, h := instantiateAs(t, m, keyAuthHost(ev), tt.plugin, tt.config, s)
+			// callbacks are timed under the root context's plugin (instantiateAs names it)
+			timedAs := tt.plugin
+			if timedAs == "" {
+				timedAs = "test-plugin"
+			}
+			calls := func(fn string) uint64 { return rt.callbacks.get(timedAs, fn).count.Load() }
+			before := map[string]uint64{}
+			for _, fn := range append(tt.ran, tt.skipped...) {
+				before[fn] = calls(fn)
+			}
+			if _, err := h.OnRequestHeaders(ctx, true); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.OnResponseHeaders(ctx, false); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.OnResponseBody(ctx, 2, true); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := h.HandlesResponseBody(), tt.skipped == nil; got != want {
+				t.Errorf("HandlesResponseBody = %v, want %v", got, want)
+			}
+			h.Finish(ctx)
+			for _, fn := range tt.ran {
+				if calls(fn) != before[fn]+1 {
+					t.Errorf("%s ran %d times, want once", fn, calls(fn)-before[fn])
+				}
+			}
+			for _, fn := range tt.skipped {
+				if calls(fn) != before[fn] {
+					t.Errorf("%s ran, want it skipped", fn)
+				}
+			}
+		})
 	}
 }

@@ -18,6 +18,9 @@ func proxyCallForeignFunction(h hostCtx, stack []uint64) Status {
 	if st != StatusOK {
 		return st
 	}
+	if name == fnDeclareHTTPCallbacks {
+		return declareHTTPCallbacks(h, args)
+	}
 	res, st := h.inst.svc.CallForeignFunction(h.stream(), name, args)
 	if st != StatusOK {
 		return st

@@ -10,16 +10,25 @@ func (h *HTTPContext) OnRequestHeaders(ctx context.Context, endOfStream bool) (A
 
 // OnResponseHeaders runs proxy_on_response_headers, like OnRequestHeaders.
 func (h *HTTPContext) OnResponseHeaders(ctx context.Context, endOfStream bool) (Action, error) {
+	if h.skips(skipResponseHeaders) {
+		return ActionContinue, nil
+	}
 	return h.headers(ctx, fnResponseHeaders, MapResponseHeaders, endOfStream)
 }
 
 // OnRequestBody runs proxy_on_request_body with the size of the buffered body so far.
 func (h *HTTPContext) OnRequestBody(ctx context.Context, size int, endOfStream bool) (Action, error) {
+	if h.skips(skipRequestBody) {
+		return ActionContinue, nil
+	}
 	return h.body(ctx, fnRequestBody, 0, size, endOfStream)
 }
 
 // OnResponseBody runs proxy_on_response_body with the size of the buffered body so far.
 func (h *HTTPContext) OnResponseBody(ctx context.Context, size int, endOfStream bool) (Action, error) {
+	if h.skips(skipResponseBody) {
+		return ActionContinue, nil
+	}
 	return h.body(ctx, fnResponseBody, 1, size, endOfStream)
 }
 
@@ -58,7 +67,8 @@ func (h *HTTPContext) body(ctx context.Context, name string, dir, size int, eos 
 	return i.callAction(ctx, h.state, name, uint64(h.state.id), uint64(uint32(size)), boolArg(eos))
 }
 
-// Finish ends the stream's context: proxy_on_done, proxy_on_log, proxy_on_delete.
+// Finish ends the stream's context: proxy_on_done, proxy_on_log, proxy_on_delete (the
+// first two unless the plugin declared it does not need them).
 // Failures are logged by invoke and retire the instance; the context is forgotten
 // either way.
 func (h *HTTPContext) Finish(ctx context.Context) {
@@ -70,11 +80,15 @@ func (h *HTTPContext) Finish(ctx context.Context) {
 	defer i.leaveAndRun()
 	defer i.drop(h.state)
 	id := uint64(h.state.id)
-	if _, err := i.callBool(ctx, h.state, phaseOther, fnDone, id); err != nil {
-		return
+	if !h.skips(skipDone) {
+		if _, err := i.callBool(ctx, h.state, phaseOther, fnDone, id); err != nil {
+			return
+		}
 	}
-	if err := i.callVoid(ctx, h.state, phaseOther, fnLog, id); err != nil {
-		return
+	if !h.skips(skipLog) {
+		if err := i.callVoid(ctx, h.state, phaseOther, fnLog, id); err != nil {
+			return
+		}
 	}
 	_ = i.callVoid(ctx, h.state, phaseOther, fnDelete, id)
 }

@@ -78,6 +78,8 @@ type contextState struct {
 	// several plugins), holds the callback statistics of that plugin by callback, so
 	// each plugin's callbacks are timed under its own name.
 	stats map[string]*CallbackStats
+	// skip is a root context's declared HTTP callbacks to skip (httpcallbacks.go).
+	skip callbackSet
 }
 
 // callStatus is a callout's outcome as proxy_get_status reports it.
@@ -232,8 +234,13 @@ func (i *Instance) runMain(ctx context.Context) error {
 
 // newContext registers a context with a fresh id. Ids start at 1: 0 is "no parent".
 func (i *Instance) newContext(root *contextState, pluginName, rootID string, config []byte) *contextState {
+	return i.initContext(new(contextState), root, pluginName, rootID, config)
+}
+
+// initContext files c, fresh storage, as the instance's next context.
+func (i *Instance) initContext(c *contextState, root *contextState, pluginName, rootID string, config []byte) *contextState {
 	i.nextID++
-	c := &contextState{id: i.nextID, root: root, pluginName: pluginName, rootID: rootID, config: config}
+	*c = contextState{id: i.nextID, root: root, pluginName: pluginName, rootID: rootID, config: config}
 	i.contexts[c.id] = c
 	return c
 }

@@ -21,6 +21,16 @@ type hostCtx struct {
 // outside memory, including one that wraps past 2^32, is INVALID_MEMORY_ACCESS; one
 // over limit is BAD_ARGUMENT.
 func (h hostCtx) read(ptr, size uint32, limit int) ([]byte, Status) {
+	view, st := h.view(ptr, size, limit)
+	if st != StatusOK || view == nil {
+		return nil, st
+	}
+	return append([]byte(nil), view...), StatusOK
+}
+
+// view is guest memory in place: valid until the guest runs again, so it must not be
+// kept.
+func (h hostCtx) view(ptr, size uint32, limit int) ([]byte, Status) {
 	if int64(size) > int64(limit) {
 		return nil, StatusBadArgument
 	}
@@ -34,13 +44,13 @@ func (h hostCtx) read(ptr, size uint32, limit int) ([]byte, Status) {
 	if !ok {
 		return nil, StatusInvalidMemoryAccess
 	}
-	return append([]byte(nil), view...), StatusOK
+	return view, StatusOK
 }
 
 // readString is read for text arguments (keys, names, paths, messages).
 func (h hostCtx) readString(ptr, size uint32, limit int) (string, Status) {
-	b, st := h.read(ptr, size, limit)
-	return string(b), st
+	b, st := h.view(ptr, size, limit)
+	return string(b), st // one copy, straight from guest memory
 }
 
 func (h hostCtx) writeU32(ptr, v uint32) Status {

@@ -61,15 +61,30 @@ func ExportFrom(ctx context.Context, s Store) (*Export, error) {
 	return out, nil
 }
 
+// BulkWriter is a store that takes a long run of writes faster when told so, at the
+// cost of durability until the run ends: a crash in between may lose the last writes,
+// which an import, safe to run again, can afford.
+type BulkWriter interface {
+	// Bulk starts the run; done ends it and makes every write durable.
+	Bulk() (done func() error)
+}
+
 // ImportInto writes every entity of e into s, parents before children. An entity whose
 // id is already stored is replaced, so an import that stopped half-way (each entity is
 // its own transaction) completes when run again. Constraints are the store's as for
 // any write; entities are not revalidated, since an export holds only stored ones.
-func ImportInto(ctx context.Context, s Store, e *Export) (int, error) {
+func ImportInto(ctx context.Context, s Store, e *Export) (n int, err error) {
 	if e.FormatVersion != FormatVersion {
 		return 0, fmt.Errorf("_format_version %q: expected %q", e.FormatVersion, FormatVersion)
 	}
-	n := 0
+	if b, ok := s.(BulkWriter); ok {
+		done := b.Bulk()
+		defer func() {
+			if derr := done(); err == nil {
+				err = derr
+			}
+		}()
+	}
 	for _, m := range e.WasmModules {
 		if err := upsert(ctx, s.WasmModules(), &m.WasmModule, func() error { return s.WasmModules().Insert(ctx, &m.WasmModule, m.Binary) },
 			func() error { return s.WasmModules().Update(ctx, &m.WasmModule, m.Binary) }); err != nil {

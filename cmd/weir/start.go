@@ -40,6 +40,11 @@ func runStart(args []string) error {
 		return err
 	}
 	defer closeLog()
+	stopProfiles, err := startProfiles()
+	if err != nil {
+		return err
+	}
+	defer stopProfiles()
 	for _, name := range c.Unknown {
 		logger.Warn("configuration property not used by weir", "property", name)
 	}

@@ -11,26 +11,35 @@ import (
 )
 
 // lookupCredential answers weir.find_credential's (kind, field) pairs: the credential
-// (nil when none matches) and its consumer reference; ok is false for a pair weir
-// cannot look up.
-func lookupCredential(s *snapshot.Snapshot, a *findCredentialArgs) (cred any, owner *store.Ref, ok bool) {
+// (nil when none matches), its id, the X-Credential-Identifier Kong's plugin of that
+// kind sends for it, and its consumer reference; ok is false for a pair weir cannot
+// look up.
+func lookupCredential(s *snapshot.Snapshot, a *findCredentialArgs) (cred credential, owner *store.Ref, ok bool) {
 	switch {
 	case a.Kind == store.KeyAuthCredentials && a.Field == "key":
 		if c := s.ActiveKeyAuthCredential(a.Value, time.Now()); c != nil {
-			return c, c.Consumer, true
+			return credential{entity: c, id: c.ID}, c.Consumer, true
 		}
 	case a.Kind == store.JWTSecrets && a.Field == "key":
 		if c := s.JWTSecret(a.Value); c != nil {
-			return c, c.Consumer, true
+			return credential{entity: c, id: c.ID, identifier: c.Key}, c.Consumer, true
 		}
 	case a.Kind == store.BasicAuthCredentials && a.Field == "username":
 		if c := s.BasicAuthCredential(a.Value); c != nil {
-			return c, c.Consumer, true
+			return credential{entity: c, id: c.ID, identifier: c.Username}, c.Consumer, true
 		}
 	default:
-		return nil, nil, false
+		return credential{}, nil, false
 	}
-	return nil, nil, true
+	return credential{}, nil, true
+}
+
+// credential is a credential entity found by weir.find_credential, with its id and the
+// X-Credential-Identifier Kong sends for it when that is not the id ("" otherwise).
+type credential struct {
+	entity     any
+	id         string
+	identifier string
 }
 
 type checkPasswordArgs struct {

@@ -52,7 +52,7 @@ func (c *chain) filterStream(ctx context.Context, done func()) bool {
 	}
 	var steps []*step
 	for i := len(c.steps) - 1; i >= 0; i-- {
-		if st := c.steps[i]; !st.skipped && st.plugin.Pool.Module().HandlesResponseBody() {
+		if st := c.steps[i]; !st.skipped && st.http.HandlesResponseBody() {
 			steps = append(steps, st)
 		}
 	}
@@ -79,7 +79,7 @@ func (c *chain) filterRequestStream(ctx context.Context) {
 	}
 	var steps []*step
 	for _, st := range c.steps {
-		if !st.skipped && st.plugin.Pool.Module().HandlesRequestBody() {
+		if !st.skipped && st.http.HandlesRequestBody() {
 			steps = append(steps, st)
 		}
 	}

@@ -12,12 +12,56 @@ import (
 // chain runs the plugins of one exchange. The request phase walks plugin names in
 // priority order and resolves each one's config when its turn comes, so a consumer that
 // an earlier auth plugin identified selects consumer-scoped configs of later plugins.
+//
+// A chain lives inside its Exchange, and its lists start in arrays of its own, so
+// dispatching a request through up to inlineSteps plugins allocates nothing here.
 type chain struct {
 	exchange *Exchange
 	logger   *slog.Logger
 	steps    []*step
-	// slots pins the exchange to one instance per module.
-	slots map[*wasmpool.Pool]*wasmpool.Slot
+	// pins pins the exchange to one instance per module.
+	pins []pin
+
+	stepBuf    [inlineSteps]step
+	stepPtrBuf [inlineSteps]*step
+	pinBuf     [inlineSteps]pin
+}
+
+// inlineSteps is how many plugins (and modules) an exchange's chain holds without
+// allocating.
+const inlineSteps = 8
+
+// pin is the instance (slot) of a module that serves the exchange.
+type pin struct {
+	pool *wasmpool.Pool
+	slot *wasmpool.Slot
+}
+
+// reset readies c for exchange e; c must not be copied afterwards (its lists point
+// into its own arrays).
+func (c *chain) reset(e *Exchange, logger *slog.Logger) {
+	*c = chain{exchange: e, logger: logger}
+	c.steps, c.pins = c.stepPtrBuf[:0], c.pinBuf[:0]
+}
+
+// slot is the exchange's instance of pool's module, picked on first use.
+func (c *chain) slot(pool *wasmpool.Pool) *wasmpool.Slot {
+	for i := range c.pins {
+		if c.pins[i].pool == pool {
+			return c.pins[i].slot
+		}
+	}
+	s := pool.Pick()
+	c.pins = append(c.pins, pin{pool: pool, slot: s})
+	return s
+}
+
+// newStep is storage for the next step, from the inline array while it lasts.
+func (c *chain) newStep() *step {
+	if n := len(c.steps); n < len(c.stepBuf) {
+		return &c.stepBuf[n]
+	}
+	return new(step)
 }
 
 // step is one plugin that took part: its HTTP context and how to let go of it.
@@ -190,19 +234,12 @@ func (c *chain) open(ctx context.Context, p *snapshot.Plugin) (*step, bool) {
 	if !p.Pool.Module().HandlesHTTP() {
 		return nil, true // a root-only module takes no part in requests
 	}
-	if c.slots == nil {
-		c.slots = make(map[*wasmpool.Pool]*wasmpool.Slot, 4)
-	}
-	slot := c.slots[p.Pool]
-	if slot == nil {
-		slot = p.Pool.Pick()
-		c.slots[p.Pool] = slot
-	}
-	hc, release, err := slot.Open(ctx, &p.Root, e)
+	hc, release, err := c.slot(p.Pool).Open(ctx, &p.Root, e)
 	if err != nil {
 		return nil, c.failed(p, "plugin could not start", err)
 	}
-	st := &step{plugin: p, http: hc, release: release}
+	st := c.newStep()
+	*st = step{plugin: p, http: hc, release: release}
 	c.steps = append(c.steps, st)
 	return st, true
 }

@@ -60,6 +60,8 @@ type Exchange struct {
 	peerIP   string
 	snap     *snapshot.Snapshot
 	match    *router.Match
+	matched  router.Match // match points here once the router matched
+	chain    chain        // the plugins taking part, kept here to save an allocation
 	service  *store.Service
 	consumer *store.Consumer
 	// credentialID is the credential the consumer authenticated with.

@@ -121,6 +121,10 @@ type findCredentialArgs struct {
 	Kind  string `json:"kind"`
 	Field string `json:"field"`
 	Value string `json:"value"`
+	// Authenticate asks for weir.authenticate's work on the credential found, in the
+	// same call, and for no entities in the result: a plugin that needs nothing of the
+	// credential but that it exists (key-auth) makes one host call and decodes nothing.
+	Authenticate bool `json:"authenticate"`
 }
 
 type found struct {
@@ -134,14 +138,18 @@ func findCredential(e *Exchange, a *findCredentialArgs) (any, abi.Status) {
 	if !ok {
 		return nil, abi.StatusBadArgument
 	}
-	if cred == nil || owner == nil {
+	if cred.entity == nil || owner == nil {
 		return found{}, abi.StatusOK
 	}
 	consumer := e.snap.Consumer(owner.ID)
 	if consumer == nil {
 		return found{}, abi.StatusOK
 	}
-	return found{Found: true, Credential: cred, Consumer: consumer}, abi.StatusOK
+	if a.Authenticate {
+		setConsumer(e, consumer, cred.id, cred.identifier, false)
+		return found{Found: true}, abi.StatusOK
+	}
+	return found{Found: true, Credential: cred.entity, Consumer: consumer}, abi.StatusOK
 }
 
 type findConsumerArgs struct {
@@ -172,25 +180,31 @@ func authenticate(e *Exchange, a *authenticateArgs) (any, abi.Status) {
 	if c == nil {
 		return nil, abi.StatusNotFound
 	}
-	e.consumer, e.credentialID, e.anonymous = c, a.CredentialID, a.Anonymous
+	setConsumer(e, c, a.CredentialID, a.Identifier, a.Anonymous)
+	return nil, abi.StatusOK
+}
+
+// setConsumer records the authenticated consumer and its credential (credentialID ""
+// for none; identifier, when set, is the X-Credential-Identifier instead of the id).
+func setConsumer(e *Exchange, c *store.Consumer, credentialID, identifier string, anonymous bool) {
+	e.consumer, e.credentialID, e.anonymous = c, credentialID, anonymous
 	h := &e.Request.Headers
 	setOrRemove(h, "x-consumer-id", &c.ID)
 	setOrRemove(h, "x-consumer-custom-id", c.CustomID)
 	setOrRemove(h, "x-consumer-username", c.Username)
-	cred := &a.CredentialID
-	if a.Identifier != "" && a.CredentialID != "" {
-		cred = &a.Identifier
+	cred := &credentialID
+	if identifier != "" && credentialID != "" {
+		cred = &identifier
 	}
-	if a.CredentialID == "" {
+	if credentialID == "" {
 		cred = nil
 	}
 	setOrRemove(h, "x-credential-identifier", cred)
-	if a.Anonymous {
+	if anonymous {
 		h.Set("x-anonymous-consumer", "true")
 	} else {
 		h.Remove("x-anonymous-consumer")
 	}
-	return nil, abi.StatusOK
 }
 
 func setOrRemove(h *Headers, key string, v *string) {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -33,5 +34,21 @@ func TestHeaders(t *testing.T) {
 	}
 	if got := h.Values("x-a"); !reflect.DeepEqual(got, []string{"1", "3"}) {
 		t.Fatalf("Values = %v", got)
+	}
+}
+
+func TestHeaderName(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"Content-Type", "content-type"},
+		{"X-Custom-Thing", "x-custom-thing"},
+		{"apikey", "apikey"},
+		{strings.Repeat("A", 70), strings.Repeat("a", 70)},
+	} {
+		if got := HeaderName([]byte(tt.in)); got != tt.want {
+			t.Errorf("HeaderName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = HeaderName([]byte("Content-Type")) }); n != 0 {
+		t.Errorf("a common name allocated %.0f times", n)
 	}
 }

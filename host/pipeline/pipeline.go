@@ -88,7 +88,8 @@ func (p *Pipeline) Serve(ctx context.Context, e *Exchange) {
 	e.origAuthority = e.Request.Headers.Value(":authority")
 	e.peerIP = e.ClientIP
 	e.ClientIP = p.headers().realIP(e.ClientIP, &e.Request.Headers)
-	c := &chain{exchange: e, logger: p.Logger}
+	c := &e.chain
+	c.reset(e, p.Logger)
 	// end finishes the exchange: e.end first (on_log sees request.duration), then the
 	// plugins' contexts, then OnComplete. A streamed body the plugins filter runs it
 	// when the front end closes the stream instead.
@@ -177,19 +178,20 @@ func (p *Pipeline) headers() *HeaderOptions {
 // route matches the request; on failure it leaves a local error response.
 func (p *Pipeline) route(e *Exchange) bool {
 	h := &e.Request.Headers
-	m := e.snap.Router.Match(&router.Request{
+	req := router.Request{
 		Method: h.Value(":method"),
 		Host:   h.Value(":authority"),
 		Path:   h.Value(":path"),
 		Scheme: e.Scheme,
 		SNI:    e.SNI,
-		Header: h.Values,
-	})
-	if m == nil {
+		Header: h,
+	}
+	if !e.snap.Router.MatchInto(&req, &e.matched) {
 		e.local = kongError(404, "no Route matched with those values", e.ID)
 		return false
 	}
-	e.match = m
+	e.match = &e.matched
+	m := e.match
 	scheme, host := e.Scheme, h.Value(":authority")
 	if p.headers().trusted(e.peerIP) {
 		// Kong judges the forwarded scheme and host when the peer is trusted

@@ -10,12 +10,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/weir-gateway/weir/host/netaddr"
 	"github.com/weir-gateway/weir/host/pipeline"
 )
 
@@ -234,17 +234,17 @@ func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 	h.Add(":authority", string(ctx.Host()))
 	h.Add(":scheme", e.Scheme)
 	for k, v := range ctx.Request.Header.All() {
-		key := strings.ToLower(string(k))
+		key := pipeline.HeaderName(k)
 		if key == "host" {
 			continue
 		}
-		h.Add(key, string(v))
+		h.AddLower(key, string(v))
 	}
 	if addr, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
-		e.ClientIP, e.ClientPort = addr.IP.String(), addr.Port
+		e.ClientIP, e.ClientPort = netaddr.IP(addr), addr.Port
 	}
 	if addr, ok := ctx.LocalAddr().(*net.TCPAddr); ok {
-		e.LocalIP, e.LocalPort = addr.IP.String(), addr.Port
+		e.LocalIP, e.LocalPort = netaddr.IP(addr), addr.Port
 	}
 	e.ConnID = ctx.ConnID()
 	e.ConnRequests = ctx.ConnRequestNum()

@@ -75,12 +75,12 @@ func FuzzMatchIndexed(f *testing.F) {
 				Path:   pick(reqBytes, &i, fuzzReqPath),
 				Scheme: pick(reqBytes, &i, []string{"http", "https"}),
 				SNI:    pick(reqBytes, &i, []string{"", "s.com", "a.s.com", "t.io", "u.com"}),
-				Header: func(string) []string {
+				Header: HeaderFunc(func(string) []string {
 					if header == "" {
 						return nil
 					}
 					return []string{header}
-				},
+				}),
 			}
 			got, want := rt.Match(r), rt.matchLinear(r)
 			if describe(got) != describe(want) {

@@ -141,10 +141,11 @@ func commonPrefix(a, b string) int {
 // search is one request's walk over the index: it keeps the best match so far, so a
 // list stops at the first candidate that ranks below it.
 type search struct {
-	req  *Request
-	path string
-	best *Match
-	rank int
+	req   Request // a copy: the search's fields leak to the regex engine, a pointer would take the caller's request to the heap
+	path  string
+	best  *Match // written only by a candidate that matches
+	found bool
+	rank  int
 }
 
 func (s *search) group(g *group) {
@@ -169,11 +170,11 @@ func (s *search) group(g *group) {
 
 func (s *search) list(cands []*candidate) {
 	for _, c := range cands {
-		if s.best != nil && c.rank >= s.rank {
+		if s.found && c.rank >= s.rank {
 			return
 		}
-		if m := c.match(s.req, s.path); m != nil {
-			s.best, s.rank = m, c.rank
+		if c.match(&s.req, s.path, s.best) {
+			s.found, s.rank = true, c.rank
 			return
 		}
 	}

@@ -5,8 +5,9 @@ package router
 func (r *Router) matchLinear(req *Request) *Match {
 	path := NormalizePath(req.Path)
 	for _, c := range r.candidates {
-		if m := c.match(req, path); m != nil {
-			return m
+		var m Match
+		if c.match(req, path, &m) {
+			return &m
 		}
 	}
 	return nil

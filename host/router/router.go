@@ -25,9 +25,21 @@ type Request struct {
 	Scheme string
 	// SNI is the TLS server name the client sent ("" for none or plain HTTP).
 	SNI string
-	// Header returns the values of a request header (name lower-case).
-	Header func(name string) []string
+	// Header gives the values of a request header (name lower-case).
+	Header Headers
 }
+
+// Headers gives a request header's values by lower-case name. An interface rather than
+// a func, so a request's header map passes without a closure (an allocation a match).
+type Headers interface {
+	Values(name string) []string
+}
+
+// HeaderFunc makes a function a Headers.
+type HeaderFunc func(name string) []string
+
+// Values implements Headers.
+func (f HeaderFunc) Values(name string) []string { return f(name) }
 
 // Match is the result of a successful match.
 type Match struct {
@@ -195,45 +207,58 @@ func literalPrefix(pattern string) string {
 // Match finds the route for req, or nil: the first candidate in priority order that
 // matches, found through the index.
 func (r *Router) Match(req *Request) *Match {
-	s := search{req: req, path: NormalizePath(req.Path)}
+	var m Match
+	if !r.MatchInto(req, &m) {
+		return nil
+	}
+	return &m
+}
+
+// MatchInto is Match writing the result into m, which the proxy keeps in its
+// per-request state: a match of a plain route allocates nothing. ok is false (and m
+// unchanged) when no route matches.
+func (r *Router) MatchInto(req *Request, m *Match) (ok bool) {
+	s := search{req: *req, path: NormalizePath(req.Path), best: m}
 	r.index.lookup(&s)
-	return s.best
+	return s.found
 }
 
 // Len is the number of candidates (one per route path).
 func (r *Router) Len() int { return len(r.candidates) }
 
-func (c *candidate) match(req *Request, path string) *Match {
+// match reports whether the candidate matches, writing the match into m only then.
+func (c *candidate) match(req *Request, path string, m *Match) bool {
 	if c.methods != nil && !c.methods[req.Method] {
-		return nil
+		return false
 	}
 	if c.hosts != nil && !matchAnyHost(c.hosts, req.Host, req.Scheme) {
-		return nil
+		return false
 	}
 	if c.snis != nil && req.Scheme == "https" && !matchAnySNI(c.snis, req.SNI) {
-		return nil
+		return false
 	}
 	for i := range c.headers {
-		if !c.headers[i].match(req.Header(c.headers[i].name)) {
-			return nil
+		if !c.headers[i].match(req.Header.Values(c.headers[i].name)) {
+			return false
 		}
 	}
-	m := &Match{Route: c.route, Postfix: strings.TrimPrefix(path, "/")}
 	switch {
 	case c.regex != nil:
 		loc := c.regex.FindStringSubmatchIndex(path)
 		if loc == nil {
-			return nil
+			return false
 		}
-		m.MatchedPath, m.Prefix, m.Postfix = c.path, path[:loc[1]], path[loc[1]:]
-		m.Captures = captures(c.regex, path, loc)
+		*m = Match{Route: c.route, MatchedPath: c.path, Prefix: path[:loc[1]], Postfix: path[loc[1]:],
+			Captures: captures(c.regex, path, loc)}
 	case c.path != "":
 		if !strings.HasPrefix(path, c.path) {
-			return nil
+			return false
 		}
-		m.MatchedPath, m.Prefix, m.Postfix = c.path, c.path, path[len(c.path):]
+		*m = Match{Route: c.route, MatchedPath: c.path, Prefix: c.path, Postfix: path[len(c.path):]}
+	default:
+		*m = Match{Route: c.route, Postfix: strings.TrimPrefix(path, "/")}
 	}
-	return m
+	return true
 }
 
 func captures(re *regexp.Regexp, s string, loc []int) map[string]string {

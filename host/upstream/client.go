@@ -16,6 +16,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/weir-gateway/weir/host/netaddr"
 	"github.com/weir-gateway/weir/host/pipeline"
 	"github.com/weir-gateway/weir/store"
 )
@@ -87,12 +88,7 @@ func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.Upstr
 		}
 		return fmt.Errorf("%s: %w", hc.Addr, err)
 	}
-	if a := fresp.RemoteAddr(); a != nil {
-		req.RemoteAddr = a.String()
-	}
-	if a := fresp.LocalAddr(); a != nil {
-		req.LocalAddr = a.String()
-	}
+	req.RemoteAddr, req.LocalAddr = netaddr.String(fresp.RemoteAddr()), netaddr.String(fresp.LocalAddr())
 	if s := fresp.BodyStream(); s != nil {
 		streaming = true
 		copyHeaders(fresp, resp)
@@ -132,12 +128,11 @@ func copyHeaders(from *fasthttp.Response, to *pipeline.Message) {
 	h.Reset()
 	h.Add(":status", strconv.Itoa(from.StatusCode()))
 	for k, v := range from.Header.All() {
-		key := string(k)
-		switch key {
+		switch string(k) {
 		case "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive":
 			continue
 		}
-		h.Add(key, string(v))
+		h.AddLower(pipeline.HeaderName(k), string(v))
 	}
 }
 

@@ -99,26 +99,16 @@ search:
 	return r.Error(status, fail)
 }
 
-// authenticate looks the key's credential up and records its consumer; msg is "" on
-// success.
+// authenticate looks the key's credential up and records its consumer, in one host
+// call; msg is "" on success.
 func authenticate(key string) (status int, msg string) {
-	cred, consumer, err := weir.FindCredential("keyauth_credentials", "key", key)
+	found, err := weir.AuthenticateByCredential("keyauth_credentials", "key", key)
 	if err != nil {
 		proxywasm.LogErrorf("key-auth: find credential: %v", err)
 		return 500, msgUnexpected
 	}
-	if cred == nil {
+	if !found {
 		return 401, msgBadKey
-	}
-	consumerID := ""
-	if consumer != nil {
-		consumerID = consumer.ID
-	} else if cred.Consumer != nil {
-		consumerID = cred.Consumer.ID
-	}
-	if err := weir.Authenticate(consumerID, cred.ID, false); err != nil {
-		proxywasm.LogErrorf("key-auth: authenticate: %v", err)
-		return 500, msgUnexpected
 	}
 	return 0, ""
 }

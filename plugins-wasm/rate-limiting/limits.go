@@ -7,16 +7,18 @@ import (
 
 // periods are Kong's, smallest first, with the window length Kong uses for
 // RateLimit-Reset (a month is 30 days and a year 365 there, whatever the calendar says).
+// limitHeader and remainingHeader are the period's X-RateLimit-* header names.
 var periods = []struct {
-	name, header string
-	seconds      int64
+	name                         string
+	limitHeader, remainingHeader string
+	seconds                      int64
 }{
-	{"second", "Second", 1},
-	{"minute", "Minute", 60},
-	{"hour", "Hour", 3600},
-	{"day", "Day", 86400},
-	{"month", "Month", 2592000},
-	{"year", "Year", 31536000},
+	{"second", "X-RateLimit-Limit-Second", "X-RateLimit-Remaining-Second", 1},
+	{"minute", "X-RateLimit-Limit-Minute", "X-RateLimit-Remaining-Minute", 60},
+	{"hour", "X-RateLimit-Limit-Hour", "X-RateLimit-Remaining-Hour", 3600},
+	{"day", "X-RateLimit-Limit-Day", "X-RateLimit-Remaining-Day", 86400},
+	{"month", "X-RateLimit-Limit-Month", "X-RateLimit-Remaining-Month", 2592000},
+	{"year", "X-RateLimit-Limit-Year", "X-RateLimit-Remaining-Year", 31536000},
 }
 
 // windowStart is the start of the fixed calendar window (UTC) of period around now,
@@ -41,9 +43,10 @@ func windowStart(period string, now time.Time) time.Time {
 
 // usage is one configured limit and its counter's value after this request counted.
 type usage struct {
-	period int // index in periods
-	limit  float64
-	count  int64
+	period    int // index in periods
+	limit     float64
+	limitText string // limit as the headers print it
+	count     int64
 }
 
 // verdict decides a request as Kong's handler does, from each window's usage before
@@ -60,9 +63,10 @@ func verdict(now time.Time, us []usage) (refuse bool, headers [][2]string, reset
 		}
 	}
 	var (
-		bestLimit, bestRemaining float64
-		bestWindow               int64
-		chosen                   bool
+		bestLimit     string
+		bestRemaining float64
+		bestWindow    int64
+		chosen        bool
 	)
 	for i, u := range us {
 		p := periods[u.period]
@@ -73,24 +77,32 @@ func verdict(now time.Time, us []usage) (refuse bool, headers [][2]string, reset
 		remaining = max(0, remaining)
 		if !chosen || remaining < bestRemaining || (remaining == bestRemaining && p.seconds > bestWindow) {
 			chosen = true
-			bestLimit, bestRemaining, bestWindow = u.limit, remaining, p.seconds
+			bestLimit, bestRemaining, bestWindow = u.limitText, remaining, p.seconds
 			elapsed := now.Unix() - windowStart(p.name, now).Unix()
 			reset = max(1, p.seconds-elapsed)
 		}
+		if headers == nil {
+			headers = make([][2]string, 0, 2*len(us)+3)
+		}
 		headers = append(headers,
-			[2]string{"X-RateLimit-Limit-" + p.header, num(u.limit)},
-			[2]string{"X-RateLimit-Remaining-" + p.header, num(remaining)})
+			[2]string{p.limitHeader, u.limitText},
+			[2]string{p.remainingHeader, num(remaining)})
 	}
 	headers = append(headers,
-		[2]string{"RateLimit-Limit", num(bestLimit)},
+		[2]string{"RateLimit-Limit", bestLimit},
 		[2]string{"RateLimit-Remaining", num(bestRemaining)},
 		[2]string{"RateLimit-Reset", strconv.FormatInt(reset, 10)})
 	return stop != -1, headers, reset
 }
 
 // num prints a number as Lua's tostring does for the values limits take: integers
-// without a decimal point.
-func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+// without a decimal point. Integers take the cheaper integer formatting.
+func num(f float64) string {
+	if f == float64(int64(f)) && f > -1e15 && f < 1e15 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
 
 // periodOrder checks Kong's rule that a longer window may not have a lower limit, with
 // Kong's message; "" when it holds.

@@ -27,17 +27,17 @@ func TestVerdict(t *testing.T) {
 		refuse bool
 		want   string
 	}{
-		{"first of three", []usage{{2, 3, 1}}, false,
+		{"first of three", []usage{u(2, 3, 1)}, false,
 			"[[X-RateLimit-Limit-Hour 3] [X-RateLimit-Remaining-Hour 2] [RateLimit-Limit 3] [RateLimit-Remaining 2] [RateLimit-Reset 870]]"},
-		{"last that fits", []usage{{2, 3, 3}}, false,
+		{"last that fits", []usage{u(2, 3, 3)}, false,
 			"[[X-RateLimit-Limit-Hour 3] [X-RateLimit-Remaining-Hour 0] [RateLimit-Limit 3] [RateLimit-Remaining 0] [RateLimit-Reset 870]]"},
-		{"refused: other windows keep their room", []usage{{2, 3, 4}, {3, 5, 4}}, true,
+		{"refused: other windows keep their room", []usage{u(2, 3, 4), u(3, 5, 4)}, true,
 			"[[X-RateLimit-Limit-Hour 3] [X-RateLimit-Remaining-Hour 0] [X-RateLimit-Limit-Day 5] [X-RateLimit-Remaining-Day 2] [RateLimit-Limit 3] [RateLimit-Remaining 0] [RateLimit-Reset 870]]"},
-		{"tie goes to the longer window", []usage{{1, 2, 1}, {2, 2, 1}}, false,
+		{"tie goes to the longer window", []usage{u(1, 2, 1), u(2, 2, 1)}, false,
 			"[[X-RateLimit-Limit-Minute 2] [X-RateLimit-Remaining-Minute 1] [X-RateLimit-Limit-Hour 2] [X-RateLimit-Remaining-Hour 1] [RateLimit-Limit 2] [RateLimit-Remaining 1] [RateLimit-Reset 870]]"},
-		{"fractional limit", []usage{{0, 2.5, 2}}, false,
+		{"fractional limit", []usage{u(0, 2.5, 2)}, false,
 			"[[X-RateLimit-Limit-Second 2.5] [X-RateLimit-Remaining-Second 0.5] [RateLimit-Limit 2.5] [RateLimit-Remaining 0.5] [RateLimit-Reset 1]]"},
-		{"month reset uses Kong's 30 days", []usage{{4, 100, 1}}, false,
+		{"month reset uses Kong's 30 days", []usage{u(4, 100, 1)}, false,
 			fmt.Sprintf("[[X-RateLimit-Limit-Month 100] [X-RateLimit-Remaining-Month 99] [RateLimit-Limit 100] [RateLimit-Remaining 99] [RateLimit-Reset %d]]", 2592000-(14*86400+13*3600+45*60+30))},
 	} {
 		refuse, headers, _ := verdict(now, tc.us)
@@ -55,4 +55,9 @@ func TestPeriodOrder(t *testing.T) {
 	if msg := periodOrder([6]*float64{f(1), f(1), nil, f(2)}); msg != "" {
 		t.Errorf("got %q", msg)
 	}
+}
+
+// u is a usage as onRequest builds it.
+func u(period int, limit float64, count int64) usage {
+	return usage{period: period, limit: limit, limitText: num(limit), count: count}
 }

@@ -47,6 +47,10 @@ type config struct {
 	ServiceID         string          `json:"service_id"`
 
 	limits [6]*float64
+	// scope is the start of every counter key, "<route id>:<service id>:": the same for
+	// every request under this config, so it is built once, as are the limits' texts.
+	scope      string
+	limitTexts [6]string
 }
 
 // Validate applies Kong's entity checks, for a config that did not come through the
@@ -68,6 +72,12 @@ func (c *config) Validate() error {
 	if msg := periodOrder(c.limits); msg != "" {
 		return errors.New(msg)
 	}
+	c.scope = or(c.RouteID, emptyUUID) + ":" + or(c.ServiceID, emptyUUID) + ":"
+	for i, l := range c.limits {
+		if l != nil {
+			c.limitTexts[i] = num(*l)
+		}
+	}
 	return nil
 }
 
@@ -77,16 +87,15 @@ func init() {
 
 func onRequest(r *weir.Request, c *config) weir.Action {
 	now := time.Now()
-	id := identifier(r, c)
+	key := c.scope + identifier(r, c)
 	var us []usage
 	var keys []weir.RateLimitKey
 	for i, l := range c.limits {
 		if l == nil {
 			continue
 		}
-		us = append(us, usage{period: i, limit: *l})
-		keys = append(keys, weir.RateLimitKey{Key: or(c.RouteID, emptyUUID) + ":" + or(c.ServiceID, emptyUUID) + ":" + id,
-			Period: periods[i].name, Start: windowStart(periods[i].name, now).Unix()})
+		us = append(us, usage{period: i, limit: *l, limitText: c.limitTexts[i]})
+		keys = append(keys, weir.RateLimitKey{Key: key, Period: periods[i].name, Start: windowStart(periods[i].name, now).Unix()})
 	}
 	counts, err := increment(c, keys)
 	if err != nil {
@@ -134,8 +143,8 @@ func identifier(r *weir.Request, c *config) string {
 		id = weir.ServiceID()
 		found = id != ""
 	case "consumer":
-		if consumer, _, ok := weir.AuthenticatedConsumer(); ok {
-			id, found = consumer.ID, true
+		if consumerID, ok := weir.AuthenticatedConsumerID(); ok {
+			id, found = consumerID, true
 		} else {
 			id, found = weir.Property("weir.credential_id")
 			found = found && id != ""
@@ -191,9 +200,13 @@ func addLocal(c weir.Counter) (int64, error) {
 	}
 }
 
-// localKey is Kong's: ratelimit:<route>:<service>:<identifier>:<window start ms>:<period>.
+// localKey is Kong's: ratelimit:<route>:<service>:<identifier>:<window start ms>:<period>,
+// built in one allocation.
 func localKey(k weir.RateLimitKey) string {
-	return "ratelimit:" + k.Key + ":" + strconv.FormatInt(k.Start*1000, 10) + ":" + k.Period
+	b := make([]byte, 0, len("ratelimit:")+len(k.Key)+len(":")+20+len(":")+len(k.Period))
+	b = append(append(append(b, "ratelimit:"...), k.Key...), ':')
+	b = append(strconv.AppendInt(b, k.Start*1000, 10), ':')
+	return string(append(b, k.Period...))
 }
 
 func or(s, def string) string {

@@ -22,6 +22,9 @@
 #                                     # no thresholds; fails only when something did not
 #                                     # run or a target answered other than 2xx
 #
+#   PROFILE_DIR=dir scripts/bench/run.sh   # each weir node also writes a CPU profile,
+#                                          # dir/<case>.cpu (go tool pprof -top dir/b.cpu)
+#
 # Needs wrk, nginx, haproxy, curl, taskset (util-linux), openssl and Go (to build weir;
 # or WEIR_BIN=path). On Debian or Ubuntu: apt-get install wrk nginx haproxy curl openssl.
 # nginx and haproxy run as the current user from a temporary directory; nothing is
@@ -35,7 +38,7 @@ smoke=${BENCH_SMOKE:-0}
 for arg in "$@"; do
 	case $arg in
 	--smoke) smoke=1 ;;
-	-h | --help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown argument $arg (try --help)" >&2; exit 2 ;;
 	esac
 done
@@ -63,6 +66,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 work=$(mktemp -d /tmp/weir-bench.XXXXXX)
+[ -z "${PROFILE_DIR:-}" ] || { mkdir -p "$PROFILE_DIR" && PROFILE_DIR=$(cd "$PROFILE_DIR" && pwd); }
 pids=()
 cleanup() {
 	local pid
@@ -195,7 +199,9 @@ done
 
 # start_weir CASE: start weir for CASE on the proxy core, one P, in the background.
 start_weir() {
-	WEIR_PREFIX="$work/$1/prefix" WEIR_PROXY_LISTEN="127.0.0.1:${proxy_port[$1]}" \
+	local profile=()
+	[ -z "${PROFILE_DIR:-}" ] || profile=("WEIR_CPU_PROFILE=$PROFILE_DIR/$1.cpu")
+	env "${profile[@]}" WEIR_PREFIX="$work/$1/prefix" WEIR_PROXY_LISTEN="127.0.0.1:${proxy_port[$1]}" \
 		WEIR_ADMIN_LISTEN="127.0.0.1:${admin_port[$1]}" WEIR_LOG_LEVEL=warn \
 		WEIR_PROXY_ACCESS_LOG=off GOMAXPROCS=1 \
 		taskset -c "$proxy_cpu" "$weir" start >>"$work/$1/weir.log" 2>&1 &

@@ -46,3 +46,13 @@ func addressOf(b []byte) uint32 {
 // referenced memory alive for its duration.
 func bytesPtr(b []byte) unsafe.Pointer  { return unsafe.Pointer(unsafe.SliceData(b)) }
 func stringPtr(s string) unsafe.Pointer { return unsafe.Pointer(unsafe.StringData(s)) }
+
+// unsafeString is a string sharing a received block's memory: received blocks are
+// never written again, so the string stays immutable, and the copy (an allocation)
+// is saved.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}

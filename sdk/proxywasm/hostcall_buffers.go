@@ -65,9 +65,9 @@ func ReplaceHttpResponseBody(data []byte) error {
 // getBuffer reads a buffer; nothing to read is types.ErrorStatusNotFound, as the
 // tetratelabs SDK answers.
 func getBuffer(t, start, maxSize uint32) ([]byte, error) {
-	var ptr, size uint32
-	st := proxyGetBufferBytes(t, start, maxSize, &ptr, &size)
-	data := received(ptr, size)
+	ptr, size := retSlots()
+	st := proxyGetBufferBytes(t, start, maxSize, ptr, size)
+	data := received(*ptr, *size)
 	if err := statusErr(st); err != nil {
 		return nil, err
 	}

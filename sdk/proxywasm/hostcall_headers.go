@@ -66,9 +66,9 @@ func RemoveHttpResponseHeader(key string) error { return removeMapValue(mapRespo
 func GetHttpResponseTrailers() ([][2]string, error) { return getMap(mapResponseTrailers) }
 
 func getMap(t uint32) ([][2]string, error) {
-	var ptr, size uint32
-	st := proxyGetHeaderMapPairs(t, &ptr, &size)
-	data := received(ptr, size)
+	ptr, size := retSlots()
+	st := proxyGetHeaderMapPairs(t, ptr, size)
+	data := received(*ptr, *size)
 	if err := statusErr(st); err != nil {
 		return nil, err
 	}
@@ -81,13 +81,13 @@ func setMap(t uint32, pairs [][2]string) error {
 }
 
 func getMapValue(t uint32, key string) (string, error) {
-	var ptr, size uint32
-	st := proxyGetHeaderMapValue(t, stringPtr(key), uint32(len(key)), &ptr, &size)
-	data := received(ptr, size)
+	ptr, size := retSlots()
+	st := proxyGetHeaderMapValue(t, stringPtr(key), uint32(len(key)), ptr, size)
+	data := received(*ptr, *size)
 	if err := statusErr(st); err != nil {
 		return "", err
 	}
-	return string(data), nil
+	return unsafeString(data), nil
 }
 
 func removeMapValue(t uint32, key string) error {

@@ -2,11 +2,14 @@ package proxywasm
 
 // GetProperty reads a host property by path, e.g. []string{"request", "path"} or
 // []string{"plugin_name"}. Values are host-defined bytes.
-func GetProperty(path []string) ([]byte, error) {
-	p := serializePath(path)
-	var ptr, size uint32
-	st := proxyGetProperty(stringPtr(p), uint32(len(p)), &ptr, &size)
-	data := received(ptr, size)
+func GetProperty(path []string) ([]byte, error) { return GetPropertyPath(serializePath(path)) }
+
+// GetPropertyPath is GetProperty with the path as the ABI carries it: segments joined
+// by NUL ("request\x00path"). A constant path so written costs no allocation.
+func GetPropertyPath(p string) ([]byte, error) {
+	ptr, size := retSlots()
+	st := proxyGetProperty(stringPtr(p), uint32(len(p)), ptr, size)
+	data := received(*ptr, *size)
 	if err := statusErr(st); err != nil {
 		return nil, err
 	}
@@ -22,10 +25,10 @@ func SetProperty(path []string, value []byte) error {
 // CallForeignFunction calls a function the host registered by name with raw argument
 // bytes and returns its raw result. An unknown name is types.ErrorStatusNotFound.
 func CallForeignFunction(funcName string, param []byte) ([]byte, error) {
-	var ptr, size uint32
+	ptr, size := retSlots()
 	st := proxyCallForeignFunction(stringPtr(funcName), uint32(len(funcName)),
-		bytesPtr(param), uint32(len(param)), &ptr, &size)
-	data := received(ptr, size)
+		bytesPtr(param), uint32(len(param)), ptr, size)
+	data := received(*ptr, *size)
 	if err := statusErr(st); err != nil {
 		return nil, err
 	}

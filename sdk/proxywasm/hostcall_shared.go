@@ -5,9 +5,9 @@ package proxywasm
 // pass it to SetSharedData to write only if nobody wrote in between. A missing key is
 // types.ErrorStatusNotFound.
 func GetSharedData(key string) (value []byte, cas uint32, err error) {
-	var ptr, size uint32
-	st := proxyGetSharedData(stringPtr(key), uint32(len(key)), &ptr, &size, &cas)
-	data := received(ptr, size)
+	ptr, size, casp := retSlots3()
+	st := proxyGetSharedData(stringPtr(key), uint32(len(key)), ptr, size, casp)
+	data, cas := received(*ptr, *size), *casp
 	if err := statusErr(st); err != nil {
 		return nil, 0, err
 	}

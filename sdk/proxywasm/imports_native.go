@@ -3,6 +3,7 @@
 package proxywasm
 
 import (
+	"bytes"
 	"strings"
 	"unsafe"
 
@@ -37,7 +38,7 @@ func give(data []byte, retPtr, retSize *uint32) {
 }
 
 func pairsArg(p unsafe.Pointer, n uint32) [][2]string {
-	pairs, _ := decodePairs(mem(p, n))
+	pairs, _ := decodePairs(bytes.Clone(mem(p, n))) // the guest may reuse its buffer
 	return pairs
 }
 

@@ -15,8 +15,8 @@ const (
 // logf formats only when the host would keep the line: formatting is the expensive
 // part of a dropped debug line.
 func logf(level uint32, format string, args []any) {
-	var min uint32
-	if proxyGetLogLevel(&min) == statusOK && level < min {
+	min, _ := retSlots()
+	if proxyGetLogLevel(min) == statusOK && level < *min {
 		return
 	}
 	logMsg(level, fmt.Sprintf(format, args...))

@@ -84,6 +84,7 @@ func (pc *pluginContext[C]) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogErrorf("%s: %v", pc.p.Name, err)
 		return types.OnPluginStartStatusFailed
 	}
+	declareCallbacks(pc.p)
 	return types.OnPluginStartStatusOK
 }
 

@@ -3,6 +3,7 @@ package weir
 import (
 	"errors"
 	"strings"
+	"unsafe"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 	"github.com/weir-gateway/weir/sdk/proxywasm"
@@ -10,8 +11,10 @@ import (
 
 // getProperty and setProperty are the host calls, variables so tests can stand in.
 var (
-	getProperty = proxywasm.GetProperty
-	setProperty = proxywasm.SetProperty
+	getProperty = func(path []string) ([]byte, error) { return getPropertyPath(strings.Join(path, "\x00")) }
+	// getPropertyPath takes the path NUL-separated, as the ABI carries it.
+	getPropertyPath = proxywasm.GetPropertyPath
+	setProperty     = proxywasm.SetProperty
 )
 
 // Property reads a property by its dotted path (`request.path`, `weir.route_id`; the
@@ -19,14 +22,23 @@ var (
 // host does not answer (NOT_FOUND: not set, or no request in a root context) is
 // ("", false).
 func Property(path string) (string, bool) {
-	v, err := getProperty(strings.Split(path, "."))
+	return propertyPath(strings.ReplaceAll(path, ".", "\x00"))
+}
+
+// propertyPath is Property with the path NUL-separated. The string shares the block the
+// host handed over, which nothing writes again: no copy.
+func propertyPath(path string) (string, bool) {
+	v, err := getPropertyPath(path)
 	if err != nil {
 		if !errors.Is(err, types.ErrorStatusNotFound) {
-			proxywasm.LogErrorf("weir: property %s: %v", path, err)
+			proxywasm.LogErrorf("weir: property %s: %v", strings.ReplaceAll(path, "\x00", "."), err)
 		}
 		return "", false
 	}
-	return string(v), true
+	if len(v) == 0 {
+		return "", true
+	}
+	return unsafe.String(&v[0], len(v)), true
 }
 
 // prop is Property without the flag.
@@ -58,18 +70,26 @@ func ForwardedIP() string { return prop("weir.forwarded_ip") }
 // through Authenticate) set on the request, with its credential's id ("" for an
 // anonymous consumer); ok is false while no plugin authenticated the request.
 func AuthenticatedConsumer() (c Consumer, credentialID string, ok bool) {
-	id, ok := Property("weir.consumer_id")
-	if !ok || id == "" {
+	id, ok := AuthenticatedConsumerID()
+	if !ok {
 		return Consumer{}, "", false
 	}
 	c.ID = id
-	if v, ok := Property("weir.consumer_username"); ok && v != "" {
+	if v, ok := propertyPath("weir\x00consumer_username"); ok && v != "" {
 		c.Username = &v
 	}
-	if v, ok := Property("weir.consumer_custom_id"); ok && v != "" {
+	if v, ok := propertyPath("weir\x00consumer_custom_id"); ok && v != "" {
 		c.CustomID = &v
 	}
-	return c, prop("weir.credential_id"), true
+	v, _ := propertyPath("weir\x00credential_id")
+	return c, v, true
+}
+
+// AuthenticatedConsumerID is the id of AuthenticatedConsumer's consumer, in one host
+// call: what a plugin that limits or logs by consumer needs on every request.
+func AuthenticatedConsumerID() (id string, ok bool) {
+	id, ok = propertyPath("weir\x00consumer_id")
+	return id, ok && id != ""
 }
 
 // CtxGet reads a value of weir.ctx, the per-request store the plugins of one request

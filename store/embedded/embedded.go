@@ -178,3 +178,17 @@ func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 }
 
 var _ store.Store = (*Store)(nil)
+
+// Bulk implements store.BulkWriter: bbolt stops syncing the file after each commit
+// until done, which syncs it once. An import of tens of thousands of entities, one
+// transaction each, otherwise waits for a disk flush per entity.
+func (s *Store) Bulk() (done func() error) {
+	s.db.NoSync = true
+	return func() error {
+		s.db.NoSync = false
+		if err := s.db.Sync(); err != nil {
+			return fmt.Errorf("sync embedded store: %w", err)
+		}
+		return nil
+	}
+}
