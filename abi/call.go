@@ -54,11 +54,13 @@ func (i *Instance) invoke(_ context.Context, c *contextState, ph phase, name str
 	copy(stack, args)
 	started := i.watch.start()
 	err := fn.fn.CallWithStack(i.cctx, stack)
-	fn.stats.observe(i.watch.stop() - started)
+	i.statsOf(c, name, fn).observe(i.watch.stop() - started)
 	if err == nil && i.failed.Load() {
 		err = fmt.Errorf("a nested guest call failed")
 	}
 	if err != nil {
+		plugin := i.pluginOf(c)
+		i.failedIn.CompareAndSwap(nil, &plugin)
 		i.failed.Store(true)
 		i.svc.Log(i.pluginOf(c), LogError, fmt.Sprintf("wasm callback %s failed, retiring the instance: %v", name, err))
 		return 0, fmt.Errorf("%w: %s (context %d): %w", ErrInstanceFailed, name, contextID(c), err)
@@ -67,6 +69,25 @@ func (i *Instance) invoke(_ context.Context, c *contextState, ph phase, name str
 		return 0, nil
 	}
 	return stack[0], nil
+}
+
+// statsOf is where a call of fn in context c is timed: the export's own statistics
+// (labelled with the VM id), or, for a plugin that shares its module with others, that
+// plugin's.
+func (i *Instance) statsOf(c *contextState, name string, fn export) *CallbackStats {
+	if c == nil {
+		return fn.stats
+	}
+	r := c.plugin()
+	if r.stats == nil {
+		return fn.stats
+	}
+	s := r.stats[name]
+	if s == nil {
+		s = i.mod.rt.callbacks.get(r.pluginName, name)
+		r.stats[name] = s
+	}
+	return s
 }
 
 func (i *Instance) callVoid(ctx context.Context, c *contextState, ph phase, name string, args ...uint64) error {

@@ -16,7 +16,10 @@ var CallbackBounds = []float64{1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5
 // (proxy_on_request_headers, ...), updated with atomic adds as calls return and read
 // at scrape time.
 type CallbackStats struct {
-	// Plugin is the VM id (the module's name); Callback the export's name.
+	// Plugin is the plugin's name: the VM id (the module's name), or, in a module
+	// carrying several plugins, the name of the root context's plugin; calls outside
+	// any plugin's context (start-up, proxy_on_vm_start) count under the VM id.
+	// Callback is the export's name.
 	Plugin, Callback string
 	count, sumNs     atomic.Uint64
 	buckets          [22]atomic.Uint64 // one per CallbackBounds entry, then +Inf

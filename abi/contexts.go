@@ -28,6 +28,9 @@ func (i *Instance) NewRoot(ctx context.Context, pluginName, rootID string, confi
 	}
 	defer i.leaveAndRun()
 	c := i.newContext(nil, pluginName, rootID, config)
+	if pluginName != "" && pluginName != i.vmID {
+		c.stats = map[string]*CallbackStats{}
+	}
 	if err := i.callVoid(ctx, c, phaseOther, fnContextCreate, uint64(c.id), 0); err != nil {
 		i.drop(c)
 		return nil, err

@@ -146,5 +146,16 @@ func (ws *watchdogs) remove(w *watchdog) {
 	ws.mu.Unlock()
 }
 
+// instances lists the instances the scanner watches: every open instance.
+func (ws *watchdogs) instances() []*Instance {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	out := make([]*Instance, 0, len(ws.set))
+	for w := range ws.set {
+		out = append(out, w.ctx.inst)
+	}
+	return out
+}
+
 // close stops the scanner.
 func (ws *watchdogs) close() { ws.once.Do(func() { close(ws.stop) }) }

@@ -162,13 +162,24 @@ func setup(t *testing.T, rt *Runtime, wasm []byte, svc *fakeServices, config str
 // instantiate makes an instance of a compiled module with one root and one HTTP context.
 func instantiate(t *testing.T, m *Module, svc *fakeServices, config string, s *fakeStream) (*Instance, *HTTPContext) {
 	t.Helper()
+	return instantiateAs(t, m, svc, "", config, s)
+}
+
+// instantiateAs is instantiate with a root context for plugin, whose name is also the
+// root id that picks it in a module carrying several ("" for the default root).
+func instantiateAs(t *testing.T, m *Module, svc *fakeServices, plugin, config string, s *fakeStream) (*Instance, *HTTPContext) {
+	t.Helper()
 	ctx := context.Background()
 	inst, err := m.NewInstance(ctx, svc, InstanceConfig{VMID: "test-vm"})
 	if err != nil {
 		t.Fatalf("NewInstance: %v", err)
 	}
 	t.Cleanup(func() { _ = inst.Close(ctx) })
-	root, err := inst.NewRoot(ctx, "test-plugin", "", []byte(config))
+	name := plugin
+	if name == "" {
+		name = "test-plugin"
+	}
+	root, err := inst.NewRoot(ctx, name, plugin, []byte(config))
 	if err != nil {
 		t.Fatalf("NewRoot: %v", err)
 	}

@@ -3,6 +3,7 @@ package abi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,7 +23,8 @@ var goModules struct {
 	out  string
 }
 
-// goModule returns a freshly built plugin: "key-auth" or "add_header".
+// goModule returns a freshly built module: "bundle" (every built-in plugin, each
+// served to the root id that names it) or "add_header".
 func goModule(t testing.TB, name string) []byte {
 	t.Helper()
 	goModules.once.Do(func() {
@@ -31,7 +33,7 @@ func goModule(t testing.TB, name string) []byte {
 			return
 		}
 		for _, b := range []struct{ dir, pkg, out string }{
-			{"..", "./plugins-wasm/key-auth", "key-auth.wasm"},
+			{"..", "./plugins-wasm/bundle", "bundle.wasm"},
 			{"../sdk", "./examples/add_header", "add_header.wasm"},
 		} {
 			cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", filepath.Join(goModules.dir, b.out), b.pkg)
@@ -160,9 +162,9 @@ func TestKeyAuthModule(t *testing.T) {
 			wantCalls: []string{`weir.find_credential {"kind":"keyauth_credentials","field":"key","value":"secret","authenticate":true}`}},
 	}
 	rt := newRuntime(t, 0)
-	m, err := rt.Compile(context.Background(), goModule(t, "key-auth"))
+	m, err := rt.Compile(context.Background(), goModule(t, "bundle"))
 	if err != nil {
-		t.Fatalf("Compile key-auth: %v", err)
+		t.Fatalf("Compile the bundle: %v", err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,7 +173,7 @@ func TestKeyAuthModule(t *testing.T) {
 			svc := keyAuthHost(ev)
 			s := newStream(ev, tt.headers...)
 			s.bodies[BufferRequestBody].b = []byte(tt.body)
-			_, h := instantiate(t, m, svc, tt.config, s)
+			_, h := instantiateAs(t, m, svc, "key-auth", tt.config, s)
 			if _, err := h.OnRequestHeaders(ctx, tt.body == ""); err != nil {
 				t.Fatalf("OnRequestHeaders: %v", err)
 			}
@@ -258,22 +260,91 @@ func TestInterleavedStreamsOnOneInstance(t *testing.T) {
 	}
 }
 
+// TestBundleServesEachPluginByRootID runs two built-ins side by side in one instance
+// of the bundle: each root context gets the plugin its root id names, each plugin's
+// callbacks are timed under its own name, and a root id naming no plugin is refused.
+func TestBundleServesEachPluginByRootID(t *testing.T) {
+	rt := newRuntime(t, 0)
+	ctx := context.Background()
+	m, err := rt.Compile(ctx, goModule(t, "bundle"))
+	if err != nil {
+		t.Fatalf("Compile the bundle: %v", err)
+	}
+	ev := &events{}
+	inst, err := m.NewInstance(ctx, &fakeServices{ev: ev}, InstanceConfig{VMID: "builtins"})
+	if err != nil {
+		t.Fatalf("NewInstance: %v", err)
+	}
+	defer inst.Close(ctx)
+
+	run := func(plugin, config string) *fakeStream {
+		t.Helper()
+		root, err := inst.NewRoot(ctx, plugin, plugin, []byte(config))
+		if err != nil {
+			t.Fatalf("NewRoot(%s): %v; events %q", plugin, err, ev.all())
+		}
+		s := newStream(ev, [2]string{":method", "GET"}, [2]string{":path", "/"})
+		h, err := inst.NewHTTP(ctx, root, s)
+		if err != nil {
+			t.Fatalf("NewHTTP(%s): %v", plugin, err)
+		}
+		if _, err := h.OnRequestHeaders(ctx, true); err != nil {
+			t.Fatalf("%s: OnRequestHeaders: %v", plugin, err)
+		}
+		h.Finish(ctx)
+		return s
+	}
+	tagged := run("correlation-id", `{"header_name":"x-cid","generator":"uuid","echo_downstream":false}`)
+	if v, _ := tagged.maps[MapRequestHeaders].Get("x-cid"); len(v) != 36 || len(tagged.local) != 0 {
+		t.Errorf("correlation-id: x-cid = %q, local responses %+v; want a uuid and none", v, tagged.local)
+	}
+	ended := run("request-termination", `{"status_code":403,"message":"closed"}`)
+	if len(ended.local) != 1 || ended.local[0].Status != 403 {
+		t.Errorf("request-termination: local responses %+v, want one 403", ended.local)
+	}
+	if v, _ := ended.maps[MapRequestHeaders].Get("x-cid"); v != "" {
+		t.Errorf("request-termination's request got correlation-id's header %q", v)
+	}
+
+	_, err = inst.NewRoot(ctx, "nope", "nope", []byte(`{}`))
+	if !errors.Is(err, ErrConfigureRejected) {
+		t.Fatalf("NewRoot(nope) = %v, want ErrConfigureRejected", err)
+	}
+	if logs := strings.Join(ev.all(), "\n"); !strings.Contains(logs, `no plugin registered for root id "nope" (this module carries: acl, basic-auth,`) {
+		t.Errorf("no log line names the unknown root id; events:\n%s", logs)
+	}
+	if !inst.Healthy() {
+		t.Fatal("the instance failed")
+	}
+
+	counts := map[string]uint64{}
+	rt.EachCallbackStats(func(s *CallbackStats) {
+		if _, _, n := s.Histogram(); s.Callback == "proxy_on_request_headers" && n > 0 {
+			counts[s.Plugin] = n
+		}
+	})
+	want := map[string]uint64{"correlation-id": 1, "request-termination": 1}
+	if !reflect.DeepEqual(counts, want) {
+		t.Errorf("proxy_on_request_headers calls by plugin = %v, want %v", counts, want)
+	}
+}
+
 // TestDeclaredCallbacksSkipped checks weir.declare_http_callbacks through the SDK:
-// key-auth (weir layer: request and request body handlers only) declares the rest, so
-// its streams never enter the guest for response headers, response body, done or
-// log, and its contexts report no response body to hold. add_header (proxywasm layer,
-// no declaration) still gets every callback.
+// key-auth (weir layer: request and request body handlers only, in the bundle)
+// declares the rest, so its streams never enter the guest for response headers,
+// response body, done or log, and its contexts report no response body to hold.
+// add_header (proxywasm layer, no declaration) still gets every callback.
 func TestDeclaredCallbacksSkipped(t *testing.T) {
 	ctx := context.Background()
 	rt := newRuntime(t, 0)
 	for _, tt := range []struct {
-		module, config string
-		headers        [][2]string
-		ran, skipped   []string
+		module, plugin, config string
+		headers                [][2]string
+		ran, skipped           []string
 	}{
-		{"key-auth", `{}`, [][2]string{{":method", "GET"}, {":path", "/"}, {"apikey", "secret"}},
+		{"bundle", "key-auth", `{}`, [][2]string{{":method", "GET"}, {":path", "/"}, {"apikey", "secret"}},
 			[]string{fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}},
-		{"add_header", `{"header":"x-a","value":"1"}`, [][2]string{{":method", "GET"}, {":path", "/"}},
+		{"add_header", "", `{"header":"x-a","value":"1"}`, [][2]string{{":method", "GET"}, {":path", "/"}},
 			[]string{fnRequestHeaders, fnResponseHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, nil},
 	} {
 		t.Run(tt.module, func(t *testing.T) {
@@ -284,8 +355,13 @@ func TestDeclaredCallbacksSkipped(t *testing.T) {
 			ev := &events{}
 			s := newStream(ev, tt.headers...)
 			s.maps[MapResponseHeaders].pairs = [][2]string{{":status", "200"}}
-			_, h := instantiate(t, m, keyAuthHost(ev), tt.config, s)
-			calls := func(fn string) uint64 { return rt.callbacks.get("test-vm", fn).count.Load() }
+			_, h := instantiateAs(t, m, keyAuthHost(ev), tt.plugin, tt.config, s)
+			// callbacks are timed under the root context's plugin (instantiateAs names it)
+			timedAs := tt.plugin
+			if timedAs == "" {
+				timedAs = "test-plugin"
+			}
+			calls := func(fn string) uint64 { return rt.callbacks.get(timedAs, fn).count.Load() }
 			before := map[string]uint64{}
 			for _, fn := range append(tt.ran, tt.skipped...) {
 				before[fn] = calls(fn)

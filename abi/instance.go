@@ -10,6 +10,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // Instance is one VM: an instantiated module with its own linear memory and guest
@@ -32,6 +33,8 @@ type Instance struct {
 	allocStack [1]uint64
 
 	failed atomic.Bool // set once; read without mu so pools can check health any time
+	// failedIn is the plugin whose callback failed, once failed is set by a callback.
+	failedIn atomic.Pointer[string]
 
 	vmID string
 
@@ -71,6 +74,10 @@ type contextState struct {
 	// status is what proxy_get_status answers in this context: the outcome of the
 	// last callout (HTTP call) answered to it, kept until the next one.
 	status callStatus
+	// stats, on a root whose plugin is not the VM's namesake (a module carrying
+	// several plugins), holds the callback statistics of that plugin by callback, so
+	// each plugin's callbacks are timed under its own name.
+	stats map[string]*CallbackStats
 	// skip is a root context's declared HTTP callbacks to skip (httpcallbacks.go).
 	skip callbackSet
 }
@@ -138,7 +145,7 @@ func (m *Module) NewInstance(ctx context.Context, svc Services, cfg InstanceConf
 	mcfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().
 		WithStdout(&logWriter{inst: i, level: LogInfo}).WithStderr(&logWriter{inst: i, level: LogError}).
 		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
-	guest, err := m.rt.rt.InstantiateModule(ctx, m.compiled, mcfg)
+	guest, err := m.rt.rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, mappedMemory), m.compiled, mcfg)
 	if err != nil {
 		return nil, fmt.Errorf("instantiate proxy-wasm module: %w", err)
 	}
@@ -236,6 +243,16 @@ func (i *Instance) initContext(c *contextState, root *contextState, pluginName, 
 	*c = contextState{id: i.nextID, root: root, pluginName: pluginName, rootID: rootID, config: config}
 	i.contexts[c.id] = c
 	return c
+}
+
+// FailedIn names the plugin whose callback failed and retired the instance: with
+// several plugins in one module, the one to blame. "" while healthy, or when the
+// instance failed outside any plugin's context (start-up, Close).
+func (i *Instance) FailedIn() string {
+	if p := i.failedIn.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // Healthy is false once a trap, deadline, exit or fault happened, or after Close: the

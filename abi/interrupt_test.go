@@ -58,7 +58,7 @@ func TestInstrumentEveryFixture(t *testing.T) {
 	if len(files) < 20 {
 		t.Fatalf("found only %d fixtures", len(files))
 	}
-	modules := map[string][]byte{"key-auth (Go)": goModule(t, "key-auth")}
+	modules := map[string][]byte{"built-in bundle (Go)": goModule(t, "bundle")}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {

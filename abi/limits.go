@@ -47,6 +47,7 @@ const (
 	MaxMetrics = 10000
 	// DefaultMemoryLimitPages is the per-instance linear memory cap (64 KiB pages) when
 	// Config leaves it zero: 64 MiB, enough for a Go guest's heap, small enough to count
-	// in a pool's budget (wazero grows memory by copying, so RSS peaks above it).
+	// in a pool's budget (on unix the memory is a mapping that grows in place and costs
+	// RSS only for the pages the guest touches: linearmemory_unix.go).
 	DefaultMemoryLimitPages = 1024
 )

@@ -94,6 +94,12 @@ func (r *Runtime) registerHostModules(ctx context.Context) error {
 
 // Close releases the runtime, every module compiled in it and every instance.
 func (r *Runtime) Close(ctx context.Context) error {
+	// Instances close first, each once its callback in progress returns (the scanner
+	// still enforces deadlines meanwhile): an instance's memory is unmapped when it
+	// closes, so it must never close under a running guest.
+	for _, inst := range r.watchdogs.instances() {
+		_ = inst.Close(ctx)
+	}
 	r.watchdogs.close()
 	err := r.rt.Close(ctx)
 	if r.cache != nil {

@@ -69,7 +69,7 @@ func (jsonUpstream) Do(_ context.Context, _ *store.Service, req *pipeline.Upstre
 }
 
 // benchGateway starts a gateway on an embedded store holding config, with the real
-// built-in modules (one instance each) and a pipeline in front of an in-memory upstream.
+// built-in bundle (one instance) and a pipeline in front of an in-memory upstream.
 // ctx reaches the modules' compilation (wazero reads compile options from it); with
 // cache false nothing is read from or written to the compilation cache.
 func benchGateway(b *testing.B, ctx context.Context, config string, cache bool) (*pipeline.Pipeline, *Gateway) {

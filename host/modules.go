@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,52 +21,102 @@ var ErrUnknownPlugin = errors.New("no built-in plugin or uploaded wasm module of
 // that started on an older snapshot can finish with it.
 const retireGrace = 30 * time.Second
 
-// modules knows the wasm pool behind every plugin name: built-ins, compiled at start,
-// and uploaded modules, compiled the first time a snapshot needs them and shared by
-// content (sha256).
+// modules knows the wasm pool behind every plugin name: built-ins, compiled on first
+// use, and uploaded modules, compiled the first time a snapshot needs them and shared
+// by content (sha256).
 type modules struct {
 	rt     *abi.Runtime
 	svc    abi.Services
 	reader store.Reader
 	pools  wasmpool.Config
 
-	builtins map[string]*builtinModule // pools made on first use, under mu
+	builtins map[string]*builtin // by plugin name; their modules' pools made under mu
 
 	mu       sync.Mutex
 	uploaded map[string]*wasmpool.Pool // by sha256
 }
 
-// builtinModule is a built-in plugin's wasm, compiled the first time a configuration
-// uses it: compiling every built-in at start would cost each node start (and each
-// test node) most of a second per module, for plugins most deployments never enable.
-type builtinModule struct {
-	bin      []byte
+// bundleVMID is the VM id (and pool name) of a module several built-ins share. Plugin
+// names allow no ':', so no uploaded module shares its shared data or queues.
+const bundleVMID = "weir:builtins"
+
+// builtin is one built-in plugin: its priority and the module that serves it.
+type builtin struct {
 	priority int
-	pool     *wasmpool.Pool // nil until first used
+	module   *builtinModule
+	// used is set once a configuration named the plugin: its share of the module's
+	// instances is reported from then on.
+	used bool
+}
+
+// builtinModule is the wasm of one or more built-ins (every built-in ships in the one
+// bundle module), compiled the first time a configuration uses one of them: compiling
+// at start would cost each node start (and each test node) seconds, for plugins many
+// deployments never enable. One module for all built-ins means one pool of instances,
+// one Go runtime per instance, for all of them; each plugin config is a root context
+// whose root id is the plugin's name.
+type builtinModule struct {
+	bin  []byte
+	name string         // the pool's name and VM id: the plugin's, or bundleVMID when shared
+	pool *wasmpool.Pool // nil until first used
 }
 
 func newModules(ctx context.Context, rt *abi.Runtime, svc abi.Services, reader store.Reader, builtins []pluginswasm.Builtin, pools wasmpool.Config) (*modules, error) {
 	m := &modules{rt: rt, svc: svc, reader: reader, pools: pools,
-		builtins: map[string]*builtinModule{}, uploaded: map[string]*wasmpool.Pool{}}
+		builtins: map[string]*builtin{}, uploaded: map[string]*wasmpool.Pool{}}
+	var mods []*builtinModule
 	for _, b := range builtins {
 		if b.Module == nil {
 			return nil, fmt.Errorf("%s: %w", b.Name, pluginswasm.ErrNotBuilt)
 		}
-		m.builtins[b.Name] = &builtinModule{bin: b.Module, priority: b.Priority}
+		mod := sameModule(mods, b.Module)
+		if mod == nil {
+			mod = &builtinModule{bin: b.Module, name: b.Name}
+			mods = append(mods, mod)
+		} else {
+			mod.name = bundleVMID
+		}
+		m.builtins[b.Name] = &builtin{priority: b.Priority, module: mod}
 	}
 	return m, nil
 }
 
-// builtinPool is a built-in's pool, compiling its module on first use; m.mu is held.
-func (m *modules) builtinPool(ctx context.Context, name string, b *builtinModule) (*wasmpool.Pool, error) {
+// sameModule finds the module whose wasm is bin among mods.
+func sameModule(mods []*builtinModule, bin []byte) *builtinModule {
+	for _, mod := range mods {
+		if bytes.Equal(mod.bin, bin) {
+			return mod
+		}
+	}
+	return nil
+}
+
+// builtinPool is a built-in module's pool, compiling the module on first use; m.mu is
+// held.
+func (m *modules) builtinPool(ctx context.Context, b *builtinModule) (*wasmpool.Pool, error) {
 	if b.pool == nil {
 		mod, err := m.rt.Compile(ctx, b.bin)
 		if err != nil {
-			return nil, fmt.Errorf("compile built-in %s: %w", name, err)
+			return nil, fmt.Errorf("compile built-in %s: %w", b.name, err)
 		}
-		b.pool = wasmpool.New(mod, m.svc, m.poolConfig(name))
+		cfg := m.poolConfig(b.name)
+		cfg.NamedRoots = true
+		b.pool = wasmpool.New(mod, m.svc, cfg)
 	}
 	return b.pool, nil
+}
+
+// builtinModules lists each built-in module once.
+func (m *modules) builtinModules() []*builtinModule {
+	seen := map[*builtinModule]bool{}
+	var out []*builtinModule
+	for _, b := range m.builtins {
+		if !seen[b.module] {
+			seen[b.module] = true
+			out = append(out, b.module)
+		}
+	}
+	return out
 }
 
 // Lookup implements snapshot.Modules.
@@ -73,7 +124,8 @@ func (m *modules) Lookup(ctx context.Context, name string, uploaded map[string]*
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if b, ok := m.builtins[name]; ok {
-		p, err := m.builtinPool(ctx, name, b)
+		p, err := m.builtinPool(ctx, b.module)
+		b.used = err == nil
 		return p, b.priority, err
 	}
 	wm := uploaded[name]
@@ -101,7 +153,7 @@ func (m *modules) Lookup(ctx context.Context, name string, uploaded map[string]*
 func (m *modules) retain(byPool map[*wasmpool.Pool][]*wasmpool.Plugin) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, b := range m.builtins {
+	for _, b := range m.builtinModules() {
 		if b.pool != nil {
 			b.pool.SetLive(keys(byPool[b.pool]))
 		}
@@ -135,14 +187,22 @@ func keys(plugins []*wasmpool.Plugin) map[string]bool {
 	return out
 }
 
-// crashes sums the crashed instances each module's pool retired, by module name.
+// crashes sums the crashed instances each module's pool retired, by module name; a
+// built-in's crashes count under the plugin whose callback failed (under the module's
+// name when none was running).
 func (m *modules) crashes() map[string]int {
 	out := map[string]int{}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, b := range m.builtins {
-		if b.pool != nil {
-			out[b.pool.Name()] += b.pool.Restarts()
+	for _, b := range m.builtinModules() {
+		if b.pool == nil {
+			continue
+		}
+		for plugin, n := range b.pool.RestartsByPlugin() {
+			if plugin == "" {
+				plugin = b.pool.Name()
+			}
+			out[plugin] += n
 		}
 	}
 	for _, p := range m.uploaded {
@@ -151,14 +211,15 @@ func (m *modules) crashes() map[string]int {
 	return out
 }
 
-// instances counts the running instances of each module.
+// instances counts the running instances of each module, by plugin name. Built-ins
+// that share a module each report its instances, which run them all.
 func (m *modules) instances() map[string]int {
 	out := map[string]int{}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, b := range m.builtins {
-		if b.pool != nil {
-			out[b.pool.Name()] += b.pool.Started()
+	for name, b := range m.builtins {
+		if b.used && b.module.pool != nil {
+			out[name] = b.module.pool.Started()
 		}
 	}
 	for _, p := range m.uploaded {
@@ -171,7 +232,7 @@ func (m *modules) instances() map[string]int {
 func (m *modules) close(ctx context.Context) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, b := range m.builtins {
+	for _, b := range m.builtinModules() {
 		if b.pool != nil {
 			b.pool.Close(ctx)
 			_ = b.pool.Module().Close(ctx)

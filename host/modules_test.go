@@ -33,7 +33,7 @@ func TestBuiltinsCompiledOnFirstUse(t *testing.T) {
 		t.Fatalf("start compiles built-ins: %v", err)
 	}
 	defer m.close(ctx)
-	if m.builtins["good"].pool != nil {
+	if m.builtins["good"].module.pool != nil {
 		t.Fatal("good compiled before its first use")
 	}
 	p, prio, err := m.Lookup(ctx, "good", nil)
@@ -48,5 +48,45 @@ func TestBuiltinsCompiledOnFirstUse(t *testing.T) {
 	}
 	if _, err := newModules(ctx, rt, nil, nil, []pluginswasm.Builtin{{Name: "absent"}}, wasmpool.Config{}); !errors.Is(err, pluginswasm.ErrNotBuilt) {
 		t.Errorf("a built-in without wasm: %v", err)
+	}
+}
+
+// TestBuiltinsShareTheirModule checks that built-ins carried by one module (the bundle)
+// compile it once and run in one pool, and that each built-in in use reports that
+// pool's instances under its own name.
+func TestBuiltinsShareTheirModule(t *testing.T) {
+	ctx := context.Background()
+	rt, err := abi.NewRuntime(ctx, abi.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(ctx)
+	bundle, err := os.ReadFile("../testdata/wat/abi010.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := newModules(ctx, rt, nil, nil, []pluginswasm.Builtin{
+		{Name: "first", Priority: 2, Module: bundle},
+		{Name: "second", Priority: 1, Module: bundle},
+		{Name: "unused", Priority: 0, Module: bundle},
+	}, wasmpool.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.close(ctx)
+	first, prio, err := m.Lookup(ctx, "first", nil)
+	if err != nil || prio != 2 {
+		t.Fatalf("Lookup(first) = %d, %v", prio, err)
+	}
+	second, prio, err := m.Lookup(ctx, "second", nil)
+	if err != nil || prio != 1 {
+		t.Fatalf("Lookup(second) = %d, %v", prio, err)
+	}
+	if first != second || first.Name() != bundleVMID {
+		t.Fatalf("pools %p (%s) and %p: want one pool named %s", first, first.Name(), second, bundleVMID)
+	}
+	want := map[string]int{"first": 1, "second": 1}
+	if got := m.instances(); len(got) != 2 || got["first"] != 1 || got["second"] != 1 {
+		t.Errorf("instances = %v, want %v", got, want)
 	}
 }

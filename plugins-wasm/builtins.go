@@ -1,9 +1,12 @@
 // Package pluginswasm carries weir's built-in plugins: one folder each, written in Go
-// with the sdk, compiled to wasm by `make plugins` into dist/ and embedded here.
+// with the sdk, all compiled by `make plugins` into one wasm module, dist/bundle.wasm,
+// embedded here. In that module each plugin is served to the root contexts whose root
+// id is its name.
 //
-// Each folder holds main.go (the plugin) and schema.json: its name, version, priority,
-// the scopes it refuses, and its config schema in the field format Kong's
-// /schemas/plugins/{name} uses, with a description for every field.
+// Each folder holds plugin.go (the plugin's package, whose init registers it) and
+// schema.json: its name, version, priority, the scopes it refuses, and its config
+// schema in the field format Kong's /schemas/plugins/{name} uses, with a description
+// for every field. bundle/ is the module's main package, importing every plugin.
 package pluginswasm
 
 import (
@@ -29,9 +32,14 @@ type Builtin struct {
 	Priority int
 	// Schema is the plugin's whole schema.json.
 	Schema json.RawMessage
-	// Module is the compiled wasm; nil when `make plugins` has not built it.
+	// Module is the wasm module that serves the plugin, with the plugin's Name as the
+	// root id: the bundle, the same bytes for every built-in. nil when `make plugins`
+	// has not built it.
 	Module []byte
 }
+
+// BundleFile is the bundle module's path in dist/.
+const BundleFile = "bundle.wasm"
 
 // schemaHead is the part of schema.json the loader itself reads.
 type schemaHead struct {
@@ -49,12 +57,17 @@ func Builtins() ([]Builtin, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list built-in schemas: %w", err)
 	}
+	bundle, err := dist.ReadFile("dist/" + BundleFile)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", BundleFile, err)
+	}
 	out := make([]Builtin, 0, len(files))
 	for _, f := range files {
 		b, err := load(f)
 		if err != nil {
 			return nil, err
 		}
+		b.Module = bundle
 		out = append(out, b)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
@@ -73,9 +86,5 @@ func load(schemaFile string) (Builtin, error) {
 	if head.Name != path.Dir(schemaFile) {
 		return Builtin{}, fmt.Errorf("%s: name %q does not match its folder", schemaFile, head.Name)
 	}
-	module, err := dist.ReadFile("dist/" + head.Name + ".wasm")
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return Builtin{}, fmt.Errorf("read %s.wasm: %w", head.Name, err)
-	}
-	return Builtin{Name: head.Name, Version: head.Version, Priority: head.Priority, Schema: raw, Module: module}, nil
+	return Builtin{Name: head.Name, Version: head.Version, Priority: head.Priority, Schema: raw}, nil
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds weir's wasm plugins with the standard Go toolchain (no TinyGo):
-#   plugins-wasm/<name>/  ->  plugins-wasm/dist/<name>.wasm   (built-ins, embedded in weir;
-#                             plugins-wasm/internal holds code they share)
+#   plugins-wasm/<name>/  ->  plugins-wasm/dist/bundle.wasm   (every built-in in one module,
+#                             embedded in weir: plugins-wasm/bundle imports each plugin's
+#                             package; plugins-wasm/internal holds code they share)
 #   sdk/examples/<name>/  ->  sdk/examples/<name>/<name>.wasm (SDK examples; also one
 #                             level deeper: sdk/examples/shared_queue/receiver)
 # A target newer than every source it depends on (its folder, the SDK, the go.mod/go.sum
@@ -39,12 +40,11 @@ build() {
 
 sdk_sources=("$root/sdk/proxywasm" "$root/sdk/weir" "$root/sdk/internal" "$root/sdk/go.mod" "$root/sdk/go.sum")
 
-for dir in "$root"/plugins-wasm/*/; do
-	[[ -f $dir/main.go ]] || continue
-	name=$(basename "$dir")
-	build "$root" "./plugins-wasm/$name" "$root/plugins-wasm/dist/$name.wasm" \
-		"$dir" "$root/plugins-wasm/internal" "${sdk_sources[@]}" "$root/go.mod" "$root/go.sum"
-done
+# The bundle depends on every plugin folder. Modules of a layout with one module per
+# built-in are removed: dist/ is embedded whole.
+find "$root/plugins-wasm/dist" -name '*.wasm' ! -name bundle.wasm -print -delete | sed "s|^$root/|removed |"
+build "$root" ./plugins-wasm/bundle "$root/plugins-wasm/dist/bundle.wasm" \
+	"$root"/plugins-wasm/*/ "${sdk_sources[@]}" "$root/go.mod" "$root/go.sum"
 
 # An example is a folder with a main.go, one or two levels down
 # (sdk/examples/shared_queue/receiver -> .../receiver/receiver.wasm).

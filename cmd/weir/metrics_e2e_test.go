@@ -11,7 +11,7 @@ import (
 // TestPluginMetricsOnAdminListener: metrics a plugin defines (testdata/wat/services.wat)
 // show on the Admin API's /metrics, labelled with the plugin, summed over its
 // instances; so do weir's own per plugin: running instances, time in each callback,
-// and a hostile plugin's crashes.
+// and a hostile plugin's crashes; for built-ins too, which share one module.
 func TestPluginMetricsOnAdminListener(t *testing.T) {
 	bin := buildWeir(t)
 	echoAddr := startEcho(t, bin)
@@ -84,6 +84,13 @@ func TestPluginMetricsOnAdminListener(t *testing.T) {
 	}
 	if strings.Contains(body, `route="trap"`) {
 		t.Errorf("route trap, without the prometheus plugin, was recorded:\n%s", body)
+	}
+	// built-ins share one module, yet weir's own metrics name the plugin
+	if n := sample(body, `weir_wasm_instances{plugin="prometheus"}`); n < 1 {
+		t.Errorf("weir_wasm_instances for prometheus = %v, want at least 1", n)
+	}
+	if n := sample(body, `weir_wasm_callback_duration_seconds_count{callback="proxy_on_log",plugin="prometheus"}`); n != 1 {
+		t.Errorf("prometheus's proxy_on_log calls = %v, want 1", n)
 	}
 }
 

@@ -132,11 +132,15 @@ func (s *Snapshot) ByPool() map[*wasmpool.Pool][]*wasmpool.Plugin {
 	return out
 }
 
-// rootKey names a plugin config by its id and exact config, so an edit gets a fresh
-// root context while an unchanged plugin keeps its warm one.
+// rootKey names a plugin config by its id, name and exact config, so an edit gets a
+// fresh root context while an unchanged plugin keeps its warm one. The name counts
+// because built-ins share one pool: a config moved to another plugin must not keep the
+// root context of the first.
 func rootKey(p *store.Plugin) string {
 	h := sha256.New()
 	h.Write([]byte(p.ID))
+	h.Write([]byte{0})
+	h.Write([]byte(p.Name))
 	h.Write([]byte{0})
 	h.Write(p.Config)
 	return hex.EncodeToString(h.Sum(nil)[:16])

@@ -36,6 +36,10 @@ type Config struct {
 	Size int
 	// Backoff rate-limits replacing crashed instances; zero means DefaultBackoff.
 	Backoff Backoff
+	// NamedRoots gives each root context the plugin's name as its root id, for a
+	// module that carries several plugins and serves each root context by its root id
+	// (weir's built-in bundle). Otherwise every root id is "", the default root.
+	NamedRoots bool
 }
 
 // Errors a slot answers instead of an HTTP context.
@@ -173,10 +177,24 @@ func (p *Pool) Started() int { return int(p.started.Load()) }
 // Restarts counts the crashed instances the pool retired.
 func (p *Pool) Restarts() int {
 	n := 0
-	for _, s := range p.slots {
-		n += s.Restarts()
+	for _, c := range p.RestartsByPlugin() {
+		n += c
 	}
 	return n
+}
+
+// RestartsByPlugin counts the crashed instances the pool retired by the plugin whose
+// callback failed ("" when none was running: a failed start, say).
+func (p *Pool) RestartsByPlugin() map[string]int {
+	out := map[string]int{}
+	for _, s := range p.slots {
+		s.mu.Lock()
+		for plugin, c := range s.restarts {
+			out[plugin] += c
+		}
+		s.mu.Unlock()
+	}
+	return out
 }
 
 // Close closes every instance and stops pending replacements. Requests still running

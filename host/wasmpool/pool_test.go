@@ -216,3 +216,50 @@ func TestPoolGrowsWithLoad(t *testing.T) {
 		t.Fatal("the new instance was not warmed with the live plugin")
 	}
 }
+
+// TestSharedModuleCrashRecreatesEveryPluginsRoots: plugins that share a module share
+// its instances, so one plugin's trap retires the others' root contexts too; the
+// replacement recreates every live one, and the crash counts against the plugin that
+// trapped.
+func TestSharedModuleCrashRecreatesEveryPluginsRoots(t *testing.T) {
+	ctx := context.Background()
+	p := fixturePoolWith(t, "hostile", Config{Name: "shared", Size: 1, NamedRoots: true,
+		Backoff: Backoff{Base: time.Hour, Max: time.Hour, Reset: time.Hour}})
+	bad := &Plugin{Key: "bad", Name: "trapper", Config: []byte(`{"do":"h"}`)}
+	others := []*Plugin{
+		{Key: "a", Name: "first", Config: []byte(`{"do":"-"}`)},
+		{Key: "b", Name: "second", Config: []byte(`{"do":"-"}`)},
+	}
+	p.SetLive(map[string]bool{"bad": true, "a": true, "b": true})
+	if err := p.Prepare(ctx, others); err != nil {
+		t.Fatal(err)
+	}
+	slot := p.Pick()
+	slot.mu.Lock()
+	before := map[string]*abi.Root{"a": slot.roots["a"].root, "b": slot.roots["b"].root}
+	slot.mu.Unlock()
+	crash(t, slot, bad)
+	waitUp(t, slot, time.Second)
+	slot.mu.Lock()
+	for key, old := range before {
+		r, ok := slot.roots[key]
+		if !ok || r.root == old {
+			t.Errorf("root %s not recreated on the replacement instance", key)
+		}
+	}
+	slot.mu.Unlock()
+	for _, plugin := range others {
+		hc, release, err := slot.Open(ctx, plugin, nullStream{})
+		if err != nil {
+			t.Fatalf("%s after the crash: %v", plugin.Name, err)
+		}
+		if _, err := hc.OnRequestHeaders(ctx, true); err != nil {
+			t.Fatalf("%s after the crash: %v", plugin.Name, err)
+		}
+		hc.Finish(ctx)
+		release()
+	}
+	if got := p.RestartsByPlugin(); len(got) != 1 || got["trapper"] != 1 {
+		t.Errorf("restarts by plugin = %v, want trapper: 1", got)
+	}
+}

@@ -32,8 +32,8 @@ type Slot struct {
 	// recreate the live ones before requests need them.
 	known    map[string]*Plugin
 	seenGen  uint64
-	restarts int
-	crashes  int // crashes in a row, for the backoff
+	restarts map[string]int // crashed instances retired, by the plugin that failed
+	crashes  int            // crashes in a row, for the backoff
 	retryAt  time.Time
 	timer    *time.Timer
 	closed   bool
@@ -45,7 +45,7 @@ type root struct {
 }
 
 func newSlot(p *Pool) *Slot {
-	return &Slot{pool: p, roots: map[string]*root{}, known: map[string]*Plugin{}}
+	return &Slot{pool: p, roots: map[string]*root{}, known: map[string]*Plugin{}, restarts: map[string]int{}}
 }
 
 // Open creates an HTTP context for plugin on this slot's instance, creating the
@@ -125,8 +125,8 @@ func (s *Slot) instanceLocked(ctx context.Context) (*abi.Instance, error) {
 func (s *Slot) checkLocked(ctx context.Context) {
 	if s.inst != nil && !s.inst.Healthy() {
 		lived := time.Since(s.born)
+		s.restarts[s.inst.FailedIn()]++
 		s.retireLocked(ctx)
-		s.restarts++
 		if lived >= s.pool.cfg.Backoff.Reset {
 			s.crashes = 0
 		}
@@ -195,7 +195,11 @@ func (s *Slot) rootLocked(ctx context.Context, inst *abi.Instance, plugin *Plugi
 	if r, ok := s.roots[plugin.Key]; ok {
 		return r, nil
 	}
-	ar, err := inst.NewRoot(ctx, plugin.Name, "", plugin.Config)
+	rootID := ""
+	if s.pool.cfg.NamedRoots {
+		rootID = plugin.Name
+	}
+	ar, err := inst.NewRoot(ctx, plugin.Name, rootID, plugin.Config)
 	if err != nil {
 		// not remembered: a config that fails to configure must not make every
 		// replacement instance fail again
@@ -256,5 +260,9 @@ func (s *Slot) close(ctx context.Context) {
 func (s *Slot) Restarts() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.restarts
+	n := 0
+	for _, c := range s.restarts {
+		n += c
+	}
+	return n
 }

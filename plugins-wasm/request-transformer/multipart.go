@@ -1,4 +1,4 @@
-package main
+package requesttransformer
 
 import (
 	"github.com/weir-gateway/weir/plugins-wasm/internal/kongjson"

@@ -59,6 +59,12 @@ func (o *EmulatorOption) WithPropertyMap(path []string, pairs [][2]string) *Emul
 	return o.WithProperty(path, encodePairs(pairs))
 }
 
+// WithRootID sets the plugin context's root id (the plugin_root_id property), which
+// picks the plugin in a module that registers several (proxywasm.AddPluginContext).
+func (o *EmulatorOption) WithRootID(id string) *EmulatorOption {
+	return o.WithProperty([]string{"plugin_root_id"}, []byte(id))
+}
+
 // WithVMID sets the VM id (weir: the module's name), which names the plugin's shared
 // queues for ResolveSharedQueue. The default is "plugin".
 func (o *EmulatorOption) WithVMID(id string) *EmulatorOption {

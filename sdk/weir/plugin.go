@@ -26,7 +26,8 @@ const (
 // tags it reads). Every callback is optional; cfg is the decoded configuration of the
 // plugin instance the request runs, shared by its requests: read it, do not change it.
 type Plugin[C any] struct {
-	// Name prefixes the plugin's log lines about its configuration.
+	// Name prefixes the plugin's log lines about its configuration. In a module that
+	// registers several plugins, it is also the root id that selects this one.
 	Name string
 	// Configure runs once per configuration, after decoding, defaults and validation:
 	// derive what requests need (compile a pattern, say). An error refuses the config.
@@ -46,15 +47,19 @@ type Plugin[C any] struct {
 	OnLog func(r *Request, cfg *C)
 }
 
-// Register makes p the module's plugin. Call it from init(), with an empty main:
+// Register adds p to the module's plugins, under p.Name. Call it from init(), with an
+// empty main:
 //
 //	func init() { weir.Register(weir.Plugin[config]{Name: "my-plugin", OnRequest: onRequest}) }
 //	func main() {}
 //
-// It installs the proxy-wasm contexts (proxywasm.SetPluginContext), so a module uses
-// either this layer or its own contexts, not both.
+// A module usually registers one plugin, which then serves every root context. One
+// that registers several (weir's built-ins ship as one module) serves each root context
+// with the plugin whose Name equals its root id (proxywasm.AddPluginContext).
+// Register installs the proxy-wasm contexts, so a module uses either this layer or its
+// own contexts, not both.
 func Register[C any](p Plugin[C]) {
-	proxywasm.SetPluginContext(func(uint32) types.PluginContext { return &pluginContext[C]{p: &p} })
+	proxywasm.AddPluginContext(p.Name, func(uint32) types.PluginContext { return &pluginContext[C]{p: &p} })
 }
 
 // pluginContext is one configuration of the plugin (a proxy-wasm root context).

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 	"github.com/weir-gateway/weir/sdk/proxytest"
+	"github.com/weir-gateway/weir/sdk/proxywasm"
 )
 
 type guardConfig struct {
@@ -54,7 +55,7 @@ var guard = Plugin[guardConfig]{
 
 func startGuard(t *testing.T, config string) proxytest.HostEmulator {
 	t.Helper()
-	Register(guard)
+	registerOnly(t, guard)
 	host, reset := proxytest.NewHostEmulator(proxytest.NewEmulatorOption().WithPluginConfiguration([]byte(config)))
 	t.Cleanup(reset)
 	if st := host.StartPlugin(); st != types.OnPluginStartStatusOK {
@@ -64,7 +65,7 @@ func startGuard(t *testing.T, config string) proxytest.HostEmulator {
 }
 
 func TestPluginRefusesABadConfig(t *testing.T) {
-	Register(guard)
+	registerOnly(t, guard)
 	host, reset := proxytest.NewHostEmulator(proxytest.NewEmulatorOption().WithPluginConfiguration([]byte(`{"header":"x"}`)))
 	defer reset()
 	if st := host.StartPlugin(); st != types.OnPluginStartStatusFailed {
@@ -148,7 +149,7 @@ func TestPluginStops(t *testing.T) {
 }
 
 func TestCounter(t *testing.T) {
-	_, reset := proxytest.NewHostEmulator(proxytest.NewEmulatorOption())
+	_, reset := proxytest.NewHostEmulator(proxytest.NewEmulatorOption().WithVMContext(&types.DefaultVMContext{}))
 	defer reset()
 	c := NewCounter("hits")
 	if created, err := c.Init(10); !created || err != nil {
@@ -195,7 +196,7 @@ func TestCounterRetriesOnCASMismatch(t *testing.T) {
 }
 
 func TestProperties(t *testing.T) {
-	opt := proxytest.NewEmulatorOption()
+	opt := proxytest.NewEmulatorOption().WithVMContext(&types.DefaultVMContext{})
 	for k, v := range map[string]string{"weir.route_id": "r1", "weir.service_name": "svc", "weir.consumer_id": "c1",
 		"weir.consumer_username": "alice", "weir.credential_id": "cred"} {
 		opt.WithProperty(strings.Split(k, "."), []byte(v))
@@ -248,4 +249,13 @@ func TestArgs(t *testing.T) {
 	if b := ParseBody("text/plain", []byte("k=1")); b.Parsed() || b.Arg("k").Kind != ArgAbsent {
 		t.Fatal("a text body has fields")
 	}
+}
+
+// registerOnly makes p the test binary's one registered plugin until the test ends:
+// registrations add up, as in a module that carries several plugins.
+func registerOnly[C any](t *testing.T, p Plugin[C]) {
+	t.Helper()
+	proxywasm.SetVMContext(nil)
+	Register(p)
+	t.Cleanup(func() { proxywasm.SetVMContext(nil) })
 }

@@ -1,8 +1,8 @@
-// Command request-size-limiting is Kong 3.9's request-size-limiting plugin as a weir
+// Package requestsizelimiting is Kong 3.9's request-size-limiting plugin as a weir
 // proxy-wasm module: it refuses requests whose body is larger than allowed, judging by
 // Content-Length when the request has a valid one and by the body itself otherwise
 // (a chunked request, say).
-package main
+package requestsizelimiting
 
 import (
 	"strconv"
@@ -31,9 +31,6 @@ const (
 func init() {
 	weir.Register(weir.Plugin[config]{Name: "request-size-limiting", OnRequest: onRequest, OnRequestBody: onBody})
 }
-
-// main is empty: a c-shared wasm module never runs it; init registers the plugin.
-func main() {}
 
 func onRequest(r *weir.Request, c *config) weir.Action {
 	if n, ok := contentLength(r); ok {

@@ -1,7 +1,7 @@
-// Command acl is Kong 3.9's acl plugin as a weir proxy-wasm module: it lets a request
+// Package acl is Kong 3.9's acl plugin as a weir proxy-wasm plugin: it lets a request
 // through when its authenticated consumer's groups (Kong's acls, asked from the
 // gateway) pass the allow or deny list, and tells the upstream the groups.
-package main
+package acl
 
 import (
 	"encoding/json"
@@ -28,9 +28,6 @@ const (
 func init() {
 	weir.Register(weir.Plugin[config]{Name: "acl", OnRequest: onRequest})
 }
-
-// main is empty: a c-shared wasm module never runs it; init registers the plugin.
-func main() {}
 
 // deny says which list the config uses: deny when it has a group, as Kong decides.
 func (c *config) deny() bool { return len(c.Deny) > 0 }

@@ -1,7 +1,7 @@
-// Command key-auth is Kong 3.9's key-auth plugin as a weir proxy-wasm module: it finds
+// Package keyauth is Kong 3.9's key-auth plugin as a weir proxy-wasm plugin: it finds
 // an API key in the request, looks its credential up in the gateway, and either
 // authenticates the consumer or answers 401 (or falls back to the anonymous consumer).
-package main
+package keyauth
 
 import (
 	"errors"
@@ -36,9 +36,6 @@ func init() {
 	weir.Register(weir.Plugin[config]{Name: "key-auth", OnRequest: onRequest,
 		OnRequestBody: func(r *weir.Request, c *config) weir.Action { return run(r, c, true) }})
 }
-
-// main is empty: a c-shared wasm module never runs it; init registers the plugin.
-func main() {}
 
 func onRequest(r *weir.Request, c *config) weir.Action {
 	if !c.RunOnPreflight && r.Method() == "OPTIONS" {

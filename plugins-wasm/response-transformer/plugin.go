@@ -1,7 +1,7 @@
-// Command response-transformer is Kong 3.9's response-transformer plugin as a weir
+// Package responsetransformer is Kong 3.9's response-transformer plugin as a weir
 // proxy-wasm module: it removes, renames, replaces, adds and appends response headers
 // and the top-level fields of JSON response bodies.
-package main
+package responsetransformer
 
 import (
 	"strings"
@@ -42,9 +42,6 @@ func (c *config) jsonOps() bool {
 func init() {
 	weir.Register(weir.Plugin[config]{Name: "response-transformer", OnResponse: onResponse, OnResponseBody: onResponseBody})
 }
-
-// main is empty: a c-shared wasm module never runs it; init registers the plugin.
-func main() {}
 
 func onResponse(r *weir.Request, c *config) weir.Action {
 	p := c.plan()

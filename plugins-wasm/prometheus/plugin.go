@@ -1,8 +1,8 @@
-// Command prometheus is Kong 3.9's prometheus plugin as a weir proxy-wasm module. The
+// Package prometheus is Kong 3.9's prometheus plugin as a weir proxy-wasm plugin. The
 // metrics live in the gateway (served on the Admin API's /metrics); the plugin decides,
 // per request it runs on, which of Kong's per-request families record it: from its log
 // phase it hands its switches to the gateway, which records the finished request.
-package main
+package prometheus
 
 import (
 	"encoding/json"
@@ -31,9 +31,6 @@ const fnObserve = "weir.prometheus_observe"
 func init() {
 	weir.Register(weir.Plugin[config]{Name: "prometheus", Configure: configure, OnLog: onLog})
 }
-
-// main is empty: a c-shared wasm module never runs it; init registers the plugin.
-func main() {}
 
 func configure(c *config) error {
 	var err error

@@ -1,9 +1,9 @@
-// Command basic-auth is Kong 3.9's basic-auth plugin as a weir proxy-wasm module: it
+// Package basicauth is Kong 3.9's basic-auth plugin as a weir proxy-wasm plugin: it
 // reads a username and password from Proxy-Authorization or Authorization, finds the
 // credential by username, has the gateway check the password against its bcrypt hash,
 // and authenticates the consumer, or answers 401 (or falls back to the anonymous
 // consumer).
-package main
+package basicauth
 
 import (
 	"encoding/base64"
@@ -34,9 +34,6 @@ var errUnexpected = errors.New("unexpected")
 func init() {
 	weir.Register(weir.Plugin[config]{Name: "basic-auth", OnRequest: onRequest})
 }
-
-// main is empty: a c-shared wasm module never runs it; init registers the plugin.
-func main() {}
 
 func onRequest(r *weir.Request, c *config) weir.Action {
 	if c.Anonymous != "" && weir.AuthenticatedWithCredential() {

@@ -1,8 +1,8 @@
-// Command request-termination is Kong 3.9's request-termination plugin as a weir
+// Package requesttermination is Kong 3.9's request-termination plugin as a weir
 // proxy-wasm module: it answers every request itself (a fixed status and message, a
 // raw body, or with echo a JSON copy of the request), optionally only when a trigger
 // header or query argument is present.
-package main
+package requesttermination
 
 import (
 	"encoding/binary"
@@ -50,9 +50,6 @@ var defaultMessages = map[int]string{
 func init() {
 	weir.Register(weir.Plugin[config]{Name: "request-termination", OnRequest: onRequest, OnRequestBody: echo})
 }
-
-// main is empty: a c-shared wasm module never runs it; init registers the plugin.
-func main() {}
 
 func onRequest(r *weir.Request, c *config) weir.Action {
 	if c.Trigger != "" && r.HeaderArg(c.Trigger).Kind == weir.ArgAbsent && r.Query().Arg(c.Trigger).Kind == weir.ArgAbsent {

@@ -1,8 +1,8 @@
-// Command ip-restriction is Kong 3.9's ip-restriction plugin as a weir proxy-wasm
-// module: it refuses clients whose address is in the deny list, or missing from the
+// Package iprestriction is Kong 3.9's ip-restriction plugin as a weir proxy-wasm
+// plugin: it refuses clients whose address is in the deny list, or missing from the
 // allow list. The address is the forwarded one (weir.forwarded_ip), so trusted_ips and
 // real_ip_header decide it as they decide Kong's $remote_addr.
-package main
+package iprestriction
 
 import (
 	"errors"
@@ -38,9 +38,6 @@ func (c *config) Validate() error {
 func init() {
 	weir.Register(weir.Plugin[config]{Name: "ip-restriction", OnRequest: onRequest})
 }
-
-// main is empty: a c-shared wasm module never runs it; init registers the plugin.
-func main() {}
 
 func onRequest(r *weir.Request, c *config) weir.Action {
 	ip := weir.ForwardedIP()

@@ -1,8 +1,8 @@
-// Command request-transformer is Kong 3.9's request-transformer plugin as a weir
+// Package requesttransformer is Kong 3.9's request-transformer plugin as a weir
 // proxy-wasm module: it rewrites the request before it goes upstream (path, method,
 // headers, body fields and query arguments), with values that may be templates over
 // the request ($(headers.x), $(query_params.y), $(uri_captures.n), $(shared.k)).
-package main
+package requesttransformer
 
 import (
 	"errors"
@@ -84,9 +84,6 @@ func init() {
 	weir.Register(weir.Plugin[config]{Name: "request-transformer", OnRequest: onRequest,
 		OnRequestBody: func(r *weir.Request, c *config) weir.Action { return execute(r, c, true) }})
 }
-
-// main is empty: a c-shared wasm module never runs it; init registers the plugin.
-func main() {}
 
 func onRequest(r *weir.Request, c *config) weir.Action {
 	if c.bodyOps() || c.mergesBody() {

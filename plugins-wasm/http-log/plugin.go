@@ -1,8 +1,8 @@
-// Command http-log is Kong 3.9's http-log plugin as a weir proxy-wasm module: from the
+// Package httplog is Kong 3.9's http-log plugin as a weir proxy-wasm plugin: from the
 // log phase it queues each request's Kong log entry (weir.log_serialize) and sends the
 // entries in batches to an HTTP endpoint with proxy_http_call, retrying failed batches,
 // never holding up the proxied request.
-package main
+package httplog
 
 import (
 	"encoding/base64"
@@ -103,11 +103,8 @@ func parseEndpoint(raw string) (*endpoint, error) {
 }
 
 func init() {
-	proxywasm.SetPluginContext(func(id uint32) types.PluginContext { return &plugin{id: id} })
+	proxywasm.AddPluginContext("http-log", func(id uint32) types.PluginContext { return &plugin{id: id} })
 }
-
-// main is empty: a c-shared wasm module never runs it; init registers the plugin.
-func main() {}
 
 // plugin is one http-log configuration on one instance, with its queue.
 type plugin struct {

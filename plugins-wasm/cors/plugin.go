@@ -1,7 +1,7 @@
-// Command cors is Kong 3.9's cors plugin as a weir proxy-wasm module: it answers CORS
+// Package cors is Kong 3.9's cors plugin as a weir proxy-wasm plugin: it answers CORS
 // preflight requests itself (unless told to pass them on) and adds the
 // Access-Control-* headers to every other response.
-package main
+package cors
 
 import (
 	"fmt"
@@ -30,9 +30,6 @@ type config struct {
 func init() {
 	weir.Register(weir.Plugin[config]{Name: "cors", Configure: configure, OnRequest: onRequest, OnResponse: onResponse})
 }
-
-// main is empty: a c-shared wasm module never runs it; init registers the plugin.
-func main() {}
 
 func configure(c *config) error {
 	for i, o := range c.Origins {

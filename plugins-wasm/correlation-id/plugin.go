@@ -1,7 +1,7 @@
-// Command correlation-id is Kong 3.9's correlation-id plugin as a weir proxy-wasm
-// module: it gives every request an id in a header (keeping one the client sent),
+// Package correlationid is Kong 3.9's correlation-id plugin as a weir proxy-wasm
+// plugin: it gives every request an id in a header (keeping one the client sent),
 // for the upstream and, with echo_downstream, for the client too.
-package main
+package correlationid
 
 import (
 	"crypto/rand"
@@ -24,9 +24,6 @@ type config struct {
 func init() {
 	weir.Register(weir.Plugin[config]{Name: "correlation-id", OnRequest: onRequest, OnResponse: onResponse})
 }
-
-// main is empty: a c-shared wasm module never runs it; init registers the plugin.
-func main() {}
 
 func onRequest(r *weir.Request, c *config) weir.Action {
 	id := r.Header(c.HeaderName)

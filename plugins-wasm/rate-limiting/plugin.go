@@ -1,4 +1,4 @@
-// Command rate-limiting is Kong 3.9's rate-limiting plugin as a weir proxy-wasm module:
+// Package ratelimiting is Kong 3.9's rate-limiting plugin as a weir proxy-wasm plugin:
 // it counts requests in fixed calendar windows (second to year) per consumer,
 // credential, client IP, service, header value or path, and refuses those over a limit
 // with 429 (error_code) and Kong's headers.
@@ -9,7 +9,7 @@
 // compare-and-swap loop per counter), in the gateway's database (cluster) or in Redis
 // (redis), the last two through the weir.ratelimit_increment host function. A request
 // refused counts too, as with Kong's redis policy.
-package main
+package ratelimiting
 
 import (
 	"encoding/json"
@@ -84,9 +84,6 @@ func (c *config) Validate() error {
 func init() {
 	weir.Register(weir.Plugin[config]{Name: "rate-limiting", OnRequest: onRequest, OnResponse: onResponse})
 }
-
-// main is empty: a c-shared wasm module never runs it; init registers the plugin.
-func main() {}
 
 func onRequest(r *weir.Request, c *config) weir.Action {
 	now := time.Now()

@@ -1,9 +1,9 @@
-// Command jwt is Kong 3.9's jwt plugin as a weir proxy-wasm module: it finds a JSON Web
+// Package jwt is Kong 3.9's jwt plugin as a weir proxy-wasm plugin: it finds a JSON Web
 // Token in the request, finds the consumer's secret by the token's key claim, verifies
 // the signature (HMAC, RSA, RSA-PSS, ECDSA, Ed25519) and the registered claims, and
 // authenticates the consumer, or answers 401 (or falls back to the anonymous
 // consumer).
-package main
+package jwt
 
 import (
 	"errors"
@@ -46,9 +46,6 @@ func unauthorized(msg string) *failure { return &failure{status: 401, message: m
 func init() {
 	weir.Register(weir.Plugin[config]{Name: "jwt", OnRequest: onRequest})
 }
-
-// main is empty: a c-shared wasm module never runs it; init registers the plugin.
-func main() {}
 
 func onRequest(r *weir.Request, c *config) weir.Action {
 	if !c.RunOnPreflight && r.Method() == "OPTIONS" {
