@@ -12,6 +12,8 @@ import (
 
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/weir-gateway/weir/host/pipeline"
 )
 
 // guestProfile names a chainCases setup to profile inside the guests:
@@ -23,7 +25,7 @@ import (
 // allocator (a Go guest's malloc costs about 0.2 µs, its function calls a few ns, so
 // these two counts say where a Go plugin's time goes, and unlike timings they do not
 // move with the machine's load), then prints each callback's mean time from the
-// gateway's own metric, measured without the counting.
+// gateway's own metric, measured on a second gateway without the counting.
 var guestProfile = flag.String("guest-profile", "", "chainCases setup whose guest calls TestGuestProfile counts")
 
 func TestGuestProfile(t *testing.T) {
@@ -45,17 +47,14 @@ func TestGuestProfile(t *testing.T) {
 	testing.Benchmark(func(b *testing.B) {
 		// listeners need the module compiled with them: no compilation cache
 		ctx := experimental.WithFunctionListenerFactory(context.Background(), counter)
-		p, gw := benchGateway(b, ctx, config, false)
-		serve := func(n int) {
-			for range n {
-				p.Serve(context.Background(), request(headers))
-			}
-		}
-		serve(200)
+		p, _ := benchGateway(b, ctx, config, false)
+		serve(p, headers, 200)
 		counter.on = true
-		serve(requests)
+		serve(p, headers, requests)
 		counter.on = false
-		serve(2000)
+		// times come from a gateway without listeners, which slow every guest call
+		p, gw := benchGateway(b, context.Background(), config, true)
+		serve(p, headers, 3000)
 		printCallbackTimes(gw)
 		b.SkipNow()
 	})
@@ -85,6 +84,13 @@ func TestGuestProfile(t *testing.T) {
 	fmt.Printf("\nruntime.mallocgc per request, by caller:\n")
 	for _, e := range allocs[:min(40, len(allocs))] {
 		fmt.Printf("%8.1f %s\n", float64(e.n)/requests, e.name)
+	}
+}
+
+// serve sends n requests through p.
+func serve(p *pipeline.Pipeline, headers [][2]string, n int) {
+	for range n {
+		p.Serve(context.Background(), request(headers))
 	}
 }
 
