@@ -4,6 +4,7 @@
 #
 #   host/router     Match and Compile over 10, 1,000 and 10,000 routes
 #   host/pipeline   ProxyPath: the whole pipeline with 0, 1 and 8 no-op plugins
+#   host            BuiltinChain: the performance targets' plugin setups, in process
 #   abi             Callback and Stream: one wasm callback, one request's callbacks
 #   plugins-wasm    PluginLatency: each built-in plugin through an in-process gateway
 #
@@ -33,6 +34,7 @@ run() {
 run -bench 'Match$' -benchtime 20000x ./host/router
 run -bench 'Compile$' -benchtime 20x ./host/router
 run -bench 'ProxyPath/plugins=(0|1|8)$' -benchtime 10000x ./host/pipeline
+run -bench 'BuiltinChain' -benchtime 5000x ./host
 run -bench 'Callback$|Stream$' -benchtime 20000x ./abi
 run -bench 'PluginLatency' -benchtime 3000x ./plugins-wasm
 
