@@ -124,6 +124,7 @@ type exchange struct {
 	pathSet   bool // the path or the query changed: :path is rewritten
 	authority string
 	headers   *headerTable
+	orig      *headerTable // the headers as they came, for writing back only changes
 	body      []byte
 	bodySet   bool
 
@@ -137,8 +138,9 @@ var errPath = errors.New("path must start with /")
 
 // execute runs Kong's steps in its order: uri, method, headers, body, query.
 func execute(r *weir.Request, c *config, haveBody bool) weir.Action {
+	orig := newHeaderTable(r.Headers())
 	x := &exchange{r: r, c: c, haveBody: haveBody, method: r.Method(), path: r.Path(),
-		query: string(r.Query()), authority: r.Host(), headers: newHeaderTable(r.Headers())}
+		query: string(r.Query()), authority: r.Host(), headers: orig.clone(), orig: orig}
 	err := x.uri()
 	if err == nil {
 		x.httpMethod()
@@ -284,16 +286,14 @@ func (x *exchange) apply() {
 	if x.bodySet {
 		x.headers.set("content-length", str(strconv.Itoa(len(x.body))))
 	}
-	in := x.r.Headers()
-	hs := make([][2]string, 0, len(in)+x.headers.size()+3)
-	hs = append(hs, [2]string{":method", x.method}, [2]string{":path", target}, [2]string{":authority", x.authority})
-	for _, h := range in {
-		if strings.HasPrefix(h[0], ":") && h[0] != ":method" && h[0] != ":path" && h[0] != ":authority" {
-			hs = append(hs, h)
+	var errs errList
+	for _, h := range [...][2]string{{":method", x.method}, {":path", target}, {":authority", x.authority}} {
+		if h[1] != x.r.Header(h[0]) {
+			errs.add(proxywasm.ReplaceHttpRequestHeader(h[0], h[1]))
 		}
 	}
-	hs = x.headers.appendPairs(hs)
-	if err := proxywasm.ReplaceHttpRequestHeaders(hs); err != nil {
+	x.writeHeaderChanges(&errs)
+	if err := errors.Join(errs...); err != nil {
 		proxywasm.LogErrorf("request-transformer: set headers: %v", err)
 	}
 	if x.bodySet {
@@ -301,6 +301,64 @@ func (x *exchange) apply() {
 			proxywasm.LogErrorf("request-transformer: set body: %v", err)
 		}
 	}
+}
+
+// writeHeaderChanges sends the host what the transformations changed, header by
+// header: a config edits a few headers of many, and writing the whole map back cost
+// more than the rest of the plugin. A header removed is removed; one set to a single
+// value over a single value is replaced in place; any other change removes the name
+// and adds its values, in order, at the end, where a rebuilt map would put them too.
+func (x *exchange) writeHeaderChanges(errs *errList) {
+	for _, f := range x.orig.fields {
+		if x.headers.index(f.name) < 0 {
+			errs.add(proxywasm.RemoveHttpRequestHeader(f.name))
+		}
+	}
+	for _, f := range x.headers.fields {
+		i := x.orig.index(f.name)
+		if i >= 0 && sameValues(x.orig.fields[i].v, f.v) {
+			continue
+		}
+		if i >= 0 && f.v.list == nil && x.orig.fields[i].v.list == nil {
+			errs.add(proxywasm.ReplaceHttpRequestHeader(f.name, f.v.String()))
+			continue
+		}
+		if i >= 0 {
+			errs.add(proxywasm.RemoveHttpRequestHeader(f.name))
+		}
+		if f.v.list == nil {
+			errs.add(proxywasm.AddHttpRequestHeader(f.name, f.v.String()))
+			continue
+		}
+		for _, e := range f.v.list {
+			errs.add(proxywasm.AddHttpRequestHeader(f.name, e.String()))
+		}
+	}
+}
+
+// errList collects the host's refusals of a series of changes.
+type errList []error
+
+func (l *errList) add(err error) {
+	if err != nil {
+		*l = append(*l, err)
+	}
+}
+
+// sameValues reports whether a header's value (or list of values) is unchanged.
+func sameValues(a, b value) bool {
+	if (a.list == nil) != (b.list == nil) || len(a.list) != len(b.list) {
+		return false
+	}
+	if a.list == nil {
+		return a.String() == b.String()
+	}
+	for i := range a.list {
+		if a.list[i].String() != b.list[i].String() {
+			return false
+		}
+	}
+	return true
 }
 
 // escapePath percent-encodes what may not stand in a path (spaces, controls,
