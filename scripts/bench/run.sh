@@ -223,6 +223,23 @@ for c in a b c d; do start_weir "$c"; done
 for c in a b c d; do
 	ready "$c" || { fail "weir ($c) did not start: $(tail -5 "$work/$c/weir.log")"; exit 1; }
 done
+# settle PID: wait (60 s at most) until PID uses under 5% of a core over half a second.
+# A node answers /status before it has created its plugins' root contexts (in the
+# background: for 10,000 routes that takes seconds of CPU on the proxies' core), and
+# that work must not overlap the measurements.
+settle() {
+	local hz prev now
+	hz=$(getconf CLK_TCK)
+	prev=$(awk '{print $14 + $15}' "/proc/$1/stat")
+	for _ in $(seq 120); do
+		sleep 0.5
+		now=$(awk '{print $14 + $15}' "/proc/$1/stat")
+		[ $((now - prev)) -lt $((hz / 40 + 1)) ] && return 0
+		prev=$now
+	done
+	echo "bench: pid $1 still busy after 60 s; measuring anyway" >&2
+}
+for c in a b c d; do settle "${weir_pid[$c]}"; done
 
 # The config-change case toggles a plugin on (a)'s route that is created disabled.
 toggle_id=$(cat /proc/sys/kernel/random/uuid)
