@@ -96,11 +96,12 @@ func (s *Snapshot) addPlugins(ctx context.Context, ds *store.Dataset, mods Modul
 		if err != nil {
 			return fmt.Errorf("plugin %s (%s): %w", e.Name, e.ID, err)
 		}
+		cfg := rootConfig(e)
 		p := &Plugin{
 			Entity:    e,
 			Priority:  priority,
 			Pool:      pool,
-			Root:      wasmpool.Plugin{Key: rootKey(e), Name: e.Name, Config: rootConfig(e)},
+			Root:      wasmpool.Plugin{Key: rootKey(e.Name, cfg), Name: e.Name, Config: cfg},
 			FailOpen:  set(e.Tags)[FailOpenTag],
 			protocols: set(e.Protocols),
 		}
@@ -124,25 +125,33 @@ func (s *Snapshot) addPlugins(ctx context.Context, ds *store.Dataset, mods Modul
 }
 
 // ByPool groups the snapshot's plugin configs by the wasm pool that runs them.
+// A root context that several plugins share (the same config) is listed once.
 func (s *Snapshot) ByPool() map[*wasmpool.Pool][]*wasmpool.Plugin {
 	out := map[*wasmpool.Pool][]*wasmpool.Plugin{}
+	seen := map[string]bool{}
 	for _, p := range s.plugins {
+		if seen[p.Root.Key] {
+			continue
+		}
+		seen[p.Root.Key] = true
 		out[p.Pool] = append(out[p.Pool], &p.Root)
 	}
 	return out
 }
 
-// rootKey names a plugin config by its id, name and exact config, so an edit gets a
-// fresh root context while an unchanged plugin keeps its warm one. The name counts
-// because built-ins share one pool: a config moved to another plugin must not keep the
-// root context of the first.
-func rootKey(p *store.Plugin) string {
+// rootKey names a root context by the plugin's name and the exact config its root
+// gets, so an edit gets a fresh root context while an unchanged plugin keeps its warm
+// one, and plugins configured alike share one: 10,000 routes with the same key-auth
+// config make one root context, not 10,000 (each holds the decoded config in guest
+// memory, which the guest's collector walks). A config that depends on its scope
+// (rate-limiting's route and service) differs by scope. The name counts because
+// built-ins share one pool: a config moved to another plugin must not keep the root
+// context of the first.
+func rootKey(name string, config []byte) string {
 	h := sha256.New()
-	h.Write([]byte(p.ID))
+	h.Write([]byte(name))
 	h.Write([]byte{0})
-	h.Write([]byte(p.Name))
-	h.Write([]byte{0})
-	h.Write(p.Config)
+	h.Write(config)
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 

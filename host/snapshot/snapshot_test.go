@@ -93,3 +93,43 @@ func TestPluginOrder(t *testing.T) {
 		t.Fatalf("order = %v", got)
 	}
 }
+
+// TestRootContextsSharedByConfig: plugins configured alike share one root context;
+// a different config, another plugin, or a config scoped by route (rate-limiting)
+// gets its own.
+func TestRootContextsSharedByConfig(t *testing.T) {
+	plugin := func(id, name, route, config string) store.Plugin {
+		return store.Plugin{ID: id, Name: name, Enabled: true, Route: ref(route), Config: []byte(config)}
+	}
+	ds := &store.Dataset{Plugins: []store.Plugin{
+		plugin("k1", "key-auth", "r1", `{"key_names":["apikey"]}`),
+		plugin("k2", "key-auth", "r2", `{"key_names":["apikey"]}`),
+		plugin("k3", "key-auth", "r3", `{"key_names":["x-key"]}`),
+		plugin("b1", "basic-auth", "r4", `{"key_names":["apikey"]}`),
+		plugin("l1", "rate-limiting", "r1", `{"hour":10}`),
+		plugin("l2", "rate-limiting", "r2", `{"hour":10}`),
+	}}
+	snap, err := Build(context.Background(), ds, priorities{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(name, route string) string { return snap.Resolve(name, route, "", "").Root.Key }
+	if key("key-auth", "r1") != key("key-auth", "r2") {
+		t.Error("identical key-auth configs got two root contexts")
+	}
+	distinct := map[string]bool{}
+	for _, k := range []string{key("key-auth", "r1"), key("key-auth", "r3"), key("basic-auth", "r4"),
+		key("rate-limiting", "r1"), key("rate-limiting", "r2")} {
+		distinct[k] = true
+	}
+	if len(distinct) != 5 {
+		t.Errorf("%d distinct root contexts, want 5 (another config, another plugin, another route's rate-limiting)", len(distinct))
+	}
+	roots := 0
+	for _, plugins := range snap.ByPool() {
+		roots += len(plugins)
+	}
+	if roots != 5 {
+		t.Errorf("ByPool lists %d root contexts, want 5 (the shared one once)", roots)
+	}
+}
