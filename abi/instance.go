@@ -144,7 +144,8 @@ func (m *Module) NewInstance(ctx context.Context, svc Services, cfg InstanceConf
 		contexts: make(map[uint32]*contextState), calls: make(map[uint32]*pendingCall)}
 	mcfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().
 		WithStdout(&logWriter{inst: i, level: LogInfo}).WithStderr(&logWriter{inst: i, level: LogError}).
-		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
+		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader).
+		WithEnv("GOMEMLIMIT", m.rt.goMemLimit)
 	guest, err := m.rt.rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, mappedMemory), m.compiled, mcfg)
 	if err != nil {
 		return nil, fmt.Errorf("instantiate proxy-wasm module: %w", err)

@@ -3,6 +3,7 @@ package abi
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -38,6 +39,8 @@ type Runtime struct {
 	watchdogs *watchdogs
 	// callbacks times every plugin's callbacks (callstats.go).
 	callbacks callbackStats
+	// goMemLimit is GOMEMLIMIT as every instance's environment carries it (instance.go).
+	goMemLimit string
 }
 
 // NewRuntime builds the wazero runtime: the memory cap set, and the env,
@@ -49,7 +52,8 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 	if pages == 0 {
 		pages = DefaultMemoryLimitPages
 	}
-	r := &Runtime{timeout: cfg.CallbackTimeout, shared: newSharedData(), queues: newQueues(), metrics: newMetrics()}
+	r := &Runtime{timeout: cfg.CallbackTimeout, shared: newSharedData(), queues: newQueues(), metrics: newMetrics(),
+		goMemLimit: goMemLimit(pages)}
 	if r.timeout <= 0 {
 		r.timeout = defaultCallbackTimeout
 	}
@@ -69,6 +73,15 @@ func NewRuntime(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// goMemLimit is the soft memory limit a Go guest's runtime gets, through GOMEMLIMIT in
+// its WASI environment: three quarters of the instance's cap, so a Go heap near the
+// cap collects harder instead of growing into it and trapping, and a heap far below
+// it collects no more often than GOGC says. Derived from the cap, it follows
+// wasm_memory_limit; modules in other languages ignore the variable.
+func goMemLimit(pages uint32) string {
+	return strconv.FormatUint(uint64(pages)*(64<<10)*3/4, 10) + "B"
 }
 
 // registerHostModules instantiates env (the proxy-wasm imports) and WASI under both of

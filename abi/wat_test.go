@@ -227,3 +227,32 @@ func TestMissingCallbacksAnswerContinue(t *testing.T) {
 		t.Fatal("the trapping export was called")
 	}
 }
+
+// TestGoMemLimitFollowsTheCap: every instance's WASI environment carries GOMEMLIMIT at
+// three quarters of the memory cap, so a Go guest's collector works harder before its
+// heap reaches the cap, whatever wasm_memory_limit says.
+func TestGoMemLimitFollowsTheCap(t *testing.T) {
+	for _, tt := range []struct {
+		pages uint32
+		want  string
+	}{
+		{0, "GOMEMLIMIT=50331648B"},     // the 64 MiB default
+		{4096, "GOMEMLIMIT=201326592B"}, // 256 MiB
+	} {
+		ctx := context.Background()
+		rt, err := NewRuntime(ctx, Config{MemoryLimitPages: tt.pages})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rt.Close(ctx)
+		m, err := rt.Compile(ctx, fixture(t, "environ"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := &events{}
+		instantiate(t, m, &fakeServices{ev: ev}, "", newStream(ev))
+		if logs := strings.Join(ev.all(), "\n"); !strings.Contains(logs, tt.want+"\x00") {
+			t.Errorf("cap of %d pages: the guest's environment logged %q, want %s", tt.pages, logs, tt.want)
+		}
+	}
+}

@@ -5,8 +5,6 @@
 package main
 
 import (
-	"runtime/debug"
-
 	_ "github.com/weir-gateway/weir/plugins-wasm/acl"
 	_ "github.com/weir-gateway/weir/plugins-wasm/basic-auth"
 	_ "github.com/weir-gateway/weir/plugins-wasm/correlation-id"
@@ -23,14 +21,12 @@ import (
 	_ "github.com/weir-gateway/weir/plugins-wasm/response-transformer"
 )
 
-// softMemoryLimit asks the Go runtime to collect harder as the heap nears 48 MiB, below
-// the host's default cap on an instance's memory (wasm_memory_limit, 64 MiB). Fourteen
-// plugins share this heap: without it, a heap that is half garbage (GOGC's default)
-// can reach the cap that the live data alone stays under, and the instance fails with
-// every built-in's requests on it; a full http-log queue does that under load.
-const softMemoryLimit = 48 << 20
-
-func init() { debug.SetMemoryLimit(softMemoryLimit) }
+// The module's Go runtime collects harder as its heap nears three quarters of the
+// instance's memory cap: weir puts GOMEMLIMIT in every instance's environment
+// (abi.goMemLimit). Fourteen plugins share this heap; without a soft limit, a heap
+// that is half garbage (GOGC's default) can reach the cap that the live data alone
+// stays under, and the instance fails with every built-in's requests on it (a full
+// http-log queue under load did that).
 
 // main is empty: a c-shared wasm module never runs it; the imports' init functions
 // register the plugins.
