@@ -72,6 +72,9 @@ func (c *config) Validate() error {
 	if msg := periodOrder(c.limits); msg != "" {
 		return errors.New(msg)
 	}
+	if c.Policy != "redis" {
+		c.Redis = nil // every root context keeps its config: no bytes it will not use
+	}
 	c.scope = or(c.RouteID, emptyUUID) + ":" + or(c.ServiceID, emptyUUID) + ":"
 	for i, l := range c.limits {
 		if l != nil {

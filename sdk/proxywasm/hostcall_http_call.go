@@ -29,6 +29,9 @@ func DispatchHttpCall(
 	if err := statusErr(st); err != nil {
 		return 0, err
 	}
+	if root.callouts == nil {
+		root.callouts = map[uint32]callout{}
+	}
 	root.callouts[calloutID] = callout{callback: callBack, caller: vm.active}
 	return calloutID, nil
 }

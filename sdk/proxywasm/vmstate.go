@@ -18,7 +18,7 @@ type vmState struct {
 // pluginState is a plugin context and the HTTP calls it is waiting for.
 type pluginState struct {
 	ctx      types.PluginContext
-	callouts map[uint32]callout
+	callouts map[uint32]callout // nil until the first call: most roots make none
 }
 
 // callout is a dispatched HTTP call: the callback, and the context that made the call,
@@ -57,7 +57,7 @@ func onContextCreate(id, parent uint32) {
 		panic("proxywasm: no VM context: call SetVMContext, SetPluginContext or SetHttpContext in init()")
 	}
 	if parent == 0 {
-		vm.plugins[id] = &pluginState{ctx: vm.vm.NewPluginContext(id), callouts: map[uint32]callout{}}
+		vm.plugins[id] = &pluginState{ctx: vm.vm.NewPluginContext(id)}
 		return
 	}
 	root, ok := vm.plugins[parent]
