@@ -506,22 +506,8 @@ func (p *parser) updateStmt() (stmt, error) {
 	if err = p.expect("set"); err != nil {
 		return nil, err
 	}
-	for {
-		c, err := p.ident()
-		if err != nil {
-			return nil, err
-		}
-		if err := p.expect("="); err != nil {
-			return nil, err
-		}
-		e, err := p.expr()
-		if err != nil {
-			return nil, err
-		}
-		st.sets = append(st.sets, assign{c, e})
-		if !p.accept(",") {
-			break
-		}
+	if st.sets, err = p.assignments(","); err != nil {
+		return nil, err
 	}
 	if err = p.expect("where"); err != nil {
 		return nil, err
@@ -550,6 +536,29 @@ func (p *parser) deleteStmt() (stmt, error) {
 	}
 	st.ifExists, st.ifConds, err = p.ifClause()
 	return st, err
+}
+
+// assignments reads `name = expr` pairs separated by sep: an UPDATE's SET list (",")
+// or a keyspace's options ("and").
+func (p *parser) assignments(sep string) ([]assign, error) {
+	var out []assign
+	for {
+		name, err := p.ident()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expect("="); err != nil {
+			return nil, err
+		}
+		e, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, assign{name, e})
+		if !p.accept(sep) {
+			return out, nil
+		}
+	}
 }
 
 func (p *parser) ifClause() (bool, []cond, error) {
@@ -582,18 +591,12 @@ func (p *parser) createKeyspace() (stmt, error) {
 	if err = p.expect("with"); err != nil {
 		return nil, err
 	}
-	for {
-		opt, err := p.ident()
-		if err != nil {
-			return nil, err
-		}
-		if err := p.expect("="); err != nil {
-			return nil, err
-		}
-		e, err := p.expr()
-		if err != nil {
-			return nil, err
-		}
+	opts, err := p.assignments("and")
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range opts {
+		opt, e := a.col, a.val
 		switch opt {
 		case "replication":
 			m, ok := e.lit.(map[string]string)
@@ -605,9 +608,6 @@ func (p *parser) createKeyspace() (stmt, error) {
 			st.durable, _ = e.lit.(bool)
 		default:
 			return nil, syntaxErr("Unrecognized property '" + opt + "'")
-		}
-		if !p.accept("and") {
-			break
 		}
 	}
 	if st.replication == nil {
