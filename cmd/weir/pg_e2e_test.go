@@ -98,27 +98,8 @@ func TestTwoNodesOneDatabase(t *testing.T) {
 	if cfg, _ := info["configuration"].(map[string]any); cfg["database"] != "postgres" || cfg["pg_password"] != "******" {
 		t.Fatalf("configuration: database=%v pg_password=%v", cfg["database"], cfg["pg_password"])
 	}
-	expectProxy := func(what, path string, header map[string]string, want int) {
-		t.Helper()
-		took := eventually(t, time.Second, what+" on node B", func() error {
-			r := do(t, "GET", proxyB+path, nil, header)
-			if r.status != want {
-				return errors.New(strconv.Itoa(r.status) + " " + string(r.body))
-			}
-			return nil
-		})
-		t.Logf("%s: in effect on node B after %v", what, took)
-	}
-
-	expectStatus(t, "service", form(t, adminA+"/services", "name=example", "url=http://"+echoAddr+"/anything"), 201)
-	expectStatus(t, "route", form(t, adminA+"/services/example/routes", "paths[]=/test", "name=r1"), 201)
-	expectProxy("new route", "/test", nil, 200)
-
-	expectStatus(t, "key-auth", form(t, adminA+"/services/example/plugins", "name=key-auth"), 201)
-	expectProxy("key-auth enabled", "/test", nil, 401)
-	expectStatus(t, "consumer", form(t, adminA+"/consumers", "username=alice"), 201)
-	expectStatus(t, "key", form(t, adminA+"/consumers/alice/key-auth", "key=secret"), 201)
-	expectProxy("new key", "/test", map[string]string{"apikey": "secret"}, 200)
+	expectProxy := expectOnNode(t, "node B", proxyB, time.Second)
+	configureKeyAuthExample(t, adminA, echoAddr, expectProxy)
 
 	wasm := filepath.Join(repoRoot(t), "sdk/examples/add_header/add_header.wasm")
 	expectStatus(t, "upload module", uploadModule(t, adminA, "add-header", wasm), 201)
