@@ -12,7 +12,6 @@ import (
 
 	"github.com/weir-gateway/weir/cmd/weir/internal/conf"
 	"github.com/weir-gateway/weir/store/cassandra"
-	"github.com/weir-gateway/weir/store/postgres"
 )
 
 // cassandraConfig maps Kong's cassandra_* properties onto the store's settings.
@@ -37,8 +36,8 @@ func cassandraWhere(p conf.Cassandra) string {
 
 // cassandraMigrations runs `weir migrations` on a Cassandra keyspace. Bootstrap
 // creates the keyspace with the cassandra_repl_* replication; every schema change waits
-// for the cluster to agree on the schema. The state reads as PostgreSQL's, so `list`
-// prints the same for both.
+// for the cluster to agree on the schema. The state is the store's MigrationState, so
+// `list` prints the same for both.
 func cassandraMigrations(ctx context.Context, c *conf.Config, cmd string, yes bool, lockTimeout time.Duration, in io.Reader, out io.Writer) error {
 	where := cassandraWhere(c.Cassandra)
 	m, err := cassandra.NewMigrator(ctx, cassandraConfig(c, slog.New(slog.DiscardHandler)), lockTimeout)
@@ -46,13 +45,5 @@ func cassandraMigrations(ctx context.Context, c *conf.Config, cmd string, yes bo
 		return fmt.Errorf("%s: %w", where, err)
 	}
 	defer m.Close()
-	state := func(ctx context.Context) (*postgres.State, error) {
-		st, err := m.State(ctx)
-		if err != nil {
-			return nil, err
-		}
-		pst := postgres.State(*st)
-		return &pst, nil
-	}
-	return migrate(ctx, m, state, where, cmd, yes, in, out)
+	return migrate(ctx, m, m.State, where, cmd, yes, in, out)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/weir-gateway/weir/cmd/weir/internal/conf"
+	"github.com/weir-gateway/weir/store"
 	"github.com/weir-gateway/weir/store/embedded"
 	"github.com/weir-gateway/weir/store/postgres"
 )
@@ -82,7 +83,7 @@ type migrator interface {
 
 // migrate runs one `weir migrations` command with Kong's messages and exit
 // codes; state reads where the database stands, where names it in messages.
-func migrate(ctx context.Context, m migrator, state func(context.Context) (*postgres.State, error), where, cmd string, yes bool, in io.Reader, out io.Writer) error {
+func migrate(ctx context.Context, m migrator, state func(context.Context) (*store.MigrationState, error), where, cmd string, yes bool, in io.Reader, out io.Writer) error {
 	switch cmd {
 	case "bootstrap":
 		fmt.Fprintf(out, "Bootstrapping database %s...\n", where)
@@ -146,7 +147,7 @@ func report(out io.Writer, ran []string) {
 	fmt.Fprintf(out, "%d migration(s) processed\n", len(ran))
 }
 
-func pendingNote(ctx context.Context, state func(context.Context) (*postgres.State, error), out io.Writer) error {
+func pendingNote(ctx context.Context, state func(context.Context) (*store.MigrationState, error), out io.Writer) error {
 	st, err := state(ctx)
 	if err != nil {
 		return err
@@ -160,7 +161,7 @@ func pendingNote(ctx context.Context, state func(context.Context) (*postgres.Sta
 }
 
 // listState prints the state and exits with Kong's status for it.
-func listState(out io.Writer, st *postgres.State) error {
+func listState(out io.Writer, st *store.MigrationState) error {
 	if !st.Bootstrapped {
 		fmt.Fprintln(out, "Database needs bootstrapping; run 'weir migrations bootstrap'")
 		return &exitError{code: 3, msg: "database needs bootstrapping"}

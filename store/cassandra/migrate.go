@@ -10,13 +10,15 @@ import (
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/google/uuid"
+
+	"github.com/weir-gateway/weir/store"
 )
 
-// Errors that say what the keyspace needs before weir can use it.
+// The store's migration errors, under this package's names.
 var (
-	ErrNotBootstrapped = errors.New("the Cassandra keyspace has not been bootstrapped; run 'weir migrations bootstrap'")
-	ErrPending         = errors.New("the Cassandra keyspace is behind this weir; run 'weir migrations up'")
-	ErrTooNew          = errors.New("the Cassandra keyspace has migrations this weir does not know; it was migrated by a newer weir")
+	ErrNotBootstrapped = store.ErrNotBootstrapped
+	ErrPending         = store.ErrPending
+	ErrTooNew          = store.ErrTooNew
 )
 
 // Migration is one step of the schema. Cassandra has no transactional DDL, so every
@@ -75,29 +77,9 @@ var metaTables = []string{
 	`CREATE TABLE IF NOT EXISTS locks (key text, owner text, PRIMARY KEY (key))`,
 }
 
-// State is where a keyspace stands against Migrations. Its fields mirror the
-// PostgreSQL store's, so `weir migrations list` reads the same for both.
-type State struct {
-	Bootstrapped bool
-	// Executed migrations are complete; Cassandra migrations have no teardown, so
-	// Pending stays empty; New ones have not run.
-	Executed, Pending, New []string
-	// Unknown migrations were recorded by a newer weir.
-	Unknown []string
-}
-
-// Ready is nil when a node can run on the keyspace, or says which command fixes it.
-func (st *State) Ready() error {
-	switch {
-	case !st.Bootstrapped:
-		return ErrNotBootstrapped
-	case len(st.Unknown) > 0:
-		return fmt.Errorf("%w (%s)", ErrTooNew, strings.Join(st.Unknown, ", "))
-	case len(st.New) > 0:
-		return fmt.Errorf("%w (new: %s)", ErrPending, strings.Join(st.New, ", "))
-	}
-	return nil
-}
+// State is where a keyspace stands against Migrations (Cassandra migrations have no
+// teardown, so Pending stays empty).
+type State = store.MigrationState
 
 func readState(ctx context.Context, sess *gocql.Session, keyspace string, timeout time.Duration) (*State, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,39 +9,19 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/weir-gateway/weir/store"
 )
 
-// Errors that say what the database needs before weir can use it.
+// The store's migration errors and state, under this package's names.
 var (
-	ErrNotBootstrapped = errors.New("the database has not been bootstrapped; run 'weir migrations bootstrap'")
-	ErrPending         = errors.New("the database schema is behind this weir; run 'weir migrations up'")
-	ErrTooNew          = errors.New("the database has migrations this weir does not know; it was migrated by a newer weir")
+	ErrNotBootstrapped = store.ErrNotBootstrapped
+	ErrPending         = store.ErrPending
+	ErrTooNew          = store.ErrTooNew
 )
 
 // State is where a database stands against Migrations.
-type State struct {
-	// Bootstrapped is false when weir's tables are missing.
-	Bootstrapped bool
-	// Executed migrations are complete; Pending ones have run up but not teardown
-	// (`weir migrations finish`); New ones have not run at all.
-	Executed, Pending, New []string
-	// Unknown migrations were recorded by a newer weir.
-	Unknown []string
-}
-
-// Ready is nil when a node can run on the database, or says which command fixes it.
-// Pending teardowns do not stop a node: up is written so old and new nodes both run.
-func (st *State) Ready() error {
-	switch {
-	case !st.Bootstrapped:
-		return ErrNotBootstrapped
-	case len(st.Unknown) > 0:
-		return fmt.Errorf("%w (%s)", ErrTooNew, strings.Join(st.Unknown, ", "))
-	case len(st.New) > 0:
-		return fmt.Errorf("%w (new: %s)", ErrPending, strings.Join(st.New, ", "))
-	}
-	return nil
-}
+type State = store.MigrationState
 
 // querier is what reading the state needs: a pool, a connection or a transaction.
 type querier interface {
