@@ -74,7 +74,7 @@ func TestDispatchThroughSetHttpContext(t *testing.T) {
 	if !reflect.DeepEqual(rec.calls, []string{"headers", "done"}) {
 		t.Fatalf("calls = %q", rec.calls)
 	}
-	if _, ok := vm.https[2]; ok {
+	if vm.streams.get(2) != nil {
 		t.Fatal("deleted context still registered")
 	}
 }

@@ -7,9 +7,7 @@ import "github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 type vmState struct {
 	vm      types.VMContext
 	plugins map[uint32]*pluginState
-	https   map[uint32]types.HttpContext
-	tcps    map[uint32]types.TcpContext
-	rootOf  map[uint32]uint32 // stream context id -> its plugin context id
+	streams *streamTable // HTTP and TCP contexts
 	// active is the context of the callback running now: DispatchHttpCall files its
 	// callback under active's plugin context, so the answer finds it.
 	active uint32
@@ -34,16 +32,18 @@ func newVMState(ctx types.VMContext) vmState {
 	return vmState{
 		vm:      ctx,
 		plugins: map[uint32]*pluginState{},
-		https:   map[uint32]types.HttpContext{},
-		tcps:    map[uint32]types.TcpContext{},
-		rootOf:  map[uint32]uint32{},
+		streams: &streamTable{},
 	}
 }
 
+// contextDeleter is an HTTP context that wants to hear of its deletion (the weir
+// package recycles its contexts); the types package's interface has no such callback.
+type contextDeleter interface{ OnHttpContextDelete() }
+
 // rootID is the plugin context that owns context id (itself, for a plugin context).
 func rootID(id uint32) uint32 {
-	if r, ok := vm.rootOf[id]; ok {
-		return r
+	if s := vm.streams.get(id); s != nil {
+		return s.root
 	}
 	return id
 }
@@ -64,16 +64,14 @@ func onContextCreate(id, parent uint32) {
 	if !ok {
 		panic("proxywasm: context created under unknown root context")
 	}
-	vm.rootOf[id] = parent
 	// The host does not say whether a stream is HTTP or TCP: an HTTP host creates HTTP
-	// contexts, and a plugin context serves the kinds it returns non-nil for.
-	if h := root.ctx.NewHttpContext(id); h != nil {
-		vm.https[id] = h
-		return
+	// contexts, and a plugin context serves the kinds it returns non-nil for. A stream
+	// it serves neither way is still recorded, for its root.
+	s := stream{id: id, root: parent}
+	if s.http = root.ctx.NewHttpContext(id); s.http == nil {
+		s.tcp = root.ctx.NewTcpContext(id)
 	}
-	if t := root.ctx.NewTcpContext(id); t != nil {
-		vm.tcps[id] = t
-	}
+	vm.streams.put(s)
 }
 
 func onVMStart(size uint32) bool {
@@ -99,29 +97,32 @@ func onDone(id uint32) bool {
 // so it can still read the request and response.
 func onLog(id uint32) {
 	vm.active = id
-	if h, ok := vm.https[id]; ok {
-		h.OnHttpStreamDone()
-	} else if t, ok := vm.tcps[id]; ok {
-		t.OnStreamDone()
+	if s := vm.streams.get(id); s != nil && s.http != nil {
+		s.http.OnHttpStreamDone()
+	} else if s != nil && s.tcp != nil {
+		s.tcp.OnStreamDone()
 	}
 }
 
 // onDelete forgets a context. Calls a stream made and has not had answered are
 // dropped with it, as the host cancels them.
 func onDelete(id uint32) {
-	if root, ok := vm.rootOf[id]; ok {
-		if p, ok := vm.plugins[root]; ok {
+	if s := vm.streams.get(id); s != nil {
+		if p, ok := vm.plugins[s.root]; ok && len(p.callouts) > 0 {
 			for cid, c := range p.callouts {
 				if c.caller == id {
 					delete(p.callouts, cid)
 				}
 			}
 		}
+		h := s.http // s is the table's slot: read it before removing
+		vm.streams.remove(id)
+		if d, ok := h.(contextDeleter); ok {
+			d.OnHttpContextDelete()
+		}
+		return
 	}
 	delete(vm.plugins, id)
-	delete(vm.https, id)
-	delete(vm.tcps, id)
-	delete(vm.rootOf, id)
 }
 
 func onTick(id uint32) {
@@ -161,11 +162,11 @@ func onHttpCallResponse(root, calloutID, headers, bodySize, trailers uint32) {
 // NewHttpContext) lets the stream continue.
 func httpAction(id uint32, f func(types.HttpContext) types.Action) uint32 {
 	vm.active = id
-	h, ok := vm.https[id]
-	if !ok {
+	s := vm.streams.get(id)
+	if s == nil || s.http == nil {
 		return uint32(types.ActionContinue)
 	}
-	return uint32(f(h))
+	return uint32(f(s.http))
 }
 
 func onRequestHeaders(id, n uint32, eos bool) uint32 {
@@ -195,11 +196,11 @@ func onResponseTrailers(id, n uint32) uint32 {
 // tcpAction is httpAction for TCP contexts.
 func tcpAction(id uint32, f func(types.TcpContext) types.Action) uint32 {
 	vm.active = id
-	t, ok := vm.tcps[id]
-	if !ok {
+	s := vm.streams.get(id)
+	if s == nil || s.tcp == nil {
 		return uint32(types.ActionContinue)
 	}
-	return uint32(f(t))
+	return uint32(f(s.tcp))
 }
 
 func onNewConnection(id uint32) uint32 {
@@ -216,14 +217,14 @@ func onUpstreamData(id, size uint32, eos bool) uint32 {
 
 func onDownstreamClose(id, peer uint32) {
 	vm.active = id
-	if t, ok := vm.tcps[id]; ok {
-		t.OnDownstreamClose(types.PeerType(peer))
+	if s := vm.streams.get(id); s != nil && s.tcp != nil {
+		s.tcp.OnDownstreamClose(types.PeerType(peer))
 	}
 }
 
 func onUpstreamClose(id, peer uint32) {
 	vm.active = id
-	if t, ok := vm.tcps[id]; ok {
-		t.OnUpstreamClose(types.PeerType(peer))
+	if s := vm.streams.get(id); s != nil && s.tcp != nil {
+		s.tcp.OnUpstreamClose(types.PeerType(peer))
 	}
 }

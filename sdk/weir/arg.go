@@ -41,13 +41,16 @@ func argOf(vals []string) Arg {
 // with underscores in name read as dashes.
 func HeaderArg(headers [][2]string, name string) Arg {
 	want := strings.ReplaceAll(strings.ToLower(name), "_", "-")
-	var vals []string
+	var a Arg
 	for _, h := range headers {
-		if strings.ToLower(h[0]) == want {
-			vals = append(vals, h[1])
+		if strings.EqualFold(h[0], want) {
+			if a.Kind != ArgAbsent {
+				return Arg{Kind: ArgList}
+			}
+			a = Arg{Kind: ArgString, Value: h[1]}
 		}
 	}
-	return argOf(vals)
+	return a
 }
 
 // Query is a raw query string (what follows '?' in a request's :path), read the way

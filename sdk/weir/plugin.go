@@ -45,7 +45,15 @@ type Plugin[C any] struct {
 	OnResponseBody func(r *Request, cfg *C) Action
 	// OnLog runs when the exchange is over; the response has been sent.
 	OnLog func(r *Request, cfg *C)
+
+	// free holds HTTP contexts the host deleted, for the next requests: allocating a
+	// context was most of what creating one cost a Go guest. Shared by every
+	// configuration of the plugin, so many configurations do not each keep their own.
+	free []*httpContext[C]
 }
+
+// maxFreeContexts bounds Plugin.free: the contexts one instance serves at once.
+const maxFreeContexts = 64
 
 // Register adds p to the module's plugins, under p.Name. Call it from init(), with an
 // empty main:
@@ -89,7 +97,25 @@ func (pc *pluginContext[C]) OnPluginStart(int) types.OnPluginStartStatus {
 }
 
 func (pc *pluginContext[C]) NewHttpContext(uint32) types.HttpContext {
-	return &httpContext[C]{p: pc.p, cfg: &pc.cfg}
+	p := pc.p
+	if n := len(p.free); n > 0 {
+		h := p.free[n-1]
+		p.free[n-1] = nil
+		p.free = p.free[:n-1]
+		h.cfg = &pc.cfg
+		return h
+	}
+	return &httpContext[C]{p: p, cfg: &pc.cfg}
+}
+
+// OnHttpContextDelete is the proxywasm package's notice that the host deleted the
+// context: nothing calls it again, so it is cleared and kept for reuse.
+func (h *httpContext[C]) OnHttpContextDelete() {
+	p := h.p
+	*h = httpContext[C]{p: p}
+	if len(p.free) < maxFreeContexts {
+		p.free = append(p.free, h)
+	}
 }
 
 // httpContext drives one exchange through the plugin's callbacks.

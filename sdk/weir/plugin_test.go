@@ -259,3 +259,22 @@ func registerOnly[C any](t *testing.T, p Plugin[C]) {
 	Register(p)
 	t.Cleanup(func() { proxywasm.SetVMContext(nil) })
 }
+
+// TestPluginContextReusedClean: a deleted context is recycled for the next request
+// without what the last one left: here, a body the first request waited for and never
+// got must not be waited for again.
+func TestPluginContextReusedClean(t *testing.T) {
+	host := startGuard(t, `{"tag":"t"}`)
+	first := host.InitializeHttpContext()
+	host.CallOnRequestHeaders(first, [][2]string{{":method", "POST"}, {":path", "/"}}, false)
+	host.CompleteHttpContext(first)
+
+	next := host.InitializeHttpContext()
+	req := [][2]string{{":method", "POST"}, {":path", "/"}, {"x-token", "k"}}
+	if a := host.CallOnRequestHeaders(next, req, false); a != types.ActionContinue {
+		t.Fatalf("request headers: %v", a)
+	}
+	if a := host.CallOnRequestBody(next, []byte(`{}`), true); a != types.ActionContinue {
+		t.Fatalf("request body: %v, want continue (the body callback is not wanted); local response %+v", a, host.GetSentLocalResponse(next))
+	}
+}

@@ -94,14 +94,19 @@ func AuthenticateByCredential(kind, field, value string) (found bool, err error)
 	return r.Found, nil
 }
 
-// credentialQuery is weir.find_credential's arguments, built in one allocation.
+// queryBuf is where credentialQuery builds its arguments: the host copies them during
+// the call, and a guest is single-threaded.
+var queryBuf []byte
+
+// credentialQuery is weir.find_credential's arguments, valid until the next call.
 func credentialQuery(kind, field, value string, authenticate bool) []byte {
-	args := make([]byte, 0, 64+len(kind)+len(field)+2*len(value))
+	args := queryBuf[:0]
 	args = appendField(appendField(appendField(append(args, '{'), "kind", kind), "field", field), "value", value)
 	if authenticate {
 		args = append(args, `,"authenticate":true`...)
 	}
-	return append(args, '}')
+	queryBuf = append(args, '}')
+	return queryBuf
 }
 
 // FindConsumer looks a consumer up by id, else by username. Not found is (nil, nil).
