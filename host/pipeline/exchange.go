@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/weir-gateway/weir/abi"
@@ -94,6 +95,11 @@ type Exchange struct {
 	// segments joined by NUL; propBytes is their size (abi.MaxStreamPropertyBytes).
 	props     map[string][]byte
 	propBytes int
+	// earlyResponse holds the response headers plugins set before there was a
+	// response (as kong.response.set_header in Kong's access phase): they are applied
+	// to the response once it exists, upstream's or a local one.
+	earlyResponse Headers
+	earlyStorage  [8][2]string // earlyResponse's first fields, without an allocation
 
 	// box, resumed, reset and async serve pauses and asynchronous plugin work
 	// (pause.go).
@@ -131,11 +137,46 @@ func (e *Exchange) Map(t abi.MapType) abi.HeaderMap {
 		return &e.Request.Headers
 	case abi.MapResponseHeaders:
 		if e.Response.Headers.Len() == 0 {
-			return nil
+			if e.earlyResponse.pairs == nil { // no response yet: it has at least :status
+				e.earlyResponse.pairs = e.earlyStorage[:0]
+			}
+			return &e.earlyResponse
 		}
 		return &e.Response.Headers
 	}
 	return nil
+}
+
+// applyEarlyResponse sets the response headers plugins set before the response
+// existed: each name they set replaces that name's fields in the response. Pseudo-
+// headers are the gateway's to set.
+func (e *Exchange) applyEarlyResponse() {
+	early := e.earlyResponse.Pairs()
+	if len(early) == 0 {
+		return
+	}
+	h := &e.Response.Headers
+	for i, kv := range early {
+		if !strings.HasPrefix(kv[0], ":") && firstOfName(early, i) {
+			h.Remove(kv[0])
+		}
+	}
+	for _, kv := range early {
+		if !strings.HasPrefix(kv[0], ":") {
+			h.AddLower(kv[0], kv[1])
+		}
+	}
+	e.earlyResponse.Reset()
+}
+
+// firstOfName says whether pairs[i] is the first field of its name.
+func firstOfName(pairs [][2]string, i int) bool {
+	for _, kv := range pairs[:i] {
+		if kv[0] == pairs[i][0] {
+			return false
+		}
+	}
+	return true
 }
 
 // Buffer implements abi.HTTPStream.

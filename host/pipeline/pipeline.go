@@ -289,6 +289,7 @@ func (p *Pipeline) proxy(ctx context.Context, e *Exchange, start time.Time) {
 	if on&HeaderRequestID != 0 {
 		h.Set("x-kong-request-id", e.ID)
 	}
+	e.applyEarlyResponse()
 }
 
 // respondLocal turns e.local into e.Response.
@@ -315,6 +316,7 @@ func (p *Pipeline) respondLocal(e *Exchange, start time.Time) {
 	if on&HeaderRequestID != 0 {
 		h.Set("x-kong-request-id", e.ID)
 	}
+	e.applyEarlyResponse()
 	e.Response.Body.Set(r.Body)
 }
 
