@@ -8,7 +8,7 @@ import (
 // periods are Kong's, smallest first, with the window length Kong uses for
 // RateLimit-Reset (a month is 30 days and a year 365 there, whatever the calendar says).
 // limitHeader and remainingHeader are the period's X-RateLimit-* header names.
-var periods = []struct {
+var periods = [...]struct {
 	name                         string
 	limitHeader, remainingHeader string
 	seconds                      int64
@@ -49,13 +49,27 @@ type usage struct {
 	count     int64
 }
 
+// headerSet is the headers a verdict gives, in a fixed array: no allocation for the
+// list itself. Two per window, three RateLimit-* and Retry-After at most.
+type headerSet struct {
+	kv [2*len(periods) + 4][2]string
+	n  int
+}
+
+func (h *headerSet) add(name, value string) {
+	h.kv[h.n] = [2]string{name, value}
+	h.n++
+}
+
+func (h *headerSet) list() [][2]string { return h.kv[:h.n] }
+
 // verdict decides a request as Kong's handler does, from each window's usage before
 // this request (count - 1): the request is refused when any window has no room left
 // (stop is the last such window), and the headers are Kong's X-RateLimit-Limit-<P>,
 // X-RateLimit-Remaining-<P> for every window plus RateLimit-Limit, -Remaining and
 // -Reset for the most restrictive one (least remaining, then the longest window).
 // reset is RateLimit-Reset, also Retry-After on a refusal.
-func verdict(now time.Time, us []usage) (refuse bool, headers [][2]string, reset int64) {
+func verdict(now time.Time, us []usage, headers *headerSet) (refuse bool, reset int64) {
 	stop := -1
 	for i, u := range us {
 		if u.limit-float64(u.count-1) <= 0 {
@@ -81,18 +95,13 @@ func verdict(now time.Time, us []usage) (refuse bool, headers [][2]string, reset
 			elapsed := now.Unix() - windowStart(p.name, now).Unix()
 			reset = max(1, p.seconds-elapsed)
 		}
-		if headers == nil {
-			headers = make([][2]string, 0, 2*len(us)+3)
-		}
-		headers = append(headers,
-			[2]string{p.limitHeader, u.limitText},
-			[2]string{p.remainingHeader, num(remaining)})
+		headers.add(p.limitHeader, u.limitText)
+		headers.add(p.remainingHeader, num(remaining))
 	}
-	headers = append(headers,
-		[2]string{"RateLimit-Limit", bestLimit},
-		[2]string{"RateLimit-Remaining", num(bestRemaining)},
-		[2]string{"RateLimit-Reset", strconv.FormatInt(reset, 10)})
-	return stop != -1, headers, reset
+	headers.add("RateLimit-Limit", bestLimit)
+	headers.add("RateLimit-Remaining", num(bestRemaining))
+	headers.add("RateLimit-Reset", strconv.FormatInt(reset, 10))
+	return stop != -1, reset
 }
 
 // num prints a number as Lua's tostring does for the values limits take: integers

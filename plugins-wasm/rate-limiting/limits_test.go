@@ -40,9 +40,10 @@ func TestVerdict(t *testing.T) {
 		{"month reset uses Kong's 30 days", []usage{u(4, 100, 1)}, false,
 			fmt.Sprintf("[[X-RateLimit-Limit-Month 100] [X-RateLimit-Remaining-Month 99] [RateLimit-Limit 100] [RateLimit-Remaining 99] [RateLimit-Reset %d]]", 2592000-(14*86400+13*3600+45*60+30))},
 	} {
-		refuse, headers, _ := verdict(now, tc.us)
-		if refuse != tc.refuse || fmt.Sprint(headers) != tc.want {
-			t.Errorf("%s: refuse=%v %v\nwant refuse=%v %s", tc.name, refuse, headers, tc.refuse, tc.want)
+		var headers headerSet
+		refuse, _ := verdict(now, tc.us, &headers)
+		if refuse != tc.refuse || fmt.Sprint(headers.list()) != tc.want {
+			t.Errorf("%s: refuse=%v %v\nwant refuse=%v %s", tc.name, refuse, headers.list(), tc.refuse, tc.want)
 		}
 	}
 }

@@ -85,50 +85,39 @@ func (c *config) Validate() error {
 }
 
 func init() {
-	weir.Register(weir.Plugin[config]{Name: "rate-limiting", OnRequest: onRequest, OnResponse: onResponse})
+	weir.Register(weir.Plugin[config]{Name: "rate-limiting", OnRequest: onRequest})
 }
 
 func onRequest(r *weir.Request, c *config) weir.Action {
 	now := time.Now()
-	key := c.scope + identifier(r, c)
-	var us []usage
-	var keys []weir.RateLimitKey
+	var each [len(periods)]usage
+	us := each[:0]
 	for i, l := range c.limits {
-		if l == nil {
-			continue
+		if l != nil {
+			us = append(us, usage{period: i, limit: *l, limitText: c.limitTexts[i]})
 		}
-		us = append(us, usage{period: i, limit: *l, limitText: c.limitTexts[i]})
-		keys = append(keys, weir.RateLimitKey{Key: key, Period: periods[i].name, Start: windowStart(periods[i].name, now).Unix()})
 	}
-	counts, err := increment(c, keys)
-	if err != nil {
+	if err := count(c, identifier(r, c), now, us); err != nil {
 		proxywasm.LogErrorf("rate-limiting: failed to get usage: %v", err)
 		if !c.FaultTolerant {
 			return r.Error(500, "An unexpected error occurred")
 		}
 		return weir.Continue
 	}
-	for i := range us {
-		us[i].count = counts[i]
-	}
-	refuse, headers, reset := verdict(now, us)
+	var headers headerSet
+	refuse, reset := verdict(now, us, &headers)
 	if c.HideClientHeaders {
-		headers = nil
+		headers = headerSet{}
 	}
 	if refuse {
 		if !c.HideClientHeaders {
-			headers = append(headers, [2]string{"Retry-After", strconv.FormatInt(reset, 10)})
+			headers.add("Retry-After", strconv.FormatInt(reset, 10))
 		}
-		return r.Error(int(c.ErrorCode), c.ErrorMessage, headers...)
+		return r.Error(int(c.ErrorCode), c.ErrorMessage, append([][2]string(nil), headers.list()...)...)
 	}
-	r.Data = headers
-	return weir.Continue
-}
-
-// onResponse adds the headers the request phase computed to the upstream's answer.
-func onResponse(r *weir.Request, _ *config) weir.Action {
-	headers, _ := r.Data.([][2]string)
-	for _, h := range headers {
+	// Set now, they go out with the response (as Kong's handler sets them in its
+	// access phase): the plugin needs no response callback.
+	for _, h := range headers.list() {
 		if err := r.SetResponseHeader(h[0], h[1]); err != nil {
 			proxywasm.LogErrorf("rate-limiting: set %s: %v", h[0], err)
 		}
@@ -170,23 +159,33 @@ func identifier(r *weir.Request, c *config) string {
 	return id
 }
 
-// increment adds one to every window's counter where the policy keeps them.
-func increment(c *config, keys []weir.RateLimitKey) ([]int64, error) {
-	switch c.Policy {
-	case "cluster":
-		return weir.RateLimitIncrement(keys, nil)
-	case "redis":
-		return weir.RateLimitIncrement(keys, c.Redis)
-	}
-	out := make([]int64, len(keys))
-	for i, k := range keys {
-		n, err := addLocal(weir.NewCounter(localKey(k)))
-		if err != nil {
-			return nil, err
+// count adds one to every window's counter where the policy keeps them, and records
+// each counter's new value in us.
+func count(c *config, id string, now time.Time, us []usage) error {
+	if c.Policy == "cluster" || c.Policy == "redis" {
+		keys := make([]weir.RateLimitKey, len(us))
+		for i, u := range us {
+			p := periods[u.period].name
+			keys[i] = weir.RateLimitKey{Key: c.scope + id, Period: p, Start: windowStart(p, now).Unix()}
 		}
-		out[i] = n
+		counts, err := weir.RateLimitIncrement(keys, c.Redis) // Redis is nil unless the policy is redis
+		if err != nil {
+			return err
+		}
+		for i := range us {
+			us[i].count = counts[i]
+		}
+		return nil
 	}
-	return out, nil
+	for i, u := range us {
+		p := periods[u.period].name
+		n, err := addLocal(weir.NewCounter(localKey(c.scope, id, p, windowStart(p, now).Unix())))
+		if err != nil {
+			return err
+		}
+		us[i].count = n
+	}
+	return nil
 }
 
 // contentionRounds bounds the rounds of Counter.Add (each its own bounded CAS loop) a
@@ -203,13 +202,16 @@ func addLocal(c weir.Counter) (int64, error) {
 	}
 }
 
+// keyBuf is where localKey builds a key: the guest is single-threaded.
+var keyBuf []byte
+
 // localKey is Kong's: ratelimit:<route>:<service>:<identifier>:<window start ms>:<period>,
-// built in one allocation.
-func localKey(k weir.RateLimitKey) string {
-	b := make([]byte, 0, len("ratelimit:")+len(k.Key)+len(":")+20+len(":")+len(k.Period))
-	b = append(append(append(b, "ratelimit:"...), k.Key...), ':')
-	b = append(strconv.AppendInt(b, k.Start*1000, 10), ':')
-	return string(append(b, k.Period...))
+// scope being "<route>:<service>:"; one allocation.
+func localKey(scope, id, period string, start int64) string {
+	b := append(append(append(keyBuf[:0], "ratelimit:"...), scope...), id...)
+	b = append(strconv.AppendInt(append(b, ':'), start*1000, 10), ':')
+	keyBuf = append(b, period...)
+	return string(keyBuf)
 }
 
 func or(s, def string) string {
