@@ -31,14 +31,24 @@ func TestFormatsOncePerAddress(t *testing.T) {
 	}
 }
 
-func TestCacheIsBounded(t *testing.T) {
-	for i := range maxEntries + 10 {
+// TestManyAddresses: more addresses than the cache has slots all read right, and a
+// non-TCP address is formatted as it says.
+func TestManyAddresses(t *testing.T) {
+	for i := range 2*slots + 10 {
 		a := &net.TCPAddr{IP: net.IPv4(10, 0, byte(i>>8), byte(i)), Port: i}
 		if got, want := String(a), a.String(); got != want {
 			t.Fatalf("String = %q, want %q", got, want)
 		}
+		if got, want := IP(a), a.IP.String(); got != want {
+			t.Fatalf("IP = %q, want %q", got, want)
+		}
 	}
-	if n := addrs.n.Load(); n > maxEntries {
-		t.Errorf("cache holds %d entries, bound %d", n, maxEntries)
+	u := &net.UnixAddr{Name: "/run/weir.sock", Net: "unix"}
+	if got := String(u); got != "/run/weir.sock" {
+		t.Errorf("String(unix) = %q", got)
+	}
+	var nilTCP *net.TCPAddr
+	if String(nilTCP) != "" {
+		t.Error("typed nil address not empty")
 	}
 }

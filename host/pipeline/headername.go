@@ -1,7 +1,5 @@
 package pipeline
 
-import "strings"
-
 // commonHeaders are header names common enough on the proxy path that their
 // lower-case strings are kept: a front end or upstream client copying a header map
 // then allocates for the values only.
@@ -23,7 +21,7 @@ var commonHeaders = func() map[string]string {
 func HeaderName(name []byte) string {
 	var buf [64]byte
 	if len(name) > len(buf) {
-		return strings.ToLower(string(name))
+		return lower(string(name))
 	}
 	b := buf[:len(name)]
 	for i, c := range name {

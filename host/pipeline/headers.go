@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"io"
-	"strings"
 
 	"github.com/weir-gateway/weir/abi"
 )
@@ -22,12 +21,31 @@ func (h *Headers) Len() int { return len(h.pairs) }
 
 // Get returns the first value of key.
 func (h *Headers) Get(key string) (string, bool) {
+	key = lower(key)
 	for _, p := range h.pairs {
-		if p[0] == key || strings.EqualFold(p[0], key) {
+		if p[0] == key {
 			return p[1], true
 		}
 	}
 	return "", false
+}
+
+// lower is key with ASCII letters lower-cased, as every stored key is, so looking a
+// key up is a plain comparison. Names already lower-case (the gateway's own lookups)
+// cost no allocation. Header names are ASCII; other bytes are left alone everywhere.
+func lower(key string) string {
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(key)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return key
 }
 
 // Value returns the first value of key, or "".
@@ -39,8 +57,9 @@ func (h *Headers) Value(key string) string {
 // Values returns every value of key.
 func (h *Headers) Values(key string) []string {
 	var out []string
+	key = lower(key)
 	for _, p := range h.pairs {
-		if strings.EqualFold(p[0], key) {
+		if p[0] == key {
 			out = append(out, p[1])
 		}
 	}
@@ -49,12 +68,12 @@ func (h *Headers) Values(key string) []string {
 
 // Add appends a field.
 func (h *Headers) Add(key, value string) {
-	h.pairs = append(h.pairs, [2]string{strings.ToLower(key), value})
+	h.pairs = append(h.pairs, [2]string{lower(key), value})
 }
 
 // Set replaces every field with that key by one, in the place of the first.
 func (h *Headers) Set(key, value string) {
-	key = strings.ToLower(key)
+	key = lower(key)
 	for i, p := range h.pairs {
 		if p[0] == key {
 			h.pairs[i][1] = value
@@ -67,13 +86,14 @@ func (h *Headers) Set(key, value string) {
 
 // Remove drops every field with that key.
 func (h *Headers) Remove(key string) {
-	h.removeFrom(0, strings.ToLower(key))
+	h.removeFrom(0, lower(key))
 }
 
+// removeFrom drops the fields from start on whose key is key (lower-case).
 func (h *Headers) removeFrom(start int, key string) {
 	out := h.pairs[:start]
 	for _, p := range h.pairs[start:] {
-		if !strings.EqualFold(p[0], key) {
+		if p[0] != key {
 			out = append(out, p)
 		}
 	}
@@ -84,7 +104,7 @@ func (h *Headers) removeFrom(start int, key string) {
 func (h *Headers) SetPairs(pairs [][2]string) {
 	h.pairs = h.pairs[:0]
 	for _, p := range pairs {
-		h.pairs = append(h.pairs, [2]string{strings.ToLower(p[0]), p[1]})
+		h.pairs = append(h.pairs, [2]string{lower(p[0]), p[1]})
 	}
 }
 

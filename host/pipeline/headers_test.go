@@ -35,6 +35,14 @@ func TestHeaders(t *testing.T) {
 	if got := h.Values("x-a"); !reflect.DeepEqual(got, []string{"1", "3"}) {
 		t.Fatalf("Values = %v", got)
 	}
+	// A name with bytes outside ASCII is found under the key a front end stored.
+	h.AddLower(HeaderName([]byte("X-\xc3\x84")), "odd")
+	if v := h.Value("X-\xc3\x84"); v != "odd" {
+		t.Fatalf("Value(non-ASCII name) = %q", v)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = h.Value("x-a") }); n != 0 {
+		t.Errorf("a lower-case lookup allocated %.0f times", n)
+	}
 }
 
 func TestHeaderName(t *testing.T) {
