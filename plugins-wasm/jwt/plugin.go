@@ -255,7 +255,7 @@ func unescape(s string) string {
 func firstHeader(headers [][2]string, name string) string {
 	want := strings.ReplaceAll(strings.ToLower(name), "_", "-")
 	for _, h := range headers {
-		if strings.ToLower(h[0]) == want {
+		if strings.EqualFold(h[0], want) {
 			return h[1]
 		}
 	}

@@ -116,7 +116,7 @@ func headerKey(name string) string { return strings.ReplaceAll(strings.ToLower(n
 // hasHeader says whether a header is present, found as weir.HeaderArg finds it.
 func hasHeader(hs [][2]string, key string) bool {
 	for _, h := range hs {
-		if strings.ToLower(h[0]) == key {
+		if strings.EqualFold(h[0], key) { // key is lower-case; EqualFold stops at the first difference
 			return true
 		}
 	}

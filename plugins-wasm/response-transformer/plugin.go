@@ -109,7 +109,7 @@ func onResponseBody(r *weir.Request, c *config) weir.Action {
 func isJSON(hs [][2]string) bool {
 	ct, n := "", 0
 	for _, h := range hs {
-		if strings.ToLower(h[0]) == "content-type" {
+		if strings.EqualFold(h[0], "content-type") {
 			ct, n = h[1], n+1
 		}
 	}
