@@ -75,7 +75,7 @@ func (s *Services) CallForeignFunction(stream abi.HTTPStream, name string, args 
 	e, _ := stream.(*Exchange)
 	switch name {
 	case fnFindCredential:
-		return call(e, args, findCredential)
+		return callFindCredential(e, args)
 	case fnFindConsumer:
 		return call(e, args, findConsumer)
 	case fnAuthenticate:
@@ -127,16 +127,67 @@ type findCredentialArgs struct {
 	Authenticate bool `json:"authenticate"`
 }
 
+// callFindCredential is call for weir.find_credential, the one foreign function on
+// every keyed request: its arguments are read by scanFlatObject when they have the
+// SDK's shape, and an answer without entities is a constant.
+func callFindCredential(e *Exchange, args []byte) ([]byte, abi.Status) {
+	if e == nil || e.snap == nil {
+		return nil, abi.StatusNotFound
+	}
+	var a findCredentialArgs
+	if !a.scan(args) {
+		a = findCredentialArgs{}
+		if err := json.Unmarshal(args, &a); err != nil {
+			return nil, abi.StatusParseFailure
+		}
+	}
+	res, status := findCredential(e, &a)
+	if status != abi.StatusOK {
+		return nil, status
+	}
+	if res.Credential == nil && res.Consumer == nil {
+		if res.Found {
+			return []byte(`{"found":true}`), abi.StatusOK
+		}
+		return []byte(`{"found":false}`), abi.StatusOK
+	}
+	out, err := json.Marshal(res)
+	if err != nil {
+		return nil, abi.StatusSerializationFailure
+	}
+	return out, abi.StatusOK
+}
+
+// scan reads the arguments in the shape the SDK sends them: exactly these keys, plain
+// strings and a bool. false means encoding/json must decide.
+func (a *findCredentialArgs) scan(args []byte) bool {
+	return scanFlatObject(args, func(key, str string, isBool, boolean bool) bool {
+		switch {
+		case key == "kind" && !isBool:
+			a.Kind = str
+		case key == "field" && !isBool:
+			a.Field = str
+		case key == "value" && !isBool:
+			a.Value = str
+		case key == "authenticate" && isBool:
+			a.Authenticate = boolean
+		default:
+			return false
+		}
+		return true
+	})
+}
+
 type found struct {
 	Found      bool `json:"found"`
 	Credential any  `json:"credential,omitempty"`
 	Consumer   any  `json:"consumer,omitempty"`
 }
 
-func findCredential(e *Exchange, a *findCredentialArgs) (any, abi.Status) {
+func findCredential(e *Exchange, a *findCredentialArgs) (found, abi.Status) {
 	cred, owner, ok := lookupCredential(e.snap, a)
 	if !ok {
-		return nil, abi.StatusBadArgument
+		return found{}, abi.StatusBadArgument
 	}
 	if cred.entity == nil || owner == nil {
 		return found{}, abi.StatusOK

@@ -1,0 +1,63 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestFindCredentialArgsScan(t *testing.T) {
+	tests := []struct {
+		in   string
+		fast bool // read without encoding/json
+		want findCredentialArgs
+	}{
+		{`{"kind":"keyauth_credentials","field":"key","value":"k1","authenticate":true}`, true,
+			findCredentialArgs{"keyauth_credentials", "key", "k1", true}},
+		{` { "kind" : "a" , "value" : "ü" , "authenticate" : false } `, true, findCredentialArgs{Kind: "a", Value: "ü"}},
+		{`{}`, true, findCredentialArgs{}},
+		{`{"kind":"a","kind":"b"}`, true, findCredentialArgs{Kind: "b"}},
+		{`{"value":"a\"b"}`, false, findCredentialArgs{Value: `a"b`}},
+		{`{"Kind":"a"}`, false, findCredentialArgs{Kind: "a"}},
+		{`{"kind":"a","extra":1}`, false, findCredentialArgs{Kind: "a"}},
+		{`{"kind":null}`, false, findCredentialArgs{}},
+		{`{"authenticate":"true"}`, false, findCredentialArgs{}},
+		{`{"kind":"a"} x`, false, findCredentialArgs{}},
+		{`{"kind":"a",}`, false, findCredentialArgs{}},
+		{"{\"value\":\"\xff\"}", false, findCredentialArgs{Value: "\ufffd"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			var a findCredentialArgs
+			if fast := a.scan([]byte(tt.in)); fast != tt.fast {
+				t.Fatalf("fast path = %v, want %v", fast, tt.fast)
+			}
+			if tt.fast && a != tt.want {
+				t.Fatalf("scanned %+v, want %+v", a, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzFindCredentialArgsScan: whatever the fast path accepts, encoding/json accepts
+// and reads the same way.
+func FuzzFindCredentialArgsScan(f *testing.F) {
+	for _, s := range []string{
+		`{"kind":"keyauth_credentials","field":"key","value":"k1","authenticate":true}`,
+		`{"kind":"a","kind":"b"}`, `{}`, ` {"value" : "x" } `, `{"authenticate":false}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var fast findCredentialArgs
+		if !fast.scan(b) {
+			return
+		}
+		var slow findCredentialArgs
+		if err := json.Unmarshal(b, &slow); err != nil {
+			t.Fatalf("fast path accepted %q, encoding/json refuses it: %v", b, err)
+		}
+		if fast != slow {
+			t.Fatalf("%q: fast %+v, encoding/json %+v", b, fast, slow)
+		}
+	})
+}
