@@ -77,8 +77,11 @@ func (readOnlyMap) SetPairs([][2]string) {}
 
 // key reads a header name and lower-cases it.
 func (h hostCtx) key(ptr, size uint32) (string, Status) {
-	k, st := h.readString(ptr, size, MaxKeyBytes)
-	return strings.ToLower(k), st
+	k, st := h.view(ptr, size, MaxKeyBytes)
+	if st != StatusOK {
+		return "", st
+	}
+	return HeaderName(k), StatusOK // one copy at most, none for a common name
 }
 
 // proxyGetHeaderMapSize(type, ret_size_ptr): the byte size of keys plus values, as

@@ -30,23 +30,9 @@ func (h *Headers) Get(key string) (string, bool) {
 	return "", false
 }
 
-// lower is key with ASCII letters lower-cased, as every stored key is, so looking a
-// key up is a plain comparison. Names already lower-case (the gateway's own lookups)
-// cost no allocation. Header names are ASCII; other bytes are left alone everywhere.
-func lower(key string) string {
-	for i := 0; i < len(key); i++ {
-		if c := key[i]; 'A' <= c && c <= 'Z' {
-			b := []byte(key)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return key
-}
+// lower is key as keys are stored (abi.LowerASCII), so that looking a key up is a
+// plain comparison; the gateway's own lookups use lower-case names and pay nothing.
+func lower(key string) string { return abi.LowerASCII(key) }
 
 // Value returns the first value of key, or "".
 func (h *Headers) Value(key string) string {

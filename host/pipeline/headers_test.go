@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -42,21 +41,5 @@ func TestHeaders(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { _ = h.Value("x-a") }); n != 0 {
 		t.Errorf("a lower-case lookup allocated %.0f times", n)
-	}
-}
-
-func TestHeaderName(t *testing.T) {
-	for _, tt := range []struct{ in, want string }{
-		{"Content-Type", "content-type"},
-		{"X-Custom-Thing", "x-custom-thing"},
-		{"apikey", "apikey"},
-		{strings.Repeat("A", 70), strings.Repeat("a", 70)},
-	} {
-		if got := HeaderName([]byte(tt.in)); got != tt.want {
-			t.Errorf("HeaderName(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-	if n := testing.AllocsPerRun(100, func() { _ = HeaderName([]byte("Content-Type")) }); n != 0 {
-		t.Errorf("a common name allocated %.0f times", n)
 	}
 }

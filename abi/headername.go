@@ -1,0 +1,65 @@
+package abi
+
+import "strings"
+
+// commonHeaders are header names common enough on the proxy path, or written by
+// weir's built-in plugins on every request, that their lower-case strings are kept:
+// a key read from a guest or copied from a front end then costs no allocation.
+var commonHeaders = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"accept", "accept-encoding", "accept-language", "authorization",
+		"cache-control", "connection", "content-encoding", "content-length", "content-type",
+		"cookie", "date", "etag", "expires", "host", "if-modified-since", "if-none-match",
+		"keep-alive", "last-modified", "location", "origin", "pragma", "referer", "server",
+		"set-cookie", "transfer-encoding", "upgrade", "user-agent", "vary", "via",
+		"x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto",
+		"x-real-ip", "x-request-id", "apikey",
+		":method", ":path", ":authority", ":scheme", ":status",
+		"x-consumer-id", "x-consumer-custom-id", "x-consumer-username", "x-credential-identifier",
+		"x-anonymous-consumer", "x-consumer-groups", "x-kong-request-id",
+		"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"} {
+		m[n] = n
+	}
+	for _, p := range []string{"second", "minute", "hour", "day", "month", "year"} {
+		for _, n := range []string{"x-ratelimit-limit-" + p, "x-ratelimit-remaining-" + p} {
+			m[n] = n
+		}
+	}
+	return m
+}()
+
+// HeaderName is name with ASCII letters lower-cased, as header-map keys are kept (and
+// as Envoy presents them to plugins), without allocating for a common name.
+func HeaderName(name []byte) string {
+	var buf [64]byte
+	if len(name) > len(buf) {
+		return LowerASCII(string(name))
+	}
+	b := buf[:len(name)]
+	for i, c := range name {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	if s, ok := commonHeaders[string(b)]; ok {
+		return s
+	}
+	return string(b)
+}
+
+// LowerASCII is s with ASCII letters lower-cased, as header-map keys are kept; s
+// itself, without allocating, when it has none.
+func LowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			return strings.Map(func(r rune) rune {
+				if 'A' <= r && r <= 'Z' {
+					return r + 'a' - 'A'
+				}
+				return r
+			}, s)
+		}
+	}
+	return s
+}
