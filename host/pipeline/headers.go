@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"io"
+	"slices"
 
 	"github.com/weir-gateway/weir/abi"
 )
@@ -75,14 +76,36 @@ func (h *Headers) Remove(key string) {
 	h.removeFrom(0, lower(key))
 }
 
-// removeFrom drops the fields from start on whose key is key (lower-case).
+// removeFrom drops the fields from start on whose key is key (lower-case). A map
+// without such a field is left untouched (no rewriting of every pair).
 func (h *Headers) removeFrom(start int, key string) {
-	out := h.pairs[:start]
-	for _, p := range h.pairs[start:] {
-		if p[0] != key {
+	for i := start; i < len(h.pairs); i++ {
+		if h.pairs[i][0] == key {
+			h.removeMatching(i, func(k string) bool { return k == key })
+			return
+		}
+	}
+}
+
+// RemoveAny drops every field whose key is one of keys (lower-case), in one pass.
+func (h *Headers) RemoveAny(keys []string) {
+	for i := range h.pairs {
+		if slices.Contains(keys, h.pairs[i][0]) {
+			h.removeMatching(i, func(k string) bool { return slices.Contains(keys, k) })
+			return
+		}
+	}
+}
+
+// removeMatching drops the fields from first on (first matches) whose key matches.
+func (h *Headers) removeMatching(first int, matches func(string) bool) {
+	out := h.pairs[:first]
+	for _, p := range h.pairs[first+1:] {
+		if !matches(p[0]) {
 			out = append(out, p)
 		}
 	}
+	clear(h.pairs[len(out):]) // drop the references the removed fields held
 	h.pairs = out
 }
 

@@ -16,6 +16,9 @@ func TestHeaders(t *testing.T) {
 		{"set adds when absent", func(h *Headers) { h.Set("C", "c") }, [][2]string{{"x-a", "1"}, {"b", "x"}, {"x-a", "3"}, {"c", "c"}}},
 		{"remove drops all", func(h *Headers) { h.Remove("X-A") }, [][2]string{{"b", "x"}}},
 		{"remove absent is fine", func(h *Headers) { h.Remove("nope") }, [][2]string{{"x-a", "1"}, {"b", "x"}, {"x-a", "3"}}},
+		{"remove any", func(h *Headers) { h.RemoveAny([]string{"b", "nope", "x-a"}) }, [][2]string{}},
+		{"remove any keeps the rest", func(h *Headers) { h.RemoveAny([]string{"b"}) }, [][2]string{{"x-a", "1"}, {"x-a", "3"}}},
+		{"remove any absent", func(h *Headers) { h.RemoveAny([]string{"c"}) }, [][2]string{{"x-a", "1"}, {"b", "x"}, {"x-a", "3"}}},
 		{"set pairs lower-cases", func(h *Headers) { h.SetPairs([][2]string{{"K", "v"}}) }, [][2]string{{"k", "v"}}},
 	}
 	for _, tt := range tests {

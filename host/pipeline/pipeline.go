@@ -272,7 +272,7 @@ func (p *Pipeline) proxy(ctx context.Context, e *Exchange, start time.Time) {
 	h := &e.Response.Headers
 	on := p.headers().Downstream
 	if on&HeaderUpstreamLatency != 0 {
-		h.Set("x-kong-upstream-latency", strconv.FormatInt(time.Since(sent).Milliseconds(), 10))
+		h.Set("x-kong-upstream-latency", strconv.FormatInt(e.upstreamLatency.Milliseconds(), 10))
 	}
 	if on&HeaderProxyLatency != 0 {
 		h.Set("x-kong-proxy-latency", strconv.FormatInt(sent.Sub(start).Milliseconds(), 10))
@@ -337,9 +337,7 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 		host = hostHeader(svc)
 	}
 	teTrailers := strings.Contains(strings.ToLower(h.Value("te")), "trailers")
-	for _, hop := range hopByHop {
-		h.Remove(hop)
-	}
+	h.RemoveAny(hopByHop)
 	if teTrailers {
 		h.Set("te", "trailers") // Kong passes TE only as "trailers" (gRPC needs it)
 	}
