@@ -12,6 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // goModules builds the Go plugins once per test run with the real toolchain, so the
@@ -388,6 +391,55 @@ func TestDeclaredCallbacksSkipped(t *testing.T) {
 				if calls(fn) != before[fn] {
 					t.Errorf("%s ran, want it skipped", fn)
 				}
+			}
+		})
+	}
+}
+
+// allocCounter counts a guest's proxy_on_memory_allocate calls (a wazero function
+// listener factory).
+type allocCounter struct{ n int }
+
+func (c *allocCounter) NewFunctionListener(def api.FunctionDefinition) experimental.FunctionListener {
+	if strings.TrimPrefix(def.DebugName(), ".") != "proxy_on_memory_allocate" {
+		return nil
+	}
+	return experimental.FunctionListenerFunc(func(context.Context, api.Module, api.FunctionDefinition, []uint64, experimental.StackIterator) {
+		c.n++
+	})
+}
+
+// TestReturnBuffer: the SDK names a return buffer (weir.return_buffer), so what host
+// calls return reaches a Go guest without calls to its allocator; a value larger than
+// the buffer is still allocated, and the plugin works the same either way.
+func TestReturnBuffer(t *testing.T) {
+	counter := &allocCounter{}
+	ctx := experimental.WithFunctionListenerFactory(context.Background(), counter)
+	rt := newRuntime(t, 0)
+	m, err := rt.Compile(ctx, goModule(t, "bundle"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		big    int // bytes of an extra header
+		allocs int
+	}{
+		{"values fit", 0, 0},
+		{"header map larger than the buffer", 8000, 1}, // the map; find_credential's answer fits
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := &events{}
+			s := newStream(ev, [2]string{":method", "GET"}, [2]string{":path", "/"}, [2]string{"apikey", "secret"},
+				[2]string{"x-big", strings.Repeat("b", tt.big)})
+			_, h := instantiateAs(t, m, keyAuthHost(ev), "key-auth", `{}`, s)
+			counter.n = 0
+			a, err := h.OnRequestHeaders(ctx, true)
+			if err != nil || a != ActionContinue || len(s.local) > 0 {
+				t.Fatalf("request headers: %v, %v, local response %+v: the key was not accepted", a, err, s.local)
+			}
+			if counter.n != tt.allocs {
+				t.Errorf("guest allocator called %d times, want %d", counter.n, tt.allocs)
 			}
 		})
 	}

@@ -18,8 +18,11 @@ func proxyCallForeignFunction(h hostCtx, stack []uint64) Status {
 	if st != StatusOK {
 		return st
 	}
-	if name == fnDeclareHTTPCallbacks {
+	switch name {
+	case fnDeclareHTTPCallbacks:
 		return declareHTTPCallbacks(h, args)
+	case fnReturnBuffer:
+		return setReturnBuffer(h, args)
 	}
 	res, st := h.inst.svc.CallForeignFunction(h.stream(), name, args)
 	if st != StatusOK {

@@ -31,6 +31,9 @@ type Instance struct {
 	// allocStack serves the allocator, called while a callback's stack is in use.
 	stack      []uint64
 	allocStack [1]uint64
+	// retBuf is where returned values go when the guest named a buffer
+	// (returnbuffer.go); written and read only during guest calls, under mu.
+	retBuf returnBuffer
 
 	failed atomic.Bool // set once; read without mu so pools can check health any time
 	// failedIn is the plugin whose callback failed, once failed is set by a callback.

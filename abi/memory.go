@@ -68,12 +68,17 @@ func (h hostCtx) writeU64(ptr uint32, v uint64) Status {
 }
 
 // copyOut hands data to the guest the way every `**` return does: allocate len(data)
-// bytes in the guest (which then owns them), copy, and write the pointer and size.
-// Empty data is returned as pointer 0, size 0 without allocating, as cpp-host does.
+// bytes in the guest (which then owns them), copy, and write the pointer and size. A
+// guest that named a return buffer (weir.return_buffer) large enough gets the data
+// there instead, without the allocation call. Empty data is returned as pointer 0,
+// size 0 without allocating, as cpp-host does.
 func (h hostCtx) copyOut(data []byte, ptrPtr, sizePtr uint32) Status {
 	var ptr uint32
 	if len(data) > 0 {
-		p, st := h.allocate(uint32(len(data)))
+		p, st := h.inst.retBuf.ptr, StatusOK
+		if uint64(len(data)) > uint64(h.inst.retBuf.size) {
+			p, st = h.allocate(uint32(len(data)))
+		}
 		if st != StatusOK {
 			return st
 		}

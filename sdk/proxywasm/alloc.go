@@ -21,8 +21,17 @@ func allocate(size uint32) *byte {
 }
 
 // received returns the block the host wrote at ptr, size bytes long, and releases every
-// pending block. A nil, zero-sized or unknown pointer yields nil.
+// pending block. A nil, zero-sized or unknown pointer yields nil. A value the host
+// wrote in the return buffer is copied out of it (one allocation, as allocate's), so
+// every block received is the caller's to keep.
 func received(ptr, size uint32) []byte {
+	if size > 0 {
+		if b, ok := inReturnBuffer(ptr, size); ok {
+			clear(pending)
+			pending = pending[:0]
+			return append(make([]byte, 0, size), b...)
+		}
+	}
 	var out []byte
 	for _, b := range pending {
 		if ptr != 0 && addressOf(b) == ptr && int(size) <= len(b) {

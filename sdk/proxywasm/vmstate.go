@@ -75,6 +75,7 @@ func onContextCreate(id, parent uint32) {
 }
 
 func onVMStart(size uint32) bool {
+	useReturnBuffer()
 	return bool(vm.vm.OnVMStart(int(size)))
 }
 
