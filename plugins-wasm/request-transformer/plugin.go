@@ -7,10 +7,10 @@ package requesttransformer
 import (
 	"errors"
 	"fmt"
-	"github.com/weir-gateway/weir/plugins-wasm/internal/kongjson"
 	"strconv"
 	"strings"
 
+	"github.com/weir-gateway/weir/plugins-wasm/internal/kongjson"
 	"github.com/weir-gateway/weir/sdk/proxywasm"
 	"github.com/weir-gateway/weir/sdk/weir"
 )
@@ -309,17 +309,44 @@ func (x *exchange) apply() {
 // value over a single value is replaced in place; any other change removes the name
 // and adds its values, in order, at the end, where a rebuilt map would put them too.
 func (x *exchange) writeHeaderChanges(errs *errList) {
-	for _, f := range x.orig.fields {
-		if x.headers.index(f.name) < 0 {
+	orig, now := x.orig.fields, x.headers.fields
+	// match[j] is the position in orig of now[j]'s name, -1 for a new name. The
+	// transformations keep the fields they leave in their order, so the next field of
+	// orig is tried first and a search is rare (a guest pays dearly for loops).
+	var matchBuf [32]int
+	var keptBuf [32]bool
+	match, kept := matchBuf[:0], keptBuf[:]
+	if len(now) > len(matchBuf) {
+		match = make([]int, 0, len(now))
+	}
+	if len(orig) > len(keptBuf) {
+		kept = make([]bool, len(orig))
+	}
+	next := 0
+	for _, f := range now {
+		i := -1
+		if next < len(orig) && orig[next].name == f.name {
+			i = next
+		} else {
+			i = x.orig.index(f.name)
+		}
+		if i >= 0 {
+			next = i + 1
+			kept[i] = true
+		}
+		match = append(match, i)
+	}
+	for i, f := range orig {
+		if !kept[i] {
 			errs.add(proxywasm.RemoveHttpRequestHeader(f.name))
 		}
 	}
-	for _, f := range x.headers.fields {
-		i := x.orig.index(f.name)
-		if i >= 0 && sameValues(x.orig.fields[i].v, f.v) {
+	for j, f := range now {
+		i := match[j]
+		if i >= 0 && sameValues(orig[i].v, f.v) {
 			continue
 		}
-		if i >= 0 && f.v.list == nil && x.orig.fields[i].v.list == nil {
+		if i >= 0 && f.v.list == nil && orig[i].v.list == nil {
 			errs.add(proxywasm.ReplaceHttpRequestHeader(f.name, f.v.String()))
 			continue
 		}
