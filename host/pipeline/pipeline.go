@@ -299,7 +299,7 @@ func (p *Pipeline) respondLocal(e *Exchange, start time.Time) {
 	h.Reset()
 	e.Response.Trailers.Reset()
 	e.Response.Body.dropStream()
-	h.Add(":status", strconv.Itoa(r.Status))
+	h.AddLower(":status", StatusText(r.Status))
 	for _, kv := range r.Headers {
 		h.Add(kv[0], kv[1])
 	}

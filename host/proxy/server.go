@@ -229,16 +229,23 @@ func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 			e.TLSVersion, e.TLSCipher = st.Version, st.CipherSuite
 		}
 	}
-	h.Add(":method", string(ctx.Method()))
-	h.Add(":path", string(ctx.RequestURI()))
-	h.Add(":authority", string(ctx.Host()))
-	h.Add(":scheme", e.Scheme)
+	method, uri, host := ctx.Method(), ctx.RequestURI(), ctx.Host()
+	var texts pipeline.Texts
+	size := len(method) + len(uri) + len(host)
+	for _, v := range ctx.Request.Header.All() {
+		size += len(v)
+	}
+	texts.Reserve(size)
+	h.AddLower(":method", texts.Copy(method))
+	h.AddLower(":path", texts.Copy(uri))
+	h.AddLower(":authority", texts.Copy(host))
+	h.AddLower(":scheme", e.Scheme)
 	for k, v := range ctx.Request.Header.All() {
 		key := pipeline.HeaderName(k)
 		if key == "host" {
 			continue
 		}
-		h.AddLower(key, string(v))
+		h.AddLower(key, texts.Copy(v))
 	}
 	if addr, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
 		e.ClientIP, e.ClientPort = netaddr.IP(addr), addr.Port

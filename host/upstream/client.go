@@ -126,13 +126,19 @@ func copyResponse(from *fasthttp.Response, to *pipeline.Message) {
 func copyHeaders(from *fasthttp.Response, to *pipeline.Message) {
 	h := &to.Headers
 	h.Reset()
-	h.Add(":status", strconv.Itoa(from.StatusCode()))
+	h.AddLower(":status", pipeline.StatusText(from.StatusCode()))
+	var texts pipeline.Texts
+	size := 0
+	for _, v := range from.Header.All() {
+		size += len(v)
+	}
+	texts.Reserve(size)
 	for k, v := range from.Header.All() {
 		switch string(k) {
 		case "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive":
 			continue
 		}
-		h.AddLower(pipeline.HeaderName(k), string(v))
+		h.AddLower(pipeline.HeaderName(k), texts.Copy(v))
 	}
 }
 
