@@ -117,6 +117,10 @@ func (h *Headers) SetPairs(pairs [][2]string) {
 	}
 }
 
+// Grow makes room for n more fields without another allocation: a front end filling
+// a map knows how many fields it adds, and the gateway adds a few of its own.
+func (h *Headers) Grow(n int) { h.pairs = slices.Grow(h.pairs, n) }
+
 // Reset empties the map, keeping its storage.
 func (h *Headers) Reset() { h.pairs = h.pairs[:0] }
 

@@ -46,3 +46,16 @@ func TestHeaders(t *testing.T) {
 		t.Errorf("a lower-case lookup allocated %.0f times", n)
 	}
 }
+
+// TestHeadersGrow: a map grown for n fields takes them without allocating.
+func TestHeadersGrow(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() {
+		var h Headers
+		h.Grow(8)
+		for range 8 {
+			h.AddLower("x-a", "1")
+		}
+	}); n != 1 {
+		t.Errorf("%.0f allocations for 8 fields after Grow(8), want 1", n)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/weir-gateway/weir/host/balancer"
@@ -394,8 +395,17 @@ func hostHeader(svc *store.Service) string {
 	return svc.Host + ":" + strconv.Itoa(svc.Port)
 }
 
+// viaText is the last Via value made ("1.1 weir/<version>"), kept: a node has one
+// version, and the value goes on every request and response.
+var viaText atomic.Pointer[[2]string] // version, value
+
 func appendVia(h *Headers, version string) {
-	via := "1.1 weir/" + version
+	v := viaText.Load()
+	if v == nil || v[0] != version {
+		v = &[2]string{version, "1.1 weir/" + version}
+		viaText.Store(v)
+	}
+	via := v[1]
 	if prior := h.Value("via"); prior != "" {
 		via = prior + ", " + via
 	}

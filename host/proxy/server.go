@@ -219,6 +219,10 @@ func relay(client net.Conn, t *pipeline.Tunnel) {
 
 // fill copies the request's head into e; the body is left to the pipeline
 // (Exchange.BodySource).
+// gatewayFields is room for the fields the pipeline adds to a request: the
+// pseudo-headers, X-Forwarded-*, X-Real-IP, Via, the request id.
+const gatewayFields = 12
+
 func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 	h := &e.Request.Headers
 	e.Scheme = "http"
@@ -231,11 +235,12 @@ func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 	}
 	method, uri, host := ctx.Method(), ctx.RequestURI(), ctx.Host()
 	var texts pipeline.Texts
-	size := len(method) + len(uri) + len(host)
+	size, fields := len(method)+len(uri)+len(host), 0
 	for _, v := range ctx.Request.Header.All() {
-		size += len(v)
+		size, fields = size+len(v), fields+1
 	}
 	texts.Reserve(size)
+	h.Grow(fields + gatewayFields)
 	h.AddLower(":method", texts.Copy(method))
 	h.AddLower(":path", texts.Copy(uri))
 	h.AddLower(":authority", texts.Copy(host))

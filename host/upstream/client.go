@@ -128,11 +128,12 @@ func copyHeaders(from *fasthttp.Response, to *pipeline.Message) {
 	h.Reset()
 	h.AddLower(":status", pipeline.StatusText(from.StatusCode()))
 	var texts pipeline.Texts
-	size := 0
+	size, fields := 0, 0
 	for _, v := range from.Header.All() {
-		size += len(v)
+		size, fields = size+len(v), fields+1
 	}
 	texts.Reserve(size)
+	h.Grow(fields + 8) // :status and the gateway's response headers (latencies, Via, ...)
 	for k, v := range from.Header.All() {
 		switch string(k) {
 		case "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive":
