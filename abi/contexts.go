@@ -74,7 +74,7 @@ func (i *Instance) NewHTTP(ctx context.Context, root *Root, s HTTPStream) (*HTTP
 		return nil, err
 	}
 	defer i.leaveAndRun()
-	if i.contexts[root.state.id] != root.state {
+	if !i.isOpen(root.state) {
 		return nil, fmt.Errorf("new http context: root context %d is closed", root.state.id)
 	}
 	// the handle and its state in one allocation: one of each per plugin per request
@@ -101,7 +101,7 @@ func (i *Instance) forget(c *contextState) {
 
 // drop forgets a context and cancels what it started (HTTP calls, its tick). mu is held.
 func (i *Instance) drop(c *contextState) {
-	delete(i.contexts, c.id)
+	delete(i.contextsOf(c), c.id)
 	i.cancelCalls(c)
 	stopTick(c)
 }

@@ -11,7 +11,7 @@ func contextFunctions() []hostFunc {
 // proxySetEffectiveContext(context_id): later host calls in this callback act for that
 // context (a root resuming a paused stream, say). Unknown ids are BAD_ARGUMENT.
 func proxySetEffectiveContext(h hostCtx, stack []uint64) Status {
-	c, ok := h.inst.contexts[arg(stack, 0)]
+	c, ok := h.inst.context(arg(stack, 0))
 	if !ok {
 		return StatusBadArgument
 	}

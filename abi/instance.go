@@ -44,11 +44,14 @@ type Instance struct {
 	mu       sync.Mutex
 	vmConfig []byte
 	nextID   uint32
-	contexts map[uint32]*contextState
-	call     callState // the guest call in progress; zero between calls
-	vmRoot   *contextState
-	calls    map[uint32]*pendingCall // proxy_http_call calls in flight
-	callSeq  uint32
+	// roots holds the VM and root contexts, streams the contexts under them: a node
+	// with thousands of route-scoped plugin configs has that many roots, and every
+	// request adds and removes stream contexts, which a map that large made slow.
+	roots, streams map[uint32]*contextState
+	call           callState // the guest call in progress; zero between calls
+	vmRoot         *contextState
+	calls          map[uint32]*pendingCall // proxy_http_call calls in flight
+	callSeq        uint32
 }
 
 // export is a cached guest export and its result count (wazero builds the result
@@ -144,7 +147,8 @@ type InstanceConfig struct {
 // ErrConfigureRejected.
 func (m *Module) NewInstance(ctx context.Context, svc Services, cfg InstanceConfig) (*Instance, error) {
 	i := &Instance{mod: m, svc: svc, timeout: m.rt.timeout, vmConfig: cfg.VMConfig, vmID: cfg.VMID,
-		contexts: make(map[uint32]*contextState), calls: make(map[uint32]*pendingCall)}
+		roots: make(map[uint32]*contextState), streams: make(map[uint32]*contextState),
+		calls: make(map[uint32]*pendingCall)}
 	mcfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().
 		WithStdout(&logWriter{inst: i, level: LogInfo}).WithStderr(&logWriter{inst: i, level: LogError}).
 		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader).
@@ -245,8 +249,28 @@ func (i *Instance) newContext(root *contextState, pluginName, rootID string, con
 func (i *Instance) initContext(c *contextState, root *contextState, pluginName, rootID string, config []byte) *contextState {
 	i.nextID++
 	*c = contextState{id: i.nextID, root: root, pluginName: pluginName, rootID: rootID, config: config}
-	i.contexts[c.id] = c
+	i.contextsOf(c)[c.id] = c
 	return c
+}
+
+// contextsOf is the map that files c: streams, or roots for a context without a root.
+func (i *Instance) contextsOf(c *contextState) map[uint32]*contextState {
+	if c.root == nil {
+		return i.roots
+	}
+	return i.streams
+}
+
+// isOpen says whether root is still a context of the instance (not closed).
+func (i *Instance) isOpen(root *contextState) bool { return i.roots[root.id] == root }
+
+// context finds a context of the instance by id.
+func (i *Instance) context(id uint32) (*contextState, bool) {
+	if c, ok := i.streams[id]; ok {
+		return c, true
+	}
+	c, ok := i.roots[id]
+	return c, ok
 }
 
 // FailedIn names the plugin whose callback failed and retired the instance: with
@@ -276,8 +300,8 @@ func (i *Instance) Close(ctx context.Context) error {
 		p.cancel()
 		delete(i.calls, id)
 	}
-	for _, c := range i.contexts {
-		stopTick(c)
+	for _, c := range i.roots {
+		stopTick(c) // only roots tick
 	}
 	if err := i.guest.Close(ctx); err != nil {
 		return fmt.Errorf("close proxy-wasm instance: %w", err)

@@ -46,7 +46,7 @@ func (i *Instance) NewNetwork(ctx context.Context, root *Root, conn HTTPStream) 
 		return nil, err
 	}
 	defer i.leaveAndRun()
-	if i.contexts[root.state.id] != root.state {
+	if !i.isOpen(root.state) {
 		return nil, fmt.Errorf("new network context: root context %d is closed", root.state.id)
 	}
 	c := i.newContext(root.state, "", "", nil)

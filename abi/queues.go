@@ -129,7 +129,7 @@ func (i *Instance) queueReady(root *contextState, id uint32) {
 		return
 	}
 	defer i.leaveAndRun()
-	if i.contexts[root.id] != root {
+	if !i.isOpen(root) {
 		return
 	}
 	if _, err := i.invoke(context.Background(), root, phaseOther, fnQueueReady, uint64(root.id), uint64(id)); err != nil {

@@ -51,7 +51,7 @@ func (i *Instance) tick(root *contextState, t *ticker) bool {
 		return false
 	}
 	defer i.leaveAndRun()
-	if root.tick != t || i.contexts[root.id] != root {
+	if root.tick != t || !i.isOpen(root) {
 		return false
 	}
 	if _, err := i.invoke(context.Background(), root, phaseOther, fnTick, uint64(root.id)); err != nil {
