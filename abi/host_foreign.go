@@ -24,7 +24,12 @@ func proxyCallForeignFunction(h hostCtx, stack []uint64) Status {
 	case fnReturnBuffer:
 		return setReturnBuffer(h, args)
 	}
-	res, st := h.inst.svc.CallForeignFunction(h.stream(), name, args)
+	var res []byte
+	if name == fnCounterAdd {
+		res, st = counterAdd(h, args)
+	} else {
+		res, st = h.inst.svc.CallForeignFunction(h.stream(), name, args)
+	}
 	if st != StatusOK {
 		return st
 	}

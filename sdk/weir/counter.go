@@ -9,11 +9,43 @@ import (
 	"github.com/weir-gateway/weir/sdk/proxywasm"
 )
 
-// getShared and setShared are the shared-data host calls, variables so tests can stand in.
+// getShared and setShared are the shared-data host calls, and hostAdd weir's
+// one-call increment; variables so tests can stand in.
 var (
 	getShared = proxywasm.GetSharedData
 	setShared = proxywasm.SetSharedData
+	hostAdd   = counterAdd
 )
+
+// fnCounterAdd adds to an 8-byte counter in shared data in one host call, on weir.
+const fnCounterAdd = "weir.counter_add"
+
+// noHostAdd is set once a host answered that it has no fnCounterAdd (hosts other than
+// weir): Add then uses the compare-and-swap loop for good.
+var noHostAdd bool
+
+// addArgs is where counterAdd builds its arguments: the host copies them during the
+// call, and a guest is single-threaded.
+var addArgs []byte
+
+// counterAdd makes the one-call increment; ok is false when the host lacks it.
+func counterAdd(key string, delta int64) (n int64, ok bool, err error) {
+	if noHostAdd {
+		return 0, false, nil
+	}
+	addArgs = append(binary.LittleEndian.AppendUint64(addArgs[:0], uint64(delta)), key...)
+	res, err := proxywasm.CallForeignFunction(fnCounterAdd, addArgs)
+	switch {
+	case errors.Is(err, types.ErrorStatusNotFound):
+		noHostAdd = true
+		return 0, false, nil
+	case err != nil:
+		return 0, true, fmt.Errorf("weir: shared counter %s: %w", key, err)
+	case len(res) != 8:
+		return 0, true, fmt.Errorf("weir: shared counter %s: answer of %d bytes, want 8", key, len(res))
+	}
+	return int64(binary.LittleEndian.Uint64(res)), true, nil
+}
 
 // ErrContention says a counter's update lost its compare-and-swap too many times in a
 // row to other instances updating the same key.
@@ -39,8 +71,12 @@ func (c Counter) Get() (int64, error) {
 	return n, err
 }
 
-// Add adds delta and returns the new value.
+// Add adds delta and returns the new value: one host call on weir, a compare-and-swap
+// loop elsewhere.
 func (c Counter) Add(delta int64) (int64, error) {
+	if n, ok, err := hostAdd(c.Key, delta); ok {
+		return n, err
+	}
 	return c.update(func(n int64) int64 { return n + delta })
 }
 

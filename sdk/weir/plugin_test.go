@@ -170,6 +170,7 @@ func TestCounter(t *testing.T) {
 }
 
 func TestCounterRetriesOnCASMismatch(t *testing.T) {
+	useCASLoop(t)
 	store, cas, lost := int64(7), uint32(3), 2
 	oldGet, oldSet := getShared, setShared
 	t.Cleanup(func() { getShared, setShared = oldGet, oldSet })
