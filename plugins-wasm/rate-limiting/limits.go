@@ -50,18 +50,47 @@ type usage struct {
 }
 
 // headerSet is the headers a verdict gives, in a fixed array: no allocation for the
-// list itself. Two per window, three RateLimit-* and Retry-After at most.
+// list itself. Two per window, three RateLimit-* and Retry-After at most. A value
+// that is an integer is kept as one, so it can be sent without making its text.
 type headerSet struct {
-	kv [2*len(periods) + 4][2]string
+	kv [2*len(periods) + 4]header
 	n  int
 }
 
+// header is one header of a headerSet: its value is text, or the integer num when
+// isNum.
+type header struct {
+	name, text string
+	num        int64
+	isNum      bool
+}
+
 func (h *headerSet) add(name, value string) {
-	h.kv[h.n] = [2]string{name, value}
+	h.kv[h.n] = header{name: name, text: value}
 	h.n++
 }
 
-func (h *headerSet) list() [][2]string { return h.kv[:h.n] }
+// addNumber adds a header whose value is a number as Lua prints it (see num).
+func (h *headerSet) addNumber(name string, f float64) {
+	if isInt(f) {
+		h.kv[h.n] = header{name: name, num: int64(f), isNum: true}
+		h.n++
+		return
+	}
+	h.add(name, num(f))
+}
+
+// list returns the headers as name and text pairs, making the numbers' texts.
+func (h *headerSet) list() [][2]string {
+	out := make([][2]string, h.n)
+	for i, kv := range h.kv[:h.n] {
+		out[i] = [2]string{kv.name, kv.text}
+		if kv.isNum {
+			out[i][1] = strconv.FormatInt(kv.num, 10)
+		}
+	}
+	return out
+}
 
 // verdict decides a request as Kong's handler does, from each window's usage before
 // this request (count - 1): the request is refused when any window has no room left
@@ -96,22 +125,25 @@ func verdict(now time.Time, us []usage, headers *headerSet) (refuse bool, reset 
 			reset = max(1, p.seconds-elapsed)
 		}
 		headers.add(p.limitHeader, u.limitText)
-		headers.add(p.remainingHeader, num(remaining))
+		headers.addNumber(p.remainingHeader, remaining)
 	}
 	headers.add("RateLimit-Limit", bestLimit)
-	headers.add("RateLimit-Remaining", num(bestRemaining))
-	headers.add("RateLimit-Reset", strconv.FormatInt(reset, 10))
+	headers.addNumber("RateLimit-Remaining", bestRemaining)
+	headers.addNumber("RateLimit-Reset", float64(reset))
 	return stop != -1, reset
 }
 
 // num prints a number as Lua's tostring does for the values limits take: integers
 // without a decimal point. Integers take the cheaper integer formatting.
 func num(f float64) string {
-	if f == float64(int64(f)) && f > -1e15 && f < 1e15 {
+	if isInt(f) {
 		return strconv.FormatInt(int64(f), 10)
 	}
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
+
+// isInt says whether f prints as an integer (and fits one).
+func isInt(f float64) bool { return f == float64(int64(f)) && f > -1e15 && f < 1e15 }
 
 // periodOrder checks Kong's rule that a longer window may not have a lower limit, with
 // Kong's message; "" when it holds.

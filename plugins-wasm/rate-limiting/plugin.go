@@ -111,15 +111,21 @@ func onRequest(r *weir.Request, c *config) weir.Action {
 	}
 	if refuse {
 		if !c.HideClientHeaders {
-			headers.add("Retry-After", strconv.FormatInt(reset, 10))
+			headers.addNumber("Retry-After", float64(reset))
 		}
-		return r.Error(int(c.ErrorCode), c.ErrorMessage, append([][2]string(nil), headers.list()...)...)
+		return r.Error(int(c.ErrorCode), c.ErrorMessage, headers.list()...)
 	}
 	// Set now, they go out with the response (as Kong's handler sets them in its
 	// access phase): the plugin needs no response callback.
-	for _, h := range headers.list() {
-		if err := r.SetResponseHeader(h[0], h[1]); err != nil {
-			proxywasm.LogErrorf("rate-limiting: set %s: %v", h[0], err)
+	for _, h := range headers.kv[:headers.n] {
+		var err error
+		if h.isNum {
+			err = r.SetResponseHeaderInt(h.name, h.num)
+		} else {
+			err = r.SetResponseHeader(h.name, h.text)
+		}
+		if err != nil {
+			proxywasm.LogErrorf("rate-limiting: set %s: %v", h.name, err)
 		}
 	}
 	return weir.Continue

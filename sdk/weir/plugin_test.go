@@ -279,3 +279,21 @@ func TestPluginContextReusedClean(t *testing.T) {
 		t.Fatalf("request body: %v, want continue (the body callback is not wanted); local response %+v", a, host.GetSentLocalResponse(next))
 	}
 }
+
+func TestSetResponseHeaderInt(t *testing.T) {
+	registerOnly(t, Plugin[struct{}]{Name: "numbers", OnResponse: func(r *Request, _ *struct{}) Action {
+		_ = r.SetResponseHeaderInt("x-big", 1234567890123)
+		_ = r.SetResponseHeaderInt("x-negative", -7)
+		return Continue
+	}})
+	host, reset := proxytest.NewHostEmulator(proxytest.NewEmulatorOption())
+	defer reset()
+	host.StartPlugin()
+	id := host.InitializeHttpContext()
+	host.CallOnRequestHeaders(id, [][2]string{{":method", "GET"}, {":path", "/"}}, true)
+	host.CallOnResponseHeaders(id, [][2]string{{":status", "200"}}, true)
+	got := host.GetCurrentResponseHeaders(id)
+	if first(got, "x-big") != "1234567890123" || first(got, "x-negative") != "-7" {
+		t.Fatalf("response headers %q", got)
+	}
+}

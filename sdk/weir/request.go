@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 	"github.com/weir-gateway/weir/sdk/proxywasm"
@@ -178,6 +179,18 @@ func (r *Request) Status() int {
 func (r *Request) SetResponseHeader(name, value string) error {
 	r.haveResp = false
 	return proxywasm.ReplaceHttpResponseHeader(name, value)
+}
+
+// intText is where SetResponseHeaderInt writes its digits: the host copies them during
+// the call, and a guest is single-threaded.
+var intText [20]byte
+
+// SetResponseHeaderInt sets a response header to n in decimal without allocating the
+// text: a number per request (a rate limit's remaining count, say) otherwise costs an
+// allocation each, about 0.2 µs in a Go guest.
+func (r *Request) SetResponseHeaderInt(name string, n int64) error {
+	b := strconv.AppendInt(intText[:0], n, 10)
+	return r.SetResponseHeader(name, unsafe.String(&b[0], len(b)))
 }
 
 // AddResponseHeader adds a value to a response header.
