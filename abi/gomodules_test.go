@@ -335,7 +335,8 @@ func TestBundleServesEachPluginByRootID(t *testing.T) {
 // TestDeclaredCallbacksSkipped checks weir.declare_http_callbacks through the SDK:
 // key-auth (weir layer: request and request body handlers only, in the bundle)
 // declares the rest, so its streams never enter the guest for response headers,
-// response body, done or log, and its contexts report no response body to hold.
+// response body, done or log, and its contexts report no response body to hold;
+// response-transformer (response handlers only) is not entered for request headers.
 // add_header (proxywasm layer, no declaration) still gets every callback.
 func TestDeclaredCallbacksSkipped(t *testing.T) {
 	ctx := context.Background()
@@ -344,13 +345,16 @@ func TestDeclaredCallbacksSkipped(t *testing.T) {
 		module, plugin, config string
 		headers                [][2]string
 		ran, skipped           []string
+		takesResponseBody      bool
 	}{
 		{"bundle", "key-auth", `{}`, [][2]string{{":method", "GET"}, {":path", "/"}, {"apikey", "secret"}},
-			[]string{fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}},
+			[]string{fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}, false},
+		{"bundle", "response-transformer", `{"add":{"headers":["x-a:1"]}}`, [][2]string{{":method", "GET"}, {":path", "/"}},
+			[]string{fnResponseHeaders, fnDelete}, []string{fnRequestHeaders, fnDone, fnLog}, true},
 		{"add_header", "", `{"header":"x-a","value":"1"}`, [][2]string{{":method", "GET"}, {":path", "/"}},
-			[]string{fnRequestHeaders, fnResponseHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, nil},
+			[]string{fnRequestHeaders, fnResponseHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, nil, true},
 	} {
-		t.Run(tt.module, func(t *testing.T) {
+		t.Run(tt.module+"/"+tt.plugin, func(t *testing.T) {
 			m, err := rt.Compile(ctx, goModule(t, tt.module))
 			if err != nil {
 				t.Fatal(err)
@@ -378,7 +382,7 @@ func TestDeclaredCallbacksSkipped(t *testing.T) {
 			if _, err := h.OnResponseBody(ctx, 2, true); err != nil {
 				t.Fatal(err)
 			}
-			if got, want := h.HandlesResponseBody(), tt.skipped == nil; got != want {
+			if got, want := h.HandlesResponseBody(), tt.takesResponseBody; got != want {
 				t.Errorf("HandlesResponseBody = %v, want %v", got, want)
 			}
 			h.Finish(ctx)

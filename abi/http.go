@@ -5,6 +5,9 @@ import "context"
 // OnRequestHeaders runs proxy_on_request_headers. The number of headers passed is the
 // request map's size; end_of_stream is passed when the export takes it (0.2.x).
 func (h *HTTPContext) OnRequestHeaders(ctx context.Context, endOfStream bool) (Action, error) {
+	if h.skips(skipRequestHeaders) {
+		return ActionContinue, nil
+	}
 	return h.headers(ctx, fnRequestHeaders, MapRequestHeaders, endOfStream)
 }
 

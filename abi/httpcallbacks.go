@@ -8,7 +8,7 @@ import "encoding/json"
 // microsecond with a Go guest), and a plugin without a body callback lets a streamed
 // body pass without being held for it. weir's SDK declares it from the handlers a
 // Plugin leaves nil; modules that never call it get every callback, as in Envoy.
-// Arguments: {"skip":["request_body","response_headers","response_body","done","log"]}
+// Arguments: {"skip":["request_headers","request_body","response_headers","response_body","done","log"]}
 // (any subset). Served here, not by the gateway, because it changes what the ABI
 // layer calls.
 const fnDeclareHTTPCallbacks = "weir.declare_http_callbacks"
@@ -17,7 +17,8 @@ const fnDeclareHTTPCallbacks = "weir.declare_http_callbacks"
 type callbackSet uint8
 
 const (
-	skipRequestBody callbackSet = 1 << iota
+	skipRequestHeaders callbackSet = 1 << iota
+	skipRequestBody
 	skipResponseHeaders
 	skipResponseBody
 	skipDone
@@ -25,6 +26,7 @@ const (
 )
 
 var skippableCallbacks = map[string]callbackSet{
+	"request_headers":  skipRequestHeaders,
 	"request_body":     skipRequestBody,
 	"response_headers": skipResponseHeaders,
 	"response_body":    skipResponseBody,

@@ -13,6 +13,9 @@ const fnDeclareHTTPCallbacks = "weir.declare_http_callbacks"
 // all; the answer is not needed.
 func declareCallbacks[C any](p *Plugin[C]) {
 	skip := []string{"done"}
+	if p.OnRequest == nil && p.OnRequestBody == nil {
+		skip = append(skip, "request_headers") // else a nil OnRequest reads the body
+	}
 	if p.OnRequestBody == nil {
 		skip = append(skip, "request_body")
 	}
