@@ -18,16 +18,15 @@ func proxyCallForeignFunction(h hostCtx, stack []uint64) Status {
 	if st != StatusOK {
 		return st
 	}
-	switch name {
+	var res []byte
+	switch name { // the ABI layer's own functions first, then the gateway's
 	case fnDeclareHTTPCallbacks:
 		return declareHTTPCallbacks(h, args)
 	case fnReturnBuffer:
 		return setReturnBuffer(h, args)
-	}
-	var res []byte
-	if name == fnCounterAdd {
+	case fnCounterAdd:
 		res, st = counterAdd(h, args)
-	} else {
+	default:
 		res, st = h.inst.svc.CallForeignFunction(h.stream(), name, args)
 	}
 	if st != StatusOK {

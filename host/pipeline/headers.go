@@ -20,9 +20,10 @@ func (h *Headers) Pairs() [][2]string { return h.pairs }
 // Len is the number of fields.
 func (h *Headers) Len() int { return len(h.pairs) }
 
-// Get returns the first value of key.
+// Get returns the first value of key. Keys are stored as abi.LowerASCII makes them,
+// so a lookup is a plain comparison; the gateway's own lower-case names cost nothing.
 func (h *Headers) Get(key string) (string, bool) {
-	key = lower(key)
+	key = abi.LowerASCII(key)
 	for _, p := range h.pairs {
 		if p[0] == key {
 			return p[1], true
@@ -30,10 +31,6 @@ func (h *Headers) Get(key string) (string, bool) {
 	}
 	return "", false
 }
-
-// lower is key as keys are stored (abi.LowerASCII), so that looking a key up is a
-// plain comparison; the gateway's own lookups use lower-case names and pay nothing.
-func lower(key string) string { return abi.LowerASCII(key) }
 
 // Value returns the first value of key, or "".
 func (h *Headers) Value(key string) string {
@@ -44,7 +41,7 @@ func (h *Headers) Value(key string) string {
 // Values returns every value of key.
 func (h *Headers) Values(key string) []string {
 	var out []string
-	key = lower(key)
+	key = abi.LowerASCII(key)
 	for _, p := range h.pairs {
 		if p[0] == key {
 			out = append(out, p[1])
@@ -55,12 +52,17 @@ func (h *Headers) Values(key string) []string {
 
 // Add appends a field.
 func (h *Headers) Add(key, value string) {
-	h.pairs = append(h.pairs, [2]string{lower(key), value})
+	h.pairs = append(h.pairs, [2]string{abi.LowerASCII(key), value})
+}
+
+// AddLower appends a field whose key is already as keys are stored (abi.HeaderName).
+func (h *Headers) AddLower(key, value string) {
+	h.pairs = append(h.pairs, [2]string{key, value})
 }
 
 // Set replaces every field with that key by one, in the place of the first.
 func (h *Headers) Set(key, value string) {
-	key = lower(key)
+	key = abi.LowerASCII(key)
 	for i, p := range h.pairs {
 		if p[0] == key {
 			h.pairs[i][1] = value
@@ -73,7 +75,7 @@ func (h *Headers) Set(key, value string) {
 
 // Remove drops every field with that key.
 func (h *Headers) Remove(key string) {
-	h.removeFrom(0, lower(key))
+	h.removeFrom(0, abi.LowerASCII(key))
 }
 
 // removeFrom drops the fields from start on whose key is key (lower-case). A map
@@ -113,7 +115,7 @@ func (h *Headers) removeMatching(first int, matches func(string) bool) {
 func (h *Headers) SetPairs(pairs [][2]string) {
 	h.pairs = h.pairs[:0]
 	for _, p := range pairs {
-		h.pairs = append(h.pairs, [2]string{lower(p[0]), p[1]})
+		h.pairs = append(h.pairs, [2]string{abi.LowerASCII(p[0]), p[1]})
 	}
 }
 

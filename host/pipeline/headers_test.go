@@ -3,6 +3,8 @@ package pipeline
 import (
 	"reflect"
 	"testing"
+
+	"github.com/weir-gateway/weir/abi"
 )
 
 func TestHeaders(t *testing.T) {
@@ -38,7 +40,7 @@ func TestHeaders(t *testing.T) {
 		t.Fatalf("Values = %v", got)
 	}
 	// A name with bytes outside ASCII is found under the key a front end stored.
-	h.AddLower(HeaderName([]byte("X-\xc3\x84")), "odd")
+	h.AddLower(abi.HeaderName([]byte("X-\xc3\x84")), "odd")
 	if v := h.Value("X-\xc3\x84"); v != "odd" {
 		t.Fatalf("Value(non-ASCII name) = %q", v)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/weir-gateway/weir/abi"
 	"github.com/weir-gateway/weir/host/netaddr"
 	"github.com/weir-gateway/weir/host/pipeline"
 )
@@ -246,7 +247,7 @@ func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 	h.AddLower(":authority", texts.Copy(host))
 	h.AddLower(":scheme", e.Scheme)
 	for k, v := range ctx.Request.Header.All() {
-		key := pipeline.HeaderName(k)
+		key := abi.HeaderName(k)
 		if key == "host" {
 			continue
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/weir-gateway/weir/abi"
 	"github.com/weir-gateway/weir/host/netaddr"
 	"github.com/weir-gateway/weir/host/pipeline"
 	"github.com/weir-gateway/weir/store"
@@ -139,7 +140,7 @@ func copyHeaders(from *fasthttp.Response, to *pipeline.Message) {
 		case "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive":
 			continue
 		}
-		h.AddLower(pipeline.HeaderName(k), texts.Copy(v))
+		h.AddLower(abi.HeaderName(k), texts.Copy(v))
 	}
 }
 
