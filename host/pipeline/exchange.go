@@ -83,6 +83,8 @@ type Exchange struct {
 	// upstreamAddr and upstreamLocal are the two ends of the upstream connection
 	// that answered, "ip:port".
 	upstreamAddr, upstreamLocal string
+	// upstreamRequest is what upstreamRequest built, kept here to save an allocation.
+	upstreamRequest UpstreamRequest
 	// upstreamURI is the request target sent upstream (path and query).
 	upstreamURI string
 	// tunnel is the upgraded upstream connection of a WebSocket request.
@@ -107,6 +109,18 @@ type Exchange struct {
 	resumed bool
 	reset   bool
 	async   bool
+}
+
+// Recycle empties e for another request, keeping the storage of its request and
+// response header maps: a front end that pools exchanges then grows no header map
+// for a request like the last. An exchange that took part in asynchronous work
+// (Async) must not be recycled.
+func (e *Exchange) Recycle() {
+	req, resp := e.Request.Headers.pairs, e.Response.Headers.pairs
+	clear(req[:cap(req)]) // drop the last request's strings
+	clear(resp[:cap(resp)])
+	*e = Exchange{}
+	e.Request.Headers.pairs, e.Response.Headers.pairs = req[:0], resp[:0]
 }
 
 // RequestBodySource gives a request body the front end has not read yet.

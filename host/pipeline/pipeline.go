@@ -35,8 +35,8 @@ type UpstreamRequest struct {
 	// BodyStream, when set, is the body instead, sent as it is read (chunked):
 	// request_buffering off.
 	BodyStream io.Reader
-	// Addr is the host:port to connect to: a balanced upstream's target; "" means the
-	// service's host and port.
+	// Addr is the host:port to connect to: the service's host and port, or a balanced
+	// upstream's target; "" means the service's.
 	Addr string
 	// NoRetry: the pipeline retries itself (across targets), the client must not.
 	NoRetry bool
@@ -91,20 +91,10 @@ func (p *Pipeline) Serve(ctx context.Context, e *Exchange) {
 	e.ClientIP = p.headers().realIP(e.ClientIP, &e.Request.Headers)
 	c := &e.chain
 	c.reset(e, p.Logger)
-	// end finishes the exchange: e.end first (on_log sees request.duration), then the
-	// plugins' contexts, then OnComplete. A streamed body the plugins filter runs it
-	// when the front end closes the stream instead.
-	end := func() {
-		e.end = time.Now()
-		c.finish(ctx)
-		if p.OnComplete != nil {
-			p.OnComplete(e)
-		}
-	}
 	handedOff := false
 	defer func() {
 		if !handedOff {
-			end()
+			p.end(ctx, e)
 		}
 	}()
 
@@ -126,7 +116,20 @@ func (p *Pipeline) Serve(ctx context.Context, e *Exchange) {
 		p.respondLocal(e, start)
 		return
 	}
-	handedOff = c.filterStream(ctx, end)
+	if e.Response.Body.Stream() != nil {
+		handedOff = c.filterStream(ctx, func() { p.end(ctx, e) })
+	}
+}
+
+// end finishes the exchange: e.end first (on_log sees request.duration), then the
+// plugins' contexts, then OnComplete. A streamed body the plugins filter runs it when
+// the front end closes the stream instead.
+func (p *Pipeline) end(ctx context.Context, e *Exchange) {
+	e.end = time.Now()
+	e.chain.finish(ctx)
+	if p.OnComplete != nil {
+		p.OnComplete(e)
+	}
 }
 
 // requestBody takes the body a front end left unread (Exchange.BodySource): as a
@@ -335,7 +338,7 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 	host := h.Value(":authority")
 	clientHost, _ := splitHost(e.origAuthority)
 	if !e.keepHost() {
-		host = hostHeader(svc)
+		host = e.snap.ServiceHostHeader(svc)
 	}
 	teTrailers := strings.Contains(strings.ToLower(h.Value("te")), "trailers")
 	h.RemoveAny(hopByHop)
@@ -356,7 +359,7 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 	}
 	setForwarded("x-forwarded-proto", e.Scheme)
 	setForwarded("x-forwarded-host", clientHost)
-	setForwarded("x-forwarded-port", strconv.Itoa(e.LocalPort))
+	setForwarded("x-forwarded-port", portText(e.LocalPort))
 	setForwarded("x-forwarded-path", path)
 	if route.StripPath && e.match.Prefix != "" && e.match.Prefix != "/" {
 		setForwarded("x-forwarded-prefix", e.match.Prefix)
@@ -370,8 +373,9 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 	if p.headers().Downstream&HeaderVia != 0 {
 		appendVia(h, p.Version)
 	}
-	req := &UpstreamRequest{Method: h.Value(":method"), Path: upstreamPath, Host: host, Headers: h, Body: e.Request.Body.Bytes(),
-		TLS: e.snap.UpstreamTLS(svc.ID), Stream: !route.ResponseBuffering || isGRPCService(svc)}
+	req := &e.upstreamRequest
+	*req = UpstreamRequest{Method: h.Value(":method"), Path: upstreamPath, Host: host, Headers: h, Body: e.Request.Body.Bytes(),
+		Addr: e.snap.ServiceAddr(svc), TLS: e.snap.UpstreamTLS(svc.ID), Stream: !route.ResponseBuffering || isGRPCService(svc)}
 	if s := e.Request.Body.Stream(); s != nil {
 		req.BodyStream = s // the client skips content-length: it goes chunked
 		_, req.BodyFiltered = s.(*bodyFilter)
@@ -385,14 +389,6 @@ var hopByHop = []string{"connection", "keep-alive", "proxy-connection", "te", "t
 // isGRPCService: the service speaks gRPC (grpc or grpcs), which streams both ways.
 func isGRPCService(svc *store.Service) bool {
 	return svc.Protocol == "grpc" || svc.Protocol == "grpcs"
-}
-
-func hostHeader(svc *store.Service) string {
-	if svc.Port == 0 || svc.Port == 80 && (svc.Protocol == "http" || svc.Protocol == "grpc") ||
-		svc.Port == 443 && (svc.Protocol == "https" || svc.Protocol == "grpcs") {
-		return svc.Host
-	}
-	return svc.Host + ":" + strconv.Itoa(svc.Port)
 }
 
 // viaText is the last Via value made ("1.1 weir/<version>"), kept: a node has one

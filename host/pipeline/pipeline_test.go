@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -146,5 +147,32 @@ func TestServeForwardedPrefix(t *testing.T) {
 	}
 	if got := up.got.Headers.Value("x-forwarded-path"); got != "/api/a" {
 		t.Fatalf("x-forwarded-path = %q", got)
+	}
+}
+
+// TestRecycle: a recycled exchange keeps its header maps' storage, emptied, and
+// nothing else of the request it served.
+func TestRecycle(t *testing.T) {
+	p := testPipeline(t, &fakeUpstream{status: "200"})
+	e := newExchange("GET", "/api/users", "client.example:8000", [2]string{"x-a", "1"})
+	p.Serve(context.Background(), e)
+	reqCap, respCap := cap(e.Request.Headers.pairs), cap(e.Response.Headers.pairs)
+	if reqCap == 0 || respCap == 0 {
+		t.Fatal("the exchange served nothing")
+	}
+	e.Recycle()
+	req, resp := e.Request.Headers.pairs, e.Response.Headers.pairs
+	if len(req) != 0 || len(resp) != 0 || cap(req) != reqCap || cap(resp) != respCap {
+		t.Fatalf("header storage %d/%d and %d/%d, want empty with capacity %d and %d",
+			len(req), cap(req), len(resp), cap(resp), reqCap, respCap)
+	}
+	for _, kv := range append(req[:reqCap], resp[:respCap]...) {
+		if kv != [2]string{} {
+			t.Fatalf("the last request's field %q stayed in the storage", kv)
+		}
+	}
+	e.Request.Headers.pairs, e.Response.Headers.pairs = nil, nil
+	if !reflect.DeepEqual(e, &Exchange{}) {
+		t.Fatalf("recycled exchange kept state: %+v", e)
 	}
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"strconv"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -43,4 +44,24 @@ func StatusText(code int) string {
 		return statusTexts[code]
 	}
 	return strconv.Itoa(code)
+}
+
+// portTexts caches the decimal text of the few ports requests arrive on
+// (X-Forwarded-Port), direct-mapped by port.
+var portTexts [64]atomic.Pointer[portTextEntry]
+
+type portTextEntry struct {
+	port int
+	text string
+}
+
+// portText is port in decimal, made once per listener port.
+func portText(port int) string {
+	slot := &portTexts[uint(port)%uint(len(portTexts))]
+	if t := slot.Load(); t != nil && t.port == port {
+		return t.text
+	}
+	t := &portTextEntry{port, strconv.Itoa(port)}
+	slot.Store(t)
+	return t.text
 }

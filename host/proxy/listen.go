@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/weir-gateway/weir/host/deadline"
 )
 
 // handshakeTimeout bounds a TLS handshake or the wait for a connection's first bytes.
@@ -68,7 +70,11 @@ func (s *Server) ServeListener(ln net.Listener, o ListenOptions) error {
 
 // dispatch finishes the TLS handshake, or looks for the h2c preface, and hands the
 // connection to the server for its protocol.
-func dispatch(conn net.Conn, cfg *tls.Config, http2 bool, h1, h2 *queue) {
+//
+// An HTTP/1.1 connection's deadlines move in coarse steps (host/deadline), beneath
+// TLS; an HTTP/2 connection's are set from several goroutines and stay exact.
+func dispatch(raw net.Conn, cfg *tls.Config, http2 bool, h1, h2 *queue) {
+	conn := deadline.WrapExact(raw)
 	_ = conn.SetDeadline(time.Now().Add(handshakeTimeout))
 	if cfg != nil {
 		tc := tls.Server(conn, cfg)
@@ -80,6 +86,7 @@ func dispatch(conn net.Conn, cfg *tls.Config, http2 bool, h1, h2 *queue) {
 		if tc.ConnectionState().NegotiatedProtocol == "h2" {
 			h2.put(tc)
 		} else {
+			conn.Coarse()
 			h1.put(tc)
 		}
 		return
@@ -90,6 +97,7 @@ func dispatch(conn net.Conn, cfg *tls.Config, http2 bool, h1, h2 *queue) {
 	if isH2 {
 		h2.put(pc)
 	} else {
+		conn.Coarse()
 		h1.put(pc)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/host/deadline"
 	"github.com/weir-gateway/weir/host/netaddr"
 	"github.com/weir-gateway/weir/host/pipeline"
 )
@@ -53,7 +54,7 @@ func New(p *pipeline.Pipeline, maxBody int) *Server {
 }
 
 // Serve accepts connections on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
+func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(deadline.Listener{Listener: ln}) }
 
 // Shutdown stops accepting and waits for open requests to finish, HTTP/2 ones
 // included, until ctx ends.
@@ -78,16 +79,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-var exchanges = sync.Pool{New: func() any { return new(pipeline.Exchange) }}
+// pooled is what one request takes from the pool: its exchange and its body source.
+type pooled struct {
+	e    pipeline.Exchange
+	body bodySource
+}
+
+var exchanges = sync.Pool{New: func() any { return new(pooled) }}
 
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
-	e := exchanges.Get().(*pipeline.Exchange)
+	x := exchanges.Get().(*pooled)
+	e := &x.e
 	defer func() {
 		if e.Async() {
 			return // another goroutine may still post to it; let it go
 		}
-		*e = pipeline.Exchange{}
-		exchanges.Put(e)
+		e.Recycle()
+		x.body = bodySource{}
+		exchanges.Put(x)
 	}()
 	if s.tooLarge(ctx) {
 		// what fasthttp answers when it reads the body itself
@@ -96,7 +105,8 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	fill(ctx, e)
-	body := &bodySource{ctx: ctx, limit: s.bodyLimit()}
+	body := &x.body
+	*body = bodySource{ctx: ctx, limit: s.bodyLimit()}
 	e.BodySource = body
 	s.pipeline.Serve(ctx, e)
 	body.finish()
@@ -136,8 +146,10 @@ type bodySource struct {
 	ctx   *fasthttp.RequestCtx
 	limit int
 	taken bool
-	// r counts what is read from a stream, to tell whether it reached its end
-	r *eofReader
+	// r counts what is read from a stream, to tell whether it reached its end; it
+	// points at reader once the stream is taken
+	r      *eofReader
+	reader eofReader
 }
 
 // ReadAll implements pipeline.RequestBodySource.
@@ -164,10 +176,12 @@ func (b *bodySource) Stream() io.Reader {
 	b.taken = true
 	r := b.ctx.RequestBodyStream()
 	if r == nil || b.ctx.Request.Header.ContentLength() == 0 {
-		b.r = &eofReader{eof: true}
+		b.reader = eofReader{eof: true}
+		b.r = &b.reader
 		return nil
 	}
-	b.r = &eofReader{r: r}
+	b.reader = eofReader{r: r}
+	b.r = &b.reader
 	return b.r
 }
 
@@ -240,7 +254,7 @@ func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 	for _, v := range ctx.Request.Header.All() {
 		size, fields = size+len(v), fields+1
 	}
-	texts.Reserve(size)
+	texts.Reserve(size + requestIDLen)
 	h.Grow(fields + gatewayFields)
 	h.AddLower(":method", texts.Copy(method))
 	h.AddLower(":path", texts.Copy(uri))
@@ -266,7 +280,8 @@ func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 	} else {
 		e.Upgrade = pipeline.WantsUpgrade(h)
 	}
-	e.ID = requestID()
+	var id [requestIDLen]byte
+	e.ID = texts.Copy(appendRequestID(id[:0]))
 }
 
 func write(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
@@ -291,16 +306,25 @@ func write(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 	resp.SetBody(e.Response.Body.Bytes())
 }
 
-// requestID makes a 32-hex-digit id, the form of Kong's request ids.
-func requestID() string {
-	var b [16]byte
-	for i := 0; i < 16; i += 8 {
+// requestIDLen is the length of a request id: 32 hex digits, the form of Kong's.
+const requestIDLen = 32
+
+// appendRequestID appends a new random request id to b.
+func appendRequestID(b []byte) []byte {
+	var raw [requestIDLen / 2]byte
+	for i := 0; i < len(raw); i += 8 {
 		v := rand.Uint64()
 		for j := 0; j < 8; j++ {
-			b[i+j] = byte(v >> (8 * j))
+			raw[i+j] = byte(v >> (8 * j))
 		}
 	}
-	return hex.EncodeToString(b[:])
+	return hex.AppendEncode(b, raw[:])
+}
+
+// requestID makes a new request id.
+func requestID() string {
+	var b [requestIDLen]byte
+	return string(appendRequestID(b[:0]))
 }
 
 func atoi(s string) int {

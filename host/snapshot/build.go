@@ -30,9 +30,11 @@ func Build(ctx context.Context, ds *store.Dataset, mods Modules) (*Snapshot, err
 		plugins:       make(map[scope]*Plugin, len(ds.Plugins)),
 	}
 	s.serviceNames = make(map[string]*store.Service, len(ds.Services))
+	s.serviceAddrs = make(map[*store.Service]serviceAddr, len(ds.Services))
 	for i := range ds.Services {
 		svc := &ds.Services[i]
 		s.services[svc.ID] = svc
+		s.serviceAddrs[svc] = newServiceAddr(svc)
 		if svc.Name != nil {
 			s.serviceNames[*svc.Name] = svc
 		}

@@ -5,6 +5,9 @@
 package snapshot
 
 import (
+	"net"
+	"strconv"
+
 	"github.com/weir-gateway/weir/host/balancer"
 	"github.com/weir-gateway/weir/host/router"
 	"github.com/weir-gateway/weir/host/streamrouter"
@@ -23,6 +26,7 @@ type Snapshot struct {
 	Balancers map[string]*balancer.Balancer
 
 	services      map[string]*store.Service
+	serviceAddrs  map[*store.Service]serviceAddr
 	serviceNames  map[string]*store.Service
 	consumers     map[string]*store.Consumer
 	consumerNames map[string]*store.Consumer
@@ -76,6 +80,41 @@ func (s *Snapshot) Balancer(host string) *balancer.Balancer {
 
 // Service returns the service with that id.
 func (s *Snapshot) Service(id string) *store.Service { return s.services[id] }
+
+// serviceAddr is what every request to a service sends and dials, made once per
+// snapshot.
+type serviceAddr struct{ hostHeader, addr string }
+
+func newServiceAddr(svc *store.Service) serviceAddr {
+	a := serviceAddr{hostHeader: svc.Host, addr: net.JoinHostPort(svc.Host, strconv.Itoa(svc.Port))}
+	defaultPort := svc.Port == 0 || svc.Port == 80 && (svc.Protocol == "http" || svc.Protocol == "grpc") ||
+		svc.Port == 443 && (svc.Protocol == "https" || svc.Protocol == "grpcs")
+	if !defaultPort {
+		a.hostHeader = svc.Host + ":" + strconv.Itoa(svc.Port)
+	}
+	return a
+}
+
+// serviceAddrOf is svc's serviceAddr, made now for a service not of this snapshot.
+func (s *Snapshot) serviceAddrOf(svc *store.Service) serviceAddr {
+	if s != nil {
+		if a, ok := s.serviceAddrs[svc]; ok {
+			return a
+		}
+	}
+	return newServiceAddr(svc)
+}
+
+// ServiceHostHeader is the Host header a request to svc carries unless the route
+// preserves the client's: the host, with the port unless it is the protocol's
+// default.
+func (s *Snapshot) ServiceHostHeader(svc *store.Service) string {
+	return s.serviceAddrOf(svc).hostHeader
+}
+
+// ServiceAddr is the host:port to dial for svc (a balanced upstream picks a target
+// instead).
+func (s *Snapshot) ServiceAddr(svc *store.Service) string { return s.serviceAddrOf(svc).addr }
 
 // ServiceByName returns the service with that name, or nil (also for a nil snapshot).
 func (s *Snapshot) ServiceByName(name string) *store.Service {

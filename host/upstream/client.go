@@ -17,6 +17,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/host/deadline"
 	"github.com/weir-gateway/weir/host/netaddr"
 	"github.com/weir-gateway/weir/host/pipeline"
 	"github.com/weir-gateway/weir/store"
@@ -199,7 +200,7 @@ func newHostClient(k poolKey, tlsCfg *tls.Config) *fasthttp.HostClient {
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", pipeline.ErrUpstreamConnect, err)
 			}
-			return conn, nil
+			return deadline.Wrap(conn), nil
 		},
 		ReadTimeout:               millis(k.read),
 		WriteTimeout:              millis(k.write),
