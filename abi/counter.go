@@ -16,21 +16,24 @@ func counterAdd(h hostCtx, args []byte) ([]byte, Status) {
 		return nil, StatusBadArgument
 	}
 	delta := int64(binary.LittleEndian.Uint64(args))
-	n, st := h.inst.mod.rt.shared.add(h.inst.vmID, string(args[8:]), delta)
+	n, st := h.inst.mod.rt.shared.add(h.inst.vmID, args[8:], delta)
 	if st != StatusOK {
 		return nil, st
 	}
-	return binary.LittleEndian.AppendUint64(nil, uint64(n)), StatusOK
+	h.inst.scratch = binary.LittleEndian.AppendUint64(h.inst.scratch[:0], uint64(n))
+	return h.inst.scratch, StatusOK
 }
 
 // add adds delta to the 8-byte counter under key (0 when missing) and stores the sum
 // with a fresh cas, so compare-and-swap writers of the same key see the change.
-func (s *sharedData) add(vmID, key string, delta int64) (int64, Status) {
+// The key is only copied when it is new: a counter is mostly added to.
+func (s *sharedData) add(vmID string, rawKey []byte, delta int64) (int64, Status) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v := s.vm(vmID)
-	el, ok := v.entries[key]
+	el, ok := v.entries[string(rawKey)]
 	if !ok {
+		key := string(rawKey)
 		value := binary.LittleEndian.AppendUint64(nil, uint64(delta))
 		if len(key)+len(value) > s.limit {
 			return 0, StatusBadArgument

@@ -31,7 +31,7 @@ func TestSharedDataAdd(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, casBefore, _ := s.get("vm", tt.key)
-			n, st := s.add("vm", tt.key, tt.delta)
+			n, st := s.add("vm", []byte(tt.key), tt.delta)
 			if st != tt.st || n != tt.want {
 				t.Fatalf("add = %d, %v; want %d, %v", n, st, tt.want, tt.st)
 			}

@@ -426,17 +426,22 @@ func TestReturnBuffer(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name   string
-		big    int // bytes of an extra header
+		key    string
 		allocs int
 	}{
-		{"values fit", 0, 0},
-		{"header map larger than the buffer", 8000, 1}, // the map; find_credential's answer fits
+		{"values fit", "secret", 0},
+		{"a value larger than the buffer", strings.Repeat("k", 8000), 1}, // the key; find_credential's answer fits
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := &events{}
-			s := newStream(ev, [2]string{":method", "GET"}, [2]string{":path", "/"}, [2]string{"apikey", "secret"},
-				[2]string{"x-big", strings.Repeat("b", tt.big)})
-			_, h := instantiateAs(t, m, keyAuthHost(ev), "key-auth", `{}`, s)
+			s := newStream(ev, [2]string{":method", "GET"}, [2]string{":path", "/"}, [2]string{"apikey", tt.key})
+			svc := keyAuthHost(ev)
+			svc.foreign["weir.find_credential"] = func(args []byte) ([]byte, Status) {
+				var a struct{ Value string }
+				_ = json.Unmarshal(args, &a)
+				return []byte(fmt.Sprintf(`{"found":%v}`, a.Value == tt.key)), StatusOK
+			}
+			_, h := instantiateAs(t, m, svc, "key-auth", `{}`, s)
 			counter.n = 0
 			a, err := h.OnRequestHeaders(ctx, true)
 			if err != nil || a != ActionContinue || len(s.local) > 0 {

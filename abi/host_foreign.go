@@ -9,28 +9,54 @@ func foreignFunctions() []hostFunc {
 // proxyCallForeignFunction(name_ptr, name_size, args_ptr, args_size, ret_ptr_ptr,
 // ret_size_ptr): runs Services.CallForeignFunction with the current stream (nil in a
 // root context); a non-OK status from the gateway is returned as is.
+//
+// The ABI layer's own functions read their arguments in place; the gateway's get a
+// copy, and the name as a string kept per instance, so a function called on every
+// request (weir.find_credential) costs no allocation for its name.
 func proxyCallForeignFunction(h hostCtx, stack []uint64) Status {
-	name, st := h.readString(arg(stack, 0), arg(stack, 1), MaxKeyBytes)
+	rawName, st := h.view(arg(stack, 0), arg(stack, 1), MaxKeyBytes)
 	if st != StatusOK {
 		return st
 	}
-	args, st := h.read(arg(stack, 2), arg(stack, 3), MaxValueBytes)
+	view, st := h.view(arg(stack, 2), arg(stack, 3), MaxValueBytes)
 	if st != StatusOK {
 		return st
 	}
 	var res []byte
-	switch name { // the ABI layer's own functions first, then the gateway's
+	switch string(rawName) { // the ABI layer's own functions first, then the gateway's
 	case fnDeclareHTTPCallbacks:
-		return declareHTTPCallbacks(h, args)
+		return declareHTTPCallbacks(h, view)
 	case fnReturnBuffer:
-		return setReturnBuffer(h, args)
+		return setReturnBuffer(h, view)
 	case fnCounterAdd:
-		res, st = counterAdd(h, args)
+		res, st = counterAdd(h, view)
+	case fnHeaderValue:
+		res, st = headerValue(h, view)
 	default:
-		res, st = h.inst.svc.CallForeignFunction(h.stream(), name, args)
+		args := append([]byte(nil), view...)
+		res, st = h.inst.svc.CallForeignFunction(h.stream(), h.inst.foreignName(rawName), args)
 	}
 	if st != StatusOK {
 		return st
 	}
 	return h.copyOut(res, arg(stack, 4), arg(stack, 5))
+}
+
+// maxForeignNames bounds the names an instance keeps (foreignName).
+const maxForeignNames = 64
+
+// foreignName is raw as a string, the same string each time for the names this
+// instance called before (up to maxForeignNames of them).
+func (i *Instance) foreignName(raw []byte) string {
+	if name, ok := i.foreignNames[string(raw)]; ok {
+		return name
+	}
+	name := string(raw)
+	if i.foreignNames == nil {
+		i.foreignNames = map[string]string{}
+	}
+	if len(i.foreignNames) < maxForeignNames {
+		i.foreignNames[name] = name
+	}
+	return name
 }

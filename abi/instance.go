@@ -34,6 +34,12 @@ type Instance struct {
 	// retBuf is where returned values go when the guest named a buffer
 	// (returnbuffer.go); written and read only during guest calls, under mu.
 	retBuf returnBuffer
+	// scratch holds the answer of the ABI layer's own foreign functions until it is
+	// copied to the guest, so they allocate nothing per call; used under mu.
+	scratch []byte
+	// foreignNames are the gateway's foreign function names this instance called
+	// (host_foreign.go); used under mu.
+	foreignNames map[string]string
 
 	failed atomic.Bool // set once; read without mu so pools can check health any time
 	// failedIn is the plugin whose callback failed, once failed is set by a callback.

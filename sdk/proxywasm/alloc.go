@@ -27,23 +27,47 @@ func allocate(size uint32) *byte {
 func received(ptr, size uint32) []byte {
 	if size > 0 {
 		if b, ok := inReturnBuffer(ptr, size); ok {
-			clear(pending)
-			pending = pending[:0]
+			release()
 			return append(make([]byte, 0, size), b...)
 		}
 	}
+	out := pendingBlock(ptr, size)
+	release()
+	if size == 0 {
+		return nil
+	}
+	return out
+}
+
+// appendReceived appends the block the host wrote at ptr to dst, and releases every
+// pending block: a caller with room in dst allocates nothing for a value the host
+// wrote in the return buffer.
+func appendReceived(dst []byte, ptr, size uint32) []byte {
+	b, ok := inReturnBuffer(ptr, size)
+	if !ok {
+		b = pendingBlock(ptr, size)
+	}
+	dst = append(dst, b...)
+	release()
+	return dst
+}
+
+// pendingBlock is the pending block the host wrote at ptr, size bytes of it; nil when
+// none is.
+func pendingBlock(ptr, size uint32) []byte {
 	var out []byte
 	for _, b := range pending {
 		if ptr != 0 && addressOf(b) == ptr && int(size) <= len(b) {
 			out = b[:size:size]
 		}
 	}
+	return out
+}
+
+// release drops every pending block.
+func release() {
 	clear(pending)
 	pending = pending[:0]
-	if size == 0 {
-		return nil
-	}
-	return out
 }
 
 // addressOf is the guest address of a block: wasm32 linear memory addresses fit u32.

@@ -35,6 +35,20 @@ func CallForeignFunction(funcName string, param []byte) ([]byte, error) {
 	return data, nil
 }
 
+// CallForeignFunctionInto is CallForeignFunction appending the result to dst, which
+// it returns: with room in dst, a result the host wrote in the SDK's return buffer
+// costs no allocation. A weir extension of the SDK's API.
+func CallForeignFunctionInto(funcName string, param, dst []byte) ([]byte, error) {
+	ptr, size := retSlots()
+	st := proxyCallForeignFunction(stringPtr(funcName), uint32(len(funcName)),
+		bytesPtr(param), uint32(len(param)), ptr, size)
+	dst = appendReceived(dst, *ptr, *size)
+	if err := statusErr(st); err != nil {
+		return dst, err
+	}
+	return dst, nil
+}
+
 // GetPropertyMap reads a property whose value is a map, such as request.headers,
 // serialized as header pairs.
 func GetPropertyMap(path []string) ([][2]string, error) {

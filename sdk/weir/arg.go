@@ -40,7 +40,7 @@ func argOf(vals []string) Arg {
 // HeaderArg looks name up in headers as ngx.req.get_headers does: case-insensitively,
 // with underscores in name read as dashes.
 func HeaderArg(headers [][2]string, name string) Arg {
-	want := strings.ReplaceAll(strings.ToLower(name), "_", "-")
+	want := headerArgName(name)
 	var a Arg
 	for _, h := range headers {
 		if strings.EqualFold(h[0], want) {
@@ -52,6 +52,10 @@ func HeaderArg(headers [][2]string, name string) Arg {
 	}
 	return a
 }
+
+// headerArgName is name as HeaderArg looks it up: lower-case, underscores read as
+// dashes.
+func headerArgName(name string) string { return strings.ReplaceAll(strings.ToLower(name), "_", "-") }
 
 // Query is a raw query string (what follows '?' in a request's :path), read the way
 // ngx.req.get_uri_args reads it. Its methods keep the arguments they do not touch byte

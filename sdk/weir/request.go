@@ -55,8 +55,16 @@ func (r *Request) Headers() [][2]string {
 // Header returns the first value of a request header, "" when absent.
 func (r *Request) Header(name string) string { return first(r.Headers(), name) }
 
-// HeaderArg looks a request header up as Kong's auth plugins do (see HeaderArg).
-func (r *Request) HeaderArg(name string) Arg { return HeaderArg(r.Headers(), name) }
+// HeaderArg looks a request header up as Kong's auth plugins do (see HeaderArg). Unless
+// the headers were read already, weir answers for that header alone.
+func (r *Request) HeaderArg(name string) Arg {
+	if !r.haveReq {
+		if a, ok := headerValueArg(mapRequestHeaders, name); ok {
+			return a
+		}
+	}
+	return HeaderArg(r.Headers(), name)
+}
 
 // SetHeader replaces every value of a request header with one.
 func (r *Request) SetHeader(name, value string) error {

@@ -14,8 +14,12 @@ const (
 	fnAuthenticate   = "weir.authenticate"
 )
 
-// callForeign is the foreign function call, a variable so tests can stand in for the host.
-var callForeign = proxywasm.CallForeignFunction
+// callForeignInto is the foreign function call, appending the result to dst; a
+// variable so tests can stand in for the host.
+var callForeignInto = proxywasm.CallForeignFunctionInto
+
+// callForeign calls a foreign function; the result is the caller's to keep.
+func callForeign(name string, args []byte) ([]byte, error) { return callForeignInto(name, args, nil) }
 
 // call marshals args, calls the foreign function and unmarshals its result into out
 // (skipped when out is nil).
@@ -75,10 +79,11 @@ func FindCredential(kind, field, value string) (*Credential, *Consumer, error) {
 // call, and nothing to decode. For plugins that need nothing of the credential but
 // that it exists (key-auth); found is false when none matches.
 func AuthenticateByCredential(kind, field, value string) (found bool, err error) {
-	res, err := callRaw(fnFindCredential, credentialQuery(kind, field, value, true))
+	res, err := callForeignInto(fnFindCredential, credentialQuery(kind, field, value, true), answerBuf[:0])
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("%s: %w", fnFindCredential, err)
 	}
+	answerBuf = res[:0]
 	switch string(res) {
 	case `{"found":true}`:
 		return true, nil
@@ -93,6 +98,10 @@ func AuthenticateByCredential(kind, field, value string) (found bool, err error)
 	}
 	return r.Found, nil
 }
+
+// answerBuf is where AuthenticateByCredential reads its answer, read before the next
+// call (a guest is single-threaded).
+var answerBuf = make([]byte, 0, 64)
 
 // queryBuf is where credentialQuery builds its arguments: the host copies them during
 // the call, and a guest is single-threaded.

@@ -13,16 +13,16 @@ import (
 func fakeHost(t *testing.T, answers map[string]string) *[]string {
 	t.Helper()
 	var calls []string
-	old := callForeign
-	callForeign = func(name string, args []byte) ([]byte, error) {
+	old := callForeignInto
+	callForeignInto = func(name string, args, dst []byte) ([]byte, error) {
 		calls = append(calls, name+" "+string(args))
 		res, ok := answers[name]
 		if !ok {
-			return nil, types.ErrorStatusNotFound
+			return dst, types.ErrorStatusNotFound
 		}
-		return []byte(res), nil
+		return append(dst, res...), nil
 	}
-	t.Cleanup(func() { callForeign = old })
+	t.Cleanup(func() { callForeignInto = old })
 	return &calls
 }
 
