@@ -3,6 +3,7 @@
 #
 #   wrk -> nginx reverse proxy (one worker, upstream keepalive) -+
 #   wrk -> haproxy (one thread, http-reuse always)               |
+#   wrk -> minimal fasthttp proxy (scripts/bench/floor)           |
 #   wrk -> weir (a) one route, no plugins                        +-> nginx upstream
 #   wrk -> weir (b) key-auth + rate-limiting (local), 1 consumer |   (small body;
 #   wrk -> weir (c) (b) + request- and response-transformer      |    JSON for (c))
@@ -25,8 +26,9 @@
 #   PROFILE_DIR=dir scripts/bench/run.sh   # each weir node also writes a CPU profile,
 #                                          # dir/<case>.cpu (go tool pprof -top dir/b.cpu)
 #
-# Needs wrk, nginx, haproxy, curl, taskset (util-linux), openssl and Go (to build weir;
-# or WEIR_BIN=path). On Debian or Ubuntu: apt-get install wrk nginx haproxy curl openssl.
+# Needs wrk, nginx, haproxy, curl, taskset (util-linux), openssl and Go (to build weir,
+# unless WEIR_BIN=path, and the fasthttp floor). On Debian or Ubuntu: apt-get install
+# wrk nginx haproxy curl openssl.
 # nginx and haproxy run as the current user from a temporary directory; nothing is
 # installed or changed system-wide. Everything started here is stopped on exit, by pid.
 set -euo pipefail
@@ -38,7 +40,7 @@ smoke=${BENCH_SMOKE:-0}
 for arg in "$@"; do
 	case $arg in
 	--smoke) smoke=1 ;;
-	-h | --help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown argument $arg (try --help)" >&2; exit 2 ;;
 	esac
 done
@@ -59,7 +61,7 @@ missing=()
 for tool in wrk nginx haproxy curl taskset openssl; do
 	command -v "$tool" >/dev/null || missing+=("$tool")
 done
-[ -n "${WEIR_BIN:-}" ] || command -v go >/dev/null || missing+=(go)
+command -v go >/dev/null || missing+=(go) # weir (unless WEIR_BIN), the fasthttp floor
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "bench: missing ${missing[*]}; on Debian or Ubuntu: apt-get install wrk nginx haproxy curl util-linux openssl" >&2
 	exit 1
@@ -88,7 +90,7 @@ failures=()
 fail() { failures+=("$*"); echo "bench: $*" >&2; }
 
 up_port=$base
-ngx_port=$((base + 1)) hap_port=$((base + 2))
+ngx_port=$((base + 1)) hap_port=$((base + 2)) floor_port=$((base + 3))
 up="127.0.0.1:$up_port"
 
 if [ -n "${WEIR_BIN:-}" ]; then
@@ -98,6 +100,7 @@ else
 	(cd "$root" && bash scripts/build-plugins.sh >/dev/null && go build -trimpath -o "$work/weir" ./cmd/weir)
 	weir=$work/weir
 fi
+(cd "$root" && go build -trimpath -o "$work/floor" ./scripts/bench/floor)
 
 # --- the upstream and the peers -----------------------------------------------------
 
@@ -162,6 +165,8 @@ pids+=($!)
 taskset -c "$proxy_cpu" nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
 pids+=($!)
 taskset -c "$proxy_cpu" haproxy -db -q -f "$work/haproxy.cfg" &
+pids+=($!)
+GOMAXPROCS=1 taskset -c "$proxy_cpu" "$work/floor" -listen "127.0.0.1:$floor_port" -upstream "$up" &
 pids+=($!)
 
 # --- weir in each configuration -------------------------------------------------------
@@ -250,10 +255,11 @@ curl -fs -o /dev/null "http://127.0.0.1:${admin_port[a]}/routes/bench/plugins" -
 # --- targets ------------------------------------------------------------------------
 
 mid=$(((routes + 1) / 2))
-targets=(nginx haproxy weir-a weir-b weir-c weir-d weir-a-changes)
+targets=(nginx haproxy floor weir-a weir-b weir-c weir-d weir-a-changes)
 declare -A url hdr label
 url[nginx]="http://127.0.0.1:$ngx_port/" label[nginx]="nginx reverse proxy (keepalive)"
 url[haproxy]="http://127.0.0.1:$hap_port/" label[haproxy]="haproxy"
+url[floor]="http://127.0.0.1:$floor_port/" label[floor]="minimal fasthttp proxy (the engine's floor)"
 url[weir-a]="http://127.0.0.1:${proxy_port[a]}/" label[weir-a]="weir (a) one route, no plugins"
 url[weir-b]="http://127.0.0.1:${proxy_port[b]}/" hdr[weir-b]="apikey: key-1"
 label[weir-b]="weir (b) key-auth + rate-limiting, 1 consumer"
@@ -266,7 +272,8 @@ url[weir-a-changes]=${url[weir-a]} label[weir-a-changes]="weir (a) + 1 config ch
 # Every target must answer 2xx before anything is measured (the peers get a moment to
 # bind).
 for _ in $(seq 100); do
-	curl -fs -o /dev/null "${url[nginx]}" && curl -fs -o /dev/null "${url[haproxy]}" && break
+	curl -fs -o /dev/null "${url[nginx]}" && curl -fs -o /dev/null "${url[haproxy]}" &&
+		curl -fs -o /dev/null "${url[floor]}" && break
 	sleep 0.05
 done
 for t in "${targets[@]}"; do
@@ -294,17 +301,18 @@ parse() {
 		END {printf "%.0f %.3f %.3f %d %d\n", rps, p50, p99, bad, err}' "$1"
 }
 # changes SECONDS: once a second, alternately PATCH (a)'s route's tags and toggle the
-# disabled plugin; prints one Admin API status per change.
+# disabled plugin; prints one Admin API status per change. The Admin API client is load
+# too: its curl processes run beside wrk, not on the proxies' core.
 changes() {
 	local end=$((SECONDS + $1)) n=0 on=false
 	while [ "$SECONDS" -lt "$end" ]; do
 		n=$((n + 1))
 		if [ $((n % 2)) = 1 ]; then
-			curl -s -o /dev/null -w '%{http_code}\n' -X PATCH "http://127.0.0.1:${admin_port[a]}/routes/bench" \
+			taskset -c "$load_cpu" curl -s -o /dev/null -w '%{http_code}\n' -X PATCH "http://127.0.0.1:${admin_port[a]}/routes/bench" \
 				-H 'Content-Type: application/json' --data "{\"tags\":[\"rev-$n\"]}" || echo 000
 		else
 			if [ "$on" = false ]; then on=true; else on=false; fi
-			curl -s -o /dev/null -w '%{http_code}\n' -X PATCH "http://127.0.0.1:${admin_port[a]}/plugins/$toggle_id" \
+			taskset -c "$load_cpu" curl -s -o /dev/null -w '%{http_code}\n' -X PATCH "http://127.0.0.1:${admin_port[a]}/plugins/$toggle_id" \
 				-H 'Content-Type: application/json' --data "{\"enabled\":$on}" || echo 000
 		fi
 		sleep 1
@@ -402,10 +410,11 @@ median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "-"; else if (NR 
 awk '{rps[$1, $2] = $3; p99[$1, $2] = $5; rounds[$1] = 1}
 	END {
 		for (r in rounds) {
-			split("nginx haproxy weir-a weir-b weir-c weir-d weir-a-changes", ts, " ")
+			split("nginx haproxy floor weir-a weir-b weir-c weir-d weir-a-changes", ts, " ")
 			for (i in ts) if (rps[r, "nginx"] > 0) print r, "ratio-" ts[i], rps[r, ts[i]] / rps[r, "nginx"]
 			if (p99[r, "nginx"] > 0) print r, "p99x-weir-a", p99[r, "weir-a"] / p99[r, "nginx"]
 			if (rps[r, "weir-a"] > 0) print r, "own-weir-b", rps[r, "weir-b"] / rps[r, "weir-a"]
+			if (rps[r, "floor"] > 0) print r, "floor-weir-a", rps[r, "weir-a"] / rps[r, "floor"]
 			if (rps[r, "weir-b"] > 0) print r, "own-weir-d", rps[r, "weir-d"] / rps[r, "weir-b"]
 			if (p99[r, "weir-a"] > 0) print r, "steady-weir-a-changes", p99[r, "weir-a-changes"] / p99[r, "weir-a"]
 		}
@@ -424,7 +433,7 @@ printf '| %-48s | %9s | %8s | %8s | %8s | %-34s |\n' "$(printf '%.0s-' {1..48})"
 for t in "${targets[@]}"; do
 	also=""
 	case $t in
-	weir-a) also="p99 / nginx p99: $(der p99x-weir-a)" ;;
+	weir-a) also="p99 / nginx p99: $(der p99x-weir-a); / floor: $(der floor-weir-a)" ;;
 	weir-b) also="/ weir (a): $(der own-weir-b)" ;;
 	weir-d) also="/ weir (b): $(der own-weir-d)" ;;
 	weir-a-changes)
