@@ -2,6 +2,8 @@ package abi
 
 import (
 	"encoding/binary"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -44,5 +46,51 @@ func TestHeaderValue(t *testing.T) {
 	inst.call.current = nil
 	if _, st := headerValue(h, args(MapRequestHeaders, "apikey")); st != StatusNotFound {
 		t.Errorf("outside a stream: %v, want NOT_FOUND", st)
+	}
+}
+
+// TestSetHeaderValues: weir.set_header_values replaces each named header in order, as
+// proxy_replace_header_map_value does one at a time, and changes nothing for a
+// malformed list or one that would break the map's limits.
+func TestSetHeaderValues(t *testing.T) {
+	rt := newRuntime(t, 0)
+	ev := &events{}
+	stream := newStream(ev, [2]string{"x-a", "old"}, [2]string{"accept", "*/*"}, [2]string{"x-a", "older"})
+	inst, hc := setup(t, rt, fixture(t, "headers"), &fakeServices{ev: ev}, "", stream)
+	inst.call.current = hc.state
+	defer func() { inst.call = callState{} }()
+	h := hostCtx{inst: inst, mem: inst.guest.Memory()}
+	args := func(t MapType, pairs ...[2]string) []byte {
+		return append(binary.LittleEndian.AppendUint32(nil, uint32(t)), EncodePairs(pairs)...)
+	}
+	req := stream.maps[MapRequestHeaders]
+	// what proxy_replace_header_map_value would make of the same three, one at a time
+	want := &fakeMap{pairs: append([][2]string(nil), req.pairs...)}
+	want.Set("x-a", "new")
+	want.Set("x-b", "1")
+	want.Set("x-b", "2")
+	if st := setHeaderValues(h, args(MapRequestHeaders, [2]string{"X-A", "new"}, [2]string{"x-b", "1"}, [2]string{"x-b", "2"})); st != StatusOK {
+		t.Fatalf("set: %v", st)
+	}
+	if !reflect.DeepEqual(req.pairs, want.pairs) {
+		t.Fatalf("request headers %q, want %q", req.pairs, want)
+	}
+	before := append([][2]string(nil), req.pairs...)
+	for _, tt := range []struct {
+		name string
+		args []byte
+		st   Status
+	}{
+		{"no map type", []byte{0, 0}, StatusBadArgument},
+		{"malformed list", append(args(MapRequestHeaders, [2]string{"x-c", "1"}), 'x'), StatusBadArgument},
+		{"over the map's size", args(MapRequestHeaders, [2]string{"x-c", "1"}, [2]string{"x-d", strings.Repeat("d", MaxMapBytes)}), StatusBadArgument},
+		{"a read-only map", args(MapHTTPCallResponseHeaders, [2]string{"x-c", "1"}), StatusBadArgument},
+	} {
+		if st := setHeaderValues(h, tt.args); st != tt.st {
+			t.Errorf("%s: %v, want %v", tt.name, st, tt.st)
+		}
+		if !reflect.DeepEqual(req.pairs, before) {
+			t.Fatalf("%s: the map changed to %q", tt.name, req.pairs)
+		}
 	}
 }

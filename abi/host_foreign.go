@@ -32,6 +32,8 @@ func proxyCallForeignFunction(h hostCtx, stack []uint64) Status {
 		res, st = counterAdd(h, view)
 	case fnHeaderValue:
 		res, st = headerValue(h, view)
+	case fnSetHeaderValues:
+		return setHeaderValues(h, view)
 	default:
 		args := append([]byte(nil), view...)
 		res, st = h.inst.svc.CallForeignFunction(h.stream(), h.inst.foreignName(rawName), args)

@@ -38,48 +38,76 @@ func EncodePairs(pairs [][2]string) []byte {
 // MaxPairs entries, a missing NUL terminator, and trailing bytes, as cpp-host does:
 // a guest must not be able to make the host read past what it declared.
 func DecodePairs(b []byte) ([][2]string, error) {
-	if len(b) == 0 || (len(b) == 1 && b[0] == 0) {
-		return nil, nil
-	}
-	if len(b) > MaxPairsBytes {
-		return nil, fmt.Errorf("%w: %d bytes exceed %d", ErrMalformedPairs, len(b), MaxPairsBytes)
-	}
-	if len(b) < 4 {
-		return nil, fmt.Errorf("%w: %d bytes cannot hold the count", ErrMalformedPairs, len(b))
-	}
-	n := binary.LittleEndian.Uint32(b)
-	if n > MaxPairs {
-		return nil, fmt.Errorf("%w: %d entries exceed %d", ErrMalformedPairs, n, MaxPairs)
-	}
-	if uint64(len(b)) < 4+8*uint64(n) {
-		return nil, fmt.Errorf("%w: %d entries need more than %d bytes", ErrMalformedPairs, n, len(b))
-	}
-	lens, data := b[4:4+8*n], b[4+8*n:]
-	pairs := make([][2]string, n)
-	for i := range pairs {
-		var err error
-		kl := binary.LittleEndian.Uint32(lens[8*i:])
-		vl := binary.LittleEndian.Uint32(lens[8*i+4:])
-		if pairs[i][0], data, err = takeTerminated(data, kl); err != nil {
-			return nil, fmt.Errorf("%w: key %d: %w", ErrMalformedPairs, i, err)
+	var pairs [][2]string
+	err := eachPair(b, func(n int) {
+		if n > 0 {
+			pairs = make([][2]string, 0, n)
 		}
-		if pairs[i][1], data, err = takeTerminated(data, vl); err != nil {
-			return nil, fmt.Errorf("%w: value %d: %w", ErrMalformedPairs, i, err)
-		}
-	}
-	if len(data) != 0 {
-		return nil, fmt.Errorf("%w: %d trailing bytes", ErrMalformedPairs, len(data))
+	}, func(k, v []byte) {
+		pairs = append(pairs, [2]string{string(k), string(v)})
+	})
+	if err != nil {
+		return nil, err
 	}
 	return pairs, nil
 }
 
+// eachPair checks all of b as DecodePairs does, then calls count with the number of
+// entries and each with every key and value, in place (each copies what it keeps). A
+// malformed b calls neither, so a caller applying the pairs applies all or none.
+func eachPair(b []byte, count func(n int), each func(k, v []byte)) error {
+	if len(b) == 0 || (len(b) == 1 && b[0] == 0) {
+		count(0)
+		return nil
+	}
+	if len(b) > MaxPairsBytes {
+		return fmt.Errorf("%w: %d bytes exceed %d", ErrMalformedPairs, len(b), MaxPairsBytes)
+	}
+	if len(b) < 4 {
+		return fmt.Errorf("%w: %d bytes cannot hold the count", ErrMalformedPairs, len(b))
+	}
+	n := binary.LittleEndian.Uint32(b)
+	if n > MaxPairs {
+		return fmt.Errorf("%w: %d entries exceed %d", ErrMalformedPairs, n, MaxPairs)
+	}
+	if uint64(len(b)) < 4+8*uint64(n) {
+		return fmt.Errorf("%w: %d entries need more than %d bytes", ErrMalformedPairs, n, len(b))
+	}
+	lens, data := b[4:4+8*n], b[4+8*n:]
+	walk := func(each func(k, v []byte)) error {
+		rest := data
+		for i := range int(n) {
+			var k, v []byte
+			var err error
+			if k, rest, err = takeTerminated(rest, binary.LittleEndian.Uint32(lens[8*i:])); err != nil {
+				return fmt.Errorf("%w: key %d: %w", ErrMalformedPairs, i, err)
+			}
+			if v, rest, err = takeTerminated(rest, binary.LittleEndian.Uint32(lens[8*i+4:])); err != nil {
+				return fmt.Errorf("%w: value %d: %w", ErrMalformedPairs, i, err)
+			}
+			if each != nil {
+				each(k, v)
+			}
+		}
+		if len(rest) != 0 {
+			return fmt.Errorf("%w: %d trailing bytes", ErrMalformedPairs, len(rest))
+		}
+		return nil
+	}
+	if err := walk(nil); err != nil {
+		return err
+	}
+	count(int(n))
+	return walk(each)
+}
+
 // takeTerminated cuts n bytes plus their NUL terminator off the front of data.
-func takeTerminated(data []byte, n uint32) (string, []byte, error) {
+func takeTerminated(data []byte, n uint32) ([]byte, []byte, error) {
 	if uint64(n) >= uint64(len(data)) {
-		return "", nil, fmt.Errorf("length %d runs past the end (%d bytes left)", n, len(data))
+		return nil, nil, fmt.Errorf("length %d runs past the end (%d bytes left)", n, len(data))
 	}
 	if data[n] != 0 {
-		return "", nil, errors.New("missing NUL terminator")
+		return nil, nil, errors.New("missing NUL terminator")
 	}
-	return string(data[:n]), data[n+1:], nil
+	return data[:n], data[n+1:], nil
 }

@@ -171,7 +171,7 @@ func (e *Exchange) applyEarlyResponse() {
 	}
 	h := &e.Response.Headers
 	for i, kv := range early {
-		if !strings.HasPrefix(kv[0], ":") && firstOfName(early, i) {
+		if !strings.HasPrefix(kv[0], ":") && abi.FirstOfName(early, i) {
 			h.Remove(kv[0])
 		}
 	}
@@ -181,16 +181,6 @@ func (e *Exchange) applyEarlyResponse() {
 		}
 	}
 	e.earlyResponse.Reset()
-}
-
-// firstOfName says whether pairs[i] is the first field of its name.
-func firstOfName(pairs [][2]string, i int) bool {
-	for _, kv := range pairs[:i] {
-		if kv[0] == pairs[i][0] {
-			return false
-		}
-	}
-	return true
 }
 
 // Buffer implements abi.HTTPStream.

@@ -117,19 +117,22 @@ func onRequest(r *weir.Request, c *config) weir.Action {
 	}
 	// Set now, they go out with the response (as Kong's handler sets them in its
 	// access phase): the plugin needs no response callback.
+	respHeaders.Reset()
 	for _, h := range headers.kv[:headers.n] {
-		var err error
 		if h.isNum {
-			err = r.SetResponseHeaderInt(h.name, h.num)
+			respHeaders.SetInt(h.name, h.num)
 		} else {
-			err = r.SetResponseHeader(h.name, h.text)
+			respHeaders.Set(h.name, h.text)
 		}
-		if err != nil {
-			proxywasm.LogErrorf("rate-limiting: set %s: %v", h.name, err)
-		}
+	}
+	if err := r.SetResponseHeaders(&respHeaders); err != nil {
+		proxywasm.LogErrorf("rate-limiting: set the response headers: %v", err)
 	}
 	return weir.Continue
 }
+
+// respHeaders is reused by every request's onRequest (a guest is single-threaded).
+var respHeaders weir.HeaderValues
 
 // identifier is what the counters count by, as Kong's get_identifier finds it; what
 // cannot be found falls back to the client's (forwarded) address.

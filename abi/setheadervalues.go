@@ -1,0 +1,82 @@
+package abi
+
+import (
+	"encoding/binary"
+	"unsafe"
+)
+
+// fnSetHeaderValues is the foreign function that replaces several headers of one map
+// in one host call, each as proxy_replace_header_map_value would, in order. A plugin
+// that sets a handful of headers on every request (rate-limiting sets five) otherwise
+// makes a host call for each. Arguments: the map type (4 bytes, little-endian), then
+// the pairs as proxy_set_header_map_pairs carries them. Result: nothing. A malformed
+// list, or one that would outgrow the map's limits, changes nothing.
+const fnSetHeaderValues = "weir.set_header_values"
+
+// setHeaderValues serves fnSetHeaderValues for the current stream.
+func setHeaderValues(h hostCtx, args []byte) Status {
+	if len(args) < 4 {
+		return StatusBadArgument
+	}
+	m, st := h.writableMap(MapType(binary.LittleEndian.Uint32(args)))
+	if st != StatusOK {
+		return st
+	}
+	// the values outlive the call: one copy of the list holds them all
+	list := append([]byte(nil), args[4:]...)
+	var fields [][2]string
+	err := eachPair(list, func(n int) { fields = make([][2]string, 0, n) }, func(k, v []byte) {
+		value := ""
+		if len(v) > 0 {
+			value = unsafe.String(&v[0], len(v))
+		}
+		fields = append(fields, [2]string{HeaderName(k), value})
+	})
+	if err != nil {
+		return StatusBadArgument
+	}
+	if !fitsAll(m, fields) {
+		return StatusBadArgument
+	}
+	for _, f := range fields {
+		m.Set(f[0], f[1])
+	}
+	return StatusOK
+}
+
+// fitsAll says whether replacing fields' names with their values keeps m within
+// MaxMapEntries and MaxMapBytes.
+func fitsAll(m HeaderMap, fields [][2]string) bool {
+	entries, size := 0, 0
+	replaced := func(k string) bool {
+		for _, f := range fields {
+			if f[0] == k {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range m.Pairs() {
+		if !replaced(p[0]) {
+			entries++
+			size += len(p[0]) + len(p[1])
+		}
+	}
+	for i, f := range fields {
+		if FirstOfName(fields, i) {
+			entries++
+		}
+		size += len(f[0]) + len(f[1])
+	}
+	return entries <= MaxMapEntries && size <= MaxMapBytes
+}
+
+// FirstOfName says whether pairs[i] is the first field of its name in pairs.
+func FirstOfName(pairs [][2]string, i int) bool {
+	for _, p := range pairs[:i] {
+		if p[0] == pairs[i][0] {
+			return false
+		}
+	}
+	return true
+}
