@@ -51,15 +51,38 @@ func HeaderName(name []byte) string {
 // LowerASCII is s with ASCII letters lower-cased, as header-map keys are kept; s
 // itself, without allocating, when it has none.
 func LowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; 'A' <= c && c <= 'Z' {
-			return strings.Map(func(r rune) rune {
-				if 'A' <= r && r <= 'Z' {
-					return r + 'a' - 'A'
-				}
-				return r
-			}, s)
+	if !hasUpperASCII(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
+}
+
+// hasUpperASCII says whether s holds an ASCII capital letter. It tests eight bytes at
+// a time: header maps look names up by their lower-case form tens of times a request,
+// and the names are nearly always lower-case already.
+func hasUpperASCII(s string) bool {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// with each byte's top bit cleared, adding 0x80-'A' sets it for bytes from
+		// 'A' up and adding 0x80-'Z'-1 for bytes past 'Z', without a carry between
+		// bytes; bytes that had the top bit set are not ASCII letters
+		y := x &^ high
+		if (y+(0x80-'A')*ones)&^(y+(0x80-'Z'-1)*ones)&^x&high != 0 {
+			return true
 		}
 	}
-	return s
+	for ; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }

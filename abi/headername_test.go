@@ -24,3 +24,34 @@ func TestHeaderName(t *testing.T) {
 		}
 	}
 }
+
+// TestHasUpperASCII: the eight-bytes-at-a-time test agrees with a byte-at-a-time one
+// for every byte value at every position of strings up to 17 bytes long.
+func TestHasUpperASCII(t *testing.T) {
+	naive := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if 'A' <= s[i] && s[i] <= 'Z' {
+				return true
+			}
+		}
+		return false
+	}
+	for n := 0; n <= 17; n++ {
+		for pos := 0; pos < max(n, 1); pos++ {
+			for c := 0; c < 256; c++ {
+				b := []byte(strings.Repeat("a", n))
+				if n > 0 {
+					b[pos] = byte(c)
+				}
+				if got, want := hasUpperASCII(string(b)), naive(string(b)); got != want {
+					t.Fatalf("hasUpperASCII(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+	for _, s := range []string{"x-forwarded-for", "X-Forwarded-For", "\xc3\x81bc-def-ghij", "abcdefgh\xdb", "@[`{"} {
+		if got, want := hasUpperASCII(s), naive(s); got != want {
+			t.Errorf("hasUpperASCII(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
