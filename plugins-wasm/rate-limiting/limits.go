@@ -21,24 +21,28 @@ var periods = [...]struct {
 	{"year", "X-RateLimit-Limit-Year", "X-RateLimit-Remaining-Year", 31536000},
 }
 
-// windowStart is the start of the fixed calendar window (UTC) of period around now,
-// as Kong's timestamp.get_timestamps computes it.
-func windowStart(period string, now time.Time) time.Time {
-	now = now.UTC()
-	y, m, d := now.Date()
+// windowStart is the start, in Unix seconds, of the fixed calendar window (UTC) of
+// period around now, as Kong's timestamp.get_timestamps computes it. Windows up to a
+// day are whole multiples of their length (Unix time has no leap seconds), so only a
+// month or a year needs the calendar, which costs a Go guest far more.
+func windowStart(period string, now time.Time) int64 {
+	unix := now.Unix()
+	floor := func(n int64) int64 { return unix - ((unix%n)+n)%n }
 	switch period {
 	case "second":
-		return now.Truncate(time.Second)
+		return unix
 	case "minute":
-		return now.Truncate(time.Minute)
+		return floor(60)
 	case "hour":
-		return now.Truncate(time.Hour)
+		return floor(3600)
 	case "day":
-		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	case "month":
-		return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+		return floor(86400)
 	}
-	return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+	y, m, _ := now.UTC().Date()
+	if period == "month" {
+		return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC).Unix()
+	}
+	return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 }
 
 // usage is one configured limit and its counter's value after this request counted.
@@ -121,7 +125,7 @@ func verdict(now time.Time, us []usage, headers *headerSet) (refuse bool, reset 
 		if !chosen || remaining < bestRemaining || (remaining == bestRemaining && p.seconds > bestWindow) {
 			chosen = true
 			bestLimit, bestRemaining, bestWindow = u.limitText, remaining, p.seconds
-			elapsed := now.Unix() - windowStart(p.name, now).Unix()
+			elapsed := now.Unix() - windowStart(p.name, now)
 			reset = max(1, p.seconds-elapsed)
 		}
 		headers.add(p.limitHeader, u.limitText)

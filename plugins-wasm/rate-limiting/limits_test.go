@@ -7,14 +7,27 @@ import (
 )
 
 func TestWindowStart(t *testing.T) {
-	now := time.Date(2024, 3, 15, 13, 45, 30, 500e6, time.UTC)
-	want := map[string]string{
-		"second": "2024-03-15T13:45:30Z", "minute": "2024-03-15T13:45:00Z", "hour": "2024-03-15T13:00:00Z",
-		"day": "2024-03-15T00:00:00Z", "month": "2024-03-01T00:00:00Z", "year": "2024-01-01T00:00:00Z",
-	}
-	for p, w := range want {
-		if got := windowStart(p, now).Format(time.RFC3339); got != w {
-			t.Errorf("%s: %s, want %s", p, got, w)
+	for _, tt := range []struct {
+		now  time.Time
+		want map[string]string
+	}{
+		{time.Date(2024, 3, 15, 13, 45, 30, 500e6, time.UTC), map[string]string{
+			"second": "2024-03-15T13:45:30Z", "minute": "2024-03-15T13:45:00Z", "hour": "2024-03-15T13:00:00Z",
+			"day": "2024-03-15T00:00:00Z", "month": "2024-03-01T00:00:00Z", "year": "2024-01-01T00:00:00Z",
+		}},
+		{time.Date(2024, 12, 31, 23, 59, 59, 999e6, time.FixedZone("east", 5*3600)), map[string]string{
+			"second": "2024-12-31T18:59:59Z", "minute": "2024-12-31T18:59:00Z", "hour": "2024-12-31T18:00:00Z",
+			"day": "2024-12-31T00:00:00Z", "month": "2024-12-01T00:00:00Z", "year": "2024-01-01T00:00:00Z",
+		}},
+		{time.Date(1969, 12, 31, 23, 30, 15, 0, time.UTC), map[string]string{
+			"second": "1969-12-31T23:30:15Z", "minute": "1969-12-31T23:30:00Z", "hour": "1969-12-31T23:00:00Z",
+			"day": "1969-12-31T00:00:00Z", "month": "1969-12-01T00:00:00Z", "year": "1969-01-01T00:00:00Z",
+		}},
+	} {
+		for p, w := range tt.want {
+			if got := time.Unix(windowStart(p, tt.now), 0).UTC().Format(time.RFC3339); got != w {
+				t.Errorf("%v, %s: %s, want %s", tt.now, p, got, w)
+			}
 		}
 	}
 }

@@ -175,7 +175,7 @@ func count(c *config, id string, now time.Time, us []usage) error {
 		keys := make([]weir.RateLimitKey, len(us))
 		for i, u := range us {
 			p := periods[u.period].name
-			keys[i] = weir.RateLimitKey{Key: c.scope + id, Period: p, Start: windowStart(p, now).Unix()}
+			keys[i] = weir.RateLimitKey{Key: c.scope + id, Period: p, Start: windowStart(p, now)}
 		}
 		counts, err := weir.RateLimitIncrement(keys, c.Redis) // Redis is nil unless the policy is redis
 		if err != nil {
@@ -188,7 +188,7 @@ func count(c *config, id string, now time.Time, us []usage) error {
 	}
 	for i, u := range us {
 		p := periods[u.period].name
-		n, err := addLocal(weir.NewCounter(localKey(c.scope, id, p, windowStart(p, now).Unix())))
+		n, err := addLocal(weir.NewCounter(localKey(c.scope, id, p, windowStart(p, now))))
 		if err != nil {
 			return err
 		}

@@ -17,28 +17,33 @@ import (
 func appendString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
+	clean := 0 // s[clean:i] needs no escaping: it is appended in one piece
 	for i := 0; i < len(s); {
 		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError || size != 1 {
+				i += size // valid UTF-8 is written as it is
+				continue
+			}
+		}
+		b = append(b, s[clean:i]...)
 		switch {
 		case c == '"' || c == '\\':
 			b = append(b, '\\', c)
-			i++
 		case c < 0x20:
 			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			i++
-		case c < utf8.RuneSelf:
-			b = append(b, c)
-			i++
 		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				b = append(b, `\ufffd`...) // as encoding/json does with invalid UTF-8
-			} else {
-				b = append(b, s[i:i+size]...)
-			}
-			i += size
+			b = append(b, `\ufffd`...) // invalid UTF-8, as encoding/json writes it
 		}
+		i++
+		clean = i
 	}
+	b = append(b, s[clean:]...)
 	return append(b, '"')
 }
 

@@ -78,3 +78,18 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendString(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"", `""`},
+		{"key-1", `"key-1"`},
+		{`a"b\c`, `"a\"b\\c"`},
+		{"x\ny\x01", `"x\u000ay\u0001"`},
+		{"é😀z", `"é😀z"`},
+		{"a\xffb\xc3", `"a\ufffdb\ufffd"`},
+	} {
+		if got := string(appendString([]byte("prefix"), tt.in)); got != "prefix"+tt.want {
+			t.Errorf("appendString(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
