@@ -1,6 +1,10 @@
 package abi
 
-import "strings"
+import (
+	"encoding/binary"
+	"strings"
+	"unsafe"
+)
 
 // commonHeaders are header names common enough on the proxy path, or written by
 // weir's built-in plugins on every request, that their lower-case strings are kept:
@@ -51,7 +55,7 @@ func HeaderName(name []byte) string {
 // LowerASCII is s with ASCII letters lower-cased, as header-map keys are kept; s
 // itself, without allocating, when it has none.
 func LowerASCII(s string) string {
-	if !hasUpperASCII(s) {
+	if !HasUpperASCII(s) {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
@@ -62,15 +66,14 @@ func LowerASCII(s string) string {
 	}, s)
 }
 
-// hasUpperASCII says whether s holds an ASCII capital letter. It tests eight bytes at
+// HasUpperASCII says whether s holds an ASCII capital letter. It tests eight bytes at
 // a time: header maps look names up by their lower-case form tens of times a request,
 // and the names are nearly always lower-case already.
-func hasUpperASCII(s string) bool {
+func HasUpperASCII(s string) bool {
 	const ones, high = 0x0101010101010101, 0x8080808080808080
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
 		// with each byte's top bit cleared, adding 0x80-'A' sets it for bytes from
 		// 'A' up and adding 0x80-'Z'-1 for bytes past 'Z', without a carry between
 		// bytes; bytes that had the top bit set are not ASCII letters
@@ -78,9 +81,10 @@ func hasUpperASCII(s string) bool {
 		if (y+(0x80-'A')*ones)&^(y+(0x80-'Z'-1)*ones)&^x&high != 0 {
 			return true
 		}
+		b = b[8:]
 	}
-	for ; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
+	for _, c := range b {
+		if 'A' <= c && c <= 'Z' {
 			return true
 		}
 	}

@@ -43,15 +43,15 @@ func TestHasUpperASCII(t *testing.T) {
 				if n > 0 {
 					b[pos] = byte(c)
 				}
-				if got, want := hasUpperASCII(string(b)), naive(string(b)); got != want {
-					t.Fatalf("hasUpperASCII(%q) = %v, want %v", b, got, want)
+				if got, want := HasUpperASCII(string(b)), naive(string(b)); got != want {
+					t.Fatalf("HasUpperASCII(%q) = %v, want %v", b, got, want)
 				}
 			}
 		}
 	}
 	for _, s := range []string{"x-forwarded-for", "X-Forwarded-For", "\xc3\x81bc-def-ghij", "abcdefgh\xdb", "@[`{"} {
-		if got, want := hasUpperASCII(s), naive(s); got != want {
-			t.Errorf("hasUpperASCII(%q) = %v, want %v", s, got, want)
+		if got, want := HasUpperASCII(s), naive(s); got != want {
+			t.Errorf("HasUpperASCII(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -21,9 +21,18 @@ func (h *Headers) Pairs() [][2]string { return h.pairs }
 func (h *Headers) Len() int { return len(h.pairs) }
 
 // Get returns the first value of key. Keys are stored as abi.LowerASCII makes them,
-// so a lookup is a plain comparison; the gateway's own lower-case names cost nothing.
+// so a key in that form matches by plain comparison; another form is lower-cased only
+// when the plain scan missed (the gateway's own names are lower-case already, and a
+// lookup runs tens of times a request).
 func (h *Headers) Get(key string) (string, bool) {
-	key = abi.LowerASCII(key)
+	if v, ok := h.get(key); ok || !abi.HasUpperASCII(key) {
+		return v, ok
+	}
+	return h.get(abi.LowerASCII(key))
+}
+
+// get is Get for a key as keys are stored.
+func (h *Headers) get(key string) (string, bool) {
 	for _, p := range h.pairs {
 		if p[0] == key {
 			return p[1], true
@@ -61,16 +70,29 @@ func (h *Headers) AddLower(key, value string) {
 }
 
 // Set replaces every field with that key by one, in the place of the first.
+// A key in stored form is looked for as it is, as in Get.
 func (h *Headers) Set(key, value string) {
-	key = abi.LowerASCII(key)
-	for i, p := range h.pairs {
-		if p[0] == key {
-			h.pairs[i][1] = value
-			h.removeFrom(i+1, key)
+	if h.replace(key, value) {
+		return
+	}
+	if abi.HasUpperASCII(key) {
+		if key = abi.LowerASCII(key); h.replace(key, value) {
 			return
 		}
 	}
 	h.pairs = append(h.pairs, [2]string{key, value})
+}
+
+// replace is Set for a key as keys are stored, when the map has it; false when not.
+func (h *Headers) replace(key, value string) bool {
+	for i, p := range h.pairs {
+		if p[0] == key {
+			h.pairs[i][1] = value
+			h.removeFrom(i+1, key)
+			return true
+		}
+	}
+	return false
 }
 
 // Remove drops every field with that key.

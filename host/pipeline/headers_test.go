@@ -16,6 +16,7 @@ func TestHeaders(t *testing.T) {
 		{"add keeps repeats", func(h *Headers) { h.Add("X-A", "2") }, [][2]string{{"x-a", "1"}, {"b", "x"}, {"x-a", "3"}, {"x-a", "2"}}},
 		{"set replaces all in place of first", func(h *Headers) { h.Set("x-a", "9") }, [][2]string{{"x-a", "9"}, {"b", "x"}}},
 		{"set adds when absent", func(h *Headers) { h.Set("C", "c") }, [][2]string{{"x-a", "1"}, {"b", "x"}, {"x-a", "3"}, {"c", "c"}}},
+		{"set in another case replaces", func(h *Headers) { h.Set("X-A", "9") }, [][2]string{{"x-a", "9"}, {"b", "x"}}},
 		{"remove drops all", func(h *Headers) { h.Remove("X-A") }, [][2]string{{"b", "x"}}},
 		{"remove absent is fine", func(h *Headers) { h.Remove("nope") }, [][2]string{{"x-a", "1"}, {"b", "x"}, {"x-a", "3"}}},
 		{"remove any", func(h *Headers) { h.RemoveAny([]string{"b", "nope", "x-a"}) }, [][2]string{}},
@@ -35,6 +36,9 @@ func TestHeaders(t *testing.T) {
 	h := &Headers{pairs: [][2]string{{"x-a", "1"}, {"x-a", "3"}}}
 	if v, ok := h.Get("X-A"); !ok || v != "1" {
 		t.Fatalf("Get = %q %v", v, ok)
+	}
+	if v, ok := h.Get("X-B"); ok {
+		t.Fatalf("Get(absent, another case) = %q %v", v, ok)
 	}
 	if got := h.Values("x-a"); !reflect.DeepEqual(got, []string{"1", "3"}) {
 		t.Fatalf("Values = %v", got)
