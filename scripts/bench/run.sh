@@ -246,11 +246,16 @@ settle() {
 }
 for c in a b c d; do settle "${weir_pid[$c]}"; done
 
-# The config-change case toggles a plugin on (a)'s route that is created disabled.
+# The config-change case toggles a plugin, created disabled, on a second route of (a)'s
+# service: every change rebuilds the node's configuration and prepares the plugin's
+# instances, while the measured requests do the same work throughout (a plugin's own
+# cost per request is what (b) and (c) measure).
 toggle_id=$(cat /proc/sys/kernel/random/uuid)
-curl -fs -o /dev/null "http://127.0.0.1:${admin_port[a]}/routes/bench/plugins" -H 'Content-Type: application/json' \
-	--data "{\"id\":\"$toggle_id\",\"name\":\"correlation-id\",\"enabled\":false}" ||
-	fail "could not create the plugin the config-change case toggles"
+curl -fs -o /dev/null "http://127.0.0.1:${admin_port[a]}/services/bench/routes" -H 'Content-Type: application/json' \
+	--data '{"name":"bench-other","paths":["/other"]}' &&
+	curl -fs -o /dev/null "http://127.0.0.1:${admin_port[a]}/routes/bench-other/plugins" -H 'Content-Type: application/json' \
+		--data "{\"id\":\"$toggle_id\",\"name\":\"correlation-id\",\"enabled\":false}" ||
+	fail "could not create the route and plugin the config-change case toggles"
 
 # --- targets ------------------------------------------------------------------------
 
@@ -301,8 +306,8 @@ parse() {
 		END {printf "%.0f %.3f %.3f %d %d\n", rps, p50, p99, bad, err}' "$1"
 }
 # changes SECONDS: once a second, alternately PATCH (a)'s route's tags and toggle the
-# disabled plugin; prints one Admin API status per change. The Admin API client is load
-# too: its curl processes run beside wrk, not on the proxies' core.
+# plugin on the second route; prints one Admin API status per change. The Admin API
+# client is load too: its curl processes run beside wrk, not on the proxies' core.
 changes() {
 	local end=$((SECONDS + $1)) n=0 on=false
 	while [ "$SECONDS" -lt "$end" ]; do
