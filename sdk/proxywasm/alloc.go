@@ -41,11 +41,16 @@ func received(ptr, size uint32) []byte {
 
 // appendReceived appends the block the host wrote at ptr to dst, and releases every
 // pending block: a caller with room in dst allocates nothing for a value the host
-// wrote in the return buffer.
+// wrote in the return buffer. With a nil dst, a block allocated for the value is
+// handed over as it is, as received does.
 func appendReceived(dst []byte, ptr, size uint32) []byte {
 	b, ok := inReturnBuffer(ptr, size)
 	if !ok {
 		b = pendingBlock(ptr, size)
+		if dst == nil {
+			release()
+			return b
+		}
 	}
 	dst = append(dst, b...)
 	release()

@@ -37,6 +37,29 @@ func TestReceivedClaimsTheAllocation(t *testing.T) {
 	}
 }
 
+// TestAppendReceived: a value in an allocated block is appended to the caller's
+// buffer, or handed over as it is when the caller has none; either way the pending
+// blocks are released.
+func TestAppendReceived(t *testing.T) {
+	allocate(8)
+	copy(pending[0], "hello!!!")
+	block := pending[0]
+	buf := make([]byte, 0, 16)
+	got := appendReceived(append(buf, "> "...), addressOf(block), 5)
+	if string(got) != "> hello" || &got[0] != &buf[:1][0] || len(pending) != 0 {
+		t.Fatalf("appendReceived = %q (own buffer %v), %d pending; want \"> hello\" in the caller's buffer, none",
+			got, &got[0] == &buf[:1][0], len(pending))
+	}
+	allocate(8)
+	copy(pending[0], "world!!!")
+	block = pending[0]
+	got = appendReceived(nil, addressOf(block), 5)
+	if string(got) != "world" || &got[0] != &block[0] || len(pending) != 0 {
+		t.Fatalf("appendReceived(nil) = %q, a copy %v, %d pending; want the block itself, none",
+			got, &got[0] != &block[0], len(pending))
+	}
+}
+
 func TestNativeBuildHasNoHost(t *testing.T) {
 	if _, err := GetPluginConfiguration(); !errors.Is(err, ErrNoHost) {
 		t.Fatalf("err = %v, want ErrNoHost", err)
