@@ -66,9 +66,9 @@ func (c *chain) newStep() *step {
 
 // step is one plugin that took part: its HTTP context and how to let go of it.
 type step struct {
-	plugin  *snapshot.Plugin
-	http    *abi.HTTPContext
-	release func()
+	plugin *snapshot.Plugin
+	http   *abi.HTTPContext
+	lease  wasmpool.Lease
 	// skipped is set when a fail-open plugin failed: it sits out the rest of the
 	// exchange.
 	skipped bool
@@ -234,12 +234,12 @@ func (c *chain) open(ctx context.Context, p *snapshot.Plugin) (*step, bool) {
 	if !p.Pool.Module().HandlesHTTP() {
 		return nil, true // a root-only module takes no part in requests
 	}
-	hc, release, err := c.slot(p.Pool).Open(ctx, &p.Root, e)
+	hc, lease, err := c.slot(p.Pool).Open(ctx, &p.Root, e)
 	if err != nil {
 		return nil, c.failed(p, "plugin could not start", err)
 	}
 	st := c.newStep()
-	*st = step{plugin: p, http: hc, release: release}
+	*st = step{plugin: p, http: hc, lease: lease}
 	c.steps = append(c.steps, st)
 	return st, true
 }
@@ -249,6 +249,6 @@ func (c *chain) finish(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
 	for _, st := range c.steps {
 		st.http.Finish(ctx)
-		st.release()
+		st.lease.Release(ctx)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/weir-gateway/weir/host/balancer"
 	"github.com/weir-gateway/weir/host/snapshot"
 	"github.com/weir-gateway/weir/host/streamrouter"
+	"github.com/weir-gateway/weir/host/wasmpool"
 	"github.com/weir-gateway/weir/store"
 )
 
@@ -78,9 +79,9 @@ type session struct {
 
 // filter is one plugin's network context on this connection.
 type filter struct {
-	plugin  *snapshot.Plugin
-	nc      *abi.NetworkContext
-	release func()
+	plugin *snapshot.Plugin
+	nc     *abi.NetworkContext
+	lease  wasmpool.Lease
 	// skipped is set when a fail-open plugin failed: it sits out the rest of the
 	// connection. Both directions read it.
 	skipped atomic.Bool
@@ -206,14 +207,14 @@ func (s *session) open() bool {
 		if p == nil || !p.RunsOn(s.protocol) || !p.Pool.Module().HandlesNetwork() {
 			continue
 		}
-		nc, release, err := p.Pool.Pick().OpenNetwork(s.ctx, &p.Root, s)
+		nc, lease, err := p.Pool.Pick().OpenNetwork(s.ctx, &p.Root, s)
 		if err != nil {
 			if s.failed(p, "plugin could not start", err) {
 				continue
 			}
 			return false
 		}
-		s.filters = append(s.filters, &filter{plugin: p, nc: nc, release: release})
+		s.filters = append(s.filters, &filter{plugin: p, nc: nc, lease: lease})
 	}
 	return true
 }
@@ -463,7 +464,7 @@ func (s *session) finish() {
 	ctx := context.WithoutCancel(s.ctx)
 	for _, f := range s.filters {
 		f.nc.Finish(ctx)
-		f.release()
+		f.lease.Release(ctx)
 	}
 	s.stop()
 }

@@ -58,7 +58,7 @@ func fixturePoolWith(t *testing.T, name string, cfg Config) *Pool {
 func crash(t *testing.T, slot *Slot, plugin *Plugin) {
 	t.Helper()
 	ctx := context.Background()
-	hc, release, err := slot.Open(ctx, plugin, nullStream{})
+	hc, lease, err := slot.Open(ctx, plugin, nullStream{})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -66,7 +66,7 @@ func crash(t *testing.T, slot *Slot, plugin *Plugin) {
 		t.Fatalf("err = %v, want ErrInstanceFailed", err)
 	}
 	hc.Finish(ctx)
-	release()
+	lease.Release(ctx)
 }
 
 // waitUp waits for the background replacement of slot's instance.
@@ -110,12 +110,12 @@ func TestCrashedInstanceIsReplacedWithBackoff(t *testing.T) {
 		t.Fatalf("open during backoff: err = %v, want ErrUnavailable", err)
 	}
 	waitUp(t, slot, 2*time.Second)
-	hc, release, err := slot.Open(ctx, good, nullStream{})
+	hc, lease, err := slot.Open(ctx, good, nullStream{})
 	if err != nil {
 		t.Fatalf("open after backoff: %v", err)
 	}
 	hc.Finish(ctx)
-	release()
+	lease.Release(ctx)
 }
 
 // TestPickAvoidsCrashedSlots: while one slot waits to replace its instance, requests go
@@ -144,7 +144,7 @@ func TestRootsFollowTheLiveSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	slot := p.Pick()
-	hcA, releaseA, err := slot.Open(ctx, a, nullStream{})
+	hcA, leaseA, err := slot.Open(ctx, a, nullStream{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestRootsFollowTheLiveSet(t *testing.T) {
 		t.Fatalf("roots while a is held: %d, want 2", n)
 	}
 	hcA.Finish(ctx)
-	releaseA()
+	leaseA.Release(ctx)
 	if _, ok := slot.roots["a"]; ok || len(slot.roots) != 1 {
 		t.Fatalf("root a not closed after its last request: %v", slot.roots)
 	}
@@ -175,23 +175,23 @@ func TestPoolGrowsWithLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 5; i++ {
-		hc, release, err := p.Pick().Open(ctx, plugin, nullStream{})
+		hc, lease, err := p.Pick().Open(ctx, plugin, nullStream{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		hc.Finish(ctx)
-		release()
+		lease.Release(ctx)
 	}
 	if got := p.Started(); got != 1 {
 		t.Fatalf("sequential traffic started %d instances, want 1", got)
 	}
 
 	first := p.Pick()
-	hc, release, err := first.Open(ctx, plugin, nullStream{})
+	hc, lease, err := first.Open(ctx, plugin, nullStream{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { hc.Finish(ctx); release() }()
+	defer func() { hc.Finish(ctx); lease.Release(ctx) }()
 	if again := p.Pick(); again != first {
 		t.Fatal("a warming instance was picked")
 	}
@@ -249,7 +249,7 @@ func TestSharedModuleCrashRecreatesEveryPluginsRoots(t *testing.T) {
 	}
 	slot.mu.Unlock()
 	for _, plugin := range others {
-		hc, release, err := slot.Open(ctx, plugin, nullStream{})
+		hc, lease, err := slot.Open(ctx, plugin, nullStream{})
 		if err != nil {
 			t.Fatalf("%s after the crash: %v", plugin.Name, err)
 		}
@@ -257,7 +257,7 @@ func TestSharedModuleCrashRecreatesEveryPluginsRoots(t *testing.T) {
 			t.Fatalf("%s after the crash: %v", plugin.Name, err)
 		}
 		hc.Finish(ctx)
-		release()
+		lease.Release(ctx)
 	}
 	if got := p.RestartsByPlugin(); len(got) != 1 || got["trapper"] != 1 {
 		t.Errorf("restarts by plugin = %v, want trapper: 1", got)

@@ -49,8 +49,9 @@ func newSlot(p *Pool) *Slot {
 }
 
 // Open creates an HTTP context for plugin on this slot's instance, creating the
-// plugin's root context there if needed. Call release when the request is done with it.
-func (s *Slot) Open(ctx context.Context, plugin *Plugin, stream abi.HTTPStream) (hc *abi.HTTPContext, release func(), err error) {
+// plugin's root context there if needed. Release the lease when the request is done
+// with it.
+func (s *Slot) Open(ctx context.Context, plugin *Plugin, stream abi.HTTPStream) (hc *abi.HTTPContext, lease Lease, err error) {
 	return openContext(ctx, s, plugin, "http", func(inst *abi.Instance, r *abi.Root) (*abi.HTTPContext, error) {
 		return inst.NewHTTP(ctx, r, stream)
 	})
@@ -58,28 +59,41 @@ func (s *Slot) Open(ctx context.Context, plugin *Plugin, stream abi.HTTPStream) 
 
 // openContext creates a stream context (HTTP or network) for plugin with create, on
 // the slot's instance and under the plugin's root context, made if needed; the root
-// is held until release.
-func openContext[C any](ctx context.Context, s *Slot, plugin *Plugin, kind string, create func(*abi.Instance, *abi.Root) (C, error)) (c C, release func(), err error) {
+// is held until the lease is released.
+func openContext[C any](ctx context.Context, s *Slot, plugin *Plugin, kind string, create func(*abi.Instance, *abi.Root) (C, error)) (c C, lease Lease, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	inst, err := s.instanceLocked(ctx)
 	if err != nil {
-		return c, nil, fmt.Errorf("plugin %s: %w", plugin.Name, err)
+		return c, lease, fmt.Errorf("plugin %s: %w", plugin.Name, err)
 	}
 	s.pruneLocked(ctx)
 	r, err := s.rootLocked(ctx, inst, plugin)
 	if err != nil {
 		s.checkLocked(ctx)
-		return c, nil, err
+		return c, lease, err
 	}
 	if c, err = create(inst, r.root); err != nil {
 		s.checkLocked(ctx)
-		return c, nil, fmt.Errorf("plugin %s: new %s context: %w", plugin.Name, kind, err)
+		return c, lease, fmt.Errorf("plugin %s: new %s context: %w", plugin.Name, kind, err)
 	}
 	r.refs++
 	s.active.Add(1)
-	return c, func() { s.release(context.WithoutCancel(ctx), plugin.Key, r) }, nil
+	return c, Lease{s: s, key: plugin.Key, r: r}, nil
 }
+
+// Lease is a stream context's hold on its slot and its plugin's root context. It is
+// a value, not a closure: every plugin of every request takes one.
+type Lease struct {
+	s   *Slot
+	key string
+	r   *root
+}
+
+// Release gives the hold back, once the stream context is finished. ctx must outlive
+// the request's cancellation (context.WithoutCancel): a root the newest configuration
+// no longer uses may be closed here.
+func (l Lease) Release(ctx context.Context) { l.s.release(ctx, l.key, l.r) }
 
 func (s *Slot) prepare(ctx context.Context, plugins []*Plugin) error {
 	s.mu.Lock()
