@@ -11,8 +11,11 @@ import (
 // foreign-functions.md): what HeaderArg needs, without reading the whole map.
 const fnHeaderValue = "weir.header_value"
 
-// mapRequestHeaders is the proxy-wasm map type of the request headers.
-const mapRequestHeaders uint32 = 0
+// The proxy-wasm map types weir.header_value and weir.set_header_values name.
+const (
+	mapRequestHeaders  uint32 = 0
+	mapResponseHeaders uint32 = 2
+)
 
 var (
 	// noHeaderValue is set once the host answered that it has no fnHeaderValue.

@@ -13,9 +13,6 @@ import (
 // foreign-functions.md).
 const fnSetHeaderValues = "weir.set_header_values"
 
-// mapResponseHeaders is the proxy-wasm map type of the response headers.
-const mapResponseHeaders uint32 = 2
-
 var (
 	// noSetHeaderValues is set once the host answered that it has no
 	// fnSetHeaderValues.
