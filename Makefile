@@ -5,7 +5,7 @@ GO     ?= go
 BIN    ?= bin/weir
 PREFIX ?= $(CURDIR)/.weir
 
-.PHONY: all plugins build run echo test vet bench bench-micro bench-all clean testdata testdata-check plugin-docs
+.PHONY: all plugins build run echo test vet bench bench-micro bench-all clean testdata testdata-check plugin-docs bundle-rust bundle-rust-check
 
 all: build
 
@@ -33,6 +33,15 @@ test: plugins vet
 ## plugin-docs: regenerate docs/plugins from the built-in plugins' schema.json files
 plugin-docs:
 	$(GO) test ./plugins-wasm -run TestPluginDocsUpToDate -update -count=1
+
+## bundle-rust: rebuild the built-ins written in Rust (plugins-wasm/bundle-rust, committed)
+## and run their unit tests; needs apt-get install rustc libstd-rust-dev-wasm32
+bundle-rust:
+	bash plugins-wasm/bundle-rust/build.sh
+
+## bundle-rust-check: fail when the committed bundle-rust.wasm does not match its sources
+bundle-rust-check:
+	bash plugins-wasm/bundle-rust/build.sh --check
 
 ## testdata: rebuild the wasm fixtures in testdata/ (needs every language's toolchain)
 testdata:

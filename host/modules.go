@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,8 +38,9 @@ type modules struct {
 	uploaded map[string]*wasmpool.Pool // by sha256
 }
 
-// bundleVMID is the VM id (and pool name) of a module several built-ins share. Plugin
-// names allow no ':', so no uploaded module shares its shared data or queues.
+// bundleVMID is the VM id (and pool name) of a module several built-ins share (another
+// such module is bundleVMID:<its first plugin>). Plugin names allow no ':', so no
+// uploaded module shares its shared data or queues.
 const bundleVMID = "weir:builtins"
 
 // builtin is one built-in plugin: its priority and the module that serves it.
@@ -49,8 +52,8 @@ type builtin struct {
 	used bool
 }
 
-// builtinModule is the wasm of one or more built-ins (every built-in ships in the one
-// bundle module), compiled the first time a configuration uses one of them: compiling
+// builtinModule is the wasm of one or more built-ins (they ship in two bundle modules,
+// the Go one and the Rust one), compiled the first time a configuration uses one of them: compiling
 // at start would cost each node start (and each test node) seconds, for plugins many
 // deployments never enable. One module for all built-ins means one pool of instances,
 // one Go runtime per instance, for all of them; each plugin config is a root context
@@ -70,11 +73,16 @@ func newModules(ctx context.Context, rt *abi.Runtime, svc abi.Services, reader s
 			return nil, fmt.Errorf("%s: %w", b.Name, pluginswasm.ErrNotBuilt)
 		}
 		mod := sameModule(mods, b.Module)
-		if mod == nil {
+		switch {
+		case mod == nil:
 			mod = &builtinModule{bin: b.Module, name: b.Name}
 			mods = append(mods, mod)
-		} else {
+		case !strings.HasPrefix(mod.name, bundleVMID): // a second plugin: the module is shared
+			first := mod.name
 			mod.name = bundleVMID
+			if slices.ContainsFunc(mods, func(o *builtinModule) bool { return o != mod && o.name == bundleVMID }) {
+				mod.name = bundleVMID + ":" + first
+			}
 		}
 		m.builtins[b.Name] = &builtin{priority: b.Priority, module: mod}
 	}

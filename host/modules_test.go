@@ -90,3 +90,50 @@ func TestBuiltinsShareTheirModule(t *testing.T) {
 		t.Errorf("instances = %v, want %v", got, want)
 	}
 }
+
+// TestBuiltinModuleNames checks the VM id (and pool name) of each built-in module: a
+// plugin's own name when it is alone in its module, weir:builtins for the first module
+// several share, and a distinct name for another shared module, so that no two
+// modules share their shared data.
+func TestBuiltinModuleNames(t *testing.T) {
+	ctx := context.Background()
+	rt, err := abi.NewRuntime(ctx, abi.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(ctx)
+	read := func(name string) []byte {
+		b, err := os.ReadFile("../testdata/wat/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	goBundle, rustBundle, solo := read("abi010.wasm"), read("headers.wasm"), read("misc.wasm")
+	m, err := newModules(ctx, rt, nil, nil, []pluginswasm.Builtin{
+		{Name: "acl", Module: goBundle},
+		{Name: "key-auth", Module: rustBundle},
+		{Name: "lone", Module: solo},
+		{Name: "prometheus", Module: goBundle},
+		{Name: "rate-limiting", Module: rustBundle},
+	}, wasmpool.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.close(ctx)
+	for _, tc := range []struct{ plugin, pool string }{
+		{"acl", bundleVMID},
+		{"prometheus", bundleVMID},
+		{"key-auth", bundleVMID + ":key-auth"},
+		{"rate-limiting", bundleVMID + ":key-auth"},
+		{"lone", "lone"},
+	} {
+		p, _, err := m.Lookup(ctx, tc.plugin, nil)
+		if err != nil {
+			t.Fatalf("Lookup(%s): %v", tc.plugin, err)
+		}
+		if p.Name() != tc.pool {
+			t.Errorf("%s runs in pool %q, want %q", tc.plugin, p.Name(), tc.pool)
+		}
+	}
+}

@@ -1,12 +1,16 @@
-// Package pluginswasm carries weir's built-in plugins: one folder each, written in Go
-// with the sdk, all compiled by `make plugins` into one wasm module, dist/bundle.wasm,
-// embedded here. In that module each plugin is served to the root contexts whose root
-// id is its name.
+// Package pluginswasm carries weir's built-in plugins: one folder each, with its
+// schema.json and its source. Most are written in Go with the sdk and compiled by `make
+// plugins` into one wasm module, dist/bundle.wasm; the few that run on most requests
+// are written in Rust (plugin.rs) and compiled into a second module,
+// bundle-rust/bundle-rust.wasm, which is committed so that weir builds with Go alone.
+// Both are embedded here. In each module a plugin is served to the root contexts whose
+// root id is its name.
 //
-// Each folder holds plugin.go (the plugin's package, whose init registers it) and
-// schema.json: its name, version, priority, the scopes it refuses, and its config
-// schema in the field format Kong's /schemas/plugins/{name} uses, with a description
-// for every field. bundle/ is the module's main package, importing every plugin.
+// Each folder holds the plugin's source (plugin.go, whose package's init registers it,
+// or plugin.rs, a module of bundle-rust/lib.rs) and schema.json: its name, version,
+// priority, the scopes it refuses, and its config schema in the field format Kong's
+// /schemas/plugins/{name} uses, with a description for every field. bundle/ is the Go
+// module's main package, importing every Go plugin.
 package pluginswasm
 
 import (
@@ -16,6 +20,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 )
 
@@ -25,6 +30,12 @@ var schemas embed.FS
 //go:embed all:dist
 var dist embed.FS
 
+//go:embed bundle-rust/bundle-rust.wasm
+var bundleRust []byte
+
+// RustBuiltins are the built-ins bundle-rust serves (each a plugin.rs in its folder).
+var RustBuiltins = []string{"rate-limiting"}
+
 // Builtin is one built-in plugin as the gateway loads it.
 type Builtin struct {
 	Name     string
@@ -33,8 +44,8 @@ type Builtin struct {
 	// Schema is the plugin's whole schema.json.
 	Schema json.RawMessage
 	// Module is the wasm module that serves the plugin, with the plugin's Name as the
-	// root id: the bundle, the same bytes for every built-in. nil when `make plugins`
-	// has not built it.
+	// root id: the Go bundle or bundle-rust, the same bytes for every built-in of one
+	// module. nil for a Go built-in when `make plugins` has not built the bundle.
 	Module []byte
 }
 
@@ -68,6 +79,9 @@ func Builtins() ([]Builtin, error) {
 			return nil, err
 		}
 		b.Module = bundle
+		if slices.Contains(RustBuiltins, b.Name) {
+			b.Module = bundleRust
+		}
 		out = append(out, b)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })

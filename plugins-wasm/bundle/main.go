@@ -14,7 +14,6 @@ import (
 	_ "github.com/weir-gateway/weir/plugins-wasm/jwt"
 	_ "github.com/weir-gateway/weir/plugins-wasm/key-auth"
 	_ "github.com/weir-gateway/weir/plugins-wasm/prometheus"
-	_ "github.com/weir-gateway/weir/plugins-wasm/rate-limiting"
 	_ "github.com/weir-gateway/weir/plugins-wasm/request-size-limiting"
 	_ "github.com/weir-gateway/weir/plugins-wasm/request-termination"
 	_ "github.com/weir-gateway/weir/plugins-wasm/request-transformer"

@@ -1,0 +1,244 @@
+//! The gateway as the Rust built-ins see it: the proxy-wasm 0.2.1 host calls they make
+//! and weir's foreign functions (docs/foreign-functions.md), behind safe wrappers.
+//!
+//! Values the host returns land in one buffer of the module's own (`weir.return_buffer`),
+//! so no host call re-enters the module to allocate; a value too large for it comes
+//! from `proxy_on_memory_allocate` and is freed once copied out.
+
+use std::alloc::{alloc, dealloc, Layout};
+
+/// Outside wasm (the unit tests' native build) the host calls exist only to link: a
+/// test that reaches one is a test of the wrong thing.
+#[cfg(not(target_arch = "wasm32"))]
+mod imports {
+    #![allow(clippy::missing_safety_doc)]
+    macro_rules! absent {
+        ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+            $(pub unsafe fn $name($(_: $ty),*) -> $ret { panic!(concat!(stringify!($name), " outside wasm")) })*
+        };
+    }
+    absent! {
+        proxy_log(level: u32, msg: *const u8, size: usize) -> u32;
+        proxy_get_buffer_bytes(kind: u32, start: usize, max: usize, data: *mut *mut u8, size: *mut usize) -> u32;
+        proxy_get_property(path: *const u8, size: usize, data: *mut *mut u8, out: *mut usize) -> u32;
+        proxy_get_current_time_nanoseconds(out: *mut u64) -> u32;
+        proxy_send_local_response(status: u32, details: *const u8, details_size: usize, body: *const u8, body_size: usize, headers: *const u8, headers_size: usize, grpc_status: i32) -> u32;
+        proxy_call_foreign_function(name: *const u8, name_size: usize, args: *const u8, args_size: usize, data: *mut *mut u8, size: *mut usize) -> u32;
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod imports {
+    #[link(wasm_import_module = "env")]
+    extern "C" {
+        pub fn proxy_log(level: u32, msg: *const u8, size: usize) -> u32;
+        pub fn proxy_get_buffer_bytes(kind: u32, start: usize, max: usize, data: *mut *mut u8, size: *mut usize) -> u32;
+        pub fn proxy_get_property(path: *const u8, size: usize, data: *mut *mut u8, out: *mut usize) -> u32;
+        pub fn proxy_get_current_time_nanoseconds(out: *mut u64) -> u32;
+        pub fn proxy_send_local_response(
+            status: u32, details: *const u8, details_size: usize, body: *const u8, body_size: usize,
+            headers: *const u8, headers_size: usize, grpc_status: i32,
+        ) -> u32;
+        pub fn proxy_call_foreign_function(
+            name: *const u8, name_size: usize, args: *const u8, args_size: usize, data: *mut *mut u8, size: *mut usize,
+        ) -> u32;
+    }
+}
+
+use imports::*;
+
+/// A host call's status other than OK, named as the ABI names it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Status(pub u32);
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let name = match self.0 {
+            1 => "not found",
+            2 => "bad argument",
+            3 => "serialization failure",
+            4 => "parse failure",
+            6 => "invalid memory access",
+            7 => "empty",
+            8 => "compare-and-swap mismatch",
+            10 => "internal failure",
+            12 => "unimplemented",
+            _ => return write!(f, "status {}", self.0),
+        };
+        f.write_str(name)
+    }
+}
+
+const OK: u32 = 0;
+const LOG_ERROR: u32 = 4;
+const BUFFER_PLUGIN_CONFIGURATION: u32 = 7;
+/// The header map types of proxy_get_header_map_value and weir's header functions.
+pub const MAP_REQUEST_HEADERS: u32 = 0;
+pub const MAP_RESPONSE_HEADERS: u32 = 2;
+
+const RETURN_SIZE: usize = 4096;
+static mut RETURN: [u8; RETURN_SIZE] = [0; RETURN_SIZE];
+
+/// Names the return buffer to the host; from proxy_on_vm_start, once per instance. A
+/// host without weir.return_buffer allocates every value, which works as well.
+pub fn use_return_buffer() {
+    let mut args = [0u8; 8];
+    // SAFETY: only the address is taken; the host writes the buffer between calls only.
+    let addr = unsafe { RETURN.as_ptr() } as usize as u32;
+    args[..4].copy_from_slice(&addr.to_le_bytes());
+    args[4..].copy_from_slice(&(RETURN_SIZE as u32).to_le_bytes());
+    let mut ignored = Vec::new();
+    let _ = foreign("weir.return_buffer", &args, &mut ignored);
+}
+
+/// The module's allocator as the host calls it, for values larger than the return
+/// buffer; take frees what it hands out.
+pub fn allocate(size: usize) -> *mut u8 {
+    // SAFETY: the layout's size is at least 1.
+    unsafe { alloc(Layout::from_size_align(size.max(1), 1).unwrap()) }
+}
+
+/// take appends a value the host returned to out, and frees it unless it is in the
+/// return buffer.
+fn take(ptr: *mut u8, size: usize, out: &mut Vec<u8>) {
+    if ptr.is_null() {
+        return;
+    }
+    // SAFETY: the host wrote size bytes at ptr: in the return buffer, or in a block
+    // allocate made for exactly this value.
+    unsafe {
+        out.extend_from_slice(std::slice::from_raw_parts(ptr, size));
+        let start = RETURN.as_ptr() as usize;
+        if (ptr as usize) < start || ptr as usize >= start + RETURN_SIZE {
+            dealloc(ptr, Layout::from_size_align(size.max(1), 1).unwrap());
+        }
+    }
+}
+
+/// Calls one of weir's foreign functions; its answer is appended to out.
+pub fn foreign(name: &str, args: &[u8], out: &mut Vec<u8>) -> Result<(), Status> {
+    let (mut ptr, mut size) = (std::ptr::null_mut(), 0usize);
+    // SAFETY: every pointer is to live memory of the stated size.
+    let st = unsafe { proxy_call_foreign_function(name.as_ptr(), name.len(), args.as_ptr(), args.len(), &mut ptr, &mut size) };
+    if st != OK {
+        return Err(Status(st));
+    }
+    take(ptr, size, out);
+    Ok(())
+}
+
+/// Appends a property's value to out; false when the property is absent or unreadable.
+/// path is NUL-separated, as the ABI takes it ("weir\0consumer_id").
+pub fn property(path: &[u8], out: &mut Vec<u8>) -> bool {
+    let (mut ptr, mut size) = (std::ptr::null_mut(), 0usize);
+    // SAFETY: as in foreign.
+    let st = unsafe { proxy_get_property(path.as_ptr(), path.len(), &mut ptr, &mut size) };
+    if st != OK {
+        return false;
+    }
+    take(ptr, size, out);
+    true
+}
+
+/// The root context's plugin configuration, empty when there is none.
+pub fn plugin_configuration(size: usize) -> Result<Vec<u8>, Status> {
+    let mut out = Vec::new();
+    if size == 0 {
+        return Ok(out);
+    }
+    let (mut ptr, mut got) = (std::ptr::null_mut(), 0usize);
+    // SAFETY: as in foreign.
+    let st = unsafe { proxy_get_buffer_bytes(BUFFER_PLUGIN_CONFIGURATION, 0, size, &mut ptr, &mut got) };
+    match st {
+        OK => {
+            take(ptr, got, &mut out);
+            Ok(out)
+        }
+        1 | 7 => Ok(out), // not found, empty: no configuration
+        _ => Err(Status(st)),
+    }
+}
+
+/// The host's wall clock, in Unix nanoseconds.
+pub fn now_nanos() -> u64 {
+    let mut t = 0u64;
+    // SAFETY: t is live.
+    unsafe { proxy_get_current_time_nanoseconds(&mut t) };
+    t
+}
+
+pub fn log_error(msg: &str) {
+    // SAFETY: msg is live.
+    unsafe { proxy_log(LOG_ERROR, msg.as_ptr(), msg.len()) };
+}
+
+/// Appends headers in the ABI's pairs layout: the count, each name's and value's
+/// length, then each name and value NUL-terminated.
+pub fn encode_pairs(out: &mut Vec<u8>, headers: &[(&str, &str)]) {
+    out.extend_from_slice(&(headers.len() as u32).to_le_bytes());
+    for (k, v) in headers {
+        out.extend_from_slice(&(k.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(v.len() as u32).to_le_bytes());
+    }
+    for (k, v) in headers {
+        out.extend_from_slice(k.as_bytes());
+        out.push(0);
+        out.extend_from_slice(v.as_bytes());
+        out.push(0);
+    }
+}
+
+/// Ends the request with a response of the plugin's own.
+pub fn send_response(status: u32, headers: &[(&str, &str)], body: &[u8]) -> Result<(), Status> {
+    let mut pairs = Vec::with_capacity(64);
+    encode_pairs(&mut pairs, headers);
+    // SAFETY: every pointer is to live memory of the stated size.
+    let st = unsafe {
+        proxy_send_local_response(status, std::ptr::null(), 0, body.as_ptr(), body.len(), pairs.as_ptr(), pairs.len(), -1)
+    };
+    if st != OK {
+        return Err(Status(st));
+    }
+    Ok(())
+}
+
+/// Replaces several headers of a map in one host call (weir.set_header_values).
+pub fn set_header_values(map: u32, headers: &[(&str, &str)], scratch: &mut Vec<u8>) -> Result<(), Status> {
+    scratch.clear();
+    scratch.extend_from_slice(&map.to_le_bytes());
+    encode_pairs(scratch, headers);
+    let mut none = Vec::new();
+    foreign("weir.set_header_values", scratch, &mut none)
+}
+
+/// A header's number of fields and its first value (weir.header_value): the value is
+/// appended to out, and the count returned.
+pub fn header_value(map: u32, name: &str, out: &mut Vec<u8>) -> Result<u32, Status> {
+    let mut args = Vec::with_capacity(4 + name.len());
+    args.extend_from_slice(&map.to_le_bytes());
+    args.extend_from_slice(name.as_bytes());
+    let start = out.len();
+    foreign("weir.header_value", &args, out)?;
+    if out.len() < start + 4 {
+        return Err(Status(3));
+    }
+    let n = u32::from_le_bytes([out[start], out[start + 1], out[start + 2], out[start + 3]]);
+    out.drain(start..start + 4);
+    Ok(n)
+}
+
+/// Adds delta to the node's shared counter under key (weir.counter_add) and returns the
+/// new value.
+pub fn counter_add(key: &[u8], delta: i64, scratch: &mut Vec<u8>) -> Result<i64, Status> {
+    scratch.clear();
+    scratch.extend_from_slice(&delta.to_le_bytes());
+    scratch.extend_from_slice(key);
+    let mut out = Vec::with_capacity(8);
+    foreign("weir.counter_add", scratch, &mut out)?;
+    if out.len() != 8 {
+        return Err(Status(3));
+    }
+    let mut n = [0u8; 8];
+    n.copy_from_slice(&out);
+    Ok(i64::from_le_bytes(n))
+}

@@ -1,0 +1,340 @@
+//! Just enough JSON for the Rust built-ins: the fields of one object (a plugin's
+//! configuration, a foreign function's answer) and strings written as Go's
+//! encoding/json writes them, so the gateway's answers read the same whichever
+//! language a built-in is written in.
+
+/// One field's value. Objects and arrays are handed over as written, for the caller to
+/// read further or pass on.
+#[derive(Debug, PartialEq)]
+pub enum Value<'a> {
+    Null,
+    Bool(bool),
+    Number(&'a str),
+    String(String),
+    Raw(&'a [u8]),
+}
+
+impl<'a> Value<'a> {
+    /// The kind of value, for error messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Raw(r) if r.first() == Some(&b'[') => "an array",
+            Value::Raw(_) => "an object",
+        }
+    }
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+/// Calls field for each field of the object in input, in order; an error from field
+/// stops the walk and is returned.
+pub fn fields<'a, F>(input: &'a [u8], mut field: F) -> Result<(), String>
+where
+    F: FnMut(&str, Value<'a>) -> Result<(), String>,
+{
+    let mut p = Parser { s: input, i: 0 };
+    p.expect(b'{')?;
+    if p.peek() == Some(b'}') {
+        p.i += 1;
+    } else {
+        loop {
+            p.space();
+            if p.peek() != Some(b'"') {
+                return Err(p.error("a field name"));
+            }
+            let name = p.string()?;
+            p.expect(b':')?;
+            let v = p.value()?;
+            field(&name, v)?;
+            match p.next_token() {
+                Some(b',') => continue,
+                Some(b'}') => break,
+                _ => return Err(p.error("',' or '}'")),
+            }
+        }
+    }
+    p.space();
+    if p.i != p.s.len() {
+        return Err(p.error("the end of the input"));
+    }
+    Ok(())
+}
+
+/// The integers of a JSON array such as [1,2,3].
+pub fn integers(input: &[u8]) -> Result<Vec<i64>, String> {
+    let mut p = Parser { s: input, i: 0 };
+    let mut out = Vec::new();
+    p.expect(b'[')?;
+    if p.peek() == Some(b']') {
+        return Ok(out);
+    }
+    loop {
+        match p.value()? {
+            Value::Number(n) => out.push(n.parse().map_err(|_| format!("{} is not an integer", n))?),
+            v => return Err(format!("expected an integer, found {}", v.kind())),
+        }
+        match p.next_token() {
+            Some(b',') => continue,
+            Some(b']') => return Ok(out),
+            _ => return Err(p.error("',' or ']'")),
+        }
+    }
+}
+
+impl<'a> Parser<'a> {
+    fn space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.space();
+        self.s.get(self.i).copied()
+    }
+
+    fn next_token(&mut self) -> Option<u8> {
+        let c = self.peek();
+        self.i += 1;
+        c
+    }
+
+    fn expect(&mut self, c: u8) -> Result<(), String> {
+        if self.next_token() != Some(c) {
+            return Err(self.error(&format!("'{}'", c as char)));
+        }
+        Ok(())
+    }
+
+    fn error(&self, want: &str) -> String {
+        format!("invalid JSON: expected {} at offset {}", want, self.i.min(self.s.len()))
+    }
+
+    fn value(&mut self) -> Result<Value<'a>, String> {
+        match self.peek() {
+            Some(b'"') => Ok(Value::String(self.string()?)),
+            Some(b'{' | b'[') => {
+                let start = self.i;
+                self.skip_nested()?;
+                Ok(Value::Raw(&self.s[start..self.i]))
+            }
+            Some(b't') => self.word("true", Value::Bool(true)),
+            Some(b'f') => self.word("false", Value::Bool(false)),
+            Some(b'n') => self.word("null", Value::Null),
+            Some(b'-' | b'0'..=b'9') => {
+                let start = self.i;
+                while let Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') = self.s.get(self.i) {
+                    self.i += 1;
+                }
+                let n = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("");
+                if n.parse::<f64>().is_err() {
+                    return Err(self.error("a number"));
+                }
+                Ok(Value::Number(n))
+            }
+            _ => Err(self.error("a value")),
+        }
+    }
+
+    fn word(&mut self, w: &str, v: Value<'a>) -> Result<Value<'a>, String> {
+        if !self.s[self.i..].starts_with(w.as_bytes()) {
+            return Err(self.error(w));
+        }
+        self.i += w.len();
+        Ok(v)
+    }
+
+    /// skip_nested moves past an object or array, strings inside included.
+    fn skip_nested(&mut self) -> Result<(), String> {
+        let mut depth = 0usize;
+        while let Some(&c) = self.s.get(self.i) {
+            match c {
+                b'"' => {
+                    self.string()?;
+                    continue;
+                }
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        self.i += 1;
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+            self.i += 1;
+        }
+        Err(self.error("the end of an object or array"))
+    }
+
+    /// string reads a string at self.i (its opening quote), escapes decoded; a lone
+    /// surrogate becomes U+FFFD, as Go decodes it.
+    fn string(&mut self) -> Result<String, String> {
+        self.i += 1;
+        let mut out = Vec::new();
+        loop {
+            let c = match self.s.get(self.i) {
+                Some(&c) => c,
+                None => return Err(self.error("the end of a string")),
+            };
+            self.i += 1;
+            match c {
+                b'"' => break,
+                b'\\' => {
+                    let e = self.s.get(self.i).copied();
+                    self.i += 1;
+                    let ch = match e {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => self.unicode_escape()?,
+                        _ => return Err(self.error("an escape")),
+                    };
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                }
+                c if c < 0x20 => return Err(self.error("no control character in a string")),
+                c => out.push(c),
+            }
+        }
+        String::from_utf8(out).map_err(|_| "invalid JSON: a string is not UTF-8".to_string())
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let h = self.s.get(self.i..self.i + 4)?;
+        let v = u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()?;
+        self.i += 4;
+        Some(v)
+    }
+
+    fn unicode_escape(&mut self) -> Result<char, String> {
+        let hi = self.hex4().ok_or_else(|| self.error("four hex digits"))?;
+        if (0xD800..0xDC00).contains(&hi) && self.s[self.i..].starts_with(b"\\u") {
+            let save = self.i;
+            self.i += 2;
+            if let Some(lo) = self.hex4() {
+                if (0xDC00..0xE000).contains(&lo) {
+                    let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                    return Ok(char::from_u32(c).unwrap_or('\u{FFFD}'));
+                }
+            }
+            self.i = save;
+        }
+        Ok(char::from_u32(hi).unwrap_or('\u{FFFD}'))
+    }
+}
+
+/// Appends s as a JSON string, escaped as Go's encoding/json escapes it: <, > and &
+/// and the line and paragraph separators as \u sequences, control characters short
+/// where JSON has a short form.
+pub fn push_string(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    for c in s.chars() {
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            '\u{8}' => out.extend_from_slice(b"\\b"),
+            '\u{c}' => out.extend_from_slice(b"\\f"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' | '\u{0}'..='\u{1f}' => {
+                let n = c as u32;
+                out.extend_from_slice(b"\\u");
+                for shift in [12, 8, 4, 0] {
+                    out.push(HEX[((n >> shift) & 0xF) as usize]);
+                }
+            }
+            c => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(input: &str) -> Result<Vec<(String, String)>, String> {
+        let mut out = Vec::new();
+        fields(input.as_bytes(), |k, v| {
+            let v = match v {
+                Value::Raw(r) => format!("raw {}", std::str::from_utf8(r).unwrap()),
+                v => format!("{:?}", v),
+            };
+            out.push((k.to_string(), v));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn reads_fields() {
+        let got = collect(r#" {"a": 1.5e2, "b":"x\"\u00e9\ud83d\ude00\ud800", "c":null, "d":true,
+            "e":{"f":["}",{"g":"]"}]}, "h":[1, 2]} "#)
+        .unwrap();
+        let want = [
+            ("a", r#"Number("1.5e2")"#),
+            ("b", "String(\"x\\\"é😀\u{FFFD}\")"),
+            ("c", "Null"),
+            ("d", "Bool(true)"),
+            ("e", r#"raw {"f":["}",{"g":"]"}]}"#),
+            ("h", "raw [1, 2]"),
+        ];
+        assert_eq!(got.len(), want.len());
+        for ((k, v), (wk, wv)) in got.iter().zip(want.iter()) {
+            assert_eq!((k.as_str(), v.as_str()), (*wk, *wv));
+        }
+        assert_eq!(collect("{}").unwrap().len(), 0);
+    }
+
+    #[test]
+    fn refuses_malformed() {
+        for bad in ["", "[]", "{", r#"{"a"}"#, r#"{"a":}"#, r#"{"a":1,}"#, r#"{"a":1} x"#, r#"{"a":"b}"#,
+            r#"{"a":tru}"#, r#"{"a":-}"#, r#"{"a":"\x"}"#, "{\"a\":\"\u{1}\"}", r#"{"a":{"b":1}"#] {
+            assert!(collect(bad).is_err(), "accepted {:?}", bad);
+        }
+    }
+
+    #[test]
+    fn reads_integers() {
+        assert_eq!(integers(b"[1, -2,30000000000]").unwrap(), vec![1, -2, 30000000000]);
+        assert_eq!(integers(b"[]").unwrap(), Vec::<i64>::new());
+        assert!(integers(b"[1.5]").is_err());
+        assert!(integers(b"[\"1\"]").is_err());
+        assert!(integers(b"[1,").is_err());
+    }
+
+    #[test]
+    fn writes_strings_as_go_does() {
+        let cases = [
+            ("plain", r#""plain""#),
+            ("a\"b\\c", r#""a\"b\\c""#),
+            ("<a&b>", r#""\u003ca\u0026b\u003e""#),
+            ("\n\r\t\u{8}\u{c}\u{1}\u{1f}", r#""\n\r\t\b\f\u0001\u001f""#),
+            ("\u{2028}\u{2029}é😀", "\"\\u2028\\u2029é😀\""),
+        ];
+        for (s, want) in cases.iter() {
+            let mut out = Vec::new();
+            push_string(&mut out, s);
+            assert_eq!(std::str::from_utf8(&out).unwrap(), *want);
+        }
+    }
+}
