@@ -15,7 +15,10 @@ rustc=/usr/bin/rustc
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 flags=(--edition 2021 -C opt-level=2 --remap-path-prefix "$(cd .. && pwd)=.")
+# bulk-memory: copies the compiler inlines become memory.copy, which wazero runs as one
+# native copy, instead of calls to a byte-at-a-time memcpy.
 "$rustc" "${flags[@]}" --target wasm32-unknown-unknown --crate-type cdylib -C panic=abort -C strip=symbols \
+	-C target-feature=+bulk-memory \
 	-o "$work/bundle-rust.wasm" lib.rs
 "$rustc" "${flags[@]}" --test -o "$work/tests" lib.rs
 "$work/tests" -q

@@ -172,26 +172,82 @@ pub fn log_error(msg: &str) {
     unsafe { proxy_log(LOG_ERROR, msg.as_ptr(), msg.len()) };
 }
 
+/// A list of headers kept in one reusable buffer: names are static, values are text
+/// appended to the buffer, so building one allocates nothing once the buffer has grown.
+#[derive(Default)]
+pub struct Headers {
+    text: Vec<u8>,
+    list: Vec<(&'static str, usize, usize)>, // name, value's start and end in text
+}
+
+impl Headers {
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.list.clear();
+    }
+
+    pub fn push(&mut self, name: &'static str, value: &str) {
+        let start = self.text.len();
+        self.text.extend_from_slice(value.as_bytes());
+        self.list.push((name, start, self.text.len()));
+    }
+
+    /// Adds a header whose value is an integer, formatted without core::fmt.
+    pub fn push_int(&mut self, name: &'static str, n: i64) {
+        let start = self.text.len();
+        push_int(&mut self.text, n);
+        self.list.push((name, start, self.text.len()));
+    }
+
+    /// The headers, in the order they were added.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &[u8])> + Clone + '_ {
+        self.list.iter().map(move |&(k, s, e)| (k, &self.text[s..e]))
+    }
+}
+
+/// Appends n in decimal.
+pub fn push_int(out: &mut Vec<u8>, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut u = n.unsigned_abs();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
 /// Appends headers in the ABI's pairs layout: the count, each name's and value's
 /// length, then each name and value NUL-terminated.
-pub fn encode_pairs(out: &mut Vec<u8>, headers: &[(&str, &str)]) {
-    out.extend_from_slice(&(headers.len() as u32).to_le_bytes());
-    for (k, v) in headers {
+pub fn encode_pairs<'k, 'v, I>(out: &mut Vec<u8>, headers: I)
+where
+    I: Iterator<Item = (&'k str, &'v [u8])> + Clone,
+{
+    out.extend_from_slice(&(headers.clone().count() as u32).to_le_bytes());
+    for (k, v) in headers.clone() {
         out.extend_from_slice(&(k.len() as u32).to_le_bytes());
         out.extend_from_slice(&(v.len() as u32).to_le_bytes());
     }
     for (k, v) in headers {
         out.extend_from_slice(k.as_bytes());
         out.push(0);
-        out.extend_from_slice(v.as_bytes());
+        out.extend_from_slice(v);
         out.push(0);
     }
 }
 
-/// Ends the request with a response of the plugin's own.
-pub fn send_response(status: u32, headers: &[(&str, &str)], body: &[u8]) -> Result<(), Status> {
-    let mut pairs = Vec::with_capacity(64);
-    encode_pairs(&mut pairs, headers);
+/// Ends the request with a response of the plugin's own: content-type, then headers.
+pub fn send_response(status: u32, content_type: &str, headers: &Headers, body: &[u8]) -> Result<(), Status> {
+    let mut pairs = Vec::with_capacity(256);
+    let first = std::iter::once(("content-type", content_type.as_bytes()));
+    encode_pairs(&mut pairs, first.chain(headers.iter()));
     // SAFETY: every pointer is to live memory of the stated size.
     let st = unsafe {
         proxy_send_local_response(status, std::ptr::null(), 0, body.as_ptr(), body.len(), pairs.as_ptr(), pairs.len(), -1)
@@ -203,22 +259,22 @@ pub fn send_response(status: u32, headers: &[(&str, &str)], body: &[u8]) -> Resu
 }
 
 /// Replaces several headers of a map in one host call (weir.set_header_values).
-pub fn set_header_values(map: u32, headers: &[(&str, &str)], scratch: &mut Vec<u8>) -> Result<(), Status> {
+pub fn set_header_values(map: u32, headers: &Headers, scratch: &mut Vec<u8>) -> Result<(), Status> {
     scratch.clear();
     scratch.extend_from_slice(&map.to_le_bytes());
-    encode_pairs(scratch, headers);
+    encode_pairs(scratch, headers.iter());
     let mut none = Vec::new();
     foreign("weir.set_header_values", scratch, &mut none)
 }
 
 /// A header's number of fields and its first value (weir.header_value): the value is
 /// appended to out, and the count returned.
-pub fn header_value(map: u32, name: &str, out: &mut Vec<u8>) -> Result<u32, Status> {
-    let mut args = Vec::with_capacity(4 + name.len());
-    args.extend_from_slice(&map.to_le_bytes());
-    args.extend_from_slice(name.as_bytes());
+pub fn header_value(map: u32, name: &str, out: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Result<u32, Status> {
+    scratch.clear();
+    scratch.extend_from_slice(&map.to_le_bytes());
+    scratch.extend_from_slice(name.as_bytes());
     let start = out.len();
-    foreign("weir.header_value", &args, out)?;
+    foreign("weir.header_value", scratch, out)?;
     if out.len() < start + 4 {
         return Err(Status(3));
     }
@@ -229,16 +285,15 @@ pub fn header_value(map: u32, name: &str, out: &mut Vec<u8>) -> Result<u32, Stat
 
 /// Adds delta to the node's shared counter under key (weir.counter_add) and returns the
 /// new value.
-pub fn counter_add(key: &[u8], delta: i64, scratch: &mut Vec<u8>) -> Result<i64, Status> {
-    scratch.clear();
-    scratch.extend_from_slice(&delta.to_le_bytes());
-    scratch.extend_from_slice(key);
-    let mut out = Vec::with_capacity(8);
-    foreign("weir.counter_add", scratch, &mut out)?;
+/// args holds the delta, 8 bytes little-endian, then the key (counter_args writes it);
+/// out is where the answer lands.
+pub fn counter_add(args: &[u8], out: &mut Vec<u8>) -> Result<i64, Status> {
+    out.clear();
+    foreign("weir.counter_add", args, out)?;
     if out.len() != 8 {
         return Err(Status(3));
     }
     let mut n = [0u8; 8];
-    n.copy_from_slice(&out);
+    n.copy_from_slice(out);
     Ok(i64::from_le_bytes(n))
 }

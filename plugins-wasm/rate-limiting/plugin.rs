@@ -11,7 +11,7 @@
 //! two through weir.ratelimit_increment. A request refused counts too, as with Kong's
 //! redis policy.
 
-use crate::host;
+use crate::host::{self, Headers};
 use crate::json::{self, Value};
 
 /// Kong's periods, smallest first: the name, the X-RateLimit-* header names, and the
@@ -216,16 +216,18 @@ fn period_order(limits: &[Option<f64>; 6]) -> Result<(), String> {
     Ok(())
 }
 
-/// Buffers one request's work reuses: a guest runs one callback at a time.
+/// Buffers one request's work reuses (a guest runs one callback at a time), so that a
+/// request allocates nothing once they have grown.
 #[derive(Default)]
 pub struct Scratch {
     id: Vec<u8>,
-    key: Vec<u8>,
     args: Vec<u8>,
     answer: Vec<u8>,
+    headers: Headers,
 }
 
 /// One configured window and its counter's value after this request counted.
+#[derive(Clone, Copy, Default)]
 struct Usage {
     period: usize,
     limit: f64,
@@ -237,36 +239,37 @@ struct Usage {
 /// action (0 continue, 1 pause).
 pub fn on_request(c: &Config, s: &mut Scratch) -> u32 {
     let now = (host::now_nanos() / 1_000_000_000) as i64;
-    let mut us: Vec<Usage> = Vec::with_capacity(6);
+    let mut each = [Usage::default(); 6];
+    let mut n = 0;
     for (i, l) in c.limits.iter().enumerate() {
         if let Some(limit) = l {
-            us.push(Usage { period: i, limit: *limit, count: 0 });
+            each[n] = Usage { period: i, limit: *limit, count: 0 };
+            n += 1;
         }
     }
+    let us = &mut each[..n];
     identifier(c, s);
-    if let Err(e) = count(c, now, &mut us, s) {
+    s.headers.clear();
+    if let Err(e) = count(c, now, us, s) {
         host::log_error(&format!("rate-limiting: failed to get usage: {}", e));
         if !c.fault_tolerant {
-            return error(500, "An unexpected error occurred", &[]);
+            return error(500, "An unexpected error occurred", &s.headers);
         }
         return 0;
     }
-    let mut headers: Vec<(&str, String)> = Vec::with_capacity(2 * us.len() + 4);
-    let (refuse, reset) = verdict(now, &us, &c.limit_texts, &mut headers);
+    let (refuse, reset) = verdict(now, us, &c.limit_texts, &mut s.headers);
     if c.hide_client_headers {
-        headers.clear();
+        s.headers.clear();
     }
     if refuse {
         if !c.hide_client_headers {
-            headers.push(("Retry-After", reset.to_string()));
+            s.headers.push_int("Retry-After", reset);
         }
-        let list: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        return error(c.error_code as i64 as u32, &c.error_message, &list);
+        return error(c.error_code as i64 as u32, &c.error_message, &s.headers);
     }
     // Set now, they go out with the response (as Kong's handler sets them in its access
     // phase): the plugin needs no response callback.
-    let list: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    if let Err(e) = host::set_header_values(host::MAP_RESPONSE_HEADERS, &list, &mut s.args) {
+    if let Err(e) = host::set_header_values(host::MAP_RESPONSE_HEADERS, &s.headers, &mut s.args) {
         host::log_error(&format!("rate-limiting: set the response headers: {}", e));
     }
     0
@@ -286,7 +289,9 @@ fn identifier(c: &Config, s: &mut Scratch) {
             }
         }
         LimitBy::Credential => host::property(b"weir\0credential_id", id) && !id.is_empty(),
-        LimitBy::Header => matches!(host::header_value(host::MAP_REQUEST_HEADERS, &c.header_name, id), Ok(n) if n > 0),
+        LimitBy::Header => {
+            matches!(host::header_value(host::MAP_REQUEST_HEADERS, &c.header_name, id, &mut s.args), Ok(n) if n > 0)
+        }
         LimitBy::Path => host::property(b"request\0url_path", id) && id.as_slice() == c.path.as_bytes(),
         LimitBy::Ip => false,
     };
@@ -301,13 +306,20 @@ fn identifier(c: &Config, s: &mut Scratch) {
 fn count(c: &Config, now: i64, us: &mut [Usage], s: &mut Scratch) -> Result<(), String> {
     if c.policy == Policy::Local {
         for u in us.iter_mut() {
+            // weir.counter_add's arguments: the delta, then Kong's key,
+            // ratelimit:<route>:<service>:<identifier>:<window start ms>:<period>.
             let p = &PERIODS[u.period];
-            s.key.clear();
-            s.key.extend_from_slice(b"ratelimit:");
-            s.key.extend_from_slice(c.scope.as_bytes());
-            s.key.extend_from_slice(&s.id);
-            s.key.extend_from_slice(format!(":{}:{}", window_start(p.name, now) * 1000, p.name).as_bytes());
-            u.count = host::counter_add(&s.key, 1, &mut s.args).map_err(|e| format!("weir.counter_add: {}", e))?;
+            let args = &mut s.args;
+            args.clear();
+            args.extend_from_slice(&1i64.to_le_bytes());
+            args.extend_from_slice(b"ratelimit:");
+            args.extend_from_slice(c.scope.as_bytes());
+            args.extend_from_slice(&s.id);
+            args.push(b':');
+            host::push_int(args, window_start(p.name, now) * 1000);
+            args.push(b':');
+            args.extend_from_slice(p.name.as_bytes());
+            u.count = host::counter_add(args, &mut s.answer).map_err(|e| format!("weir.counter_add: {}", e))?;
         }
         return Ok(());
     }
@@ -323,7 +335,11 @@ fn count(c: &Config, now: i64, us: &mut [Usage], s: &mut Scratch) -> Result<(), 
         }
         args.extend_from_slice(b"{\"key\":");
         json::push_string(args, &key);
-        args.extend_from_slice(format!(",\"period\":\"{}\",\"start\":{}}}", p.name, window_start(p.name, now)).as_bytes());
+        args.extend_from_slice(b",\"period\":\"");
+        args.extend_from_slice(p.name.as_bytes());
+        args.extend_from_slice(b"\",\"start\":");
+        host::push_int(args, window_start(p.name, now));
+        args.push(b'}');
     }
     args.push(b']');
     if !c.redis.is_empty() {
@@ -353,7 +369,7 @@ fn count(c: &Config, now: i64, us: &mut [Usage], s: &mut Scratch) -> Result<(), 
 }
 
 /// Ends the request with Kong's error body ({"message", "request_id"}) and headers.
-fn error(status: u32, msg: &str, headers: &[(&str, &str)]) -> u32 {
+fn error(status: u32, msg: &str, headers: &Headers) -> u32 {
     let mut body = Vec::with_capacity(64 + msg.len());
     body.extend_from_slice(b"{\"message\":");
     json::push_string(&mut body, msg);
@@ -363,10 +379,7 @@ fn error(status: u32, msg: &str, headers: &[(&str, &str)]) -> u32 {
         json::push_string(&mut body, &String::from_utf8_lossy(&id));
     }
     body.push(b'}');
-    let mut all: Vec<(&str, &str)> = Vec::with_capacity(headers.len() + 1);
-    all.push(("content-type", "application/json; charset=utf-8"));
-    all.extend_from_slice(headers);
-    if let Err(e) = host::send_response(status, &all, &body) {
+    if let Err(e) = host::send_response(status, "application/json; charset=utf-8", headers, &body) {
         host::log_error(&format!("weir: send {} response: {}", status, e));
     }
     1
@@ -378,7 +391,7 @@ fn error(status: u32, msg: &str, headers: &[(&str, &str)]) -> u32 {
 /// and X-RateLimit-Remaining-<P> for every window and RateLimit-Limit, -Remaining and
 /// -Reset for the most restrictive one (least remaining, then the longest window).
 /// Returns whether to refuse, and RateLimit-Reset (also Retry-After on a refusal).
-fn verdict<'a>(now: i64, us: &[Usage], limit_texts: &'a [String; 6], headers: &mut Vec<(&'static str, String)>) -> (bool, i64) {
+fn verdict(now: i64, us: &[Usage], limit_texts: &[String; 6], headers: &mut Headers) -> (bool, i64) {
     let stop = us.iter().rposition(|u| u.limit - (u.count - 1) as f64 <= 0.0);
     let mut best: Option<(usize, f64, i64)> = None; // period, remaining, window
     let mut reset = 0;
@@ -398,13 +411,13 @@ fn verdict<'a>(now: i64, us: &[Usage], limit_texts: &'a [String; 6], headers: &m
             let elapsed = now - window_start(p.name, now);
             reset = (p.seconds - elapsed).max(1);
         }
-        headers.push((p.limit_header, limit_texts[u.period].clone()));
-        headers.push((p.remaining_header, num(remaining)));
+        headers.push(p.limit_header, &limit_texts[u.period]);
+        push_num(headers, p.remaining_header, remaining);
     }
     if let Some((period, remaining, _)) = best {
-        headers.push(("RateLimit-Limit", limit_texts[period].clone()));
-        headers.push(("RateLimit-Remaining", num(remaining)));
-        headers.push(("RateLimit-Reset", reset.to_string()));
+        headers.push("RateLimit-Limit", &limit_texts[period]);
+        push_num(headers, "RateLimit-Remaining", remaining);
+        headers.push_int("RateLimit-Reset", reset);
     }
     (stop.is_some(), reset)
 }
@@ -412,10 +425,23 @@ fn verdict<'a>(now: i64, us: &[Usage], limit_texts: &'a [String; 6], headers: &m
 /// Prints a number as Lua's tostring does for the values limits take: integers without
 /// a decimal point, others in the shortest form that reads back the same.
 fn num(f: f64) -> String {
-    if f == (f as i64) as f64 && f > -1e15 && f < 1e15 {
+    if is_int(f) {
         return (f as i64).to_string();
     }
     format!("{}", f)
+}
+
+/// Adds a header whose value is a number as num prints it, integers without core::fmt.
+fn push_num(headers: &mut Headers, name: &'static str, f: f64) {
+    if is_int(f) {
+        headers.push_int(name, f as i64);
+    } else {
+        headers.push(name, &num(f));
+    }
+}
+
+fn is_int(f: f64) -> bool {
+    f == (f as i64) as f64 && f > -1e15 && f < 1e15
 }
 
 /// The start, in Unix seconds, of the fixed calendar window (UTC) of period around now,
@@ -523,9 +549,9 @@ mod tests {
         for (name, us, refuse, want) in cases.iter() {
             let limits: Vec<(usize, f64)> = us.iter().map(|u| (u.period, u.limit)).collect();
             let t = texts(&limits);
-            let mut headers = Vec::new();
+            let mut headers = Headers::default();
             let (got, _) = verdict(now, us, &t, &mut headers);
-            let list: Vec<String> = headers.iter().map(|(k, v)| format!("{}: {}", k, v)).collect();
+            let list: Vec<String> = headers.iter().map(|(k, v)| format!("{}: {}", k, String::from_utf8_lossy(v))).collect();
             assert_eq!(got, *refuse, "{}", name);
             assert_eq!(list.join(", "), *want, "{}", name);
         }
@@ -533,8 +559,18 @@ mod tests {
 
     #[test]
     fn numbers_print_as_lua_does() {
-        for (f, want) in [(5.0, "5"), (1e9, "1000000000"), (2.5, "2.5"), (0.1, "0.1"), (-0.0, "0"), (1e15, "1000000000000000")] {
+        let cases = [(5.0, "5"), (1e9, "1000000000"), (2.5, "2.5"), (0.1, "0.1"), (-0.0, "0"), (-3.0, "-3"), (1e15, "1000000000000000")];
+        for (f, want) in cases {
             assert_eq!(num(f), want);
+            let mut h = Headers::default();
+            push_num(&mut h, "n", f);
+            assert_eq!(h.iter().next().unwrap().1, want.as_bytes());
+        }
+        let mut out = Vec::new();
+        for n in [0, 7, -7, 1234567890123, i64::MIN, i64::MAX] {
+            out.clear();
+            host::push_int(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
         }
     }
 
