@@ -59,6 +59,16 @@ func goModule(t testing.TB, name string) []byte {
 	return b
 }
 
+// rustBundle is the committed module of the built-ins written in Rust.
+func rustBundle(t testing.TB) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../plugins-wasm/bundle-rust/bundle-rust.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if goModules.dir != "" {
@@ -163,11 +173,25 @@ func TestKeyAuthModule(t *testing.T) {
 			headers:   [][2]string{{":method", "POST"}, {":path", "/"}, {"content-type", "application/json"}},
 			body:      `{"apikey":"secret","x":1}`,
 			wantCalls: []string{`weir.find_credential {"kind":"keyauth_credentials","field":"key","value":"secret","authenticate":true}`}},
+		{name: "key in form body", config: `{"key_in_body":true,"hide_credentials":true}`,
+			headers:   [][2]string{{":method", "POST"}, {":path", "/"}, {"content-type", "application/x-www-form-urlencoded"}},
+			body:      `x=1&apikey=secret`,
+			wantCalls: []string{`weir.find_credential {"kind":"keyauth_credentials","field":"key","value":"secret","authenticate":true}`}},
+		{name: "underscores in a key name read as dashes in headers", config: `{"key_names":["api_key"]}`,
+			headers:   [][2]string{{":method", "GET"}, {":path", "/"}, {"api-key", "secret"}},
+			wantCalls: []string{`weir.find_credential {"kind":"keyauth_credentials","field":"key","value":"secret","authenticate":true}`}},
+		{name: "the second key name", config: `{"key_names":["token","apikey"],"key_in_query":false}`,
+			headers:   [][2]string{{":method", "GET"}, {":path", "/?token=nope"}, {"apikey", "secret"}},
+			wantCalls: []string{`weir.find_credential {"kind":"keyauth_credentials","field":"key","value":"secret","authenticate":true}`}},
+		{name: "a query flag is no key", config: `{}`, headers: [][2]string{{":method", "GET"}, {":path", "/?apikey"}},
+			wantLocal: unauthorized("No API key found in request")},
+		{name: "duplicate query argument", config: `{}`, headers: [][2]string{{":method", "GET"}, {":path", "/?apikey=a&apikey=b"}},
+			wantLocal: unauthorized("Duplicate API key found")},
 	}
 	rt := newRuntime(t, 0)
-	m, err := rt.Compile(context.Background(), goModule(t, "bundle"))
+	m, err := rt.Compile(context.Background(), rustBundle(t))
 	if err != nil {
-		t.Fatalf("Compile the bundle: %v", err)
+		t.Fatalf("Compile the Rust bundle: %v", err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -333,11 +357,12 @@ func TestBundleServesEachPluginByRootID(t *testing.T) {
 }
 
 // TestDeclaredCallbacksSkipped checks weir.declare_http_callbacks through the SDK:
-// key-auth (weir layer: request and request body handlers only, in the bundle)
-// declares the rest, so its streams never enter the guest for response headers,
-// response body, done or log, and its contexts report no response body to hold;
-// response-transformer (response handlers only) is not entered for request headers.
-// add_header (proxywasm layer, no declaration) still gets every callback.
+// basic-auth (weir layer: a request handler only, in the bundle) declares the rest,
+// so its streams never enter the guest for response headers, response body, done or
+// log, and its contexts report no response body to hold; response-transformer
+// (response handlers only) is not entered for request headers. add_header (proxywasm
+// layer, no declaration) still gets every callback. The Rust built-ins declare what
+// they leave empty too.
 func TestDeclaredCallbacksSkipped(t *testing.T) {
 	ctx := context.Background()
 	rt := newRuntime(t, 0)
@@ -347,7 +372,11 @@ func TestDeclaredCallbacksSkipped(t *testing.T) {
 		ran, skipped           []string
 		takesResponseBody      bool
 	}{
-		{"bundle", "key-auth", `{}`, [][2]string{{":method", "GET"}, {":path", "/"}, {"apikey", "secret"}},
+		{"bundle", "basic-auth", `{}`, [][2]string{{":method", "GET"}, {":path", "/"}},
+			[]string{fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}, false},
+		{"bundle-rust", "key-auth", `{}`, [][2]string{{":method", "GET"}, {":path", "/"}, {"apikey", "secret"}},
+			[]string{fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}, false},
+		{"bundle-rust", "rate-limiting", `{"hour":100}`, [][2]string{{":method", "GET"}, {":path", "/"}},
 			[]string{fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}, false},
 		{"bundle", "response-transformer", `{"add":{"headers":["x-a:1"]}}`, [][2]string{{":method", "GET"}, {":path", "/"}},
 			[]string{fnResponseHeaders, fnDelete}, []string{fnRequestHeaders, fnDone, fnLog}, true},
@@ -355,7 +384,11 @@ func TestDeclaredCallbacksSkipped(t *testing.T) {
 			[]string{fnRequestHeaders, fnResponseHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, nil, true},
 	} {
 		t.Run(tt.module+"/"+tt.plugin, func(t *testing.T) {
-			m, err := rt.Compile(ctx, goModule(t, tt.module))
+			wasm := rustBundle
+			if tt.module != "bundle-rust" {
+				wasm = func(t testing.TB) []byte { return goModule(t, tt.module) }
+			}
+			m, err := rt.Compile(ctx, wasm(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -416,6 +449,8 @@ func (c *allocCounter) NewFunctionListener(def api.FunctionDefinition) experimen
 // TestReturnBuffer: the SDK names a return buffer (weir.return_buffer), so what host
 // calls return reaches a Go guest without calls to its allocator; a value larger than
 // the buffer is still allocated, and the plugin works the same either way.
+// request-transformer reads the whole request header map, which a large header makes
+// larger than the buffer.
 func TestReturnBuffer(t *testing.T) {
 	counter := &allocCounter{}
 	ctx := experimental.WithFunctionListenerFactory(context.Background(), counter)
@@ -426,30 +461,55 @@ func TestReturnBuffer(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name   string
-		key    string
+		value  string
 		allocs int
 	}{
-		{"values fit", "secret", 0},
-		{"a value larger than the buffer", strings.Repeat("k", 8000), 1}, // the key; find_credential's answer fits
+		{"values fit", "small", 0},
+		{"a value larger than the buffer", strings.Repeat("v", 8000), 1}, // the header map
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := &events{}
-			s := newStream(ev, [2]string{":method", "GET"}, [2]string{":path", "/"}, [2]string{"apikey", tt.key})
-			svc := keyAuthHost(ev)
-			svc.foreign["weir.find_credential"] = func(args []byte) ([]byte, Status) {
-				var a struct{ Value string }
-				_ = json.Unmarshal(args, &a)
-				return []byte(fmt.Sprintf(`{"found":%v}`, a.Value == tt.key)), StatusOK
-			}
-			_, h := instantiateAs(t, m, svc, "key-auth", `{}`, s)
+			s := newStream(ev, [2]string{":method", "GET"}, [2]string{":path", "/"}, [2]string{"x-big", tt.value})
+			_, h := instantiateAs(t, m, &fakeServices{ev: ev}, "request-transformer", `{"add":{"headers":["x-added:1"]}}`, s)
 			counter.n = 0
 			a, err := h.OnRequestHeaders(ctx, true)
 			if err != nil || a != ActionContinue || len(s.local) > 0 {
-				t.Fatalf("request headers: %v, %v, local response %+v: the key was not accepted", a, err, s.local)
+				t.Fatalf("request headers: %v, %v, local response %+v", a, err, s.local)
+			}
+			if v, _ := s.maps[MapRequestHeaders].Get("x-added"); v != "1" {
+				t.Errorf("x-added = %q, want the plugin's header", v)
 			}
 			if counter.n != tt.allocs {
 				t.Errorf("guest allocator called %d times, want %d", counter.n, tt.allocs)
 			}
 		})
+	}
+}
+
+// TestRustBundleHoldsBodiesOnlyWhenAsked: the Rust module exports a request body
+// callback, for key-auth with key_in_body; every other root context declares it
+// skipped, so weir holds no request body for them.
+func TestRustBundleHoldsBodiesOnlyWhenAsked(t *testing.T) {
+	ctx := context.Background()
+	rt := newRuntime(t, 0)
+	m, err := rt.Compile(ctx, rustBundle(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		plugin, config string
+		holds          bool
+	}{
+		{"key-auth", `{}`, false},
+		{"key-auth", `{"key_in_body":true}`, true},
+		{"rate-limiting", `{"minute":5}`, false},
+	} {
+		ev := &events{}
+		s := newStream(ev, [2]string{":method", "POST"}, [2]string{":path", "/"})
+		_, h := instantiateAs(t, m, keyAuthHost(ev), tt.plugin, tt.config, s)
+		if got := h.HandlesRequestBody(); got != tt.holds {
+			t.Errorf("%s %s: HandlesRequestBody = %v, want %v", tt.plugin, tt.config, got, tt.holds)
+		}
+		h.Finish(ctx)
 	}
 }

@@ -1,9 +1,9 @@
 // Package pluginswasm carries weir's built-in plugins: one folder each, with its
-// schema.json and its source. Most are written in Go with the sdk and compiled by `make
-// plugins` into one wasm module, dist/bundle.wasm; the few that run on most requests
-// are written in Rust (plugin.rs) and compiled into a second module,
-// bundle-rust/bundle-rust.wasm, which is committed so that weir builds with Go alone.
-// Both are embedded here. In each module a plugin is served to the root contexts whose
+// schema.json and its source. Most are written in Go with the sdk and compiled by
+// `make plugins` into one wasm module, dist/bundle.wasm; the two that run on most
+// requests (key-auth, rate-limiting) are written in Rust (plugin.rs) and compiled into
+// a second module, bundle-rust/bundle-rust.wasm, committed so that weir builds with Go
+// alone. Both are embedded here. In each module a plugin is served to the root contexts whose
 // root id is its name.
 //
 // Each folder holds the plugin's source (plugin.go, whose package's init registers it,
@@ -34,7 +34,7 @@ var dist embed.FS
 var bundleRust []byte
 
 // RustBuiltins are the built-ins bundle-rust serves (each a plugin.rs in its folder).
-var RustBuiltins = []string{"rate-limiting"}
+var RustBuiltins = []string{"key-auth", "rate-limiting"}
 
 // Builtin is one built-in plugin as the gateway loads it.
 type Builtin struct {

@@ -24,6 +24,9 @@ mod imports {
         proxy_get_current_time_nanoseconds(out: *mut u64) -> u32;
         proxy_send_local_response(status: u32, details: *const u8, details_size: usize, body: *const u8, body_size: usize, headers: *const u8, headers_size: usize, grpc_status: i32) -> u32;
         proxy_call_foreign_function(name: *const u8, name_size: usize, args: *const u8, args_size: usize, data: *mut *mut u8, size: *mut usize) -> u32;
+        proxy_replace_header_map_value(map: u32, key: *const u8, key_size: usize, value: *const u8, value_size: usize) -> u32;
+        proxy_remove_header_map_value(map: u32, key: *const u8, key_size: usize) -> u32;
+        proxy_set_buffer_bytes(kind: u32, start: usize, size: usize, data: *const u8, data_size: usize) -> u32;
     }
 }
 
@@ -42,6 +45,9 @@ mod imports {
         pub fn proxy_call_foreign_function(
             name: *const u8, name_size: usize, args: *const u8, args_size: usize, data: *mut *mut u8, size: *mut usize,
         ) -> u32;
+        pub fn proxy_replace_header_map_value(map: u32, key: *const u8, key_size: usize, value: *const u8, value_size: usize) -> u32;
+        pub fn proxy_remove_header_map_value(map: u32, key: *const u8, key_size: usize) -> u32;
+        pub fn proxy_set_buffer_bytes(kind: u32, start: usize, size: usize, data: *const u8, data_size: usize) -> u32;
     }
 }
 
@@ -70,7 +76,9 @@ impl std::fmt::Display for Status {
 }
 
 const OK: u32 = 0;
+const NOT_FOUND: u32 = 1;
 const LOG_ERROR: u32 = 4;
+const BUFFER_REQUEST_BODY: u32 = 0;
 const BUFFER_PLUGIN_CONFIGURATION: u32 = 7;
 /// The header map types of proxy_get_header_map_value and weir's header functions.
 pub const MAP_REQUEST_HEADERS: u32 = 0;
@@ -154,8 +162,77 @@ pub fn plugin_configuration(size: usize) -> Result<Vec<u8>, Status> {
             take(ptr, got, &mut out);
             Ok(out)
         }
-        1 | 7 => Ok(out), // not found, empty: no configuration
+        NOT_FOUND | 7 => Ok(out), // not found, empty: no configuration
         _ => Err(Status(st)),
+    }
+}
+
+/// The request body buffered so far (size bytes, as the body callback was told),
+/// appended to out.
+pub fn request_body(size: usize, out: &mut Vec<u8>) -> Result<(), Status> {
+    if size == 0 {
+        return Ok(());
+    }
+    let (mut ptr, mut got) = (std::ptr::null_mut(), 0usize);
+    // SAFETY: as in foreign.
+    let st = unsafe { proxy_get_buffer_bytes(BUFFER_REQUEST_BODY, 0, size, &mut ptr, &mut got) };
+    match st {
+        OK => {
+            take(ptr, got, out);
+            Ok(())
+        }
+        NOT_FOUND | 7 => Ok(()),
+        _ => Err(Status(st)),
+    }
+}
+
+/// Replaces the whole request body (weir fixes Content-Length).
+pub fn replace_request_body(body: &[u8]) -> Result<(), Status> {
+    // SAFETY: body is live.
+    let st = unsafe { proxy_set_buffer_bytes(BUFFER_REQUEST_BODY, 0, i32::MAX as usize, body.as_ptr(), body.len()) };
+    if st != OK {
+        return Err(Status(st));
+    }
+    Ok(())
+}
+
+/// Replaces every value of a header with one.
+pub fn replace_header(map: u32, name: &str, value: &[u8]) -> Result<(), Status> {
+    // SAFETY: name and value are live.
+    let st = unsafe { proxy_replace_header_map_value(map, name.as_ptr(), name.len(), value.as_ptr(), value.len()) };
+    if st != OK {
+        return Err(Status(st));
+    }
+    Ok(())
+}
+
+/// Removes a header; an absent one is not an error.
+pub fn remove_header(map: u32, name: &str) -> Result<(), Status> {
+    // SAFETY: name is live.
+    let st = unsafe { proxy_remove_header_map_value(map, name.as_ptr(), name.len()) };
+    if st != OK && st != NOT_FOUND {
+        return Err(Status(st));
+    }
+    Ok(())
+}
+
+/// Tells weir which HTTP callbacks the calling root context's plugin leaves empty
+/// (weir.declare_http_callbacks), so its streams never enter the module for them;
+/// from proxy_on_configure. skip names them as the function takes them.
+pub fn declare_http_callbacks(skip: &[&str]) {
+    let mut args = b"{\"skip\":[".to_vec();
+    for (i, name) in skip.iter().enumerate() {
+        if i > 0 {
+            args.push(b',');
+        }
+        crate::json::push_string(&mut args, name);
+    }
+    args.extend_from_slice(b"]}");
+    let mut none = Vec::new();
+    if let Err(e) = foreign("weir.declare_http_callbacks", &args, &mut none) {
+        if e.0 != NOT_FOUND {
+            log_error(&format!("weir.declare_http_callbacks: {}", e));
+        }
     }
 }
 
@@ -256,6 +333,24 @@ pub fn send_response(status: u32, content_type: &str, headers: &Headers, body: &
         return Err(Status(st));
     }
     Ok(())
+}
+
+/// Ends the request like Kong's kong.response.error: a JSON body {"message": msg,
+/// "request_id": id} (the id omitted when the host has none), content-type
+/// application/json, then headers. A host that refuses the response is logged.
+pub fn send_error(status: u32, msg: &str, headers: &Headers) {
+    let mut body = Vec::with_capacity(64 + msg.len());
+    body.extend_from_slice(b"{\"message\":");
+    crate::json::push_string(&mut body, msg);
+    let mut id = Vec::new();
+    if property(b"request\0id", &mut id) && !id.is_empty() {
+        body.extend_from_slice(b",\"request_id\":");
+        crate::json::push_string(&mut body, &String::from_utf8_lossy(&id));
+    }
+    body.push(b'}');
+    if let Err(e) = send_response(status, "application/json; charset=utf-8", headers, &body) {
+        log_error(&format!("weir: send {} response: {}", status, e));
+    }
 }
 
 /// Replaces several headers of a map in one host call (weir.set_header_values).

@@ -67,6 +67,122 @@ where
     Ok(())
 }
 
+/// The members of a JSON object with each value as written (trimmed), a repeated name
+/// keeping its last value, as Go decodes into a map; None for anything but a
+/// well-formed object.
+pub fn members(input: &[u8]) -> Option<Vec<(String, &[u8])>> {
+    let mut p = Parser { s: input, i: 0 };
+    let mut out: Vec<(String, &[u8])> = Vec::new();
+    p.expect(b'{').ok()?;
+    if p.peek() == Some(b'}') {
+        p.i += 1;
+    } else {
+        loop {
+            if p.peek() != Some(b'"') {
+                return None;
+            }
+            let name = p.string().ok()?;
+            p.expect(b':').ok()?;
+            p.space();
+            let start = p.i;
+            p.value().ok()?;
+            let raw = &input[start..p.i];
+            match out.iter_mut().find(|(k, _)| *k == name) {
+                Some(m) => m.1 = raw,
+                None => out.push((name, raw)),
+            }
+            match p.next_token() {
+                Some(b',') => continue,
+                Some(b'}') => break,
+                _ => return None,
+            }
+        }
+    }
+    p.space();
+    if p.i != input.len() {
+        return None;
+    }
+    Some(out)
+}
+
+/// The string a JSON string value (as written, quotes included) holds.
+pub fn string_value(raw: &[u8]) -> Option<String> {
+    let mut p = Parser { s: raw, i: 0 };
+    if p.peek() != Some(b'"') {
+        return None;
+    }
+    let s = p.string().ok()?;
+    p.space();
+    if p.i != raw.len() {
+        return None;
+    }
+    Some(s)
+}
+
+/// Appends a well-formed JSON value without its insignificant white space, with <, >,
+/// &, U+2028 and U+2029 inside strings escaped: what Go's encoding/json writes for a
+/// json.RawMessage.
+pub fn push_compact(out: &mut Vec<u8>, raw: &[u8]) {
+    let mut in_string = false;
+    let mut i = 0;
+    while i < raw.len() {
+        let c = raw[i];
+        if in_string {
+            match c {
+                b'\\' => {
+                    out.extend_from_slice(&raw[i..(i + 2).min(raw.len())]);
+                    i += 2;
+                    continue;
+                }
+                b'"' => in_string = false,
+                b'<' | b'>' | b'&' => {
+                    out.extend_from_slice(format!("\\u{:04x}", c).as_bytes());
+                    i += 1;
+                    continue;
+                }
+                0xE2 if raw.get(i + 1) == Some(&0x80) && matches!(raw.get(i + 2), Some(0xA8 | 0xA9)) => {
+                    out.extend_from_slice(if raw[i + 2] == 0xA8 { b"\\u2028" } else { b"\\u2029" });
+                    i += 3;
+                    continue;
+                }
+                _ => {}
+            }
+            out.push(c);
+        } else {
+            match c {
+                b' ' | b'\t' | b'\n' | b'\r' => {}
+                b'"' => {
+                    in_string = true;
+                    out.push(c);
+                }
+                _ => out.push(c),
+            }
+        }
+        i += 1;
+    }
+}
+
+/// The strings of a JSON array such as ["a","b"].
+pub fn strings(input: &[u8]) -> Result<Vec<String>, String> {
+    let mut p = Parser { s: input, i: 0 };
+    let mut out = Vec::new();
+    p.expect(b'[')?;
+    if p.peek() == Some(b']') {
+        return Ok(out);
+    }
+    loop {
+        match p.value()? {
+            Value::String(s) => out.push(s),
+            v => return Err(format!("expected a string, found {}", v.kind())),
+        }
+        match p.next_token() {
+            Some(b',') => continue,
+            Some(b']') => return Ok(out),
+            _ => return Err(p.error("',' or ']'")),
+        }
+    }
+}
+
 /// The integers of a JSON array such as [1,2,3].
 pub fn integers(input: &[u8]) -> Result<Vec<i64>, String> {
     let mut p = Parser { s: input, i: 0 };
@@ -210,7 +326,8 @@ impl<'a> Parser<'a> {
                 c => out.push(c),
             }
         }
-        String::from_utf8(out).map_err(|_| "invalid JSON: a string is not UTF-8".to_string())
+        // Invalid UTF-8 is replaced, as Go's decoder does.
+        Ok(String::from_utf8_lossy(&out).into_owned())
     }
 
     fn hex4(&mut self) -> Option<u32> {
@@ -320,6 +437,22 @@ mod tests {
         assert!(integers(b"[1.5]").is_err());
         assert!(integers(b"[\"1\"]").is_err());
         assert!(integers(b"[1,").is_err());
+    }
+
+    #[test]
+    fn reads_members_and_compacts_them() {
+        let got = members(br#" { "b" : [1, {"x": " < "}] , "a":"\u2028", "b": 2 } "#).unwrap();
+        let names: Vec<&str> = got.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["b", "a"]);
+        assert_eq!(got[0].1, b"2");
+        let mut out = Vec::new();
+        push_compact(&mut out, "[1, {\"x\": \" <\\\"> \u{2028}&\"}]".as_bytes());
+        assert_eq!(String::from_utf8(out).unwrap(), r#"[1,{"x":" \u003c\"\u003e \u2028\u0026"}]"#);
+        for bad in [&b"null"[..], b"[]", b"{\"a\"}", b"{\"a\":1", b"{\"a\":1}x"] {
+            assert!(members(bad).is_none(), "{:?}", std::str::from_utf8(bad));
+        }
+        assert_eq!(string_value(br#""a\"b""#).unwrap(), "a\"b");
+        assert!(string_value(b"1").is_none());
     }
 
     #[test]

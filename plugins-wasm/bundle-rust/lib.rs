@@ -13,21 +13,41 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 mod host;
 mod json;
+mod request;
+#[path = "../key-auth/plugin.rs"]
+mod key_auth;
 #[path = "../rate-limiting/plugin.rs"]
 mod rate_limiting;
 
 /// One configured root context: a plugin and its configuration.
 enum Plugin {
+    KeyAuth(key_auth::Config),
     RateLimiting(rate_limiting::Config),
 }
 
+/// The HTTP callbacks weir.declare_http_callbacks names.
+const REQUEST_BODY: &str = "request_body";
+const AFTER_REQUEST: [&str; 4] = ["response_headers", "response_body", "done", "log"];
+
 impl Plugin {
-    /// Reads the configuration of the plugin named root_id.
+    /// Reads the configuration of the plugin named root_id, and tells weir which
+    /// callbacks it leaves empty.
     fn configure(root_id: &[u8], raw: &[u8]) -> Result<Plugin, String> {
-        match root_id {
-            b"rate-limiting" => Ok(Plugin::RateLimiting(rate_limiting::Config::parse(raw)?)),
-            _ => Err("no built-in of this name in the module".into()),
+        let (plugin, reads_body) = match root_id {
+            b"key-auth" => {
+                let c = key_auth::Config::parse(raw)?;
+                let body = c.reads_body();
+                (Plugin::KeyAuth(c), body)
+            }
+            b"rate-limiting" => (Plugin::RateLimiting(rate_limiting::Config::parse(raw)?), false),
+            _ => return Err("no built-in of this name in the module".into()),
+        };
+        let mut skip = AFTER_REQUEST.to_vec();
+        if !reads_body {
+            skip.push(REQUEST_BODY);
         }
+        host::declare_http_callbacks(&skip);
+        Ok(plugin)
     }
 }
 
@@ -55,18 +75,32 @@ impl Hasher for IdHasher {
 
 type ByID<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
 
-/// The module's state: root contexts by id (None until configured), and each stream's
-/// root.
+/// One HTTP context: its root, and where its request stands.
+struct Stream {
+    root: u32,
+    /// The plugin waits for the whole request body.
+    want_body: bool,
+    /// The plugin answered the request itself.
+    stopped: bool,
+}
+
+/// The module's state: root contexts by id (None until configured), the streams, and
+/// each plugin's reusable buffers.
 #[derive(Default)]
 struct Guest {
     roots: ByID<Option<Plugin>>,
-    streams: ByID<u32>,
+    streams: ByID<Stream>,
+    key_auth: key_auth::Scratch,
     rate_limiting: rate_limiting::Scratch,
 }
 
 thread_local! {
     static GUEST: RefCell<Guest> = RefCell::new(Guest::default());
 }
+
+/// proxy-wasm's actions.
+const CONTINUE: u32 = 0;
+const PAUSE: u32 = 1;
 
 #[no_mangle]
 pub extern "C" fn proxy_abi_version_0_2_1() {}
@@ -83,7 +117,7 @@ pub extern "C" fn proxy_on_context_create(id: u32, parent: u32) {
         if parent == 0 {
             g.roots.insert(id, None);
         } else {
-            g.streams.insert(id, parent);
+            g.streams.insert(id, Stream { root: parent, want_body: false, stopped: false });
         }
     });
 }
@@ -114,14 +148,63 @@ pub extern "C" fn proxy_on_configure(root: u32, size: usize) -> u32 {
     }
 }
 
+/// Turns a key-auth decision into the host's action: ReadBody waits for the body (or
+/// decides now when none will come), Stop pauses the answered request.
+fn settle(c: &key_auth::Config, scratch: &mut key_auth::Scratch, stream: &mut Stream, a: key_auth::Action, end_of_stream: bool) -> u32 {
+    let a = match a {
+        key_auth::Action::ReadBody if end_of_stream => key_auth::on_request_body(c, scratch, 0),
+        key_auth::Action::ReadBody => {
+            stream.want_body = true;
+            return CONTINUE;
+        }
+        a => a,
+    };
+    match a {
+        key_auth::Action::Stop => {
+            stream.stopped = true;
+            PAUSE
+        }
+        _ => CONTINUE,
+    }
+}
+
 #[no_mangle]
-pub extern "C" fn proxy_on_request_headers(id: u32, _headers: usize, _end_of_stream: u32) -> u32 {
+pub extern "C" fn proxy_on_request_headers(id: u32, _headers: usize, end_of_stream: u32) -> u32 {
     GUEST.with(|g| {
         let g = &mut *g.borrow_mut();
-        let plugin = g.streams.get(&id).and_then(|root| g.roots.get(root)).and_then(Option::as_ref);
-        match plugin {
+        let stream = match g.streams.get_mut(&id) {
+            Some(s) => s,
+            None => return CONTINUE,
+        };
+        match g.roots.get(&stream.root).and_then(Option::as_ref) {
+            Some(Plugin::KeyAuth(c)) => {
+                let a = key_auth::on_request(c, &mut g.key_auth);
+                settle(c, &mut g.key_auth, stream, a, end_of_stream != 0)
+            }
             Some(Plugin::RateLimiting(c)) => rate_limiting::on_request(c, &mut g.rate_limiting),
-            None => 0,
+            None => CONTINUE,
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn proxy_on_request_body(id: u32, size: usize, end_of_stream: u32) -> u32 {
+    GUEST.with(|g| {
+        let g = &mut *g.borrow_mut();
+        let stream = match g.streams.get_mut(&id) {
+            Some(s) if s.want_body && !s.stopped => s,
+            _ => return CONTINUE,
+        };
+        if end_of_stream == 0 {
+            return PAUSE; // weir keeps buffering until the last chunk
+        }
+        stream.want_body = false;
+        match g.roots.get(&stream.root).and_then(Option::as_ref) {
+            Some(Plugin::KeyAuth(c)) => {
+                let a = key_auth::on_request_body(c, &mut g.key_auth, size);
+                settle(c, &mut g.key_auth, stream, a, true)
+            }
+            _ => CONTINUE,
         }
     })
 }

@@ -12,7 +12,6 @@ import (
 	_ "github.com/weir-gateway/weir/plugins-wasm/http-log"
 	_ "github.com/weir-gateway/weir/plugins-wasm/ip-restriction"
 	_ "github.com/weir-gateway/weir/plugins-wasm/jwt"
-	_ "github.com/weir-gateway/weir/plugins-wasm/key-auth"
 	_ "github.com/weir-gateway/weir/plugins-wasm/prometheus"
 	_ "github.com/weir-gateway/weir/plugins-wasm/request-size-limiting"
 	_ "github.com/weir-gateway/weir/plugins-wasm/request-termination"

@@ -61,6 +61,8 @@ pub struct Config {
     limits: [Option<f64>; 6],
     limit_texts: [String; 6],
     limit_by: LimitBy,
+    /// The header limit_by = header counts by, as a header lookup reads it (lower-case,
+    /// underscores as dashes, like ngx.req.get_headers).
     header_name: String,
     path: String,
     policy: Policy,
@@ -182,7 +184,7 @@ impl Config {
             limits,
             limit_texts,
             limit_by,
-            header_name,
+            header_name: crate::request::header_arg_name(&header_name),
             path,
             redis: if policy == Policy::Redis { redis.to_vec() } else { Vec::new() },
             policy,
@@ -368,20 +370,9 @@ fn count(c: &Config, now: i64, us: &mut [Usage], s: &mut Scratch) -> Result<(), 
     Ok(())
 }
 
-/// Ends the request with Kong's error body ({"message", "request_id"}) and headers.
+/// Ends the request with Kong's error body and headers; the action to return.
 fn error(status: u32, msg: &str, headers: &Headers) -> u32 {
-    let mut body = Vec::with_capacity(64 + msg.len());
-    body.extend_from_slice(b"{\"message\":");
-    json::push_string(&mut body, msg);
-    let mut id = Vec::new();
-    if host::property(b"request\0id", &mut id) && !id.is_empty() {
-        body.extend_from_slice(b",\"request_id\":");
-        json::push_string(&mut body, &String::from_utf8_lossy(&id));
-    }
-    body.push(b'}');
-    if let Err(e) = host::send_response(status, "application/json; charset=utf-8", headers, &body) {
-        host::log_error(&format!("weir: send {} response: {}", status, e));
-    }
+    host::send_error(status, msg, headers);
     1
 }
 
@@ -584,6 +575,8 @@ mod tests {
         assert!(c.redis.is_empty(), "redis kept for the local policy");
         let c = Config::parse(br#"{"hour":1,"policy":"redis","redis":{"host":"h","port":1}}"#).unwrap();
         assert_eq!(c.redis, br#"{"host":"h","port":1}"#.to_vec());
+        let c = Config::parse(br#"{"hour":1,"limit_by":"header","header_name":"X_User"}"#).unwrap();
+        assert_eq!(c.header_name, "x-user");
 
         let bad: [(&str, &str); 7] = [
             ("{}", "at least one of these fields must be non-empty"),
