@@ -246,17 +246,49 @@ impl<'a> Parser<'a> {
             Some(b'n') => self.word("null", Value::Null),
             Some(b'-' | b'0'..=b'9') => {
                 let start = self.i;
-                while let Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') = self.s.get(self.i) {
-                    self.i += 1;
-                }
-                let n = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("");
-                if n.parse::<f64>().is_err() {
-                    return Err(self.error("a number"));
-                }
-                Ok(Value::Number(n))
+                self.number()?;
+                Ok(Value::Number(std::str::from_utf8(&self.s[start..self.i]).unwrap_or("0")))
             }
             _ => Err(self.error("a value")),
         }
+    }
+
+    /// number moves past a number as JSON writes one: an optional minus, an integer
+    /// part without leading zeros, an optional fraction and exponent.
+    fn number(&mut self) -> Result<(), String> {
+        let digits = |p: &mut Self| {
+            let start = p.i;
+            while let Some(b'0'..=b'9') = p.s.get(p.i) {
+                p.i += 1;
+            }
+            p.i > start
+        };
+        if self.s.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
+        match self.s.get(self.i) {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                digits(self);
+            }
+            _ => return Err(self.error("a digit")),
+        }
+        if self.s.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            if !digits(self) {
+                return Err(self.error("a digit"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.s.get(self.i) {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.s.get(self.i) {
+                self.i += 1;
+            }
+            if !digits(self) {
+                return Err(self.error("a digit"));
+            }
+        }
+        Ok(())
     }
 
     fn word(&mut self, w: &str, v: Value<'a>) -> Result<Value<'a>, String> {
@@ -267,28 +299,68 @@ impl<'a> Parser<'a> {
         Ok(v)
     }
 
-    /// skip_nested moves past an object or array, strings inside included.
+    /// skip_nested moves past an object or array, checking that everything in it is
+    /// well formed (as Go's decoder does before it hands a value over), down to Go's
+    /// nesting limit. It keeps its own stack of open brackets rather than recursing, so
+    /// a deeply nested body cannot exhaust the module's stack.
     fn skip_nested(&mut self) -> Result<(), String> {
-        let mut depth = 0usize;
-        while let Some(&c) = self.s.get(self.i) {
-            match c {
-                b'"' => {
-                    self.string()?;
-                    continue;
+        let mut open: Vec<u8> = Vec::new(); // the closing bracket of each open level
+        let mut after_open = true; // just inside a bracket: it may close at once
+        loop {
+            if after_open {
+                let closer = if self.next_token() == Some(b'{') { b'}' } else { b']' };
+                open.push(closer);
+                if open.len() > 10000 {
+                    return Err(self.error("less nesting"));
                 }
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        self.i += 1;
+                if self.peek() == Some(closer) {
+                    self.i += 1;
+                    open.pop();
+                    if open.is_empty() {
                         return Ok(());
                     }
+                    after_open = false;
+                    if !self.after_value(&mut open)? {
+                        return Ok(());
+                    }
+                    continue;
                 }
-                _ => {}
             }
-            self.i += 1;
+            // an element: a member's name first, inside an object
+            if open.last() == Some(&b'}') {
+                if self.peek() != Some(b'"') {
+                    return Err(self.error("a field name"));
+                }
+                self.string()?;
+                self.expect(b':')?;
+            }
+            if let Some(b'{' | b'[') = self.peek() {
+                after_open = true;
+                continue;
+            }
+            self.value()?;
+            after_open = false;
+            if !self.after_value(&mut open)? {
+                return Ok(());
+            }
         }
-        Err(self.error("the end of an object or array"))
+    }
+
+    /// after_value reads what follows an element: a ',' before the next one (true), or
+    /// closing brackets; false once the outermost one is closed.
+    fn after_value(&mut self, open: &mut Vec<u8>) -> Result<bool, String> {
+        loop {
+            match self.next_token() {
+                Some(b',') => return Ok(true),
+                Some(c) if Some(&c) == open.last() => {
+                    open.pop();
+                    if open.is_empty() {
+                        return Ok(false);
+                    }
+                }
+                _ => return Err(self.error("',' or the end of an object or array")),
+            }
+        }
     }
 
     /// string reads a string at self.i (its opening quote), escapes decoded; a lone
@@ -425,9 +497,17 @@ mod tests {
     #[test]
     fn refuses_malformed() {
         for bad in ["", "[]", "{", r#"{"a"}"#, r#"{"a":}"#, r#"{"a":1,}"#, r#"{"a":1} x"#, r#"{"a":"b}"#,
-            r#"{"a":tru}"#, r#"{"a":-}"#, r#"{"a":"\x"}"#, "{\"a\":\"\u{1}\"}", r#"{"a":{"b":1}"#] {
+            r#"{"a":tru}"#, r#"{"a":-}"#, r#"{"a":"\x"}"#, "{\"a\":\"\u{1}\"}", r#"{"a":{"b":1}"#,
+            r#"{"a":{"b":}}"#, r#"{"a":[1,,2]}"#, r#"{"a":[1,]}"#, r#"{"a":{"b" 1}}"#, r#"{"a":{1:2}}"#, r#"{"a":[}"#,
+            r#"{"a":01}"#, r#"{"a":1.}"#, r#"{"a":.5}"#, r#"{"a":+1}"#, r#"{"a":1e}"#, r#"{"a":-01}"#, r#"{"a":[nul]}"#] {
             assert!(collect(bad).is_err(), "accepted {:?}", bad);
         }
+        for good in [r#"{"a":[]}"#, r#"{"a":{}}"#, r#"{"a":[{"b":[1,-0.5e+3,true,null,"]"]}]}"#, r#"{"a":0}"#, r#"{"a":-0.0E-1}"#] {
+            assert!(collect(good).is_ok(), "refused {:?}", good);
+        }
+        let nested = |n: usize| format!("{{\"a\":{}{}}}", "[".repeat(n), "]".repeat(n));
+        assert!(collect(&nested(10000)).is_ok());
+        assert!(collect(&nested(10001)).is_err());
     }
 
     #[test]
