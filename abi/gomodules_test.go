@@ -359,10 +359,10 @@ func TestBundleServesEachPluginByRootID(t *testing.T) {
 // TestDeclaredCallbacksSkipped checks weir.declare_http_callbacks through the SDK:
 // basic-auth (weir layer: a request handler only, in the bundle) declares the rest,
 // so its streams never enter the guest for response headers, response body, done or
-// log, and its contexts report no response body to hold; response-transformer
-// (response handlers only) is not entered for request headers. add_header (proxywasm
+// log, and its contexts report no response body to hold. add_header (proxywasm
 // layer, no declaration) still gets every callback. The Rust built-ins declare what
-// they leave empty too.
+// they leave empty too: response-transformer is not entered for request headers, nor
+// for the response body when it has no json operation.
 func TestDeclaredCallbacksSkipped(t *testing.T) {
 	ctx := context.Background()
 	rt := newRuntime(t, 0)
@@ -378,8 +378,10 @@ func TestDeclaredCallbacksSkipped(t *testing.T) {
 			[]string{fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}, false},
 		{"bundle-rust", "rate-limiting", `{"hour":100}`, [][2]string{{":method", "GET"}, {":path", "/"}},
 			[]string{fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}, false},
-		{"bundle", "response-transformer", `{"add":{"headers":["x-a:1"]}}`, [][2]string{{":method", "GET"}, {":path", "/"}},
+		{"bundle-rust", "response-transformer", `{"add":{"json":["a:1"],"headers":["x-a:1"]}}`, [][2]string{{":method", "GET"}, {":path", "/"}},
 			[]string{fnResponseHeaders, fnDelete}, []string{fnRequestHeaders, fnDone, fnLog}, true},
+		{"bundle-rust", "response-transformer", `{"add":{"headers":["x-a:1"]}}`, [][2]string{{":method", "GET"}, {":path", "/"}},
+			[]string{fnResponseHeaders, fnDelete}, []string{fnRequestHeaders, fnResponseBody, fnDone, fnLog}, false},
 		{"add_header", "", `{"header":"x-a","value":"1"}`, [][2]string{{":method", "GET"}, {":path", "/"}},
 			[]string{fnRequestHeaders, fnResponseHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, nil, true},
 	} {

@@ -27,6 +27,8 @@ mod imports {
         proxy_replace_header_map_value(map: u32, key: *const u8, key_size: usize, value: *const u8, value_size: usize) -> u32;
         proxy_remove_header_map_value(map: u32, key: *const u8, key_size: usize) -> u32;
         proxy_set_buffer_bytes(kind: u32, start: usize, size: usize, data: *const u8, data_size: usize) -> u32;
+        proxy_add_header_map_value(map: u32, key: *const u8, key_size: usize, value: *const u8, value_size: usize) -> u32;
+        proxy_get_header_map_pairs(map: u32, data: *mut *mut u8, size: *mut usize) -> u32;
     }
 }
 
@@ -48,6 +50,8 @@ mod imports {
         pub fn proxy_replace_header_map_value(map: u32, key: *const u8, key_size: usize, value: *const u8, value_size: usize) -> u32;
         pub fn proxy_remove_header_map_value(map: u32, key: *const u8, key_size: usize) -> u32;
         pub fn proxy_set_buffer_bytes(kind: u32, start: usize, size: usize, data: *const u8, data_size: usize) -> u32;
+        pub fn proxy_add_header_map_value(map: u32, key: *const u8, key_size: usize, value: *const u8, value_size: usize) -> u32;
+        pub fn proxy_get_header_map_pairs(map: u32, data: *mut *mut u8, size: *mut usize) -> u32;
     }
 }
 
@@ -77,8 +81,11 @@ impl std::fmt::Display for Status {
 
 const OK: u32 = 0;
 const NOT_FOUND: u32 = 1;
+const LOG_WARN: u32 = 3;
 const LOG_ERROR: u32 = 4;
-const BUFFER_REQUEST_BODY: u32 = 0;
+/// The buffer types of proxy_get_buffer_bytes and proxy_set_buffer_bytes.
+pub const BUFFER_REQUEST_BODY: u32 = 0;
+pub const BUFFER_RESPONSE_BODY: u32 = 1;
 const BUFFER_PLUGIN_CONFIGURATION: u32 = 7;
 /// The header map types of proxy_get_header_map_value and weir's header functions.
 pub const MAP_REQUEST_HEADERS: u32 = 0;
@@ -167,15 +174,15 @@ pub fn plugin_configuration(size: usize) -> Result<Vec<u8>, Status> {
     }
 }
 
-/// The request body buffered so far (size bytes, as the body callback was told),
-/// appended to out.
-pub fn request_body(size: usize, out: &mut Vec<u8>) -> Result<(), Status> {
+/// A body buffered so far (size bytes, as the body callback was told), appended to out;
+/// kind is BUFFER_REQUEST_BODY or BUFFER_RESPONSE_BODY.
+pub fn body(kind: u32, size: usize, out: &mut Vec<u8>) -> Result<(), Status> {
     if size == 0 {
         return Ok(());
     }
     let (mut ptr, mut got) = (std::ptr::null_mut(), 0usize);
     // SAFETY: as in foreign.
-    let st = unsafe { proxy_get_buffer_bytes(BUFFER_REQUEST_BODY, 0, size, &mut ptr, &mut got) };
+    let st = unsafe { proxy_get_buffer_bytes(kind, 0, size, &mut ptr, &mut got) };
     match st {
         OK => {
             take(ptr, got, out);
@@ -186,10 +193,10 @@ pub fn request_body(size: usize, out: &mut Vec<u8>) -> Result<(), Status> {
     }
 }
 
-/// Replaces the whole request body (weir fixes Content-Length).
-pub fn replace_request_body(body: &[u8]) -> Result<(), Status> {
+/// Replaces a whole body (weir fixes Content-Length); kind as for body.
+pub fn replace_body(kind: u32, body: &[u8]) -> Result<(), Status> {
     // SAFETY: body is live.
-    let st = unsafe { proxy_set_buffer_bytes(BUFFER_REQUEST_BODY, 0, i32::MAX as usize, body.as_ptr(), body.len()) };
+    let st = unsafe { proxy_set_buffer_bytes(kind, 0, i32::MAX as usize, body.as_ptr(), body.len()) };
     if st != OK {
         return Err(Status(st));
     }
@@ -204,6 +211,49 @@ pub fn replace_header(map: u32, name: &str, value: &[u8]) -> Result<(), Status> 
         return Err(Status(st));
     }
     Ok(())
+}
+
+/// Adds a field to a header map, beside any of the same name.
+pub fn add_header(map: u32, name: &str, value: &[u8]) -> Result<(), Status> {
+    // SAFETY: name and value are live.
+    let st = unsafe { proxy_add_header_map_value(map, name.as_ptr(), name.len(), value.as_ptr(), value.len()) };
+    if st != OK {
+        return Err(Status(st));
+    }
+    Ok(())
+}
+
+/// Every field of a header map, in order.
+pub fn header_pairs(map: u32) -> Result<Vec<(String, String)>, Status> {
+    let (mut ptr, mut size) = (std::ptr::null_mut(), 0usize);
+    // SAFETY: as in foreign.
+    let st = unsafe { proxy_get_header_map_pairs(map, &mut ptr, &mut size) };
+    if st == NOT_FOUND {
+        return Ok(Vec::new());
+    }
+    if st != OK {
+        return Err(Status(st));
+    }
+    let mut raw = Vec::with_capacity(size);
+    take(ptr, size, &mut raw);
+    decode_pairs(&raw).ok_or(Status(3))
+}
+
+/// Reads the ABI's pairs layout (see encode_pairs); None when it is malformed.
+fn decode_pairs(raw: &[u8]) -> Option<Vec<(String, String)>> {
+    let u32_at = |i: usize| raw.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    let n = if raw.is_empty() { 0 } else { u32_at(0)? };
+    let mut out = Vec::with_capacity(n);
+    let mut data = 4 + 8 * n;
+    for i in 0..n {
+        let (k, v) = (u32_at(4 + 8 * i)?, u32_at(8 + 8 * i)?);
+        let key = raw.get(data..data + k)?;
+        data += k + 1;
+        let value = raw.get(data..data + v)?;
+        data += v + 1;
+        out.push((String::from_utf8_lossy(key).into_owned(), String::from_utf8_lossy(value).into_owned()));
+    }
+    Some(out)
 }
 
 /// Removes a header; an absent one is not an error.
@@ -242,6 +292,11 @@ pub fn now_nanos() -> u64 {
     // SAFETY: t is live.
     unsafe { proxy_get_current_time_nanoseconds(&mut t) };
     t
+}
+
+pub fn log_warn(msg: &str) {
+    // SAFETY: msg is live.
+    unsafe { proxy_log(LOG_WARN, msg.as_ptr(), msg.len()) };
 }
 
 pub fn log_error(msg: &str) {

@@ -123,6 +123,15 @@ pub fn string_value(raw: &[u8]) -> Option<String> {
 /// &, U+2028 and U+2029 inside strings escaped: what Go's encoding/json writes for a
 /// json.RawMessage.
 pub fn push_compact(out: &mut Vec<u8>, raw: &[u8]) {
+    push_compact_escaping(out, raw, true)
+}
+
+/// push_compact with strings copied as they are, as json.Compact writes.
+pub fn push_compact_plain(out: &mut Vec<u8>, raw: &[u8]) {
+    push_compact_escaping(out, raw, false)
+}
+
+fn push_compact_escaping(out: &mut Vec<u8>, raw: &[u8], html: bool) {
     let mut in_string = false;
     let mut i = 0;
     while i < raw.len() {
@@ -135,12 +144,12 @@ pub fn push_compact(out: &mut Vec<u8>, raw: &[u8]) {
                     continue;
                 }
                 b'"' => in_string = false,
-                b'<' | b'>' | b'&' => {
+                b'<' | b'>' | b'&' if html => {
                     out.extend_from_slice(format!("\\u{:04x}", c).as_bytes());
                     i += 1;
                     continue;
                 }
-                0xE2 if raw.get(i + 1) == Some(&0x80) && matches!(raw.get(i + 2), Some(0xA8 | 0xA9)) => {
+                0xE2 if html && raw.get(i + 1) == Some(&0x80) && matches!(raw.get(i + 2), Some(0xA8 | 0xA9)) => {
                     out.extend_from_slice(if raw[i + 2] == 0xA8 { b"\\u2028" } else { b"\\u2029" });
                     i += 3;
                     continue;
@@ -430,6 +439,16 @@ impl<'a> Parser<'a> {
 /// and the line and paragraph separators as \u sequences, control characters short
 /// where JSON has a short form.
 pub fn push_string(out: &mut Vec<u8>, s: &str) {
+    push_string_escaping(out, s, true)
+}
+
+/// push_string without the HTML escapes (<, > and & as they are), as Go writes with
+/// SetEscapeHTML(false) and cjson writes too.
+pub fn push_string_plain(out: &mut Vec<u8>, s: &str) {
+    push_string_escaping(out, s, false)
+}
+
+fn push_string_escaping(out: &mut Vec<u8>, s: &str, html: bool) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     for c in s.chars() {
@@ -441,6 +460,7 @@ pub fn push_string(out: &mut Vec<u8>, s: &str) {
             '\t' => out.extend_from_slice(b"\\t"),
             '\u{8}' => out.extend_from_slice(b"\\b"),
             '\u{c}' => out.extend_from_slice(b"\\f"),
+            '<' | '>' | '&' if !html => out.push(c as u8),
             '<' | '>' | '&' | '\u{2028}' | '\u{2029}' | '\u{0}'..='\u{1f}' => {
                 let n = c as u32;
                 out.extend_from_slice(b"\\u");

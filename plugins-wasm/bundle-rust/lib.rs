@@ -18,34 +18,37 @@ mod request;
 mod key_auth;
 #[path = "../rate-limiting/plugin.rs"]
 mod rate_limiting;
+#[path = "../response-transformer/plugin.rs"]
+mod response_transformer;
 
 /// One configured root context: a plugin and its configuration.
 enum Plugin {
     KeyAuth(key_auth::Config),
     RateLimiting(rate_limiting::Config),
+    ResponseTransformer(response_transformer::Config),
 }
-
-/// The HTTP callbacks weir.declare_http_callbacks names.
-const REQUEST_BODY: &str = "request_body";
-const AFTER_REQUEST: [&str; 4] = ["response_headers", "response_body", "done", "log"];
 
 impl Plugin {
     /// Reads the configuration of the plugin named root_id, and tells weir which
-    /// callbacks it leaves empty.
+    /// callbacks it leaves empty (weir.declare_http_callbacks), so that weir neither
+    /// enters the module for them nor holds a body the plugin does not read.
     fn configure(root_id: &[u8], raw: &[u8]) -> Result<Plugin, String> {
-        let (plugin, reads_body) = match root_id {
+        let (plugin, uses): (Plugin, &[&str]) = match root_id {
             b"key-auth" => {
                 let c = key_auth::Config::parse(raw)?;
-                let body = c.reads_body();
-                (Plugin::KeyAuth(c), body)
+                let uses: &[&str] = if c.reads_body() { &["request_headers", "request_body"] } else { &["request_headers"] };
+                (Plugin::KeyAuth(c), uses)
             }
-            b"rate-limiting" => (Plugin::RateLimiting(rate_limiting::Config::parse(raw)?), false),
+            b"rate-limiting" => (Plugin::RateLimiting(rate_limiting::Config::parse(raw)?), &["request_headers"]),
+            b"response-transformer" => {
+                let c = response_transformer::Config::parse(raw)?;
+                let uses: &[&str] = if c.reads_body() { &["response_headers", "response_body"] } else { &["response_headers"] };
+                (Plugin::ResponseTransformer(c), uses)
+            }
             _ => return Err("no built-in of this name in the module".into()),
         };
-        let mut skip = AFTER_REQUEST.to_vec();
-        if !reads_body {
-            skip.push(REQUEST_BODY);
-        }
+        const CALLBACKS: [&str; 6] = ["request_headers", "request_body", "response_headers", "response_body", "done", "log"];
+        let skip: Vec<&str> = CALLBACKS.iter().copied().filter(|c| !uses.contains(c)).collect();
         host::declare_http_callbacks(&skip);
         Ok(plugin)
     }
@@ -76,10 +79,13 @@ impl Hasher for IdHasher {
 type ByID<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
 
 /// One HTTP context: its root, and where its request stands.
+#[derive(Default)]
 struct Stream {
     root: u32,
     /// The plugin waits for the whole request body.
     want_body: bool,
+    /// The plugin waits for the whole response body.
+    want_response_body: bool,
     /// The plugin answered the request itself.
     stopped: bool,
 }
@@ -117,7 +123,7 @@ pub extern "C" fn proxy_on_context_create(id: u32, parent: u32) {
         if parent == 0 {
             g.roots.insert(id, None);
         } else {
-            g.streams.insert(id, Stream { root: parent, want_body: false, stopped: false });
+            g.streams.insert(id, Stream { root: parent, ..Stream::default() });
         }
     });
 }
@@ -182,7 +188,7 @@ pub extern "C" fn proxy_on_request_headers(id: u32, _headers: usize, end_of_stre
                 settle(c, &mut g.key_auth, stream, a, end_of_stream != 0)
             }
             Some(Plugin::RateLimiting(c)) => rate_limiting::on_request(c, &mut g.rate_limiting),
-            None => CONTINUE,
+            Some(Plugin::ResponseTransformer(_)) | None => CONTINUE,
         }
     })
 }
@@ -206,6 +212,46 @@ pub extern "C" fn proxy_on_request_body(id: u32, size: usize, end_of_stream: u32
             }
             _ => CONTINUE,
         }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn proxy_on_response_headers(id: u32, _headers: usize, end_of_stream: u32) -> u32 {
+    GUEST.with(|g| {
+        let g = &mut *g.borrow_mut();
+        let stream = match g.streams.get_mut(&id) {
+            Some(s) => s,
+            None => return CONTINUE,
+        };
+        if let Some(Plugin::ResponseTransformer(c)) = g.roots.get(&stream.root).and_then(Option::as_ref) {
+            if let response_transformer::Action::ReadBody = response_transformer::on_response(c) {
+                if end_of_stream != 0 {
+                    response_transformer::on_response_body(c, 0); // no body will come
+                } else {
+                    stream.want_response_body = true;
+                }
+            }
+        }
+        CONTINUE
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn proxy_on_response_body(id: u32, size: usize, end_of_stream: u32) -> u32 {
+    GUEST.with(|g| {
+        let g = &mut *g.borrow_mut();
+        let stream = match g.streams.get_mut(&id) {
+            Some(s) if s.want_response_body => s,
+            _ => return CONTINUE,
+        };
+        if end_of_stream == 0 {
+            return PAUSE; // weir keeps buffering until the last chunk
+        }
+        stream.want_response_body = false;
+        if let Some(Plugin::ResponseTransformer(c)) = g.roots.get(&stream.root).and_then(Option::as_ref) {
+            response_transformer::on_response_body(c, size);
+        }
+        CONTINUE
     })
 }
 

@@ -16,7 +16,6 @@ import (
 	_ "github.com/weir-gateway/weir/plugins-wasm/request-size-limiting"
 	_ "github.com/weir-gateway/weir/plugins-wasm/request-termination"
 	_ "github.com/weir-gateway/weir/plugins-wasm/request-transformer"
-	_ "github.com/weir-gateway/weir/plugins-wasm/response-transformer"
 )
 
 // The module's Go runtime collects harder as its heap nears three quarters of the

@@ -148,7 +148,7 @@ pub fn on_request(c: &Config, s: &mut Scratch) -> Action {
 /// The request body callback, once the whole body is in (size bytes).
 pub fn on_request_body(c: &Config, s: &mut Scratch, size: usize) -> Action {
     let mut body = Vec::new();
-    if let Err(e) = host::request_body(size, &mut body) {
+    if let Err(e) = host::body(host::BUFFER_REQUEST_BODY, size, &mut body) {
         host::log_error(&format!("weir: read body: {}", e));
     }
     let content_type = request::header("content-type", &mut s.args);
@@ -332,7 +332,7 @@ fn hide(s: &mut Scratch, name: &str, body: Option<&Body>) {
         }
     }
     if let Some(out) = body.and_then(|b| b.without(name)) {
-        if let Err(e) = host::replace_request_body(&out) {
+        if let Err(e) = host::replace_body(host::BUFFER_REQUEST_BODY, &out) {
             fail("body", e);
         }
     }

@@ -1,4 +1,5 @@
-// Package kongjson holds what Kong's request- and response-transformer share: reading
+// Package kongjson holds what Kong's request-transformer needs (response-transformer, in
+// Rust, has the same rules in plugins-wasm/response-transformer/plugin.rs): reading
 // a "name:value" config entry, and editing JSON the way Kong's Lua (cjson and table
 // operations) does.
 package kongjson
