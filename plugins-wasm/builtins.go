@@ -1,8 +1,8 @@
 // Package pluginswasm carries weir's built-in plugins: one folder each, with its
 // schema.json and its source. Most are written in Go with the sdk and compiled by
-// `make plugins` into one wasm module, dist/bundle.wasm; the two that run on most
-// requests (key-auth, rate-limiting) are written in Rust (plugin.rs) and compiled into
-// a second module, bundle-rust/bundle-rust.wasm, committed so that weir builds with Go
+// `make plugins` into one wasm module, dist/bundle.wasm; those whose cost per request
+// matters most (RustBuiltins) are written in Rust (plugin.rs) and compiled into a
+// second module, bundle-rust/bundle-rust.wasm, committed so that weir builds with Go
 // alone. Both are embedded here. In each module a plugin is served to the root contexts whose
 // root id is its name.
 //

@@ -1,7 +1,8 @@
 //! The built-ins written in Rust, in one proxy-wasm 0.2.1 module: each plugin is served
 //! to the root contexts whose root id is its name, as in the Go bundle. They are the
-//! plugins that run on most requests, where a standard-Go guest's own overhead (its
-//! runtime on every entry, its stack in linear memory) cost more than the work itself.
+//! plugins whose cost per request matters most, where a standard-Go guest's own
+//! overhead (its runtime on every entry, its stack in linear memory, its collector)
+//! cost more than the work itself.
 //!
 //! Built with Debian's rustc and its wasm32 std, no crates (build.sh); the module is
 //! committed beside its sources so weir builds with Go alone, and CI checks it matches.
