@@ -251,7 +251,7 @@ fn decode_pairs(raw: &[u8]) -> Option<Vec<(String, String)>> {
         data += k + 1;
         let value = raw.get(data..data + v)?;
         data += v + 1;
-        out.push((String::from_utf8_lossy(key).into_owned(), String::from_utf8_lossy(value).into_owned()));
+        out.push((crate::json::utf8(key.to_vec()), crate::json::utf8(value.to_vec())));
     }
     Some(out)
 }

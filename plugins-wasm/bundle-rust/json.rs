@@ -171,6 +171,11 @@ fn push_compact_escaping(out: &mut Vec<u8>, raw: &[u8], html: bool) {
     }
 }
 
+/// out as a String, invalid UTF-8 replaced as Go's decoder replaces it.
+pub fn utf8(out: Vec<u8>) -> String {
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// The strings of a JSON array such as ["a","b"].
 pub fn strings(input: &[u8]) -> Result<Vec<String>, String> {
     let mut p = Parser { s: input, i: 0 };
@@ -378,6 +383,12 @@ impl<'a> Parser<'a> {
         self.i += 1;
         let mut out = Vec::new();
         loop {
+            // a run of plain bytes in one copy
+            let run = self.s[self.i.min(self.s.len())..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+            if let Some(n) = run {
+                out.extend_from_slice(&self.s[self.i..self.i + n]);
+                self.i += n;
+            }
             let c = match self.s.get(self.i) {
                 Some(&c) => c,
                 None => return Err(self.error("the end of a string")),
@@ -407,8 +418,7 @@ impl<'a> Parser<'a> {
                 c => out.push(c),
             }
         }
-        // Invalid UTF-8 is replaced, as Go's decoder does.
-        Ok(String::from_utf8_lossy(&out).into_owned())
+        Ok(utf8(out))
     }
 
     fn hex4(&mut self) -> Option<u32> {
