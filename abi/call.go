@@ -42,7 +42,8 @@ func (i *Instance) leaveAndRun() {
 // mu must be held. Parameters and results go through the instance's reusable stack,
 // so a call allocates nothing on the host side.
 func (i *Instance) invoke(_ context.Context, c *contextState, ph phase, name string, args ...uint64) (uint64, error) {
-	fn, ok := i.fns[name]
+	n := callbackIndex(name)
+	fn, ok := i.export(n)
 	if !ok {
 		return 0, nil
 	}
@@ -54,7 +55,7 @@ func (i *Instance) invoke(_ context.Context, c *contextState, ph phase, name str
 	copy(stack, args)
 	started := i.watch.start()
 	err := fn.fn.CallWithStack(i.cctx, stack)
-	i.statsOf(c, name, fn).observe(i.watch.stop() - started)
+	i.statsOf(c, n, fn).observe(i.watch.stop() - started)
 	if err == nil && i.failed.Load() {
 		err = fmt.Errorf("a nested guest call failed")
 	}
@@ -71,10 +72,25 @@ func (i *Instance) invoke(_ context.Context, c *contextState, ph phase, name str
 	return stack[0], nil
 }
 
-// statsOf is where a call of fn in context c is timed: the export's own statistics
-// (labelled with the VM id), or, for a plugin that shares its module with others, that
-// plugin's.
-func (i *Instance) statsOf(c *contextState, name string, fn export) *CallbackStats {
+// export is the cached export of callback n (a callbackIndex); false when the module
+// does not export it.
+func (i *Instance) export(n int) (export, bool) {
+	if n < 0 {
+		return export{}, false
+	}
+	return i.fns[n], i.fns[n].fn != nil
+}
+
+// exports says whether the module exports the callback called name.
+func (i *Instance) exports(name string) bool {
+	_, ok := i.export(callbackIndex(name))
+	return ok
+}
+
+// statsOf is where a call of fn (callback n) in context c is timed: the export's own
+// statistics (labelled with the VM id), or, for a plugin that shares its module with
+// others, that plugin's.
+func (i *Instance) statsOf(c *contextState, n int, fn export) *CallbackStats {
 	if c == nil {
 		return fn.stats
 	}
@@ -82,10 +98,10 @@ func (i *Instance) statsOf(c *contextState, name string, fn export) *CallbackSta
 	if r.stats == nil {
 		return fn.stats
 	}
-	s := r.stats[name]
+	s := r.stats[n]
 	if s == nil {
-		s = i.mod.rt.callbacks.get(r.pluginName, name)
-		r.stats[name] = s
+		s = i.mod.rt.callbacks.get(r.pluginName, callbackNames[n])
+		r.stats[n] = s
 	}
 	return s
 }
@@ -97,7 +113,7 @@ func (i *Instance) callVoid(ctx context.Context, c *contextState, ph phase, name
 
 // callBool calls a callback answering a proxy-wasm bool; an absent export counts as true.
 func (i *Instance) callBool(ctx context.Context, c *contextState, ph phase, name string, args ...uint64) (bool, error) {
-	if _, ok := i.fns[name]; !ok {
+	if !i.exports(name) {
 		return true, nil
 	}
 	r, err := i.invoke(ctx, c, ph, name, args...)

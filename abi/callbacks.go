@@ -35,6 +35,49 @@ const (
 	fnUpstreamClose   = "proxy_on_upstream_connection_close"
 )
 
+// callbackNames lists every export the host calls; an instance keeps its exports, and
+// a plugin its callback statistics, in arrays in this order (callbackIndex), because a
+// map keyed by name cost more per call than entering a small guest.
+var callbackNames = [...]string{
+	fnInitialize, fnStart, fnMain, fnMalloc, fnMemoryAllocate, fnContextCreate, fnVMStart,
+	fnConfigure, fnDone, fnLog, fnDelete, fnRequestHeaders, fnRequestBody, fnResponseHeaders,
+	fnResponseBody, fnHTTPCallResponse, fnTick, fnQueueReady, fnNewConnection,
+	fnDownstreamData, fnDownstreamClose, fnUpstreamData, fnUpstreamClose,
+}
+
+// numCallbacks sizes the arrays callbackIndex indexes.
+const numCallbacks = len(callbackNames)
+
+// callbackIndex is name's position in callbackNames, -1 for a name the host never
+// calls. The request path's callbacks come first: a switch on constant strings
+// compiles to comparisons, without hashing.
+func callbackIndex(name string) int {
+	switch name {
+	case fnRequestHeaders:
+		return 11
+	case fnResponseHeaders:
+		return 13
+	case fnContextCreate:
+		return 5
+	case fnDelete:
+		return 10
+	case fnDone:
+		return 8
+	case fnLog:
+		return 9
+	case fnRequestBody:
+		return 12
+	case fnResponseBody:
+		return 14
+	}
+	for i, n := range callbackNames {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // callbackSignature is an export's allowed i32 parameter counts and its result count.
 type callbackSignature struct {
 	params  []int

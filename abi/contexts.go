@@ -29,7 +29,7 @@ func (i *Instance) NewRoot(ctx context.Context, pluginName, rootID string, confi
 	defer i.leaveAndRun()
 	c := i.newContext(nil, pluginName, rootID, config)
 	if pluginName != "" && pluginName != i.vmID {
-		c.stats = map[string]*CallbackStats{}
+		c.stats = new([numCallbacks]*CallbackStats)
 	}
 	if err := i.callVoid(ctx, c, phaseOther, fnContextCreate, uint64(c.id), 0); err != nil {
 		i.drop(c)

@@ -161,7 +161,7 @@ func (i *Instance) deliverHTTPCall(p *pendingCall, r HTTPCallResponse) {
 	}
 	// the answer is the root's callback, acting for the caller: both read its status
 	p.owner.status, root.status = status, status
-	if _, ok := i.fns[fnHTTPCallResponse]; !ok {
+	if !i.exports(fnHTTPCallResponse) {
 		return
 	}
 	nh, nt := len(r.Headers), len(r.Trailers)

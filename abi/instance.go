@@ -22,7 +22,7 @@ type Instance struct {
 	svc     Services
 	guest   api.Module
 	timeout time.Duration
-	fns     map[string]export // cached exports: a lookup per call costs ~12 KB
+	fns     [numCallbacks]export // cached exports by callbackIndex (fn nil: absent); wazero's lookup per call costs ~12 KB
 	alloc   api.Function      // malloc, else proxy_on_memory_allocate; may be nil
 	// cctx is the context of every guest call and watch its deadline (deadline.go).
 	cctx  *callContext
@@ -87,9 +87,9 @@ type contextState struct {
 	// last callout (HTTP call) answered to it, kept until the next one.
 	status callStatus
 	// stats, on a root whose plugin is not the VM's namesake (a module carrying
-	// several plugins), holds the callback statistics of that plugin by callback, so
-	// each plugin's callbacks are timed under its own name.
-	stats map[string]*CallbackStats
+	// several plugins), holds the callback statistics of that plugin by callbackIndex,
+	// so each plugin's callbacks are timed under its own name.
+	stats *[numCallbacks]*CallbackStats
 	// skip is a root context's declared HTTP callbacks to skip (httpcallbacks.go).
 	skip callbackSet
 }
@@ -180,11 +180,12 @@ func (m *Module) NewInstance(ctx context.Context, svc Services, cfg InstanceConf
 
 // cacheExports looks every callback up once.
 func (i *Instance) cacheExports() {
-	i.fns = make(map[string]export, len(i.mod.arity))
 	size := 1
 	for name, arity := range i.mod.arity {
-		i.fns[name] = newExport(i.guest.ExportedFunction(name), i.mod.rt.callbacks.get(i.vmID, name))
-		size = max(size, arity)
+		if n := callbackIndex(name); n >= 0 {
+			i.fns[n] = newExport(i.guest.ExportedFunction(name), i.mod.rt.callbacks.get(i.vmID, name))
+			size = max(size, arity)
+		}
 	}
 	i.stack = make([]uint64, size)
 	defs := i.guest.ExportedFunctionDefinitions()
@@ -238,7 +239,7 @@ func (i *Instance) runMain(ctx context.Context) error {
 	if !ok || !allI32(def.ParamTypes()) {
 		return nil
 	}
-	i.fns[fnMain] = newExport(i.guest.ExportedFunction(fnMain), i.mod.rt.callbacks.get(i.vmID, fnMain))
+	i.fns[callbackIndex(fnMain)] = newExport(i.guest.ExportedFunction(fnMain), i.mod.rt.callbacks.get(i.vmID, fnMain))
 	if n := len(def.ParamTypes()); n > len(i.stack) {
 		i.stack = make([]uint64, n)
 	}
