@@ -38,7 +38,7 @@ func (h *HTTPContext) OnResponseBody(ctx context.Context, size int, endOfStream 
 // headers calls a headers callback, or answers Continue when the guest exports none.
 func (h *HTTPContext) headers(ctx context.Context, name string, t MapType, eos bool) (Action, error) {
 	i := h.inst
-	arity, ok := i.mod.arity[name]
+	fn, ok := i.export(callbackIndex(name))
 	if !ok {
 		return ActionContinue, nil
 	}
@@ -53,13 +53,13 @@ func (h *HTTPContext) headers(ctx context.Context, name string, t MapType, eos b
 		}
 	}
 	args := []uint64{uint64(h.state.id), uint64(n), boolArg(eos)}
-	return i.callAction(ctx, h.state, name, args[:arity]...)
+	return i.callAction(ctx, h.state, name, args[:fn.params]...)
 }
 
 // body calls a body callback, or answers Continue when the guest exports none.
 func (h *HTTPContext) body(ctx context.Context, name string, dir, size int, eos bool) (Action, error) {
 	i := h.inst
-	if _, ok := i.mod.arity[name]; !ok {
+	if !i.exports(name) {
 		return ActionContinue, nil
 	}
 	if err := i.enter(); err != nil {

@@ -63,13 +63,14 @@ type Instance struct {
 // export is a cached guest export and its result count (wazero builds the result
 // types anew on each Definition().ResultTypes()).
 type export struct {
-	fn      api.Function
-	results int
-	stats   *CallbackStats
+	fn              api.Function
+	params, results int
+	stats           *CallbackStats
 }
 
 func newExport(fn api.Function, stats *CallbackStats) export {
-	return export{fn: fn, results: len(fn.Definition().ResultTypes()), stats: stats}
+	d := fn.Definition()
+	return export{fn: fn, params: len(d.ParamTypes()), results: len(d.ResultTypes()), stats: stats}
 }
 
 // contextState is the host's view of one guest context: a root (plugin) context when
