@@ -176,8 +176,8 @@ pub fn utf8(out: Vec<u8>) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// The strings of a JSON array such as ["a","b"].
-pub fn strings(input: &[u8]) -> Result<Vec<String>, String> {
+/// The elements of a JSON array, each turned into a T by element.
+fn array<'a, T>(input: &'a [u8], mut element: impl FnMut(Value<'a>) -> Result<T, String>) -> Result<Vec<T>, String> {
     let mut p = Parser { s: input, i: 0 };
     let mut out = Vec::new();
     p.expect(b'[')?;
@@ -185,10 +185,7 @@ pub fn strings(input: &[u8]) -> Result<Vec<String>, String> {
         return Ok(out);
     }
     loop {
-        match p.value()? {
-            Value::String(s) => out.push(s),
-            v => return Err(format!("expected a string, found {}", v.kind())),
-        }
+        out.push(element(p.value()?)?);
         match p.next_token() {
             Some(b',') => continue,
             Some(b']') => return Ok(out),
@@ -197,24 +194,60 @@ pub fn strings(input: &[u8]) -> Result<Vec<String>, String> {
     }
 }
 
+/// The strings of a JSON array such as ["a","b"].
+pub fn strings(input: &[u8]) -> Result<Vec<String>, String> {
+    array(input, |v| match v {
+        Value::String(s) => Ok(s),
+        v => Err(format!("expected a string, found {}", v.kind())),
+    })
+}
+
 /// The integers of a JSON array such as [1,2,3].
 pub fn integers(input: &[u8]) -> Result<Vec<i64>, String> {
-    let mut p = Parser { s: input, i: 0 };
-    let mut out = Vec::new();
-    p.expect(b'[')?;
-    if p.peek() == Some(b']') {
-        return Ok(out);
+    array(input, |v| match v {
+        Value::Number(n) => n.parse().map_err(|_| format!("{} is not an integer", n)),
+        v => Err(format!("expected an integer, found {}", v.kind())),
+    })
+}
+
+/// Calls field for each field of a plugin's configuration, as the Go SDK reads one: an
+/// empty or null configuration has no fields (each takes its default), and anything
+/// but an object is "expected a JSON object".
+pub fn config_fields<'a, F>(raw: &'a [u8], field: F) -> Result<(), String>
+where
+    F: FnMut(&str, Value<'a>) -> Result<(), String>,
+{
+    let trimmed = std::str::from_utf8(raw).map(str::trim).unwrap_or("x");
+    if trimmed.is_empty() || trimmed == "null" {
+        return Ok(());
     }
-    loop {
-        match p.value()? {
-            Value::Number(n) => out.push(n.parse().map_err(|_| format!("{} is not an integer", n))?),
-            v => return Err(format!("expected an integer, found {}", v.kind())),
-        }
-        match p.next_token() {
-            Some(b',') => continue,
-            Some(b']') => return Ok(out),
-            _ => return Err(p.error("',' or ']'")),
-        }
+    fields(raw, field).map_err(|e| if e.starts_with("invalid JSON") { "expected a JSON object".to_string() } else { e })
+}
+
+/// A configuration field's string; None for null.
+pub fn opt_string(name: &str, v: Value) -> Result<Option<String>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        v => Err(format!("{}: expected a string, found {}", name, v.kind())),
+    }
+}
+
+/// A configuration field's boolean; None for null.
+pub fn opt_bool(name: &str, v: &Value) -> Result<Option<bool>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b)),
+        v => Err(format!("{}: expected a boolean, found {}", name, v.kind())),
+    }
+}
+
+/// A configuration field's number; None for null.
+pub fn opt_number(name: &str, v: &Value) -> Result<Option<f64>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Number(n) => Ok(n.parse().ok()),
+        v => Err(format!("{}: expected a number, found {}", name, v.kind())),
     }
 }
 

@@ -28,22 +28,6 @@ pub struct Config {
     challenge: String,
 }
 
-fn boolean(name: &str, v: &Value, default: bool) -> Result<bool, String> {
-    match v {
-        Value::Null => Ok(default),
-        Value::Bool(b) => Ok(*b),
-        v => Err(format!("{}: expected a boolean, found {}", name, v.kind())),
-    }
-}
-
-fn string(name: &str, v: Value) -> Result<String, String> {
-    match v {
-        Value::Null => Ok(String::new()),
-        Value::String(s) => Ok(s),
-        v => Err(format!("{}: expected a string, found {}", name, v.kind())),
-    }
-}
-
 impl Config {
     pub fn parse(raw: &[u8]) -> Result<Config, String> {
         let mut c = Config {
@@ -57,28 +41,24 @@ impl Config {
             challenge: String::new(),
         };
         let mut realm = String::new();
-        let trimmed = std::str::from_utf8(raw).map(str::trim).unwrap_or("x");
-        if !trimmed.is_empty() && trimmed != "null" {
-            json::fields(raw, |name, v| {
-                match name {
-                    "key_names" => match v {
-                        Value::Null => {}
-                        Value::Raw(r) if r.first() == Some(&b'[') => c.key_names = json::strings(r).map_err(|e| format!("key_names: {}", e))?,
-                        v => return Err(format!("key_names: expected an array, found {}", v.kind())),
-                    },
-                    "hide_credentials" => c.hide_credentials = boolean(name, &v, false)?,
-                    "key_in_header" => c.key_in_header = boolean(name, &v, true)?,
-                    "key_in_query" => c.key_in_query = boolean(name, &v, true)?,
-                    "key_in_body" => c.key_in_body = boolean(name, &v, false)?,
-                    "run_on_preflight" => c.run_on_preflight = boolean(name, &v, true)?,
-                    "anonymous" => c.anonymous = string(name, v)?,
-                    "realm" => realm = string(name, v)?,
-                    _ => {}
-                }
-                Ok(())
-            })
-            .map_err(|e| if e.starts_with("invalid JSON") { "expected a JSON object".to_string() } else { e })?;
-        }
+        json::config_fields(raw, |name, v| {
+            match name {
+                "key_names" => match v {
+                    Value::Null => {}
+                    Value::Raw(r) if r.first() == Some(&b'[') => c.key_names = json::strings(r).map_err(|e| format!("key_names: {}", e))?,
+                    v => return Err(format!("key_names: expected an array, found {}", v.kind())),
+                },
+                "hide_credentials" => c.hide_credentials = json::opt_bool(name, &v)?.unwrap_or(false),
+                "key_in_header" => c.key_in_header = json::opt_bool(name, &v)?.unwrap_or(true),
+                "key_in_query" => c.key_in_query = json::opt_bool(name, &v)?.unwrap_or(true),
+                "key_in_body" => c.key_in_body = json::opt_bool(name, &v)?.unwrap_or(false),
+                "run_on_preflight" => c.run_on_preflight = json::opt_bool(name, &v)?.unwrap_or(true),
+                "anonymous" => c.anonymous = json::opt_string(name, v)?.unwrap_or_default(),
+                "realm" => realm = json::opt_string(name, v)?.unwrap_or_default(),
+                _ => {}
+            }
+            Ok(())
+        })?;
         c.challenge = if realm.is_empty() { "Key".to_string() } else { format!("Key realm={}", go_quote(&realm)) };
         Ok(c)
     }

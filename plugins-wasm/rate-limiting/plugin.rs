@@ -77,30 +77,6 @@ pub struct Config {
     scope: String,
 }
 
-fn number(name: &str, v: &Value) -> Result<Option<f64>, String> {
-    match v {
-        Value::Null => Ok(None),
-        Value::Number(n) => Ok(n.parse().ok()),
-        v => Err(format!("{}: expected a number, found {}", name, v.kind())),
-    }
-}
-
-fn string(name: &str, v: Value) -> Result<Option<String>, String> {
-    match v {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s)),
-        v => Err(format!("{}: expected a string, found {}", name, v.kind())),
-    }
-}
-
-fn boolean(name: &str, v: &Value) -> Result<Option<bool>, String> {
-    match v {
-        Value::Null => Ok(None),
-        Value::Bool(b) => Ok(Some(*b)),
-        v => Err(format!("{}: expected a boolean, found {}", name, v.kind())),
-    }
-}
-
 impl Config {
     /// Reads a configuration and applies Kong's entity checks, for one that did not come
     /// through the Admin API.
@@ -111,38 +87,34 @@ impl Config {
         let (mut fault_tolerant, mut hide_client_headers) = (None, None);
         let (mut error_code, mut error_message) = (None, None);
         let mut redis: &[u8] = &[];
-        let trimmed = std::str::from_utf8(raw).map(str::trim).unwrap_or("x");
-        if !trimmed.is_empty() && trimmed != "null" {
-            json::fields(raw, |name, v| {
-                if let Some(i) = PERIODS.iter().position(|p| p.name == name) {
-                    limits[i] = number(name, &v)?;
-                    return Ok(());
+        json::config_fields(raw, |name, v| {
+            if let Some(i) = PERIODS.iter().position(|p| p.name == name) {
+                limits[i] = json::opt_number(name, &v)?;
+                return Ok(());
+            }
+            match name {
+                "limit_by" => limit_by = json::opt_string(name, v)?,
+                "policy" => policy = json::opt_string(name, v)?,
+                "header_name" => header_name = json::opt_string(name, v)?,
+                "path" => path = json::opt_string(name, v)?,
+                "route_id" => route_id = json::opt_string(name, v)?,
+                "service_id" => service_id = json::opt_string(name, v)?,
+                "error_message" => error_message = json::opt_string(name, v)?,
+                "fault_tolerant" => fault_tolerant = json::opt_bool(name, &v)?,
+                "hide_client_headers" => hide_client_headers = json::opt_bool(name, &v)?,
+                "error_code" => error_code = json::opt_number(name, &v)?,
+                "sync_rate" => {
+                    json::opt_number(name, &v)?;
                 }
-                match name {
-                    "limit_by" => limit_by = string(name, v)?,
-                    "policy" => policy = string(name, v)?,
-                    "header_name" => header_name = string(name, v)?,
-                    "path" => path = string(name, v)?,
-                    "route_id" => route_id = string(name, v)?,
-                    "service_id" => service_id = string(name, v)?,
-                    "error_message" => error_message = string(name, v)?,
-                    "fault_tolerant" => fault_tolerant = boolean(name, &v)?,
-                    "hide_client_headers" => hide_client_headers = boolean(name, &v)?,
-                    "error_code" => error_code = number(name, &v)?,
-                    "sync_rate" => {
-                        number(name, &v)?;
-                    }
-                    "redis" => match v {
-                        Value::Null => {}
-                        Value::Raw(r) if r.first() == Some(&b'{') => redis = r,
-                        v => return Err(format!("redis: expected an object, found {}", v.kind())),
-                    },
-                    _ => {}
-                }
-                Ok(())
-            })
-            .map_err(|e| if e.starts_with("invalid JSON") { "expected a JSON object".to_string() } else { e })?;
-        }
+                "redis" => match v {
+                    Value::Null => {}
+                    Value::Raw(r) if r.first() == Some(&b'{') => redis = r,
+                    v => return Err(format!("redis: expected an object, found {}", v.kind())),
+                },
+                _ => {}
+            }
+            Ok(())
+        })?;
         let limit_by = match limit_by.as_deref().unwrap_or("consumer") {
             "consumer" => LimitBy::Consumer,
             "credential" => LimitBy::Credential,

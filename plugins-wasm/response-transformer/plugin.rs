@@ -101,21 +101,17 @@ impl Config {
     pub fn parse(raw: &[u8]) -> Result<Config, String> {
         let (mut remove, mut rename, mut replace, mut add, mut append) =
             (Op::default(), Op::default(), Op::default(), Op::default(), Op::default());
-        let trimmed = std::str::from_utf8(raw).map(str::trim).unwrap_or("x");
-        if !trimmed.is_empty() && trimmed != "null" {
-            json::fields(raw, |name, v| {
-                match name {
-                    "remove" => remove = op(name, v)?,
-                    "rename" => rename = op(name, v)?,
-                    "replace" => replace = op(name, v)?,
-                    "add" => add = op(name, v)?,
-                    "append" => append = op(name, v)?,
-                    _ => {}
-                }
-                Ok(())
-            })
-            .map_err(|e| if e.starts_with("invalid JSON") { "expected a JSON object".to_string() } else { e })?;
-        }
+        json::config_fields(raw, |name, v| {
+            match name {
+                "remove" => remove = op(name, v)?,
+                "rename" => rename = op(name, v)?,
+                "replace" => replace = op(name, v)?,
+                "add" => add = op(name, v)?,
+                "append" => append = op(name, v)?,
+                _ => {}
+            }
+            Ok(())
+        })?;
         let json_fields = |o: &Op| -> Vec<(String, Vec<u8>)> {
             let mut out = Vec::new();
             for (i, e) in o.json.iter().enumerate() {
