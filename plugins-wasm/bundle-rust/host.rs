@@ -337,23 +337,41 @@ impl Headers {
     }
 }
 
-/// Appends n in decimal.
+/// Appends n in decimal. A 64-bit division is a slow instruction in wasm, so a value
+/// is cut into parts below 10^8 with at most two of them, and each part divided in 32
+/// bits (which the compiler turns into multiplications).
 pub fn push_int(out: &mut Vec<u8>, n: i64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut u = n.unsigned_abs();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
-    }
     if n < 0 {
         out.push(b'-');
     }
-    out.extend_from_slice(&digits[i..]);
+    let u = n.unsigned_abs();
+    const E8: u64 = 100_000_000;
+    if u < E8 {
+        push_u32(out, u as u32, 0);
+    } else if u < E8 * E8 {
+        push_u32(out, (u / E8) as u32, 0);
+        push_u32(out, (u % E8) as u32, 8);
+    } else {
+        let (hi, rest) = (u / (E8 * E8), u % (E8 * E8));
+        push_u32(out, hi as u32, 0);
+        push_u32(out, (rest / E8) as u32, 8);
+        push_u32(out, (rest % E8) as u32, 8);
+    }
+}
+
+/// Appends n in decimal, left-padded with zeros to width digits.
+fn push_u32(out: &mut Vec<u8>, mut n: u32, width: usize) {
+    let mut digits = [b'0'; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i.min(digits.len() - width)..]);
 }
 
 /// Appends headers in the ABI's pairs layout: the count, each name's and value's

@@ -19,12 +19,12 @@ pub enum Arg {
     Other,
 }
 
-/// A request header looked up as ngx.req.get_headers does: case-insensitively, with
-/// underscores in name read as dashes (weir.header_value, one host call).
+/// A request header looked up as ngx.req.get_headers does (weir.header_value, one host
+/// call): case-insensitively, with underscores read as dashes, which header_arg_name
+/// has made of name already (a plugin does it once per configuration).
 pub fn header_arg(name: &str, scratch: &mut Vec<u8>) -> Result<Arg, host::Status> {
-    let wanted = header_arg_name(name);
     let mut value = Vec::new();
-    match host::header_value(host::MAP_REQUEST_HEADERS, &wanted, &mut value, scratch)? {
+    match host::header_value(host::MAP_REQUEST_HEADERS, name, &mut value, scratch)? {
         0 => Ok(Arg::Absent),
         1 => Ok(Arg::String(value)),
         _ => Ok(Arg::List),

@@ -18,6 +18,8 @@ const MSG_UNEXPECTED: &str = "An unexpected error occurred";
 #[derive(Debug)]
 pub struct Config {
     key_names: Vec<String>,
+    /// Each key name as a header lookup reads it (lower-case, underscores as dashes).
+    header_names: Vec<String>,
     hide_credentials: bool,
     anonymous: String,
     key_in_header: bool,
@@ -32,6 +34,7 @@ impl Config {
     pub fn parse(raw: &[u8]) -> Result<Config, String> {
         let mut c = Config {
             key_names: vec!["apikey".to_string()],
+            header_names: Vec::new(),
             hide_credentials: false,
             anonymous: String::new(),
             key_in_header: true,
@@ -59,6 +62,7 @@ impl Config {
             }
             Ok(())
         })?;
+        c.header_names = c.key_names.iter().map(|n| request::header_arg_name(n)).collect();
         c.challenge = if realm.is_empty() { "Key".to_string() } else { format!("Key realm={}", go_quote(&realm)) };
         Ok(c)
     }
@@ -151,10 +155,10 @@ fn authenticated_with_credential(s: &mut Scratch) -> bool {
 /// request, unless the search needs the body first (body is None until it is in).
 fn run(c: &Config, s: &mut Scratch, body: Option<Body>) -> Action {
     let (mut found, mut fail): (Option<(&str, Vec<u8>)>, &str) = (None, MSG_NO_KEY);
-    for name in &c.key_names {
+    for (name, header) in c.key_names.iter().zip(&c.header_names) {
         let mut a = Arg::Absent;
         if c.key_in_header {
-            a = request::header_arg(name, &mut s.args).unwrap_or(Arg::Absent);
+            a = request::header_arg(header, &mut s.args).unwrap_or(Arg::Absent);
         }
         if a == Arg::Absent && c.key_in_query {
             a = request::query_arg(query(&request::header(":path", &mut s.args)), name);
@@ -220,7 +224,7 @@ fn authenticate(key: &[u8], s: &mut Scratch) -> Result<bool, String> {
     let args = &mut s.args;
     args.clear();
     args.extend_from_slice(br#"{"kind":"keyauth_credentials","field":"key","value":"#);
-    json::push_string(args, &String::from_utf8_lossy(key));
+    json::push_string(args, &json::utf8(key.to_vec()));
     args.extend_from_slice(br#","authenticate":true}"#);
     s.answer.clear();
     host::foreign(NAME, args, &mut s.answer).map_err(|e| format!("{}: {}", NAME, e))?;
