@@ -23,7 +23,7 @@ type Instance struct {
 	guest   api.Module
 	timeout time.Duration
 	fns     [numCallbacks]export // cached exports by callbackIndex (fn nil: absent); wazero's lookup per call costs ~12 KB
-	alloc   api.Function      // malloc, else proxy_on_memory_allocate; may be nil
+	alloc   api.Function         // malloc, else proxy_on_memory_allocate; may be nil
 	// cctx is the context of every guest call and watch its deadline (deadline.go).
 	cctx  *callContext
 	watch *watchdog
