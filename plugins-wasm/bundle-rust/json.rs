@@ -242,6 +242,15 @@ pub fn opt_bool(name: &str, v: &Value) -> Result<Option<bool>, String> {
     }
 }
 
+/// A configuration field's array of strings; None for null.
+pub fn opt_strings(name: &str, v: Value) -> Result<Option<Vec<String>>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Raw(r) if r.first() == Some(&b'[') => strings(r).map(Some).map_err(|e| format!("{}: {}", name, e)),
+        v => Err(format!("{}: expected an array, found {}", name, v.kind())),
+    }
+}
+
 /// A configuration field's number; None for null.
 pub fn opt_number(name: &str, v: &Value) -> Result<Option<f64>, String> {
     match v {

@@ -46,11 +46,11 @@ impl Config {
         let mut realm = String::new();
         json::config_fields(raw, |name, v| {
             match name {
-                "key_names" => match v {
-                    Value::Null => {}
-                    Value::Raw(r) if r.first() == Some(&b'[') => c.key_names = json::strings(r).map_err(|e| format!("key_names: {}", e))?,
-                    v => return Err(format!("key_names: expected an array, found {}", v.kind())),
-                },
+                "key_names" => {
+                    if let Some(names) = json::opt_strings(name, v)? {
+                        c.key_names = names;
+                    }
+                }
                 "hide_credentials" => c.hide_credentials = json::opt_bool(name, &v)?.unwrap_or(false),
                 "key_in_header" => c.key_in_header = json::opt_bool(name, &v)?.unwrap_or(true),
                 "key_in_query" => c.key_in_query = json::opt_bool(name, &v)?.unwrap_or(true),

@@ -53,14 +53,6 @@ struct Op {
     headers: Vec<String>,
 }
 
-fn strings(name: &str, v: Value) -> Result<Vec<String>, String> {
-    match v {
-        Value::Null => Ok(Vec::new()),
-        Value::Raw(r) if r.first() == Some(&b'[') => json::strings(r).map_err(|e| format!("{}: {}", name, e)),
-        v => Err(format!("{}: expected an array, found {}", name, v.kind())),
-    }
-}
-
 fn op(name: &str, v: Value) -> Result<Op, String> {
     let mut o = Op::default();
     match v {
@@ -68,9 +60,9 @@ fn op(name: &str, v: Value) -> Result<Op, String> {
         Value::Raw(r) if r.first() == Some(&b'{') => json::fields(r, |field, v| {
             let path = format!("{}.{}", name, field);
             match field {
-                "json" => o.json = strings(&path, v)?,
-                "json_types" => o.json_types = strings(&path, v)?,
-                "headers" => o.headers = strings(&path, v)?,
+                "json" => o.json = json::opt_strings(&path, v)?.unwrap_or_default(),
+                "json_types" => o.json_types = json::opt_strings(&path, v)?.unwrap_or_default(),
+                "headers" => o.headers = json::opt_strings(&path, v)?.unwrap_or_default(),
                 _ => {}
             }
             Ok(())
