@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds weir's wasm plugins with the standard Go toolchain (no TinyGo):
-#   plugins-wasm/<name>/  ->  plugins-wasm/dist/bundle.wasm   (every built-in in one module,
+#   plugins-wasm/<name>/  ->  plugins-wasm/dist/bundle.wasm   (every Go built-in in one module,
 #                             embedded in weir: plugins-wasm/bundle imports each plugin's
-#                             package; plugins-wasm/internal holds code they share)
+#                             package; plugins-wasm/internal holds code they share; the
+#                             Rust built-ins' module is committed, see make bundle-rust)
 #   sdk/examples/<name>/  ->  sdk/examples/<name>/<name>.wasm (SDK examples; also one
 #                             level deeper: sdk/examples/shared_queue/receiver)
 # A target newer than every source it depends on (its folder, the SDK, the go.mod/go.sum
