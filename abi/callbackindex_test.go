@@ -2,8 +2,8 @@ package abi
 
 import "testing"
 
-// TestCallbackIndex: every callback the host calls has its own slot, the fast cases
-// of the switch agree with the list, and a name the host never calls has none.
+// TestCallbackIndex: every callback the host calls has its own slot, and a name the
+// host never calls has none.
 func TestCallbackIndex(t *testing.T) {
 	for want, name := range callbackNames {
 		if got := callbackIndex(name); got != want {

@@ -37,39 +37,22 @@ const (
 
 // callbackNames lists every export the host calls; an instance keeps its exports, and
 // a plugin its callback statistics, in arrays in this order (callbackIndex), because a
-// map keyed by name cost more per call than entering a small guest.
+// map keyed by name cost more per call than entering a small guest. The callbacks of
+// every request come first, so finding one takes a few comparisons of lengths.
 var callbackNames = [...]string{
-	fnInitialize, fnStart, fnMain, fnMalloc, fnMemoryAllocate, fnContextCreate, fnVMStart,
-	fnConfigure, fnDone, fnLog, fnDelete, fnRequestHeaders, fnRequestBody, fnResponseHeaders,
-	fnResponseBody, fnHTTPCallResponse, fnTick, fnQueueReady, fnNewConnection,
-	fnDownstreamData, fnDownstreamClose, fnUpstreamData, fnUpstreamClose,
+	fnContextCreate, fnRequestHeaders, fnResponseHeaders, fnDelete, fnDone, fnLog,
+	fnRequestBody, fnResponseBody,
+	fnInitialize, fnStart, fnMain, fnMalloc, fnMemoryAllocate, fnVMStart, fnConfigure,
+	fnHTTPCallResponse, fnTick, fnQueueReady, fnNewConnection, fnDownstreamData,
+	fnDownstreamClose, fnUpstreamData, fnUpstreamClose,
 }
 
 // numCallbacks sizes the arrays callbackIndex indexes.
 const numCallbacks = len(callbackNames)
 
 // callbackIndex is name's position in callbackNames, -1 for a name the host never
-// calls. The request path's callbacks come first: a switch on constant strings
-// compiles to comparisons, without hashing.
+// calls.
 func callbackIndex(name string) int {
-	switch name {
-	case fnRequestHeaders:
-		return 11
-	case fnResponseHeaders:
-		return 13
-	case fnContextCreate:
-		return 5
-	case fnDelete:
-		return 10
-	case fnDone:
-		return 8
-	case fnLog:
-		return 9
-	case fnRequestBody:
-		return 12
-	case fnResponseBody:
-		return 14
-	}
 	for i, n := range callbackNames {
 		if n == name {
 			return i

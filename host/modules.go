@@ -52,12 +52,12 @@ type builtin struct {
 	used bool
 }
 
-// builtinModule is the wasm of one or more built-ins (they ship in two bundle modules,
-// the Go one and the Rust one), compiled the first time a configuration uses one of them: compiling
-// at start would cost each node start (and each test node) seconds, for plugins many
-// deployments never enable. One module for all built-ins means one pool of instances,
-// one Go runtime per instance, for all of them; each plugin config is a root context
-// whose root id is the plugin's name.
+// builtinModule is the wasm of one or more built-ins (they ship in two modules, the Go
+// bundle and the Rust one), compiled the first time a configuration uses one of them:
+// compiling at start would cost each node start (and each test node) seconds, for
+// plugins many deployments never enable. One module for several built-ins means one
+// pool of instances (and for Go one runtime per instance) for all of them; each plugin
+// config is a root context whose root id is the plugin's name.
 type builtinModule struct {
 	bin  []byte
 	name string         // the pool's name and VM id: the plugin's, or bundleVMID when shared

@@ -3,8 +3,8 @@
 // `make plugins` into one wasm module, dist/bundle.wasm; those whose cost per request
 // matters most (RustBuiltins) are written in Rust (plugin.rs) and compiled into a
 // second module, bundle-rust/bundle-rust.wasm, committed so that weir builds with Go
-// alone. Both are embedded here. In each module a plugin is served to the root contexts whose
-// root id is its name.
+// alone. Both are embedded here. In each module a plugin is served to the root contexts
+// whose root id is its name.
 //
 // Each folder holds the plugin's source (plugin.go, whose package's init registers it,
 // or plugin.rs, a module of bundle-rust/lib.rs) and schema.json: its name, version,
