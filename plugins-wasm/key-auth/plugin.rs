@@ -155,13 +155,15 @@ fn authenticated_with_credential(s: &mut Scratch) -> bool {
 /// request, unless the search needs the body first (body is None until it is in).
 fn run(c: &Config, s: &mut Scratch, body: Option<Body>) -> Action {
     let (mut found, mut fail): (Option<(&str, Vec<u8>)>, &str) = (None, MSG_NO_KEY);
+    let mut path = None; // :path, read once if the query is searched
     for (name, header) in c.key_names.iter().zip(&c.header_names) {
         let mut a = Arg::Absent;
         if c.key_in_header {
             a = request::header_arg(header, &mut s.args).unwrap_or(Arg::Absent);
         }
         if a == Arg::Absent && c.key_in_query {
-            a = request::query_arg(query(&request::header(":path", &mut s.args)), name);
+            let path = path.get_or_insert_with(|| request::header(":path", &mut s.args));
+            a = request::query_arg(query(path), name);
         }
         if a == Arg::Absent && c.key_in_body {
             match &body {
