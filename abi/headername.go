@@ -7,30 +7,76 @@ import (
 )
 
 // commonHeaders are header names common enough on the proxy path, or written by
-// weir's built-in plugins on every request, that their lower-case strings are kept:
-// a key read from a guest or copied from a front end then costs no allocation.
-var commonHeaders = func() map[string]string {
-	m := map[string]string{}
-	for _, n := range []string{"accept", "accept-encoding", "accept-language", "authorization",
+// weir's built-in plugins on every request, that their lower-case strings are kept (a
+// key read from a guest or copied from a front end then costs no allocation), and
+// their wire forms too.
+var commonHeaders = func() []string {
+	names := []string{"accept", "accept-encoding", "accept-language", "authorization",
 		"cache-control", "connection", "content-encoding", "content-length", "content-type",
 		"cookie", "date", "etag", "expires", "host", "if-modified-since", "if-none-match",
 		"keep-alive", "last-modified", "location", "origin", "pragma", "referer", "server",
 		"set-cookie", "transfer-encoding", "upgrade", "user-agent", "vary", "via",
 		"x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto",
-		"x-real-ip", "x-request-id", "apikey",
+		"x-forwarded-path", "x-forwarded-prefix", "x-kong-upstream-latency",
+		"x-kong-proxy-latency", "x-kong-response-latency", "x-real-ip", "x-request-id", "apikey",
 		":method", ":path", ":authority", ":scheme", ":status",
 		"x-consumer-id", "x-consumer-custom-id", "x-consumer-username", "x-credential-identifier",
 		"x-anonymous-consumer", "x-consumer-groups", "x-kong-request-id",
-		"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"} {
-		m[n] = n
-	}
+		"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"}
 	for _, p := range []string{"second", "minute", "hour", "day", "month", "year"} {
-		for _, n := range []string{"x-ratelimit-limit-" + p, "x-ratelimit-remaining-" + p} {
-			m[n] = n
-		}
+		names = append(names, "x-ratelimit-limit-"+p, "x-ratelimit-remaining-"+p)
 	}
-	return m
+	return names
 }()
+
+// commonName is one common name in both its forms.
+type commonName struct {
+	lower, wire string
+	// shared: another common name hashes to the same slot and sits in
+	// commonOverflow.
+	shared bool
+}
+
+// commonSlots finds a common name in a few instructions: a request looks names up
+// tens of times, and a Go map's hashing cost more than the rest of each lookup. A
+// name whose slot is taken goes to commonOverflow.
+var commonSlots, commonOverflow = func() (slots [1024]commonName, overflow map[string]*commonName) {
+	overflow = map[string]*commonName{}
+	for _, n := range commonHeaders {
+		c := commonName{lower: n, wire: string(appendWireName(nil, n))}
+		s := &slots[slotOf(n)]
+		if s.lower == "" {
+			*s = c
+			continue
+		}
+		s.shared = true
+		overflow[n] = &c
+	}
+	return slots, overflow
+}()
+
+// slotOf hashes a name's length and three of its bytes into commonSlots
+// (Fibonacci hashing: the product's top bits).
+func slotOf(name string) uint32 {
+	n := len(name)
+	if n == 0 {
+		return 0
+	}
+	h := (uint32(n) | uint32(name[0])<<8 | uint32(name[n-1])<<16 | uint32(name[n/2])<<24) * 0x9E3779B1
+	return h >> 22
+}
+
+// common finds a lower-case name among the common ones; nil when it is not one.
+func common(name string) *commonName {
+	s := &commonSlots[slotOf(name)]
+	if s.lower == name {
+		return s
+	}
+	if !s.shared {
+		return nil
+	}
+	return commonOverflow[name]
+}
 
 // HeaderName is name with ASCII letters lower-cased, as header-map keys are kept (and
 // as Envoy presents them to plugins), without allocating for a common name.
@@ -46,8 +92,8 @@ func HeaderName(name []byte) string {
 		}
 		b[i] = c
 	}
-	if s, ok := commonHeaders[string(b)]; ok {
-		return s
+	if c := common(string(b)); c != nil { // no allocation: the conversion is not kept
+		return c.lower
 	}
 	return string(b)
 }
@@ -90,3 +136,50 @@ func HasUpperASCII(s string) bool {
 	}
 	return false
 }
+
+// AppendWireName appends name as weir writes a header name on HTTP/1.1: a letter
+// upper-cased at the start and after each '-', the others lower-cased
+// ("x-forwarded-for" becomes "X-Forwarded-For"), which is what fasthttp makes of a name
+// it normalizes. A name holding a byte that may not stand in a token is appended as it
+// is, as fasthttp leaves it. The front end and the upstream client write names made
+// here with fasthttp's own normalizing off, which copied and scanned every name three
+// times; a common name's form is made once.
+func AppendWireName(dst []byte, name string) []byte {
+	if c := common(name); c != nil {
+		return append(dst, c.wire...)
+	}
+	return appendWireName(dst, name)
+}
+
+func appendWireName(dst []byte, name string) []byte {
+	start := len(dst)
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !tokenByte[c] {
+			return append(dst[:start], name...)
+		}
+		if upper && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		} else if !upper && 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		upper = c == '-'
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// tokenByte marks the bytes a header name (an RFC 9110 token) may hold.
+var tokenByte = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()

@@ -286,6 +286,8 @@ func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 
 func write(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 	resp := &ctx.Response
+	resp.Header.DisableNormalizing() // names are written as abi.AppendWireName makes them
+	var nameBuf [64]byte
 	for _, kv := range e.Response.Headers.Pairs() {
 		switch kv[0] {
 		case ":status":
@@ -295,7 +297,7 @@ func write(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 			// read; what remains the gateway or a plugin set (426's Upgrade)
 		default:
 			if kv[0] != "" && kv[0][0] != ':' {
-				resp.Header.Add(kv[0], kv[1])
+				resp.Header.AddBytesK(abi.AppendWireName(nameBuf[:0], kv[0]), kv[1])
 			}
 		}
 	}

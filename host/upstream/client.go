@@ -73,11 +73,13 @@ func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.Upstr
 		freq.URI().SetHost(req.Host)
 	}
 	freq.Header.SetHost(req.Host)
+	freq.Header.DisableNormalizing() // names are written as abi.AppendWireName makes them
+	var nameBuf [64]byte
 	for _, kv := range req.Headers.Pairs() {
 		if kv[0] == "" || kv[0][0] == ':' || kv[0] == "host" || kv[0] == "content-length" {
 			continue
 		}
-		freq.Header.Add(kv[0], kv[1])
+		freq.Header.AddBytesK(abi.AppendWireName(nameBuf[:0], kv[0]), kv[1])
 	}
 	if req.BodyStream != nil {
 		freq.SetBodyStream(req.BodyStream, -1) // chunked, as the client's body arrives
