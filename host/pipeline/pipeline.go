@@ -342,36 +342,43 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 	}
 	teTrailers := strings.Contains(strings.ToLower(h.Value("te")), "trailers")
 	h.RemoveAny(hopByHop)
+	f := forwardedFields{h: h}
+	f.find()
 	if teTrailers {
-		h.Set("te", "trailers") // Kong passes TE only as "trailers" (gRPC needs it)
+		f.set(fieldTE, "trailers") // Kong passes TE only as "trailers" (gRPC needs it)
 	}
 	forwardedFor := e.peerIP
-	if prior := h.Value("x-forwarded-for"); prior != "" {
+	if prior := f.value(fieldForwardedFor); prior != "" {
 		forwardedFor = prior + ", " + e.peerIP
 	}
-	h.Set("x-forwarded-for", forwardedFor)
+	f.set(fieldForwardedFor, forwardedFor)
 	// a trusted peer's X-Forwarded-* stand; anyone else's are replaced
 	trusted := p.headers().trusted(e.peerIP)
-	setForwarded := func(name, value string) {
-		if _, ok := h.Get(name); !ok || !trusted {
-			h.Set(name, value)
+	setForwarded := func(field int, value string) {
+		if f.at[field] < 0 || !trusted {
+			f.set(field, value)
 		}
 	}
-	setForwarded("x-forwarded-proto", e.Scheme)
-	setForwarded("x-forwarded-host", clientHost)
-	setForwarded("x-forwarded-port", portText(e.LocalPort))
-	setForwarded("x-forwarded-path", path)
+	setForwarded(fieldForwardedProto, e.Scheme)
+	setForwarded(fieldForwardedHost, clientHost)
+	setForwarded(fieldForwardedPort, portText(e.LocalPort))
+	setForwarded(fieldForwardedPath, path)
 	if route.StripPath && e.match.Prefix != "" && e.match.Prefix != "/" {
-		setForwarded("x-forwarded-prefix", e.match.Prefix)
-	} else if !trusted {
-		h.Remove("x-forwarded-prefix")
+		setForwarded(fieldForwardedPrefix, e.match.Prefix)
+	} else if !trusted && f.at[fieldForwardedPrefix] >= 0 {
+		h.Remove(forwardedNames[fieldForwardedPrefix])
+		f.find()
 	}
-	h.Set("x-real-ip", e.ClientIP)
+	f.set(fieldRealIP, e.ClientIP)
 	if p.headers().Upstream&HeaderRequestID != 0 {
-		h.Set("x-kong-request-id", e.ID)
+		f.set(fieldRequestID, e.ID)
 	}
 	if p.headers().Downstream&HeaderVia != 0 {
-		appendVia(h, p.Version)
+		via := viaValue(p.Version)
+		if prior := f.value(fieldVia); prior != "" {
+			via = prior + ", " + via
+		}
+		f.set(fieldVia, via)
 	}
 	req := &e.upstreamRequest
 	*req = UpstreamRequest{Method: h.Value(":method"), Path: upstreamPath, Host: host, Headers: h, Body: e.Request.Body.Bytes(),
@@ -395,13 +402,18 @@ func isGRPCService(svc *store.Service) bool {
 // version, and the value goes on every request and response.
 var viaText atomic.Pointer[[2]string] // version, value
 
-func appendVia(h *Headers, version string) {
+// viaValue is this node's Via value, "1.1 weir/<version>".
+func viaValue(version string) string {
 	v := viaText.Load()
 	if v == nil || v[0] != version {
 		v = &[2]string{version, "1.1 weir/" + version}
 		viaText.Store(v)
 	}
-	via := v[1]
+	return v[1]
+}
+
+func appendVia(h *Headers, version string) {
+	via := viaValue(version)
 	if prior := h.Value("via"); prior != "" {
 		via = prior + ", " + via
 	}
