@@ -273,25 +273,29 @@ func (p *Pipeline) proxy(ctx context.Context, e *Exchange, start time.Time) {
 		return
 	}
 	e.upstreamStatus, _ = strconv.Atoi(e.Response.Headers.Value(":status"))
-	h := &e.Response.Headers
+	f := respondedFields(&e.Response.Headers)
 	on := p.headers().Downstream
 	if on&HeaderUpstreamLatency != 0 {
-		h.Set("x-kong-upstream-latency", strconv.FormatInt(e.upstreamLatency.Milliseconds(), 10))
+		f.set(fieldUpstreamLatency, strconv.FormatInt(e.upstreamLatency.Milliseconds(), 10))
 	}
 	if on&HeaderProxyLatency != 0 {
-		h.Set("x-kong-proxy-latency", strconv.FormatInt(sent.Sub(start).Milliseconds(), 10))
+		f.set(fieldProxyLatency, strconv.FormatInt(sent.Sub(start).Milliseconds(), 10))
 	}
 	if on&HeaderUpstreamStatus != 0 {
-		h.Set("x-kong-upstream-status", strconv.Itoa(e.upstreamStatus))
+		f.set(fieldUpstreamStatus, strconv.Itoa(e.upstreamStatus))
 	}
 	if on&HeaderVia != 0 {
-		appendVia(h, p.Version)
+		via := viaText.of(p.Version)
+		if prior := f.value(fieldResponseVia); prior != "" {
+			via = prior + ", " + via
+		}
+		f.set(fieldResponseVia, via)
 	}
-	if _, ok := h.Get("server"); !ok && on&HeaderServer != 0 {
-		h.Set("server", "weir/"+p.Version)
+	if f.at[fieldServer] < 0 && on&HeaderServer != 0 {
+		f.set(fieldServer, serverText.of(p.Version))
 	}
 	if on&HeaderRequestID != 0 {
-		h.Set("x-kong-request-id", e.ID)
+		f.set(fieldResponseRequestID, e.ID)
 	}
 	e.applyEarlyResponse()
 }
@@ -315,7 +319,7 @@ func (p *Pipeline) respondLocal(e *Exchange, start time.Time) {
 		h.Set("x-kong-response-latency", strconv.FormatInt(time.Since(start).Milliseconds(), 10))
 	}
 	if on&HeaderServer != 0 {
-		h.Set("server", "weir/"+p.Version)
+		h.Set("server", serverText.of(p.Version))
 	}
 	if on&HeaderRequestID != 0 {
 		h.Set("x-kong-request-id", e.ID)
@@ -342,8 +346,7 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 	}
 	teTrailers := strings.Contains(strings.ToLower(h.Value("te")), "trailers")
 	h.RemoveAny(hopByHop)
-	f := forwardedFields{h: h}
-	f.find()
+	f := forwardedFields(h)
 	if teTrailers {
 		f.set(fieldTE, "trailers") // Kong passes TE only as "trailers" (gRPC needs it)
 	}
@@ -374,7 +377,7 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 		f.set(fieldRequestID, e.ID)
 	}
 	if p.headers().Downstream&HeaderVia != 0 {
-		via := viaValue(p.Version)
+		via := viaText.of(p.Version)
 		if prior := f.value(fieldVia); prior != "" {
 			via = prior + ", " + via
 		}
@@ -398,27 +401,24 @@ func isGRPCService(svc *store.Service) bool {
 	return svc.Protocol == "grpc" || svc.Protocol == "grpcs"
 }
 
-// viaText is the last Via value made ("1.1 weir/<version>"), kept: a node has one
-// version, and the value goes on every request and response.
-var viaText atomic.Pointer[[2]string] // version, value
+// versionText is a header value made of a prefix and the node's version ("1.1
+// weir/<version>" for Via), made once: a node has one version, and the value goes on
+// every request and response.
+type versionText struct {
+	prefix string
+	last   atomic.Pointer[[2]string] // version, value
+}
 
-// viaValue is this node's Via value, "1.1 weir/<version>".
-func viaValue(version string) string {
-	v := viaText.Load()
+func (t *versionText) of(version string) string {
+	v := t.last.Load()
 	if v == nil || v[0] != version {
-		v = &[2]string{version, "1.1 weir/" + version}
-		viaText.Store(v)
+		v = &[2]string{version, t.prefix + version}
+		t.last.Store(v)
 	}
 	return v[1]
 }
 
-func appendVia(h *Headers, version string) {
-	via := viaValue(version)
-	if prior := h.Value("via"); prior != "" {
-		via = prior + ", " + via
-	}
-	h.Set("via", via)
-}
+var viaText, serverText = versionText{prefix: "1.1 weir/"}, versionText{prefix: "weir/"}
 
 func splitHost(hostport string) (host, port string) {
 	i := strings.LastIndexByte(hostport, ':')
