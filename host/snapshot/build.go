@@ -28,6 +28,7 @@ func Build(ctx context.Context, ds *store.Dataset, mods Modules) (*Snapshot, err
 		consumerNames: make(map[string]*store.Consumer, len(ds.Consumers)),
 		keyAuths:      make(map[string]*store.KeyAuthCredential, len(ds.KeyAuthCredentials)),
 		plugins:       make(map[scope]*Plugin, len(ds.Plugins)),
+		scopeKinds:    map[string]uint8{},
 	}
 	s.serviceNames = make(map[string]*store.Service, len(ds.Services))
 	s.serviceAddrs = make(map[*store.Service]serviceAddr, len(ds.Services))
@@ -107,7 +108,9 @@ func (s *Snapshot) addPlugins(ctx context.Context, ds *store.Dataset, mods Modul
 			FailOpen:  set(e.Tags)[FailOpenTag],
 			protocols: set(e.Protocols),
 		}
-		s.plugins[scope{e.Name, refID(e.Route), refID(e.Service), refID(e.Consumer)}] = p
+		k := scope{e.Name, refID(e.Route), refID(e.Service), refID(e.Consumer)}
+		s.plugins[k] = p
+		s.scopeKinds[e.Name] |= k.kind()
 		priorities[e.Name] = priority
 		if e.Ordering != nil && s.orders == nil {
 			s.orders = &orderCache{}

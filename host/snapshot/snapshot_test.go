@@ -2,6 +2,8 @@ package snapshot
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/weir-gateway/weir/host/wasmpool"
@@ -131,5 +133,44 @@ func TestRootContextsSharedByConfig(t *testing.T) {
 	}
 	if roots != 5 {
 		t.Errorf("ByPool lists %d root contexts, want 5 (the shared one once)", roots)
+	}
+}
+
+// TestResolveLooksOnlyWhereConfigsAre: skipping the kinds of scope that hold no config
+// of a name picks what trying all eight keys in order picks, for any mix of scopes and
+// any request, ids left empty included.
+func TestResolveLooksOnlyWhereConfigsAre(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	pick := func(ids ...string) string { return ids[r.IntN(len(ids))] }
+	for round := range 300 {
+		ds := &store.Dataset{}
+		seen := map[scope]bool{}
+		for i := range r.IntN(10) {
+			k := scope{pick("p", "q"), pick("", "r1", "r2"), pick("", "s1"), pick("", "c1", "c2")}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			ds.Plugins = append(ds.Plugins, store.Plugin{ID: fmt.Sprint("plugin-", i), Name: k.name, Enabled: true,
+				Route: ref(k.route), Service: ref(k.service), Consumer: ref(k.consumer), Protocols: []string{"http"}})
+		}
+		s, err := Build(context.Background(), &store.Dataset{Plugins: ds.Plugins}, priorities{"p": 10, "q": 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 20 {
+			name, route, service, consumer := pick("p", "q", "x"), pick("", "r1", "r2"), pick("", "s1"), pick("", "c1", "c2")
+			var want *Plugin // every key, in order, as Kong's precedence lists them
+			for _, k := range [...]scope{{name, route, service, consumer}, {name, route, "", consumer},
+				{name, "", service, consumer}, {name, route, service, ""}, {name, "", "", consumer},
+				{name, route, "", ""}, {name, "", service, ""}, {name, "", "", ""}} {
+				if want = s.plugins[k]; want != nil {
+					break
+				}
+			}
+			if got := s.Resolve(name, route, service, consumer); got != want {
+				t.Fatalf("round %d: Resolve(%q, %q, %q, %q) = %v, trying every key gives %v", round, name, route, service, consumer, got, want)
+			}
+		}
 	}
 }
