@@ -362,7 +362,8 @@ func TestBundleServesEachPluginByRootID(t *testing.T) {
 // log, and its contexts report no response body to hold. add_header (proxywasm
 // layer, no declaration) still gets every callback. The Rust built-ins declare what
 // they leave empty too: response-transformer is not entered for request headers, nor
-// for the response body when it has no json operation.
+// for the response body when it has no json operation; request-transformer is not
+// entered for the response.
 func TestDeclaredCallbacksSkipped(t *testing.T) {
 	ctx := context.Background()
 	rt := newRuntime(t, 0)
@@ -382,6 +383,8 @@ func TestDeclaredCallbacksSkipped(t *testing.T) {
 			[]string{fnResponseHeaders, fnDelete}, []string{fnRequestHeaders, fnDone, fnLog}, true},
 		{"bundle-rust", "response-transformer", `{"add":{"headers":["x-a:1"]}}`, [][2]string{{":method", "GET"}, {":path", "/"}},
 			[]string{fnResponseHeaders, fnDelete}, []string{fnRequestHeaders, fnResponseBody, fnDone, fnLog}, false},
+		{"bundle-rust", "request-transformer", `{"add":{"headers":["x-a:1"]}}`, [][2]string{{":method", "GET"}, {":path", "/"}},
+			[]string{fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}, false},
 		{"add_header", "", `{"header":"x-a","value":"1"}`, [][2]string{{":method", "GET"}, {":path", "/"}},
 			[]string{fnRequestHeaders, fnResponseHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, nil, true},
 	} {
@@ -451,8 +454,8 @@ func (c *allocCounter) NewFunctionListener(def api.FunctionDefinition) experimen
 // TestReturnBuffer: the SDK names a return buffer (weir.return_buffer), so what host
 // calls return reaches a Go guest without calls to its allocator; a value larger than
 // the buffer is still allocated, and the plugin works the same either way.
-// request-transformer reads the whole request header map, which a large header makes
-// larger than the buffer.
+// correlation-id reads the request's header through the SDK's Request, which takes the
+// whole request header map in one call: a large header makes it larger than the buffer.
 func TestReturnBuffer(t *testing.T) {
 	counter := &allocCounter{}
 	ctx := experimental.WithFunctionListenerFactory(context.Background(), counter)
@@ -472,14 +475,14 @@ func TestReturnBuffer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := &events{}
 			s := newStream(ev, [2]string{":method", "GET"}, [2]string{":path", "/"}, [2]string{"x-big", tt.value})
-			_, h := instantiateAs(t, m, &fakeServices{ev: ev}, "request-transformer", `{"add":{"headers":["x-added:1"]}}`, s)
+			_, h := instantiateAs(t, m, &fakeServices{ev: ev}, "correlation-id", `{"header_name":"x-added","generator":"uuid"}`, s)
 			counter.n = 0
 			a, err := h.OnRequestHeaders(ctx, true)
 			if err != nil || a != ActionContinue || len(s.local) > 0 {
 				t.Fatalf("request headers: %v, %v, local response %+v", a, err, s.local)
 			}
-			if v, _ := s.maps[MapRequestHeaders].Get("x-added"); v != "1" {
-				t.Errorf("x-added = %q, want the plugin's header", v)
+			if v, _ := s.maps[MapRequestHeaders].Get("x-added"); len(v) != 36 {
+				t.Errorf("x-added = %q, want the plugin's uuid", v)
 			}
 			if counter.n != tt.allocs {
 				t.Errorf("guest allocator called %d times, want %d", counter.n, tt.allocs)
@@ -489,8 +492,9 @@ func TestReturnBuffer(t *testing.T) {
 }
 
 // TestRustBundleHoldsBodiesOnlyWhenAsked: the Rust module exports a request body
-// callback, for key-auth with key_in_body; every other root context declares it
-// skipped, so weir holds no request body for them.
+// callback, for key-auth with key_in_body and request-transformer with body operations
+// or a method change that moves a form into the query; every other root context
+// declares it skipped, so weir holds no request body for them.
 func TestRustBundleHoldsBodiesOnlyWhenAsked(t *testing.T) {
 	ctx := context.Background()
 	rt := newRuntime(t, 0)
@@ -505,6 +509,10 @@ func TestRustBundleHoldsBodiesOnlyWhenAsked(t *testing.T) {
 		{"key-auth", `{}`, false},
 		{"key-auth", `{"key_in_body":true}`, true},
 		{"rate-limiting", `{"minute":5}`, false},
+		{"request-transformer", `{"add":{"headers":["x-a:1"],"querystring":["q:1"]}}`, false},
+		{"request-transformer", `{"remove":{"body":["a"]}}`, true},
+		{"request-transformer", `{"http_method":"GET"}`, true},
+		{"request-transformer", `{"http_method":"POST"}`, false},
 	} {
 		ev := &events{}
 		s := newStream(ev, [2]string{":method", "POST"}, [2]string{":path", "/"})

@@ -34,7 +34,7 @@ var dist embed.FS
 var bundleRust []byte
 
 // RustBuiltins are the built-ins bundle-rust serves (each a plugin.rs in its folder).
-var RustBuiltins = []string{"key-auth", "rate-limiting", "response-transformer"}
+var RustBuiltins = []string{"key-auth", "rate-limiting", "request-transformer", "response-transformer"}
 
 // Builtin is one built-in plugin as the gateway loads it.
 type Builtin struct {

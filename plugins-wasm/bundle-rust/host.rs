@@ -204,7 +204,8 @@ pub fn replace_body(kind: u32, body: &[u8]) -> Result<(), Status> {
 }
 
 /// Replaces every value of a header with one.
-pub fn replace_header(map: u32, name: &str, value: &[u8]) -> Result<(), Status> {
+pub fn replace_header(map: u32, name: impl AsRef<[u8]>, value: &[u8]) -> Result<(), Status> {
+    let name = name.as_ref();
     // SAFETY: name and value are live.
     let st = unsafe { proxy_replace_header_map_value(map, name.as_ptr(), name.len(), value.as_ptr(), value.len()) };
     if st != OK {
@@ -214,7 +215,8 @@ pub fn replace_header(map: u32, name: &str, value: &[u8]) -> Result<(), Status> 
 }
 
 /// Adds a field to a header map, beside any of the same name.
-pub fn add_header(map: u32, name: &str, value: &[u8]) -> Result<(), Status> {
+pub fn add_header(map: u32, name: impl AsRef<[u8]>, value: &[u8]) -> Result<(), Status> {
+    let name = name.as_ref();
     // SAFETY: name and value are live.
     let st = unsafe { proxy_add_header_map_value(map, name.as_ptr(), name.len(), value.as_ptr(), value.len()) };
     if st != OK {
@@ -223,41 +225,68 @@ pub fn add_header(map: u32, name: &str, value: &[u8]) -> Result<(), Status> {
     Ok(())
 }
 
-/// Every field of a header map, in order.
-pub fn header_pairs(map: u32) -> Result<Vec<(String, String)>, Status> {
+/// Appends a header map to out in the ABI's pairs layout (see encode_pairs), for pairs
+/// to read: every field, in order, names and values as they are (not necessarily
+/// UTF-8), with no copy per field.
+pub fn header_map(map: u32, out: &mut Vec<u8>) -> Result<(), Status> {
     let (mut ptr, mut size) = (std::ptr::null_mut(), 0usize);
     // SAFETY: as in foreign.
     let st = unsafe { proxy_get_header_map_pairs(map, &mut ptr, &mut size) };
     if st == NOT_FOUND {
-        return Ok(Vec::new());
+        return Ok(());
     }
     if st != OK {
         return Err(Status(st));
     }
-    let mut raw = Vec::with_capacity(size);
-    take(ptr, size, &mut raw);
-    decode_pairs(&raw).ok_or(Status(3))
+    take(ptr, size, out);
+    Ok(())
 }
 
-/// Reads the ABI's pairs layout (see encode_pairs); None when it is malformed.
-fn decode_pairs(raw: &[u8]) -> Option<Vec<(String, String)>> {
+/// The fields of a header map in the ABI's pairs layout, in order; None when the layout
+/// is malformed (every field is checked before the first is given).
+pub fn pairs(raw: &[u8]) -> Option<Pairs> {
     let u32_at = |i: usize| raw.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
     let n = if raw.is_empty() { 0 } else { u32_at(0)? };
-    let mut out = Vec::with_capacity(n);
-    let mut data = 4 + 8 * n;
+    let mut data = 4usize.checked_add(n.checked_mul(8)?)?;
     for i in 0..n {
         let (k, v) = (u32_at(4 + 8 * i)?, u32_at(8 + 8 * i)?);
-        let key = raw.get(data..data + k)?;
-        data += k + 1;
-        let value = raw.get(data..data + v)?;
-        data += v + 1;
-        out.push((crate::json::utf8(key.to_vec()), crate::json::utf8(value.to_vec())));
+        let value_end = data.checked_add(k)?.checked_add(1)?.checked_add(v)?;
+        if value_end > raw.len() {
+            return None;
+        }
+        data = value_end + 1;
     }
-    Some(out)
+    Some(Pairs { raw, n, i: 0, data: 4 + 8 * n })
+}
+
+/// An iterator over the fields of a header map in the pairs layout (see pairs).
+pub struct Pairs<'a> {
+    raw: &'a [u8],
+    n: usize,
+    i: usize,
+    data: usize,
+}
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.i >= self.n {
+            return None;
+        }
+        let len = |at: usize| u32::from_le_bytes([self.raw[at], self.raw[at + 1], self.raw[at + 2], self.raw[at + 3]]) as usize;
+        let (k, v) = (len(4 + 8 * self.i), len(8 + 8 * self.i));
+        self.i += 1;
+        let key = &self.raw[self.data..self.data + k];
+        let value = &self.raw[self.data + k + 1..self.data + k + 1 + v];
+        self.data += k + v + 2;
+        Some((key, value))
+    }
 }
 
 /// Removes a header; an absent one is not an error.
-pub fn remove_header(map: u32, name: &str) -> Result<(), Status> {
+pub fn remove_header(map: u32, name: impl AsRef<[u8]>) -> Result<(), Status> {
+    let name = name.as_ref();
     // SAFETY: name is live.
     let st = unsafe { proxy_remove_header_map_value(map, name.as_ptr(), name.len()) };
     if st != OK && st != NOT_FOUND {

@@ -1,7 +1,10 @@
 //! Just enough JSON for the Rust built-ins: the fields of one object (a plugin's
-//! configuration, a foreign function's answer) and strings written as Go's
-//! encoding/json writes them, so the gateway's answers read the same whichever
-//! language a built-in is written in.
+//! configuration, a foreign function's answer), strings written as Go's encoding/json
+//! writes them, and the transformers' edits of a body's top-level members (Object,
+//! append) by Kong's rules, so the gateway's answers read the same whichever language
+//! a built-in is written in.
+
+use std::borrow::Cow;
 
 /// One field's value. Objects and arrays are handed over as written, for the caller to
 /// read further or pass on.
@@ -67,12 +70,10 @@ where
     Ok(())
 }
 
-/// The members of a JSON object with each value as written (trimmed), a repeated name
-/// keeping its last value, as Go decodes into a map; None for anything but a
-/// well-formed object.
-pub fn members(input: &[u8]) -> Option<Vec<(String, &[u8])>> {
+/// Calls member for each member of a JSON object, in order, with its decoded name and
+/// its value as written (trimmed); None for anything but a well-formed object.
+fn each_member<'a>(input: &'a [u8], mut member: impl FnMut(String, &'a [u8])) -> Option<()> {
     let mut p = Parser { s: input, i: 0 };
-    let mut out: Vec<(String, &[u8])> = Vec::new();
     p.expect(b'{').ok()?;
     if p.peek() == Some(b'}') {
         p.i += 1;
@@ -86,11 +87,7 @@ pub fn members(input: &[u8]) -> Option<Vec<(String, &[u8])>> {
             p.space();
             let start = p.i;
             p.value().ok()?;
-            let raw = &input[start..p.i];
-            match out.iter_mut().find(|(k, _)| *k == name) {
-                Some(m) => m.1 = raw,
-                None => out.push((name, raw)),
-            }
+            member(name, &input[start..p.i]);
             match p.next_token() {
                 Some(b',') => continue,
                 Some(b'}') => break,
@@ -102,7 +99,152 @@ pub fn members(input: &[u8]) -> Option<Vec<(String, &[u8])>> {
     if p.i != input.len() {
         return None;
     }
+    Some(())
+}
+
+/// The members of a JSON object with each value as written (trimmed), a repeated name
+/// keeping its last value, as Go decodes into a map; None for anything but a
+/// well-formed object.
+pub fn members(input: &[u8]) -> Option<Vec<(String, &[u8])>> {
+    let mut out: Vec<(String, &[u8])> = Vec::new();
+    each_member(input, |name, raw| match out.iter_mut().find(|(k, _)| *k == name) {
+        Some(m) => m.1 = raw,
+        None => out.push((name, raw)),
+    })?;
     Some(out)
+}
+
+/// Reads a transformer's config entry as Kong does: the name up to the first ':', the
+/// value after the colons that follow it.
+pub fn split(entry: &str) -> (&str, &str) {
+    match entry.find(':') {
+        Some(i) => (&entry[..i], entry[i + 1..].trim_start_matches(':')),
+        None => (entry, ""),
+    }
+}
+
+/// A JSON object's members for editing, kept sorted by key with a repeated key's last
+/// value, and written back as Go writes a map of raw JSON values without HTML escaping
+/// (encoding/json with SetEscapeHTML(false)), which is also what Kong's cjson gives
+/// for the transformers: keys sorted, values compacted, nothing HTML-escaped. A value
+/// is the JSON text of the body it came from, or one the plugin wrote.
+pub struct Object<'a> {
+    members: Vec<(String, Cow<'a, [u8]>)>,
+}
+
+impl<'a> Object<'a> {
+    /// An object with no members, for an empty body the plugin adds to.
+    pub fn new() -> Object<'a> {
+        Object { members: Vec::new() }
+    }
+
+    /// Reads a JSON object (white space around it allowed); None when raw is not one.
+    pub fn parse(raw: &'a [u8]) -> Option<Object<'a>> {
+        let mut all: Vec<(String, Cow<'a, [u8]>)> = Vec::new();
+        each_member(raw, |k, v| all.push((k, Cow::Borrowed(v))))?;
+        all.sort_by(|a, b| a.0.cmp(&b.0)); // stable: a repeated key's values stay in order
+        let mut members: Vec<(String, Cow<'a, [u8]>)> = Vec::with_capacity(all.len());
+        for m in all {
+            match members.last_mut() {
+                Some(last) if last.0 == m.0 => *last = m,
+                _ => members.push(m),
+            }
+        }
+        Some(Object { members })
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.members.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    /// A member's JSON text.
+    pub fn get(&self, key: &str) -> Option<&[u8]> {
+        self.find(key).ok().map(|i| self.members[i].1.as_ref())
+    }
+
+    /// A member's JSON text, to set under another key.
+    pub fn get_value(&self, key: &str) -> Option<Cow<'a, [u8]>> {
+        self.find(key).ok().map(|i| self.members[i].1.clone())
+    }
+
+    /// Whether a member is true as Lua reads the decoded value: present and not false
+    /// (null decodes to cjson.null, which is true).
+    pub fn truthy(&self, key: &str) -> bool {
+        self.get(key).map_or(false, |v| trim(v) != b"false")
+    }
+
+    /// Adds or replaces a member; v must be JSON text.
+    pub fn set(&mut self, key: &str, v: Cow<'a, [u8]>) {
+        match self.find(key) {
+            Ok(i) => self.members[i].1 = v,
+            Err(i) => self.members.insert(i, (key.to_string(), v)),
+        }
+    }
+
+    /// Removes a member if present.
+    pub fn remove(&mut self, key: &str) {
+        if let Ok(i) = self.find(key) {
+            self.members.remove(i);
+        }
+    }
+
+    /// Appends the object: keys sorted, values compacted, no HTML escapes.
+    pub fn push_json(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        for (i, (k, v)) in self.members.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            push_string_plain(out, k);
+            out.push(b':');
+            push_compact_plain(out, v);
+        }
+        out.push(b'}');
+    }
+}
+
+/// v without the JSON white space around it.
+pub fn trim(v: &[u8]) -> &[u8] {
+    let start = v.iter().position(|b| !b" \t\n\r".contains(b)).unwrap_or(v.len());
+    let end = v.iter().rposition(|b| !b" \t\n\r".contains(b)).map_or(start, |e| e + 1);
+    &v[start..end]
+}
+
+/// Kong's append on a JSON value (old, absent when None) of the transformers: a string
+/// becomes a list of it and the new value, a list grows, an object gets the value under
+/// "1" (a Lua table insert), and anything else (a number, a boolean, null) is replaced
+/// by a list of the value. old and v are JSON text; the result is compacted, without
+/// HTML escapes.
+pub fn append(old: Option<&[u8]>, v: &[u8]) -> Vec<u8> {
+    let old = trim(old.unwrap_or(b""));
+    let mut out = Vec::with_capacity(old.len() + v.len() + 3);
+    match old.first() {
+        Some(b'"') => {
+            out.push(b'[');
+            push_compact_plain(&mut out, old);
+            out.push(b',');
+        }
+        Some(b'[') => {
+            out.push(b'[');
+            let inner = trim(&old[1..old.len() - 1]);
+            if !inner.is_empty() {
+                push_compact_plain(&mut out, inner);
+                out.push(b',');
+            }
+        }
+        Some(b'{') => {
+            if let Some(mut obj) = Object::parse(old) {
+                obj.set("1", Cow::Borrowed(v));
+                obj.push_json(&mut out);
+                return out;
+            }
+            out.push(b'[');
+        }
+        _ => out.push(b'['),
+    }
+    push_compact_plain(&mut out, v);
+    out.push(b']');
+    out
 }
 
 /// The string a JSON string value (as written, quotes included) holds.
@@ -171,9 +313,45 @@ fn push_compact_escaping(out: &mut Vec<u8>, raw: &[u8], html: bool) {
     }
 }
 
-/// out as a String, invalid UTF-8 replaced as Go's decoder replaces it.
+/// out as a String, invalid UTF-8 replaced as Go's decoders replace it: one U+FFFD for
+/// each byte that starts no valid sequence (where Rust's lossy conversion replaces a
+/// truncated sequence once).
 pub fn utf8(out: Vec<u8>) -> String {
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    match String::from_utf8(out) {
+        Ok(s) => s,
+        Err(e) => {
+            let b = e.into_bytes();
+            let mut s = String::with_capacity(b.len() + 8);
+            let mut i = 0;
+            while i < b.len() {
+                match next_char(&b[i..]) {
+                    Some((c, n)) => {
+                        s.push(c);
+                        i += n;
+                    }
+                    None => {
+                        s.push('\u{FFFD}');
+                        i += 1;
+                    }
+                }
+            }
+            s
+        }
+    }
+}
+
+/// The character b starts with and its length in bytes, as Go's utf8.DecodeRune reads
+/// it; None when b is empty or its first byte starts no valid sequence.
+pub fn next_char(b: &[u8]) -> Option<(char, usize)> {
+    let n = match *b.first()? {
+        0..=0x7F => 1,
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let c = std::str::from_utf8(b.get(..n)?).ok()?.chars().next()?;
+    Some((c, n))
 }
 
 /// The elements of a JSON array, each turned into a T by element.
@@ -463,8 +641,12 @@ impl<'a> Parser<'a> {
         Ok(utf8(out))
     }
 
+    /// Four hex digits (from_str_radix alone would take a sign too).
     fn hex4(&mut self) -> Option<u32> {
         let h = self.s.get(self.i..self.i + 4)?;
+        if !h.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
         let v = u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()?;
         self.i += 4;
         Some(v)
@@ -491,40 +673,61 @@ impl<'a> Parser<'a> {
 /// and the line and paragraph separators as \u sequences, control characters short
 /// where JSON has a short form.
 pub fn push_string(out: &mut Vec<u8>, s: &str) {
-    push_string_escaping(out, s, true)
+    push_escaped(out, s.as_bytes(), true)
 }
 
 /// push_string without the HTML escapes (<, > and & as they are), as Go writes with
 /// SetEscapeHTML(false) and cjson writes too.
 pub fn push_string_plain(out: &mut Vec<u8>, s: &str) {
-    push_string_escaping(out, s, false)
+    push_escaped(out, s.as_bytes(), false)
 }
 
-fn push_string_escaping(out: &mut Vec<u8>, s: &str, html: bool) {
+/// push_string_plain of text that may not be UTF-8: a byte that starts no valid
+/// sequence is written \ufffd, as Go writes a string holding it.
+pub fn push_bytes_plain(out: &mut Vec<u8>, s: &[u8]) {
+    push_escaped(out, s, false)
+}
+
+fn push_escaped(out: &mut Vec<u8>, s: &[u8], html: bool) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
-    for c in s.chars() {
-        match c {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            '\u{8}' => out.extend_from_slice(b"\\b"),
-            '\u{c}' => out.extend_from_slice(b"\\f"),
-            '<' | '>' | '&' if !html => out.push(c as u8),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' | '\u{0}'..='\u{1f}' => {
-                let n = c as u32;
-                out.extend_from_slice(b"\\u");
-                for shift in [12, 8, 4, 0] {
-                    out.push(HEX[((n >> shift) & 0xF) as usize]);
+    let mut i = 0;
+    while i < s.len() {
+        let c = s[i];
+        if c >= 0x80 {
+            match next_char(&s[i..]) {
+                None => {
+                    out.extend_from_slice(b"\\ufffd");
+                    i += 1;
+                }
+                Some((sep @ ('\u{2028}' | '\u{2029}'), n)) => {
+                    out.extend_from_slice(if sep == '\u{2028}' { b"\\u2028" } else { b"\\u2029" });
+                    i += n;
+                }
+                Some((_, n)) => {
+                    out.extend_from_slice(&s[i..i + n]);
+                    i += n;
                 }
             }
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
+            continue;
         }
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0C => out.extend_from_slice(b"\\f"),
+            b'<' | b'>' | b'&' if !html => out.push(c),
+            b'<' | b'>' | b'&' | 0..=0x1F => {
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(c >> 4) as usize]);
+                out.push(HEX[(c & 15) as usize]);
+            }
+            c => out.push(c),
+        }
+        i += 1;
     }
     out.push(b'"');
 }
@@ -571,6 +774,7 @@ mod tests {
         for bad in ["", "[]", "{", r#"{"a"}"#, r#"{"a":}"#, r#"{"a":1,}"#, r#"{"a":1} x"#, r#"{"a":"b}"#,
             r#"{"a":tru}"#, r#"{"a":-}"#, r#"{"a":"\x"}"#, "{\"a\":\"\u{1}\"}", r#"{"a":{"b":1}"#,
             r#"{"a":{"b":}}"#, r#"{"a":[1,,2]}"#, r#"{"a":[1,]}"#, r#"{"a":{"b" 1}}"#, r#"{"a":{1:2}}"#, r#"{"a":[}"#,
+            r#"{"a":"\u+000"}"#, r#"{"a":"\u-00a"}"#,
             r#"{"a":01}"#, r#"{"a":1.}"#, r#"{"a":.5}"#, r#"{"a":+1}"#, r#"{"a":1e}"#, r#"{"a":-01}"#, r#"{"a":[nul]}"#] {
             assert!(collect(bad).is_err(), "accepted {:?}", bad);
         }

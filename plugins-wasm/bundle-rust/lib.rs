@@ -19,13 +19,26 @@ mod request;
 mod key_auth;
 #[path = "../rate-limiting/plugin.rs"]
 mod rate_limiting;
+#[path = "../request-transformer/plugin.rs"]
+mod request_transformer;
 #[path = "../response-transformer/plugin.rs"]
 mod response_transformer;
+
+/// What a plugin's callback decided.
+pub enum Action {
+    Continue,
+    /// Wait for the whole body (the request's from a request callback, the response's
+    /// from a response callback), then run the plugin's body callback.
+    ReadBody,
+    /// The plugin answered the request.
+    Stop,
+}
 
 /// One configured root context: a plugin and its configuration.
 enum Plugin {
     KeyAuth(key_auth::Config),
     RateLimiting(rate_limiting::Config),
+    RequestTransformer(request_transformer::Config),
     ResponseTransformer(response_transformer::Config),
 }
 
@@ -41,6 +54,11 @@ impl Plugin {
                 (Plugin::KeyAuth(c), uses)
             }
             b"rate-limiting" => (Plugin::RateLimiting(rate_limiting::Config::parse(raw)?), &["request_headers"]),
+            b"request-transformer" => {
+                let c = request_transformer::Config::parse(raw)?;
+                let uses: &[&str] = if c.reads_body() { &["request_headers", "request_body"] } else { &["request_headers"] };
+                (Plugin::RequestTransformer(c), uses)
+            }
             b"response-transformer" => {
                 let c = response_transformer::Config::parse(raw)?;
                 let uses: &[&str] = if c.reads_body() { &["response_headers", "response_body"] } else { &["response_headers"] };
@@ -99,6 +117,7 @@ struct Guest {
     streams: ByID<Stream>,
     key_auth: key_auth::Scratch,
     rate_limiting: rate_limiting::Scratch,
+    request_transformer: request_transformer::Scratch,
 }
 
 thread_local! {
@@ -155,19 +174,20 @@ pub extern "C" fn proxy_on_configure(root: u32, size: usize) -> u32 {
     }
 }
 
-/// Turns a key-auth decision into the host's action: ReadBody waits for the body (or
-/// decides now when none will come), Stop pauses the answered request.
-fn settle(c: &key_auth::Config, scratch: &mut key_auth::Scratch, stream: &mut Stream, a: key_auth::Action, end_of_stream: bool) -> u32 {
+/// Turns a request callback's decision into the host's action: ReadBody waits for the
+/// body (or runs the body callback now, through body, when none will come), Stop
+/// pauses the answered request.
+fn settle(stream: &mut Stream, a: Action, end_of_stream: bool, body: impl FnOnce() -> Action) -> u32 {
     let a = match a {
-        key_auth::Action::ReadBody if end_of_stream => key_auth::on_request_body(c, scratch, 0),
-        key_auth::Action::ReadBody => {
+        Action::ReadBody if end_of_stream => body(),
+        Action::ReadBody => {
             stream.want_body = true;
             return CONTINUE;
         }
         a => a,
     };
     match a {
-        key_auth::Action::Stop => {
+        Action::Stop => {
             stream.stopped = true;
             PAUSE
         }
@@ -185,10 +205,16 @@ pub extern "C" fn proxy_on_request_headers(id: u32, _headers: usize, end_of_stre
         };
         match g.roots.get(&stream.root).and_then(Option::as_ref) {
             Some(Plugin::KeyAuth(c)) => {
-                let a = key_auth::on_request(c, &mut g.key_auth);
-                settle(c, &mut g.key_auth, stream, a, end_of_stream != 0)
+                let s = &mut g.key_auth;
+                let a = key_auth::on_request(c, s);
+                settle(stream, a, end_of_stream != 0, || key_auth::on_request_body(c, s, 0))
             }
             Some(Plugin::RateLimiting(c)) => rate_limiting::on_request(c, &mut g.rate_limiting),
+            Some(Plugin::RequestTransformer(c)) => {
+                let s = &mut g.request_transformer;
+                let a = request_transformer::on_request(c, s);
+                settle(stream, a, end_of_stream != 0, || request_transformer::on_request_body(c, s, 0))
+            }
             Some(Plugin::ResponseTransformer(_)) | None => CONTINUE,
         }
     })
@@ -209,7 +235,11 @@ pub extern "C" fn proxy_on_request_body(id: u32, size: usize, end_of_stream: u32
         match g.roots.get(&stream.root).and_then(Option::as_ref) {
             Some(Plugin::KeyAuth(c)) => {
                 let a = key_auth::on_request_body(c, &mut g.key_auth, size);
-                settle(c, &mut g.key_auth, stream, a, true)
+                settle(stream, a, true, || Action::Continue)
+            }
+            Some(Plugin::RequestTransformer(c)) => {
+                let a = request_transformer::on_request_body(c, &mut g.request_transformer, size);
+                settle(stream, a, true, || Action::Continue)
             }
             _ => CONTINUE,
         }
@@ -225,7 +255,7 @@ pub extern "C" fn proxy_on_response_headers(id: u32, _headers: usize, end_of_str
             None => return CONTINUE,
         };
         if let Some(Plugin::ResponseTransformer(c)) = g.roots.get(&stream.root).and_then(Option::as_ref) {
-            if let response_transformer::Action::ReadBody = response_transformer::on_response(c) {
+            if let Action::ReadBody = response_transformer::on_response(c) {
                 if end_of_stream != 0 {
                     response_transformer::on_response_body(c, 0); // no body will come
                 } else {

@@ -69,6 +69,55 @@ fn unescape(s: &[u8]) -> Vec<u8> {
     unescape_strict(s).unwrap_or_else(|| s.to_vec())
 }
 
+/// Appends one query component decoded as unescape decodes it, with no allocation:
+/// a malformed one is appended as it is.
+pub fn push_unescaped(out: &mut Vec<u8>, s: &[u8]) {
+    let start = out.len();
+    let hex = |c: Option<&u8>| c.and_then(|&c| (c as char).to_digit(16));
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (hex(s.get(i + 1)), hex(s.get(i + 2))) {
+                (Some(hi), Some(lo)) => {
+                    out.push((hi * 16 + lo) as u8);
+                    i += 2;
+                }
+                _ => {
+                    out.truncate(start);
+                    out.extend_from_slice(s);
+                    return;
+                }
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+}
+
+/// Calls arg for each argument of a query string or form body as the Go SDK's
+/// Query.Args splits them (ngx.decode_args' pieces): the name and the value as written,
+/// still escaped (see push_unescaped), the value None for a flag written without '='.
+pub fn each_arg<'a>(q: &'a [u8], mut arg: impl FnMut(&'a [u8], Option<&'a [u8]>)) {
+    for part in parts(q) {
+        let (k, v) = split_pair(part);
+        arg(k, v);
+    }
+}
+
+/// Appends one query component escaped as ngx.escape_uri escapes it, which Kong's
+/// set_query and ngx.encode_args write: every byte but letters, digits and "-._~", a
+/// space as %20.
+pub fn push_uri_component(out: &mut Vec<u8>, s: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &c in s {
+        match c {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(c),
+            _ => out.extend_from_slice(&[b'%', HEX[(c >> 4) as usize], HEX[(c & 15) as usize]]),
+        }
+    }
+}
+
 /// Appends one query component encoded as Go's url.QueryEscape does.
 fn push_escaped(out: &mut Vec<u8>, s: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -262,6 +311,30 @@ mod tests {
         for (q, name, want) in cases.iter() {
             assert_eq!(query_arg(q.as_bytes(), name), *want, "{}", q);
         }
+    }
+
+    #[test]
+    fn unescapes_and_escapes_components() {
+        let cases: [(&[u8], &[u8]); 6] =
+            [(b"a+b%41", b"a bA"), (b"%zz+", b"%zz+"), (b"%4", b"%4"), (b"x%2", b"x%2"), (b"", b""), (b"%e9", b"\xe9")];
+        for (raw, want) in cases.iter() {
+            let mut out = b"<".to_vec();
+            push_unescaped(&mut out, raw);
+            assert_eq!(&out[1..], *want, "{:?}", raw);
+        }
+        let mut out = Vec::new();
+        push_uri_component(&mut out, "a b-._~/é".as_bytes());
+        assert_eq!(out, b"a%20b-._~%2F%C3%A9");
+        let mut got = Vec::new();
+        each_arg(b"a=1&&b&=c&d==", |k, v| got.push((k.to_vec(), v.map(<[u8]>::to_vec))));
+        let want: Vec<(Vec<u8>, Option<Vec<u8>>)> = vec![
+            (b"a".to_vec(), Some(b"1".to_vec())),
+            (b"".to_vec(), None),
+            (b"b".to_vec(), None),
+            (b"".to_vec(), Some(b"c".to_vec())),
+            (b"d".to_vec(), Some(b"=".to_vec())),
+        ];
+        assert_eq!(got, want);
     }
 
     #[test]

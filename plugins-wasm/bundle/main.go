@@ -15,12 +15,11 @@ import (
 	_ "github.com/weir-gateway/weir/plugins-wasm/prometheus"
 	_ "github.com/weir-gateway/weir/plugins-wasm/request-size-limiting"
 	_ "github.com/weir-gateway/weir/plugins-wasm/request-termination"
-	_ "github.com/weir-gateway/weir/plugins-wasm/request-transformer"
 )
 
 // The module's Go runtime collects harder as its heap nears three quarters of the
 // instance's memory cap: weir puts GOMEMLIMIT in every instance's environment
-// (abi.goMemLimit). Fourteen plugins share this heap; without a soft limit, a heap
+// (abi.goMemLimit). The Go built-ins share this heap; without a soft limit, a heap
 // that is half garbage (GOGC's default) can reach the cap that the live data alone
 // stays under, and the instance fails with every built-in's requests on it (a full
 // http-log queue under load did that).

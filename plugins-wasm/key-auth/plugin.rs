@@ -6,6 +6,7 @@
 use crate::host::{self, Headers};
 use crate::json::{self, Value};
 use crate::request::{self, Arg, Body};
+use crate::Action;
 
 /// Kong's messages for a failed key-auth.
 const MSG_NO_KEY: &str = "No API key found in request";
@@ -97,15 +98,6 @@ fn go_quote(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// What a callback decided.
-pub enum Action {
-    Continue,
-    /// Wait for the whole request body, then run on_request_body.
-    ReadBody,
-    /// The plugin answered the request.
-    Stop,
 }
 
 /// Buffers a request's work reuses (a guest runs one callback at a time).

@@ -70,6 +70,7 @@ func FuzzKeyAuthQueryAndBody(f *testing.F) {
 		{"", "apikey=k1;x=1", 1},
 		{"", `{"apikey":"k1"} trailing`, 0},
 		{"", `{"a":{"b":}, "apikey":"k1"}`, 0},
+		{"", `{"apikey":"k1","h":"\u+000"}`, 0},
 	} {
 		f.Add(s.query, []byte(s.body), s.ct)
 	}

@@ -4,14 +4,9 @@
 //! one wrote them: keys sorted, values compacted, nothing HTML-escaped.
 
 use crate::host;
-use crate::json::{self, Value};
-
-/// What a callback decided.
-pub enum Action {
-    Continue,
-    /// Wait for the whole response body, then run on_response_body.
-    ReadBody,
-}
+use crate::json::{self, split, Object, Value};
+use crate::Action;
+use std::borrow::Cow;
 
 struct Rename {
     from: String,
@@ -73,15 +68,6 @@ fn op(name: &str, v: Value) -> Result<Op, String> {
         return Err(format!("{}.json_types: expected one of: boolean, number, string", name));
     }
     Ok(o)
-}
-
-/// Reads a config entry as Kong does: the name up to the first ':', the value after
-/// the colons that follow it.
-fn split(entry: &str) -> (&str, &str) {
-    match entry.find(':') {
-        Some(i) => (&entry[..i], entry[i + 1..].trim_start_matches(':')),
-        None => (entry, ""),
-    }
 }
 
 /// How ngx.req.get_headers' table finds a name: lower-case, underscores as dashes.
@@ -153,14 +139,18 @@ impl Config {
 /// asked for.
 pub fn on_response(c: &Config) -> Action {
     const MAP: u32 = host::MAP_RESPONSE_HEADERS;
-    let before = match host::header_pairs(MAP) {
-        Ok(hs) => hs,
-        Err(e) => {
-            host::log_error(&format!("weir: read response headers: {}", e));
+    let mut raw = Vec::new();
+    if let Err(e) = host::header_map(MAP, &mut raw) {
+        host::log_error(&format!("weir: read response headers: {}", e));
+    }
+    let before: Vec<(&[u8], &[u8])> = match host::pairs(&raw) {
+        Some(fields) => fields.collect(),
+        None => {
+            host::log_error("weir: read response headers: malformed header map");
             Vec::new()
         }
     };
-    let has = |key: &str| before.iter().any(|(k, _)| k.eq_ignore_ascii_case(key));
+    let has = |key: &str| before.iter().any(|(k, _)| k.eq_ignore_ascii_case(key.as_bytes()));
     let mut err = None;
     let mut note = |r: Result<(), host::Status>| {
         if let (None, Err(e)) = (&err, r) {
@@ -174,8 +164,8 @@ pub fn on_response(c: &Config) -> Action {
         if r.to.is_empty() || !has(&r.from_key) {
             continue;
         }
-        for (i, (_, v)) in before.iter().filter(|(k, _)| k.eq_ignore_ascii_case(&r.from)).enumerate() {
-            note(if i == 0 { host::replace_header(MAP, &r.to, v.as_bytes()) } else { host::add_header(MAP, &r.to, v.as_bytes()) });
+        for (i, (_, v)) in before.iter().filter(|(k, _)| k.eq_ignore_ascii_case(r.from.as_bytes())).enumerate() {
+            note(if i == 0 { host::replace_header(MAP, &r.to, v) } else { host::add_header(MAP, &r.to, v) });
         }
         note(host::remove_header(MAP, &r.from));
     }
@@ -222,134 +212,48 @@ pub fn on_response_body(c: &Config, size: usize) -> Action {
 /// Whether the one Content-Type header names application/json, among comma-separated
 /// types, as Kong's is_json_body does (a repeated header is a table, which it does not
 /// read).
-fn is_json(headers: &[(String, String)]) -> bool {
-    let mut types = headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+fn is_json(headers: &[(&[u8], &[u8])]) -> bool {
+    let mut types = headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(b"content-type"));
     let ct = match (types.next(), types.next()) {
-        (Some((_, ct)), None) => ct,
+        (Some((_, ct)), None) => String::from_utf8_lossy(ct),
         _ => return false,
     };
     ct.split(',').any(|t| t.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
-}
-
-/// A JSON object's members sorted by key, a repeated key keeping its last value.
-type Object<'a> = Vec<(String, std::borrow::Cow<'a, [u8]>)>;
-
-fn find(obj: &Object, key: &str) -> Result<usize, usize> {
-    obj.binary_search_by(|(k, _)| k.as_str().cmp(key))
-}
-
-fn set<'a>(obj: &mut Object<'a>, key: &str, v: std::borrow::Cow<'a, [u8]>) {
-    match find(obj, key) {
-        Ok(i) => obj[i].1 = v,
-        Err(i) => obj.insert(i, (key.to_string(), v)),
-    }
-}
-
-fn get<'o>(obj: &'o Object, key: &str) -> Option<&'o [u8]> {
-    find(obj, key).ok().map(|i| obj[i].1.as_ref())
-}
-
-fn parse_object(raw: &[u8]) -> Option<Object<'_>> {
-    let mut members: Object = json::members(raw)?.into_iter().map(|(k, v)| (k, std::borrow::Cow::Borrowed(v))).collect();
-    members.sort_by(|a, b| a.0.cmp(&b.0));
-    Some(members)
-}
-
-/// Appends an object as Go writes a map of raw JSON values without HTML escaping.
-fn push_object(out: &mut Vec<u8>, obj: &Object) {
-    out.push(b'{');
-    for (i, (k, v)) in obj.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        json::push_string_plain(out, k);
-        out.push(b':');
-        json::push_compact_plain(out, v);
-    }
-    out.push(b'}');
 }
 
 /// Applies the json operations to a response body, in Kong's order: remove, rename,
 /// replace, add, append. None when the body is not a JSON object; it is then left as
 /// it is.
 fn transform_json(c: &Config, body: &[u8]) -> Option<Vec<u8>> {
-    let mut obj = parse_object(body)?;
+    let mut obj = Object::parse(body)?;
     for name in &c.remove_json {
-        if let Ok(i) = find(&obj, name) {
-            obj.remove(i);
-        }
+        obj.remove(name);
     }
     for (from, to) in &c.rename_json {
-        if let Ok(i) = find(&obj, from) {
+        if let Some(v) = obj.get_value(from) {
             if !to.is_empty() {
-                let v = obj[i].1.clone();
-                set(&mut obj, to, v);
-                if let Ok(i) = find(&obj, from) {
-                    obj.remove(i); // renaming a key to itself removes it, as in Kong
-                }
+                obj.set(to, v);
+                obj.remove(from); // renaming a key to itself removes it, as in Kong
             }
         }
     }
-    // Lua's truth of a decoded value: present and not false (null is cjson.null, true).
-    let truthy = |obj: &Object, name: &str| get(obj, name).map_or(false, |v| trim(v) != b"false");
     for (name, v) in &c.replace_json {
-        if truthy(&obj, name) {
-            set(&mut obj, name, std::borrow::Cow::Borrowed(v));
+        if obj.truthy(name) {
+            obj.set(name, Cow::Borrowed(v));
         }
     }
     for (name, v) in &c.add_json {
-        if !truthy(&obj, name) {
-            set(&mut obj, name, std::borrow::Cow::Borrowed(v));
+        if !obj.truthy(name) {
+            obj.set(name, Cow::Borrowed(v));
         }
     }
     for (name, v) in &c.append_json {
-        let appended = append(get(&obj, name), v);
-        set(&mut obj, name, std::borrow::Cow::Owned(appended));
+        let appended = json::append(obj.get(name), v);
+        obj.set(name, Cow::Owned(appended));
     }
     let mut out = Vec::with_capacity(body.len() + 64);
-    push_object(&mut out, &obj);
+    obj.push_json(&mut out);
     Some(out)
-}
-
-fn trim(v: &[u8]) -> &[u8] {
-    let start = v.iter().position(|b| !b" \t\n\r".contains(b)).unwrap_or(v.len());
-    let end = v.iter().rposition(|b| !b" \t\n\r".contains(b)).map_or(start, |e| e + 1);
-    &v[start..end]
-}
-
-/// Kong's append on a JSON value: a string becomes a list of it and the new value, a
-/// list grows, an object gets the value under "1" (a Lua table insert), and anything
-/// else (absent, a number, a boolean, null) is replaced by a list of the value.
-fn append(old: Option<&[u8]>, v: &[u8]) -> Vec<u8> {
-    let old = trim(old.unwrap_or(b""));
-    let mut out = Vec::with_capacity(old.len() + v.len() + 3);
-    match old.first() {
-        Some(b'"') => {
-            out.push(b'[');
-            json::push_compact_plain(&mut out, old);
-            out.push(b',');
-        }
-        Some(b'[') => {
-            out.push(b'[');
-            let inner = trim(&old[1..old.len() - 1]);
-            if !inner.is_empty() {
-                json::push_compact_plain(&mut out, inner);
-                out.push(b',');
-            }
-        }
-        Some(b'{') => {
-            if let Some(mut obj) = parse_object(old) {
-                set(&mut obj, "1", std::borrow::Cow::Borrowed(v));
-                push_object(&mut out, &obj);
-                return out;
-            }
-            out.push(b'[');
-        }
-        _ => out.push(b'['),
-    }
-    json::push_compact_plain(&mut out, v);
-    out.push(b']');
-    out
 }
 
 /// Turns a configured value into JSON as Kong does: the text with cjson's escapes
@@ -545,7 +449,7 @@ mod tests {
 
     #[test]
     fn json_content_types() {
-        let h = |v: &[&str]| -> Vec<(String, String)> { v.iter().map(|ct| ("Content-Type".to_string(), ct.to_string())).collect() };
+        let h = |v: &[&'static str]| -> Vec<(&[u8], &[u8])> { v.iter().map(|ct| (&b"Content-Type"[..], ct.as_bytes())).collect() };
         assert!(is_json(&h(&["application/json; charset=utf-8"])));
         assert!(is_json(&h(&["text/plain, Application/JSON"])));
         assert!(!is_json(&h(&["text/plain"])));

@@ -1,7 +1,8 @@
-// Package kongjson holds what Kong's request-transformer needs (response-transformer, in
-// Rust, has the same rules in plugins-wasm/response-transformer/plugin.rs): reading
-// a "name:value" config entry, and editing JSON the way Kong's Lua (cjson and table
-// operations) does.
+// Package kongjson holds what Kong's transformers need, for their Go implementations
+// that the Rust built-ins are tested against (request-transformer's reference/ and
+// response-transformer's reference_test.go; the built-ins have the same rules in
+// plugins-wasm/bundle-rust/json.rs): reading a "name:value" config entry, and editing
+// JSON the way Kong's Lua (cjson and table operations) does.
 package kongjson
 
 import (

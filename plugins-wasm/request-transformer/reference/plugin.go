@@ -1,8 +1,12 @@
-// Package requesttransformer is Kong 3.9's request-transformer plugin as a weir
-// proxy-wasm module: it rewrites the request before it goes upstream (path, method,
-// headers, body fields and query arguments), with values that may be templates over
-// the request ($(headers.x), $(query_params.y), $(uri_captures.n), $(shared.k)).
-package requesttransformer
+// Command reference is request-transformer's Go implementation, from before the
+// built-in moved to Rust (../plugin.rs), kept as the reference that
+// ../reference_test.go holds the Rust plugin to: Kong 3.9's request-transformer as a
+// weir proxy-wasm module, which rewrites the request before it goes upstream (path,
+// method, headers, body fields and query arguments), with values that may be templates
+// over the request ($(headers.x), $(query_params.y), $(uri_captures.n), $(shared.k)).
+// The test builds it (GOOS=wasip1 GOARCH=wasm, -buildmode=c-shared) and uploads it
+// beside the built-in; the gateway does not embed it.
+package main
 
 import (
 	"errors"
@@ -84,6 +88,9 @@ func init() {
 	weir.Register(weir.Plugin[config]{Name: "request-transformer", OnRequest: onRequest,
 		OnRequestBody: func(r *weir.Request, c *config) weir.Action { return execute(r, c, true) }})
 }
+
+// main is empty: a c-shared wasm module never runs it; init registers the plugin.
+func main() {}
 
 func onRequest(r *weir.Request, c *config) weir.Action {
 	if c.bodyOps() || c.mergesBody() {

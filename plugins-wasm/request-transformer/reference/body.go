@@ -1,4 +1,4 @@
-package requesttransformer
+package main
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package requesttransformer
+package main
 
 import (
 	"github.com/weir-gateway/weir/plugins-wasm/internal/kongjson"
