@@ -479,11 +479,16 @@ fn lists(name: &str, v: Value) -> Result<Lists, String> {
 }
 
 /// Compiles an operation's entries, refusing those without a value or with a template
-/// the plugin cannot evaluate, with the Go implementation's messages.
-fn entries(op: &str, list: &[String]) -> Result<Vec<(String, Template)>, String> {
+/// the plugin cannot evaluate, with the Go implementation's messages. A header entry
+/// without a value ("x-name:", which the schema lets through) is left out instead:
+/// Kong gives it a nil value, which leaves the header as it is.
+fn entries(op: &str, list: &[String], headers: bool) -> Result<Vec<(String, Template)>, String> {
     let mut out = Vec::with_capacity(list.len());
     for e in list {
         let (name, value) = split(e);
+        if value.is_empty() && headers {
+            continue;
+        }
         if value.is_empty() {
             return Err(format!("config: {}: key '{}' has no value", op, name));
         }
@@ -503,7 +508,10 @@ struct Checked {
 
 impl Checked {
     fn new(op: &str, l: &Lists) -> Result<Checked, String> {
-        Ok(Checked { body: entries(op, &l.body)?, headers: entries(op, &l.headers)?, querystring: entries(op, &l.querystring)? })
+        // rename's header entries are names both sides: the schema refuses one
+        // without a new name
+        let headers = entries(op, &l.headers, op != "rename")?;
+        Ok(Checked { body: entries(op, &l.body, false)?, headers, querystring: entries(op, &l.querystring, false)? })
     }
 }
 
@@ -1890,8 +1898,11 @@ mod tests {
         assert!(c.reads_body() && c.merges_body && c.method.as_deref() == Some(&b"GET"[..]) && c.uri.is_some());
         assert!(!config(r#"{"http_method":"POST","add":{"headers":["a:1"]}}"#).reads_body());
         assert!(config(r#"{"remove":{"body":["a"]}}"#).reads_body());
+        let empty = config(r#"{"replace":{"headers":["host:"]},"add":{"headers":["a:"]},"append":{"headers":["b:::"]}}"#);
+        assert!(empty.headers.replace.is_empty() && empty.headers.add.is_empty() && empty.headers.append.is_empty());
         for (raw, err) in [
             (r#"{"rename":{"headers":["a"]}}"#, "config: rename: key 'a' has no value"),
+            (r#"{"add":{"body":["a:"]}}"#, "config: add: key 'a' has no value"),
             (r#"{"add":{"querystring":["a:$(1)"]}}"#, "config: add: value '$(1)' is not in supported format, error:unsupported template expression: $(1)"),
             (r#"{"replace":{"uri":"/$(a.b.c)"}}"#, "config: unsupported template expression: attempt to index a non-table value: $(a.b.c)"),
             (r#"{"add":"x"}"#, "add: expected an object, found a string"),

@@ -384,6 +384,9 @@ func seeds() []struct {
 	part := func(name, value string) string {
 		return "--B0UND\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n"
 	}
+	// header entries without a value, which change nothing
+	add(request{method: "GET", target: "e", headers: "X-A: 1"}, entry{"replace.headers", "x-a:"}, entry{"add.headers", "x-e:"},
+		entry{"append.headers", "x-a::"}, entry{"replace.headers", "host:"}, entry{"add.headers", "x-e:2"})
 	// the end-to-end test's routes
 	add(request{method: "GET", target: "h?q=qv", headers: "X-Remove: 1\nX-Gone-Then-Added: old\nX-Old: o\nX-Rep: r\nX-Src: s\nX-Keep: k"},
 		entry{"remove.headers", "x-remove"}, entry{"remove.headers", "x-gone-then-added"}, entry{"rename.headers", "x-old:x-new"},

@@ -123,6 +123,9 @@ func (x *exchange) transformHeaders() error {
 	}
 	for _, e := range c.Replace.Headers {
 		name, tmpl := kongjson.Split(e)
+		if tmpl == "" {
+			continue // no value: Kong's nil leaves the header alone
+		}
 		v, err := x.render(tmpl)
 		if err != nil {
 			return err
@@ -136,6 +139,9 @@ func (x *exchange) transformHeaders() error {
 	}
 	for _, e := range c.Add.Headers {
 		name, tmpl := kongjson.Split(e)
+		if tmpl == "" {
+			continue // no value: Kong's nil leaves the header alone
+		}
 		v, err := x.render(tmpl)
 		if err != nil {
 			return err
@@ -146,6 +152,9 @@ func (x *exchange) transformHeaders() error {
 	}
 	for _, e := range c.Append.Headers {
 		name, tmpl := kongjson.Split(e)
+		if tmpl == "" {
+			continue // no value: Kong's nil leaves the header alone
+		}
 		v, err := x.render(tmpl)
 		if err != nil {
 			return err

@@ -55,9 +55,12 @@ func (c *config) Validate() error {
 		name string
 		p    pairs
 	}{{"rename", c.Rename}, {"replace", c.Replace.pairs}, {"add", c.Add}, {"append", c.Append}} {
-		for _, list := range [][]string{op.p.Body, op.p.Headers, op.p.Querystring} {
+		for i, list := range [][]string{op.p.Body, op.p.Headers, op.p.Querystring} {
 			for _, e := range list {
 				name, v := kongjson.Split(e)
+				if v == "" && i == 1 && op.name != "rename" {
+					continue // a header entry without a value: Kong's nil leaves the header alone
+				}
 				if v == "" {
 					return fmt.Errorf("%s: key '%s' has no value", op.name, name)
 				}
