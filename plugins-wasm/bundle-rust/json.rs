@@ -86,7 +86,7 @@ fn each_member<'a>(input: &'a [u8], mut member: impl FnMut(String, &'a [u8])) ->
             p.expect(b':').ok()?;
             p.space();
             let start = p.i;
-            p.value().ok()?;
+            p.skip_value().ok()?;
             member(name, &input[start..p.i]);
             match p.next_token() {
                 Some(b',') => continue,
@@ -487,6 +487,21 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// skip_value moves past a value, checking it as value does, without decoding it:
+    /// reading an object's members only to find or copy some of them, a string value
+    /// decoded into a new allocation and dropped cost more than the rest.
+    fn skip_value(&mut self) -> Result<(), String> {
+        match self.peek() {
+            Some(b'"') => self.skip_string(),
+            Some(b'{' | b'[') => self.skip_nested(),
+            Some(b't') => self.word("true", Value::Null).map(drop),
+            Some(b'f') => self.word("false", Value::Null).map(drop),
+            Some(b'n') => self.word("null", Value::Null).map(drop),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => Err(self.error("a value")),
+        }
+    }
+
     /// number moves past a number as JSON writes one: an optional minus, an integer
     /// part without leading zeros, an optional fraction and exponent.
     fn number(&mut self) -> Result<(), String> {
@@ -565,14 +580,14 @@ impl<'a> Parser<'a> {
                 if self.peek() != Some(b'"') {
                     return Err(self.error("a field name"));
                 }
-                self.string()?;
+                self.skip_string()?;
                 self.expect(b':')?;
             }
             if let Some(b'{' | b'[') = self.peek() {
                 after_open = true;
                 continue;
             }
-            self.value()?;
+            self.skip_value()?;
             after_open = false;
             if !self.after_value(&mut open)? {
                 return Ok(());
@@ -642,6 +657,39 @@ impl<'a> Parser<'a> {
     }
 
     /// Four hex digits (from_str_radix alone would take a sign too).
+    /// skip_string moves past the string at self.i (its opening quote), refusing what
+    /// string refuses, without decoding it.
+    fn skip_string(&mut self) -> Result<(), String> {
+        self.i += 1;
+        loop {
+            let run = self.s[self.i.min(self.s.len())..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+            match run {
+                Some(n) => self.i += n,
+                None => self.i = self.s.len(),
+            }
+            let c = match self.s.get(self.i) {
+                Some(&c) => c,
+                None => return Err(self.error("the end of a string")),
+            };
+            self.i += 1;
+            match c {
+                b'"' => return Ok(()),
+                b'\\' => {
+                    let e = self.s.get(self.i).copied();
+                    self.i += 1;
+                    match e {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {}
+                        Some(b'u') => {
+                            self.unicode_escape()?;
+                        }
+                        _ => return Err(self.error("an escape")),
+                    }
+                }
+                _ => return Err(self.error("no control character in a string")),
+            }
+        }
+    }
+
     fn hex4(&mut self) -> Option<u32> {
         let h = self.s.get(self.i..self.i + 4)?;
         if !h.iter().all(u8::is_ascii_hexdigit) {
@@ -784,6 +832,27 @@ mod tests {
         let nested = |n: usize| format!("{{\"a\":{}{}}}", "[".repeat(n), "]".repeat(n));
         assert!(collect(&nested(10000)).is_ok());
         assert!(collect(&nested(10001)).is_err());
+    }
+
+    /// skip_value accepts and refuses what value does, with the same message, and
+    /// stops where it stops.
+    #[test]
+    fn skips_values_as_it_reads_them() {
+        for input in [
+            r#""plain""#, r#""a\"b\u00e9\ud83d\ude00\/""#, r#""\ud800x""#, r#""\u+000""#, r#""\u12""#, r#""\q""#,
+            "\"tab\there\"", r#""open"#, r#""\"#, "\"\u{2028}é\"", r#"{"a":[1,{"b":"\n"}],"c":null}"#,
+            r#"{"a":"\x"}"#, r#"{"a" 1}"#, r#"[1,]"#, r#"[[[]]]"#, "true", "tru", "false", "null", "-0.5e+3", "01", "-",
+            "1.", r#"{"k":"v\u0041"}x"#, "",
+        ]
+        .iter()
+        .map(|s| s.as_bytes())
+        .chain([&b"\"\xff\xfe\""[..], b"{\"\xff\":\"\xc3\"}"])
+        {
+            let (mut a, mut b) = (Parser { s: input, i: 0 }, Parser { s: input, i: 0 });
+            let (got, want) = (a.skip_value(), b.value().map(drop));
+            assert_eq!(got, want, "{:?}", input);
+            assert_eq!(a.i, b.i, "{:?}", input);
+        }
     }
 
     #[test]
