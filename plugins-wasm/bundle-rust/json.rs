@@ -274,43 +274,48 @@ pub fn push_compact_plain(out: &mut Vec<u8>, raw: &[u8]) {
 }
 
 fn push_compact_escaping(out: &mut Vec<u8>, raw: &[u8], html: bool) {
+    // runs of bytes that stay as they are go out in one copy each
+    out.reserve(raw.len());
     let mut in_string = false;
-    let mut i = 0;
+    let (mut start, mut i) = (0, 0);
     while i < raw.len() {
         let c = raw[i];
         if in_string {
             match c {
                 b'\\' => {
-                    out.extend_from_slice(&raw[i..(i + 2).min(raw.len())]);
-                    i += 2;
+                    i += 2; // the escaped byte stays with its backslash
                     continue;
                 }
                 b'"' => in_string = false,
                 b'<' | b'>' | b'&' if html => {
+                    out.extend_from_slice(&raw[start..i]);
                     out.extend_from_slice(format!("\\u{:04x}", c).as_bytes());
                     i += 1;
+                    start = i;
                     continue;
                 }
                 0xE2 if html && raw.get(i + 1) == Some(&0x80) && matches!(raw.get(i + 2), Some(0xA8 | 0xA9)) => {
+                    out.extend_from_slice(&raw[start..i]);
                     out.extend_from_slice(if raw[i + 2] == 0xA8 { b"\\u2028" } else { b"\\u2029" });
                     i += 3;
+                    start = i;
                     continue;
                 }
                 _ => {}
             }
-            out.push(c);
         } else {
             match c {
-                b' ' | b'\t' | b'\n' | b'\r' => {}
-                b'"' => {
-                    in_string = true;
-                    out.push(c);
+                b' ' | b'\t' | b'\n' | b'\r' => {
+                    out.extend_from_slice(&raw[start..i]);
+                    start = i + 1;
                 }
-                _ => out.push(c),
+                b'"' => in_string = true,
+                _ => {}
             }
         }
         i += 1;
     }
+    out.extend_from_slice(&raw[start.min(raw.len())..]);
 }
 
 /// out as a String, invalid UTF-8 replaced as Go's decoders replace it: one U+FFFD for

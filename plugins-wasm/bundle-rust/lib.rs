@@ -118,6 +118,7 @@ struct Guest {
     key_auth: key_auth::Scratch,
     rate_limiting: rate_limiting::Scratch,
     request_transformer: request_transformer::Scratch,
+    response_transformer: response_transformer::Scratch,
 }
 
 thread_local! {
@@ -255,9 +256,11 @@ pub extern "C" fn proxy_on_response_headers(id: u32, _headers: usize, end_of_str
             None => return CONTINUE,
         };
         if let Some(Plugin::ResponseTransformer(c)) = g.roots.get(&stream.root).and_then(Option::as_ref) {
-            if let Action::ReadBody = response_transformer::on_response(c) {
+            let scratch = &mut g.response_transformer;
+            if let Action::ReadBody = response_transformer::on_response(c, scratch) {
                 if end_of_stream != 0 {
-                    response_transformer::on_response_body(c, 0); // no body will come
+                    response_transformer::on_response_body(c, 0, scratch); // no body will come
+                    scratch.release();
                 } else {
                     stream.want_response_body = true;
                 }
@@ -280,7 +283,8 @@ pub extern "C" fn proxy_on_response_body(id: u32, size: usize, end_of_stream: u3
         }
         stream.want_response_body = false;
         if let Some(Plugin::ResponseTransformer(c)) = g.roots.get(&stream.root).and_then(Option::as_ref) {
-            response_transformer::on_response_body(c, size);
+            response_transformer::on_response_body(c, size, &mut g.response_transformer);
+            g.response_transformer.release();
         }
         CONTINUE
     })

@@ -134,16 +134,36 @@ impl Config {
     }
 }
 
+/// Buffers kept between requests, so a response allocates only for its JSON members.
+#[derive(Default)]
+pub struct Scratch {
+    headers: Vec<u8>,
+    body: Vec<u8>,
+    out: Vec<u8>,
+}
+
+impl Scratch {
+    /// Lets go of buffers a large response grew, after the response that grew them.
+    pub fn release(&mut self) {
+        for b in [&mut self.headers, &mut self.body, &mut self.out] {
+            if b.capacity() > 1 << 20 {
+                *b = Vec::new();
+            }
+        }
+    }
+}
+
 /// The response headers callback: the header operations, in Kong's order, each testing
 /// the headers as they came; then, for a JSON body with json operations, the body is
 /// asked for.
-pub fn on_response(c: &Config) -> Action {
+pub fn on_response(c: &Config, s: &mut Scratch) -> Action {
     const MAP: u32 = host::MAP_RESPONSE_HEADERS;
-    let mut raw = Vec::new();
-    if let Err(e) = host::header_map(MAP, &mut raw) {
+    let raw = &mut s.headers;
+    raw.clear();
+    if let Err(e) = host::header_map(MAP, raw) {
         host::log_error(&format!("weir: read response headers: {}", e));
     }
-    let before: Vec<(&[u8], &[u8])> = match host::pairs(&raw) {
+    let before: Vec<(&[u8], &[u8])> = match host::pairs(raw) {
         Some(fields) => fields.collect(),
         None => {
             host::log_error("weir: read response headers: malformed header map");
@@ -193,15 +213,17 @@ pub fn on_response(c: &Config) -> Action {
 }
 
 /// The response body callback, once the whole body is in (size bytes).
-pub fn on_response_body(c: &Config, size: usize) -> Action {
-    let mut body = Vec::new();
-    if let Err(e) = host::body(host::BUFFER_RESPONSE_BODY, size, &mut body) {
+pub fn on_response_body(c: &Config, size: usize, s: &mut Scratch) -> Action {
+    let (body, out) = (&mut s.body, &mut s.out);
+    body.clear();
+    if let Err(e) = host::body(host::BUFFER_RESPONSE_BODY, size, body) {
         host::log_error(&format!("weir: read body: {}", e));
     }
-    match transform_json(c, &body) {
+    out.clear();
+    match transform_json(c, body, out) {
         None => host::log_warn("response-transformer: body transform failed: failed parsing json body"),
-        Some(out) => {
-            if let Err(e) = host::replace_body(host::BUFFER_RESPONSE_BODY, &out) {
+        Some(()) => {
+            if let Err(e) = host::replace_body(host::BUFFER_RESPONSE_BODY, out) {
                 host::log_error(&format!("response-transformer: set body: {}", e));
             }
         }
@@ -215,7 +237,11 @@ pub fn on_response_body(c: &Config, size: usize) -> Action {
 fn is_json(headers: &[(&[u8], &[u8])]) -> bool {
     let mut types = headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(b"content-type"));
     let ct = match (types.next(), types.next()) {
-        (Some((_, ct)), None) => String::from_utf8_lossy(ct),
+        // the common value, ASCII, read as it is; another one as text
+        (Some((_, ct)), None) => match std::str::from_utf8(ct) {
+            Ok(ct) => Cow::Borrowed(ct),
+            Err(_) => String::from_utf8_lossy(ct),
+        },
         _ => return false,
     };
     ct.split(',').any(|t| t.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
@@ -224,7 +250,7 @@ fn is_json(headers: &[(&[u8], &[u8])]) -> bool {
 /// Applies the json operations to a response body, in Kong's order: remove, rename,
 /// replace, add, append. None when the body is not a JSON object; it is then left as
 /// it is.
-fn transform_json(c: &Config, body: &[u8]) -> Option<Vec<u8>> {
+fn transform_json(c: &Config, body: &[u8], out: &mut Vec<u8>) -> Option<()> {
     let mut obj = Object::parse(body)?;
     for name in &c.remove_json {
         obj.remove(name);
@@ -251,9 +277,8 @@ fn transform_json(c: &Config, body: &[u8]) -> Option<Vec<u8>> {
         let appended = json::append(obj.get(name), v);
         obj.set(name, Cow::Owned(appended));
     }
-    let mut out = Vec::with_capacity(body.len() + 64);
-    obj.push_json(&mut out);
-    Some(out)
+    obj.push_json(out);
+    Some(())
 }
 
 /// Turns a configured value into JSON as Kong does: the text with cjson's escapes
@@ -423,11 +448,12 @@ mod tests {
                 r#"{"e":[ ],"l":[ 1 , "a b" ]}"#, r#"{"e":[1],"l":[1,"a b",2]}"#),
         ];
         for (name, cfg, input, want) in cases.iter() {
-            let got = transform_json(&config(cfg), input.as_bytes()).map(|o| String::from_utf8(o).unwrap());
+            let mut out = Vec::new();
+            let got = transform_json(&config(cfg), input.as_bytes(), &mut out).map(|()| String::from_utf8(out).unwrap());
             assert_eq!(got.as_deref(), Some(*want), "{}", name);
         }
         for bad in ["[1]", "\"s\"", "nope", "", "null"] {
-            assert!(transform_json(&config(r#"{"remove":{"json":["a"]}}"#), bad.as_bytes()).is_none(), "{}", bad);
+            assert!(transform_json(&config(r#"{"remove":{"json":["a"]}}"#), bad.as_bytes(), &mut Vec::new()).is_none(), "{}", bad);
         }
     }
 
