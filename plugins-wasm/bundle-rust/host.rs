@@ -274,13 +274,14 @@ impl<'a> Iterator for Pairs<'a> {
         if self.i >= self.n {
             return None;
         }
-        let len = |at: usize| u32::from_le_bytes([self.raw[at], self.raw[at + 1], self.raw[at + 2], self.raw[at + 3]]) as usize;
-        let (k, v) = (len(4 + 8 * self.i), len(8 + 8 * self.i));
+        // pairs checked every length against the data: one bounds check per field here
+        let lens = self.raw.get(4 + 8 * self.i..12 + 8 * self.i)?;
+        let k = u32::from_le_bytes([lens[0], lens[1], lens[2], lens[3]]) as usize;
+        let v = u32::from_le_bytes([lens[4], lens[5], lens[6], lens[7]]) as usize;
         self.i += 1;
-        let key = &self.raw[self.data..self.data + k];
-        let value = &self.raw[self.data + k + 1..self.data + k + 1 + v];
+        let field = self.raw.get(self.data..self.data + k + 1 + v)?;
         self.data += k + v + 2;
-        Some((key, value))
+        Some((&field[..k], &field[k + 1..]))
     }
 }
 

@@ -273,6 +273,13 @@ fn go_lower(name: &[u8]) -> Vec<u8> {
 /// what the result holds of ASCII, and what an ASCII name or substring matches, is the
 /// same.
 fn push_lower(out: &mut Vec<u8>, s: &[u8]) {
+    if s.is_ascii() {
+        // the common case (weir hands header names over lower-case): one copy
+        let start = out.len();
+        out.extend_from_slice(s);
+        out[start..].make_ascii_lowercase();
+        return;
+    }
     let mut i = 0;
     while i < s.len() {
         match &s[i..] {
