@@ -495,3 +495,39 @@ pub fn counter_add(args: &[u8], out: &mut Vec<u8>) -> Result<i64, Status> {
     n.copy_from_slice(out);
     Ok(i64::from_le_bytes(n))
 }
+
+/// s as Go's %q prints it, for log lines and the values a Go plugin quoted: printable
+/// text as it is, quotes and backslashes escaped, control characters and invalid UTF-8
+/// as escapes.
+pub fn go_quote(s: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut i = 0;
+    while i < s.len() {
+        let (c, n) = match crate::json::next_char(&s[i..]) {
+            Some(cn) => cn,
+            None => {
+                out.push_str(&format!("\\x{:02x}", s[i]));
+                i += 1;
+                continue;
+            }
+        };
+        i += n;
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -64,7 +64,7 @@ impl Config {
             Ok(())
         })?;
         c.header_names = c.key_names.iter().map(|n| request::header_arg_name(n)).collect();
-        c.challenge = if realm.is_empty() { "Key".to_string() } else { format!("Key realm={}", go_quote(&realm)) };
+        c.challenge = if realm.is_empty() { "Key".to_string() } else { format!("Key realm={}", host::go_quote(realm.as_bytes())) };
         Ok(c)
     }
 }
@@ -76,29 +76,6 @@ impl Config {
     }
 }
 
-/// s as Go's %q prints it, for the printable text a realm is: quotes and backslashes
-/// escaped, control characters as \n, \t, \xNN and the like.
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
 
 /// Buffers a request's work reuses (a guest runs one callback at a time).
 #[derive(Default)]
@@ -277,7 +254,7 @@ fn authenticate_anonymous(id_or_username: &str, s: &mut Scratch) -> Result<(), S
     .map_err(|e| format!("weir.find_consumer: decode result: {}", e))?;
     let id = match consumer {
         Some(id) if found => id,
-        _ => return Err(format!("anonymous consumer {} is configured but does not exist", go_quote(id_or_username))),
+        _ => return Err(format!("anonymous consumer {} is configured but does not exist", host::go_quote(id_or_username.as_bytes()))),
     };
     let args = &mut s.args;
     args.clear();
@@ -345,6 +322,6 @@ mod tests {
         assert_eq!(query(b"/x?a=1"), b"a=1");
         assert_eq!(query(b"/x"), b"");
         assert_eq!(query(b"/x?"), b"");
-        assert_eq!(go_quote("a\tb\u{1}"), "\"a\\tb\\x01\"");
+        assert_eq!(host::go_quote("a\tb\u{1}".as_bytes()), "\"a\\tb\\x01\"");
     }
 }

@@ -1207,7 +1207,7 @@ impl<'a> Exchange<'a> {
         let s = &mut *self.s;
         let p = bytes(&s.text, p);
         if p.first() != Some(&b'/') {
-            return Err(format!("replace.uri {}: path must start with /", go_quote(p)));
+            return Err(format!("replace.uri {}: path must start with /", host::go_quote(p)));
         }
         s.path.clear();
         push_escaped_path(&mut s.path, p);
@@ -1787,40 +1787,6 @@ fn disposition_name(v: &[u8]) -> &[u8] {
     b""
 }
 
-/// s as Go's %q prints it, for log lines: printable text as it is, quotes and
-/// backslashes escaped, control characters and invalid UTF-8 as escapes.
-fn go_quote(s: &[u8]) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    let mut i = 0;
-    while i < s.len() {
-        let (c, n) = match json::next_char(&s[i..]) {
-            Some(cn) => cn,
-            None => {
-                out.push_str(&format!("\\x{:02x}", s[i]));
-                i += 1;
-                continue;
-            }
-        };
-        i += n;
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
 
 #[cfg(test)]
 mod tests {
@@ -2059,7 +2025,7 @@ mod tests {
         let mut out = Vec::new();
         push_escaped_path(&mut out, "/a b\"<>\\^`{|}#?%41\u{e9}\x7f".as_bytes());
         assert_eq!(out, b"/a%20b%22%3C%3E%5C%5E%60%7B%7C%7D%23%3F%41%C3%A9%7F");
-        assert_eq!(go_quote(b"a\"\n\xff\xc3\xa9"), "\"a\\\"\\n\\xff\u{e9}\"");
+        assert_eq!(host::go_quote(b"a\"\n\xff\xc3\xa9"), "\"a\\\"\\n\\xff\u{e9}\"");
         let pieces: Vec<&[u8]> = super::pieces(b";a;;", b";").collect();
         assert_eq!(pieces, [&b""[..], b"a", b"", b""]);
     }

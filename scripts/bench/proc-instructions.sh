@@ -44,22 +44,7 @@ trap cleanup EXIT
 
 up="127.0.0.1:$base" port=$((base + 1)) admin=$((base + 2))
 mkdir -p "$work/upstream/logs"
-cat >"$work/upstream/nginx.conf" <<NGINX
-daemon off;
-worker_processes 1;
-pid $work/upstream/nginx.pid;
-error_log $work/upstream/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	keepalive_requests 1000000;
-	server {
-		listen $up;
-		location /json { default_type application/json; return 200 '{"message":"hello from the upstream","drop":true}\n'; }
-		location / { default_type text/plain; return 200 "hello from the upstream\n"; }
-	}
-}
-NGINX
+bash "$here/upstream-conf.sh" "$up" "$work/upstream" >"$work/upstream/nginx.conf"
 nginx -p "$work/upstream" -c "$work/upstream/nginx.conf" &
 pids+=($!)
 

@@ -105,22 +105,7 @@ fi
 # --- the upstream and the peers -----------------------------------------------------
 
 mkdir -p "$work/upstream/logs" "$work/nginx/logs"
-cat >"$work/upstream/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $work/upstream/nginx.pid;
-error_log $work/upstream/logs/error.log warn;
-events { worker_connections 8192; }
-http {
-	access_log off;
-	keepalive_requests 1000000;
-	server {
-		listen $up;
-		location /json { default_type application/json; return 200 '{"message":"hello from the upstream","drop":true}\n'; }
-		location / { default_type text/plain; return 200 "hello from the upstream\n"; }
-	}
-}
-EOF
+bash "$here/upstream-conf.sh" "$up" "$work/upstream" >"$work/upstream/nginx.conf"
 cat >"$work/nginx/nginx.conf" <<EOF
 daemon off;
 worker_processes 1;
