@@ -150,3 +150,13 @@ func (f *gatewayFields) set(field int, value string) {
 		f.h.AddLower(f.names[field], value)
 	}
 }
+
+// appendVia adds this node to the Via field (its own value after any the message
+// came with).
+func (f *gatewayFields) appendVia(field int, version string) {
+	via := viaText.of(version)
+	if prior := f.value(field); prior != "" {
+		via = prior + ", " + via
+	}
+	f.set(field, via)
+}

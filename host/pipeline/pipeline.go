@@ -285,11 +285,7 @@ func (p *Pipeline) proxy(ctx context.Context, e *Exchange, start time.Time) {
 		f.set(fieldUpstreamStatus, strconv.Itoa(e.upstreamStatus))
 	}
 	if on&HeaderVia != 0 {
-		via := viaText.of(p.Version)
-		if prior := f.value(fieldResponseVia); prior != "" {
-			via = prior + ", " + via
-		}
-		f.set(fieldResponseVia, via)
+		f.appendVia(fieldResponseVia, p.Version)
 	}
 	if f.at[fieldServer] < 0 && on&HeaderServer != 0 {
 		f.set(fieldServer, serverText.of(p.Version))
@@ -377,11 +373,7 @@ func (p *Pipeline) upstreamRequest(e *Exchange) *UpstreamRequest {
 		f.set(fieldRequestID, e.ID)
 	}
 	if p.headers().Downstream&HeaderVia != 0 {
-		via := viaText.of(p.Version)
-		if prior := f.value(fieldVia); prior != "" {
-			via = prior + ", " + via
-		}
-		f.set(fieldVia, via)
+		f.appendVia(fieldVia, p.Version)
 	}
 	req := &e.upstreamRequest
 	*req = UpstreamRequest{Method: h.Value(":method"), Path: upstreamPath, Host: host, Headers: h, Body: e.Request.Body.Bytes(),

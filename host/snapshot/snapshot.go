@@ -33,7 +33,7 @@ type Snapshot struct {
 	keyAuths      map[string]*store.KeyAuthCredential
 	creds         credentials
 	plugins       map[scope]*Plugin
-	// scopeKinds has, for each plugin name, a bit per kind of scope (scopeKind) that
+	// scopeKinds has, for each plugin name, a bit per kind of scope (scope.kind) that
 	// holds a config of it: Resolve looks only for kinds that exist, where a request
 	// used to pay up to eight lookups of four strings' hash per plugin.
 	scopeKinds  map[string]uint8
