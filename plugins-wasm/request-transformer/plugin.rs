@@ -1623,10 +1623,20 @@ fn write_header_changes(s: &mut Scratch, note: &mut impl FnMut(Result<(), host::
     s.matched.clear();
     s.kept.clear();
     s.kept.resize(s.orig.len(), false);
+    // The steps keep the fields they leave in their order, and a field they leave
+    // keeps its name's span: the next field of the original is tried first, and spans
+    // are compared before bytes (a byte comparison is a call to a byte loop in wasm).
+    let mut next = 0;
     for f in &s.headers {
-        let i = index(&s.orig, &s.text, bytes(&s.text, f.name));
+        let text = &s.text;
+        let same_name = |o: &Field| o.name == f.name || bytes(text, o.name) == bytes(text, f.name);
+        let i = match s.orig.get(next) {
+            Some(o) if same_name(o) => Some(next),
+            _ => s.orig.iter().position(same_name),
+        };
         if let Some(i) = i {
             s.kept[i] = true;
+            next = i + 1;
         }
         s.matched.push(i);
     }
@@ -1672,7 +1682,7 @@ fn write_header_changes(s: &mut Scratch, note: &mut impl FnMut(Result<(), host::
 /// Whether a header's value (or list of values) is unchanged, as printed.
 fn same_values(text: &[u8], vals: &[Val], a: Val, b: Val) -> bool {
     let same = |x: Val, y: Val| match (x, y) {
-        (Val::Str(x0, x1), Val::Str(y0, y1)) => text[x0 as usize..x1 as usize] == text[y0 as usize..y1 as usize],
+        (Val::Str(x0, x1), Val::Str(y0, y1)) => (x0, x1) == (y0, y1) || text[x0 as usize..x1 as usize] == text[y0 as usize..y1 as usize],
         _ => {
             let (mut px, mut py) = (Vec::new(), Vec::new());
             print(text, vals, x, &mut px);
