@@ -130,6 +130,19 @@ fn take(ptr: *mut u8, size: usize, out: &mut Vec<u8>) {
     }
 }
 
+/// Buffers larger than this are let go rather than kept for the next request: a large
+/// body grew them.
+const KEEP: usize = 1 << 20;
+
+/// Empties a buffer a plugin keeps between requests, letting go of it when a large
+/// body grew it.
+pub fn reuse<T>(b: &mut Vec<T>) {
+    if b.capacity() * std::mem::size_of::<T>() > KEEP {
+        *b = Vec::new();
+    }
+    b.clear();
+}
+
 /// Calls one of weir's foreign functions; its answer is appended to out.
 pub fn foreign(name: &str, args: &[u8], out: &mut Vec<u8>) -> Result<(), Status> {
     let (mut ptr, mut size) = (std::ptr::null_mut(), 0usize);

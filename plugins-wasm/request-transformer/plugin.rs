@@ -667,21 +667,12 @@ pub struct Scratch {
     kept: Vec<bool>,
 }
 
-/// Buffers larger than this after a request (a large body) are let go rather than kept.
-const KEEP: usize = 1 << 20;
-
 impl Scratch {
     fn reset(&mut self) {
         for b in [&mut self.text, &mut self.body, &mut self.out, &mut self.query, &mut self.piece_text] {
-            if b.capacity() > KEEP {
-                *b = Vec::new();
-            }
-            b.clear();
+            host::reuse(b);
         }
-        if self.vals.capacity() > KEEP / 8 {
-            self.vals = Vec::new();
-        }
-        self.vals.clear();
+        host::reuse(&mut self.vals);
         self.map.clear();
         self.orig.clear();
         self.headers.clear();

@@ -142,24 +142,13 @@ pub struct Scratch {
     out: Vec<u8>,
 }
 
-impl Scratch {
-    /// Lets go of buffers a large response grew, after the response that grew them.
-    pub fn release(&mut self) {
-        for b in [&mut self.headers, &mut self.body, &mut self.out] {
-            if b.capacity() > 1 << 20 {
-                *b = Vec::new();
-            }
-        }
-    }
-}
-
 /// The response headers callback: the header operations, in Kong's order, each testing
 /// the headers as they came; then, for a JSON body with json operations, the body is
 /// asked for.
 pub fn on_response(c: &Config, s: &mut Scratch) -> Action {
     const MAP: u32 = host::MAP_RESPONSE_HEADERS;
     let raw = &mut s.headers;
-    raw.clear();
+    host::reuse(raw);
     if let Err(e) = host::header_map(MAP, raw) {
         host::log_error(&format!("weir: read response headers: {}", e));
     }
@@ -215,11 +204,11 @@ pub fn on_response(c: &Config, s: &mut Scratch) -> Action {
 /// The response body callback, once the whole body is in (size bytes).
 pub fn on_response_body(c: &Config, size: usize, s: &mut Scratch) -> Action {
     let (body, out) = (&mut s.body, &mut s.out);
-    body.clear();
+    host::reuse(body);
     if let Err(e) = host::body(host::BUFFER_RESPONSE_BODY, size, body) {
         host::log_error(&format!("weir: read body: {}", e));
     }
-    out.clear();
+    host::reuse(out);
     match transform_json(c, body, out) {
         None => host::log_warn("response-transformer: body transform failed: failed parsing json body"),
         Some(()) => {
