@@ -50,13 +50,13 @@ impl Plugin {
         let (plugin, uses): (Plugin, &[&str]) = match root_id {
             b"key-auth" => {
                 let c = key_auth::Config::parse(raw)?;
-                let uses: &[&str] = if c.reads_body() { &["request_headers", "request_body"] } else { &["request_headers"] };
+                let uses = request_callbacks(c.reads_body());
                 (Plugin::KeyAuth(c), uses)
             }
-            b"rate-limiting" => (Plugin::RateLimiting(rate_limiting::Config::parse(raw)?), &["request_headers"]),
+            b"rate-limiting" => (Plugin::RateLimiting(rate_limiting::Config::parse(raw)?), request_callbacks(false)),
             b"request-transformer" => {
                 let c = request_transformer::Config::parse(raw)?;
-                let uses: &[&str] = if c.reads_body() { &["request_headers", "request_body"] } else { &["request_headers"] };
+                let uses = request_callbacks(c.reads_body());
                 (Plugin::RequestTransformer(c), uses)
             }
             b"response-transformer" => {
@@ -70,6 +70,16 @@ impl Plugin {
         let skip: Vec<&str> = CALLBACKS.iter().copied().filter(|c| !uses.contains(c)).collect();
         host::declare_http_callbacks(&skip);
         Ok(plugin)
+    }
+}
+
+/// The callbacks a plugin of the request path uses: the request headers', and the
+/// request body's when it reads the body.
+fn request_callbacks(reads_body: bool) -> &'static [&'static str] {
+    if reads_body {
+        &["request_headers", "request_body"]
+    } else {
+        &["request_headers"]
     }
 }
 
@@ -260,7 +270,6 @@ pub extern "C" fn proxy_on_response_headers(id: u32, _headers: usize, end_of_str
             if let Action::ReadBody = response_transformer::on_response(c, scratch) {
                 if end_of_stream != 0 {
                     response_transformer::on_response_body(c, 0, scratch); // no body will come
-                    scratch.release();
                 } else {
                     stream.want_response_body = true;
                 }
@@ -284,7 +293,6 @@ pub extern "C" fn proxy_on_response_body(id: u32, size: usize, end_of_stream: u3
         stream.want_response_body = false;
         if let Some(Plugin::ResponseTransformer(c)) = g.roots.get(&stream.root).and_then(Option::as_ref) {
             response_transformer::on_response_body(c, size, &mut g.response_transformer);
-            g.response_transformer.release();
         }
         CONTINUE
     })

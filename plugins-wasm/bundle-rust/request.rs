@@ -43,35 +43,9 @@ pub fn header(name: &str, scratch: &mut Vec<u8>) -> Vec<u8> {
     value
 }
 
-/// Decodes one query component as Go's url.QueryUnescape does: %XX escapes and '+' as a
-/// space; None for a malformed escape.
-fn unescape_strict(s: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        match s[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = |c: u8| (c as char).to_digit(16);
-                let (hi, lo) = (s.get(i + 1).and_then(|&c| hex(c))?, s.get(i + 2).and_then(|&c| hex(c))?);
-                out.push((hi * 16 + lo) as u8);
-                i += 2;
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    Some(out)
-}
-
-/// Decodes one query component, keeping it as it is when it is malformed.
-fn unescape(s: &[u8]) -> Vec<u8> {
-    unescape_strict(s).unwrap_or_else(|| s.to_vec())
-}
-
-/// Appends one query component decoded as unescape decodes it, with no allocation:
-/// a malformed one is appended as it is.
-pub fn push_unescaped(out: &mut Vec<u8>, s: &[u8]) {
+/// Appends one query component decoded as Go's url.QueryUnescape does: %XX escapes and
+/// '+' as a space; false, with out as it was, for a malformed escape.
+fn push_unescaped_strict(out: &mut Vec<u8>, s: &[u8]) -> bool {
     let start = out.len();
     let hex = |c: Option<&u8>| c.and_then(|&c| (c as char).to_digit(16));
     let mut i = 0;
@@ -85,14 +59,34 @@ pub fn push_unescaped(out: &mut Vec<u8>, s: &[u8]) {
                 }
                 _ => {
                     out.truncate(start);
-                    out.extend_from_slice(s);
-                    return;
+                    return false;
                 }
             },
             c => out.push(c),
         }
         i += 1;
     }
+    true
+}
+
+/// Decodes one query component; None for a malformed escape.
+fn unescape_strict(s: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len());
+    push_unescaped_strict(&mut out, s).then(|| out)
+}
+
+/// Appends one query component decoded, as it is when it is malformed; no allocation.
+pub fn push_unescaped(out: &mut Vec<u8>, s: &[u8]) {
+    if !push_unescaped_strict(out, s) {
+        out.extend_from_slice(s);
+    }
+}
+
+/// Decodes one query component, keeping it as it is when it is malformed.
+fn unescape(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    push_unescaped(&mut out, s);
+    out
 }
 
 /// Calls arg for each argument of a query string or form body as the Go SDK's
