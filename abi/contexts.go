@@ -65,7 +65,7 @@ func (r *Root) Close(ctx context.Context) {
 }
 
 // NewHTTP creates an HTTP context under root for one stream: proxy_on_context_create
-// (id, root id).
+// (id, root id), unless the plugin keeps no stream contexts (skipStreamContext).
 func (i *Instance) NewHTTP(ctx context.Context, root *Root, s HTTPStream) (*HTTPContext, error) {
 	if root == nil || root.inst != i {
 		return nil, fmt.Errorf("new http context: root belongs to another instance")
@@ -84,11 +84,14 @@ func (i *Instance) NewHTTP(ctx context.Context, root *Root, s HTTPStream) (*HTTP
 	})
 	c := i.initContext(&h.state, root.state, "", "", nil)
 	c.stream = s
+	h.hc = HTTPContext{inst: i, state: c}
+	if h.hc.skips(skipStreamContext) {
+		return &h.hc, nil
+	}
 	if err := i.callVoid(ctx, c, phaseOther, fnContextCreate, uint64(c.id), uint64(root.state.id)); err != nil {
 		i.drop(c)
 		return nil, err
 	}
-	h.hc = HTTPContext{inst: i, state: c}
 	return &h.hc, nil
 }
 

@@ -169,6 +169,18 @@ func instantiate(t *testing.T, m *Module, svc *fakeServices, config string, s *f
 // root id that picks it in a module carrying several ("" for the default root).
 func instantiateAs(t *testing.T, m *Module, svc *fakeServices, plugin, config string, s *fakeStream) (*Instance, *HTTPContext) {
 	t.Helper()
+	inst, root := rootAs(t, m, svc, plugin, config)
+	h, err := inst.NewHTTP(context.Background(), root, s)
+	if err != nil {
+		t.Fatalf("NewHTTP: %v", err)
+	}
+	return inst, h
+}
+
+// rootAs is instantiateAs up to the root context: an instance and plugin's root
+// context, configured, with no stream yet.
+func rootAs(t *testing.T, m *Module, svc *fakeServices, plugin, config string) (*Instance, *Root) {
+	t.Helper()
 	ctx := context.Background()
 	inst, err := m.NewInstance(ctx, svc, InstanceConfig{VMID: "test-vm"})
 	if err != nil {
@@ -183,9 +195,5 @@ func instantiateAs(t *testing.T, m *Module, svc *fakeServices, plugin, config st
 	if err != nil {
 		t.Fatalf("NewRoot: %v", err)
 	}
-	h, err := inst.NewHTTP(ctx, root, s)
-	if err != nil {
-		t.Fatalf("NewHTTP: %v", err)
-	}
-	return inst, h
+	return inst, root
 }

@@ -363,7 +363,9 @@ func TestBundleServesEachPluginByRootID(t *testing.T) {
 // layer, no declaration) still gets every callback. The Rust built-ins declare what
 // they leave empty too: response-transformer is not entered for request headers, nor
 // for the response body when it has no json operation; request-transformer is not
-// entered for the response.
+// entered for the response. A Rust built-in left with one callback a stream keeps no
+// stream contexts ("stream_context"): its streams are neither created nor deleted in
+// the guest, and the callback still does its work (the header it adds is there).
 func TestDeclaredCallbacksSkipped(t *testing.T) {
 	ctx := context.Background()
 	rt := newRuntime(t, 0)
@@ -372,21 +374,26 @@ func TestDeclaredCallbacksSkipped(t *testing.T) {
 		headers                [][2]string
 		ran, skipped           []string
 		takesResponseBody      bool
+		// added is "request NAME" or "response NAME": the plugin's work, a header it
+		// adds to that map with value 1
+		added string
 	}{
 		{"bundle", "basic-auth", `{}`, [][2]string{{":method", "GET"}, {":path", "/"}},
-			[]string{fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}, false},
+			[]string{fnContextCreate, fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}, false, ""},
 		{"bundle-rust", "key-auth", `{}`, [][2]string{{":method", "GET"}, {":path", "/"}, {"apikey", "secret"}},
-			[]string{fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}, false},
+			[]string{fnRequestHeaders}, []string{fnContextCreate, fnResponseHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, false, ""},
+		{"bundle-rust", "key-auth", `{"key_in_body":true}`, [][2]string{{":method", "GET"}, {":path", "/"}, {"apikey", "secret"}},
+			[]string{fnContextCreate, fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}, false, ""},
 		{"bundle-rust", "rate-limiting", `{"hour":100}`, [][2]string{{":method", "GET"}, {":path", "/"}},
-			[]string{fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}, false},
+			[]string{fnRequestHeaders}, []string{fnContextCreate, fnResponseHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, false, ""},
 		{"bundle-rust", "response-transformer", `{"add":{"json":["a:1"],"headers":["x-a:1"]}}`, [][2]string{{":method", "GET"}, {":path", "/"}},
-			[]string{fnResponseHeaders, fnDelete}, []string{fnRequestHeaders, fnDone, fnLog}, true},
+			[]string{fnContextCreate, fnResponseHeaders, fnDelete}, []string{fnRequestHeaders, fnDone, fnLog}, true, "response x-a"},
 		{"bundle-rust", "response-transformer", `{"add":{"headers":["x-a:1"]}}`, [][2]string{{":method", "GET"}, {":path", "/"}},
-			[]string{fnResponseHeaders, fnDelete}, []string{fnRequestHeaders, fnResponseBody, fnDone, fnLog}, false},
+			[]string{fnResponseHeaders}, []string{fnContextCreate, fnRequestHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, false, "response x-a"},
 		{"bundle-rust", "request-transformer", `{"add":{"headers":["x-a:1"]}}`, [][2]string{{":method", "GET"}, {":path", "/"}},
-			[]string{fnRequestHeaders, fnDelete}, []string{fnResponseHeaders, fnResponseBody, fnDone, fnLog}, false},
+			[]string{fnRequestHeaders}, []string{fnContextCreate, fnResponseHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, false, "request x-a"},
 		{"add_header", "", `{"header":"x-a","value":"1"}`, [][2]string{{":method", "GET"}, {":path", "/"}},
-			[]string{fnRequestHeaders, fnResponseHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, nil, true},
+			[]string{fnContextCreate, fnRequestHeaders, fnResponseHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, nil, true, ""},
 	} {
 		t.Run(tt.module+"/"+tt.plugin, func(t *testing.T) {
 			wasm := rustBundle
@@ -400,8 +407,8 @@ func TestDeclaredCallbacksSkipped(t *testing.T) {
 			ev := &events{}
 			s := newStream(ev, tt.headers...)
 			s.maps[MapResponseHeaders].pairs = [][2]string{{":status", "200"}}
-			_, h := instantiateAs(t, m, keyAuthHost(ev), tt.plugin, tt.config, s)
-			// callbacks are timed under the root context's plugin (instantiateAs names it)
+			inst, root := rootAs(t, m, keyAuthHost(ev), tt.plugin, tt.config)
+			// callbacks are timed under the root context's plugin (rootAs names it)
 			timedAs := tt.plugin
 			if timedAs == "" {
 				timedAs = "test-plugin"
@@ -410,6 +417,10 @@ func TestDeclaredCallbacksSkipped(t *testing.T) {
 			before := map[string]uint64{}
 			for _, fn := range append(tt.ran, tt.skipped...) {
 				before[fn] = calls(fn)
+			}
+			h, err := inst.NewHTTP(ctx, root, s)
+			if err != nil {
+				t.Fatal(err)
 			}
 			if _, err := h.OnRequestHeaders(ctx, true); err != nil {
 				t.Fatal(err)
@@ -424,6 +435,16 @@ func TestDeclaredCallbacksSkipped(t *testing.T) {
 				t.Errorf("HandlesResponseBody = %v, want %v", got, want)
 			}
 			h.Finish(ctx)
+			if tt.added != "" {
+				which, name, _ := strings.Cut(tt.added, " ")
+				m := MapRequestHeaders
+				if which == "response" {
+					m = MapResponseHeaders
+				}
+				if got, _ := s.maps[m].Get(name); got != "1" {
+					t.Errorf("%s header %s = %q, want the plugin to have added 1", which, name, got)
+				}
+			}
 			for _, fn := range tt.ran {
 				if calls(fn) != before[fn]+1 {
 					t.Errorf("%s ran %d times, want once", fn, calls(fn)-before[fn])

@@ -52,7 +52,7 @@ func (h *HTTPContext) headers(ctx context.Context, name string, t MapType, eos b
 			n = len(m.Pairs())
 		}
 	}
-	args := []uint64{uint64(h.state.id), uint64(n), boolArg(eos)}
+	args := []uint64{h.guestID(), uint64(n), boolArg(eos)}
 	return i.callAction(ctx, h.state, name, args[:fn.params]...)
 }
 
@@ -67,11 +67,11 @@ func (h *HTTPContext) body(ctx context.Context, name string, dir, size int, eos 
 	}
 	defer i.leaveAndRun()
 	h.state.bodyEnded[dir] = eos
-	return i.callAction(ctx, h.state, name, uint64(h.state.id), uint64(uint32(size)), boolArg(eos))
+	return i.callAction(ctx, h.state, name, h.guestID(), uint64(uint32(size)), boolArg(eos))
 }
 
-// Finish ends the stream's context: proxy_on_done, proxy_on_log, proxy_on_delete (the
-// first two unless the plugin declared it does not need them).
+// Finish ends the stream's context: proxy_on_done, proxy_on_log, proxy_on_delete (each
+// unless the plugin declared it does not need it; see skipStreamContext for the last).
 // Failures are logged by invoke and retire the instance; the context is forgotten
 // either way.
 func (h *HTTPContext) Finish(ctx context.Context) {
@@ -82,7 +82,7 @@ func (h *HTTPContext) Finish(ctx context.Context) {
 	}
 	defer i.leaveAndRun()
 	defer i.drop(h.state)
-	id := uint64(h.state.id)
+	id := h.guestID()
 	if !h.skips(skipDone) {
 		if _, err := i.callBool(ctx, h.state, phaseOther, fnDone, id); err != nil {
 			return
@@ -93,7 +93,9 @@ func (h *HTTPContext) Finish(ctx context.Context) {
 			return
 		}
 	}
-	_ = i.callVoid(ctx, h.state, phaseOther, fnDelete, id)
+	if !h.skips(skipStreamContext) {
+		_ = i.callVoid(ctx, h.state, phaseOther, fnDelete, id)
+	}
 }
 
 func boolArg(b bool) uint64 {

@@ -8,9 +8,12 @@ import "encoding/json"
 // microsecond with a Go guest), and a plugin without a body callback lets a streamed
 // body pass without being held for it. weir's SDK declares it from the handlers a
 // Plugin leaves nil; modules that never call it get every callback, as in Envoy.
-// Arguments: {"skip":["request_headers","request_body","response_headers","response_body","done","log"]}
-// (any subset). Served here, not by the gateway, because it changes what the ABI
-// layer calls.
+// Arguments: {"skip":["request_headers","request_body","response_headers","response_body","done","log","stream_context"]}
+// (any subset). "stream_context" says the plugin keeps nothing per stream: weir then
+// calls neither proxy_on_context_create nor proxy_on_delete for its streams (two guest
+// entries a request), and its stream callbacks receive the root context's id instead of
+// the stream's. Served here, not by the gateway, because it changes what the ABI layer
+// calls.
 const fnDeclareHTTPCallbacks = "weir.declare_http_callbacks"
 
 // callbackSet is a set of skippable HTTP callbacks.
@@ -23,6 +26,7 @@ const (
 	skipResponseBody
 	skipDone
 	skipLog
+	skipStreamContext
 )
 
 var skippableCallbacks = map[string]callbackSet{
@@ -32,6 +36,7 @@ var skippableCallbacks = map[string]callbackSet{
 	"response_body":    skipResponseBody,
 	"done":             skipDone,
 	"log":              skipLog,
+	"stream_context":   skipStreamContext,
 }
 
 // declareHTTPCallbacks records a root context's skipped callbacks. Called outside a
@@ -63,6 +68,15 @@ func declareHTTPCallbacks(h hostCtx, args []byte) Status {
 // skips reports whether the stream's plugin declared it does not need callback s.
 func (h *HTTPContext) skips(s callbackSet) bool {
 	return h.state.root != nil && h.state.root.skip&s != 0
+}
+
+// guestID is the context id the guest knows the stream by: its own, or its root
+// context's when the plugin keeps no stream contexts (skipStreamContext).
+func (h *HTTPContext) guestID() uint64 {
+	if h.skips(skipStreamContext) {
+		return uint64(h.state.root.id)
+	}
+	return uint64(h.state.id)
 }
 
 // HandlesRequestBody says whether this stream's plugin takes the request body: its

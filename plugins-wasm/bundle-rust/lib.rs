@@ -67,7 +67,12 @@ impl Plugin {
             _ => return Err("no built-in of this name in the module".into()),
         };
         const CALLBACKS: [&str; 6] = ["request_headers", "request_body", "response_headers", "response_body", "done", "log"];
-        let skip: Vec<&str> = CALLBACKS.iter().copied().filter(|c| !uses.contains(c)).collect();
+        let mut skip: Vec<&str> = CALLBACKS.iter().copied().filter(|c| !uses.contains(c)).collect();
+        if uses.len() == 1 {
+            // one callback a stream: nothing to carry between callbacks, so no stream
+            // contexts (weir passes the root's id to the callback; see stream_of)
+            skip.push("stream_context");
+        }
         host::declare_http_callbacks(&skip);
         Ok(plugin)
     }
@@ -117,6 +122,20 @@ struct Stream {
     want_response_body: bool,
     /// The plugin answered the request itself.
     stopped: bool,
+}
+
+/// The stream a callback names: a stream context, or the root context's id that weir
+/// passes for a plugin that keeps no stream contexts (Plugin::configure), which then
+/// stands for a stream living only as long as this callback (once).
+fn stream_of<'a>(streams: &'a mut ByID<Stream>, roots: &ByID<Option<Plugin>>, id: u32, once: &'a mut Stream) -> Option<&'a mut Stream> {
+    if let Some(s) = streams.get_mut(&id) {
+        return Some(s);
+    }
+    if roots.contains_key(&id) {
+        once.root = id;
+        return Some(once);
+    }
+    None
 }
 
 /// The module's state: root contexts by id (None until configured), the streams, and
@@ -210,7 +229,8 @@ fn settle(stream: &mut Stream, a: Action, end_of_stream: bool, body: impl FnOnce
 pub extern "C" fn proxy_on_request_headers(id: u32, _headers: usize, end_of_stream: u32) -> u32 {
     GUEST.with(|g| {
         let g = &mut *g.borrow_mut();
-        let stream = match g.streams.get_mut(&id) {
+        let mut once = Stream::default();
+        let stream = match stream_of(&mut g.streams, &g.roots, id, &mut once) {
             Some(s) => s,
             None => return CONTINUE,
         };
@@ -261,7 +281,8 @@ pub extern "C" fn proxy_on_request_body(id: u32, size: usize, end_of_stream: u32
 pub extern "C" fn proxy_on_response_headers(id: u32, _headers: usize, end_of_stream: u32) -> u32 {
     GUEST.with(|g| {
         let g = &mut *g.borrow_mut();
-        let stream = match g.streams.get_mut(&id) {
+        let mut once = Stream::default();
+        let stream = match stream_of(&mut g.streams, &g.roots, id, &mut once) {
             Some(s) => s,
             None => return CONTINUE,
         };
