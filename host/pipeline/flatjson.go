@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // scanFlatObject reads a JSON object whose members are plain strings (no escapes) or
@@ -10,7 +11,9 @@ import (
 // throughout. It is the fast path for the small argument objects the SDK sends on
 // every request: encoding/json's reflection costs more than the work those calls do.
 // On false the caller decodes b with encoding/json, which also gives the error for a
-// malformed document; member may have been called for some members by then.
+// malformed document; member may have been called for some members by then. The
+// strings member gets share b's bytes, without a copy: b must not change while they
+// are in use.
 func scanFlatObject(b []byte, member func(key, str string, isBool, boolean bool) bool) bool {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
@@ -66,21 +69,25 @@ func scanFlatObject(b []byte, member func(key, str string, isBool, boolean bool)
 }
 
 // plainString reads the string starting at b[i] ('"'), refusing escapes, control
-// characters and invalid UTF-8 (encoding/json would unescape or replace them).
+// characters and invalid UTF-8 (encoding/json would unescape or replace them). The
+// string shares b's bytes.
 func plainString(b []byte, i int) (s string, next int, ok bool) {
 	if i >= len(b) || b[i] != '"' {
 		return "", 0, false
 	}
+	ascii := true
 	for j := i + 1; j < len(b); j++ {
 		switch c := b[j]; {
 		case c == '"':
 			raw := b[i+1 : j]
-			if !utf8.Valid(raw) {
+			if !ascii && !utf8.Valid(raw) {
 				return "", 0, false
 			}
-			return string(raw), j + 1, true
+			return unsafe.String(unsafe.SliceData(raw), len(raw)), j + 1, true
 		case c == '\\' || c < 0x20:
 			return "", 0, false
+		case c >= utf8.RuneSelf:
+			ascii = false
 		}
 	}
 	return "", 0, false

@@ -24,6 +24,9 @@ func TestFindCredentialArgsScan(t *testing.T) {
 		{`{"kind":"a"} x`, false, findCredentialArgs{}},
 		{`{"kind":"a",}`, false, findCredentialArgs{}},
 		{"{\"value\":\"\xff\"}", false, findCredentialArgs{Value: "\ufffd"}},
+		{"{\"value\":\"ab\xc3\"}", false, findCredentialArgs{Value: "ab\ufffd"}},
+		{"{\"value\":\"a\tb\"}", false, findCredentialArgs{}},
+		{`{"value":""}`, true, findCredentialArgs{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

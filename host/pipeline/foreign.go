@@ -127,6 +127,13 @@ type findCredentialArgs struct {
 	Authenticate bool `json:"authenticate"`
 }
 
+// The answers without entities, made once: the ABI layer copies a result into the
+// guest and keeps nothing of it.
+var (
+	foundOnly = []byte(`{"found":true}`)
+	notFound  = []byte(`{"found":false}`)
+)
+
 // callFindCredential is call for weir.find_credential, the one foreign function on
 // every keyed request: its arguments are read by scanFlatObject when they have the
 // SDK's shape, and an answer without entities is a constant.
@@ -147,9 +154,9 @@ func callFindCredential(e *Exchange, args []byte) ([]byte, abi.Status) {
 	}
 	if res.Credential == nil && res.Consumer == nil {
 		if res.Found {
-			return []byte(`{"found":true}`), abi.StatusOK
+			return foundOnly, abi.StatusOK
 		}
-		return []byte(`{"found":false}`), abi.StatusOK
+		return notFound, abi.StatusOK
 	}
 	out, err := json.Marshal(res)
 	if err != nil {
@@ -239,31 +246,25 @@ func authenticate(e *Exchange, a *authenticateArgs) (any, abi.Status) {
 // for none; identifier, when set, is the X-Credential-Identifier instead of the id).
 func setConsumer(e *Exchange, c *store.Consumer, credentialID, identifier string, anonymous bool) {
 	e.consumer, e.credentialID, e.anonymous = c, credentialID, anonymous
-	h := &e.Request.Headers
-	setOrRemove(h, "x-consumer-id", &c.ID)
-	setOrRemove(h, "x-consumer-custom-id", c.CustomID)
-	setOrRemove(h, "x-consumer-username", c.Username)
-	cred := &credentialID
-	if identifier != "" && credentialID != "" {
-		cred = &identifier
+	cred := credentialID
+	if identifier != "" {
+		cred = identifier
 	}
-	if credentialID == "" {
-		cred = nil
-	}
-	setOrRemove(h, "x-credential-identifier", cred)
-	if anonymous {
-		h.Set("x-anonymous-consumer", "true")
-	} else {
-		h.Remove("x-anonymous-consumer")
-	}
+	e.Request.Headers.setOrRemove([]fieldChange{
+		{key: "x-consumer-id", value: c.ID},
+		optionalField("x-consumer-custom-id", c.CustomID),
+		optionalField("x-consumer-username", c.Username),
+		{key: "x-credential-identifier", value: cred, remove: credentialID == ""},
+		{key: "x-anonymous-consumer", value: "true", remove: !anonymous},
+	})
 }
 
-func setOrRemove(h *Headers, key string, v *string) {
+// optionalField sets key to *v, or removes it when v is nil.
+func optionalField(key string, v *string) fieldChange {
 	if v == nil {
-		h.Remove(key)
-		return
+		return fieldChange{key: key, remove: true}
 	}
-	h.Set(key, *v)
+	return fieldChange{key: key, value: *v}
 }
 
 // matched is weir.router_match's result: the route and service the request matched,

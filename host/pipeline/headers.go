@@ -95,6 +95,43 @@ func (h *Headers) replace(key, value string) bool {
 	return false
 }
 
+// fieldChange is one field setOrRemove sets (to value) or removes.
+type fieldChange struct {
+	key    string // as keys are stored
+	value  string
+	remove bool
+}
+
+// setOrRemove applies each change as Set or Remove would. A map holding none of
+// their keys, as when the gateway adds its own headers to a request that did not
+// carry them, takes one pass and appends.
+func (h *Headers) setOrRemove(changes []fieldChange) {
+	for _, p := range h.pairs {
+		for _, c := range changes {
+			if p[0] == c.key {
+				h.applyEach(changes)
+				return
+			}
+		}
+	}
+	for _, c := range changes {
+		if !c.remove {
+			h.pairs = append(h.pairs, [2]string{c.key, c.value})
+		}
+	}
+}
+
+// applyEach is setOrRemove one change at a time.
+func (h *Headers) applyEach(changes []fieldChange) {
+	for _, c := range changes {
+		if c.remove {
+			h.removeFrom(0, c.key)
+		} else {
+			h.Set(c.key, c.value)
+		}
+	}
+}
+
 // Remove drops every field with that key.
 func (h *Headers) Remove(key string) {
 	h.removeFrom(0, abi.LowerASCII(key))

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/weir-gateway/weir/abi"
@@ -63,5 +64,32 @@ func TestHeadersGrow(t *testing.T) {
 		}
 	}); n != 1 {
 		t.Errorf("%.0f allocations for 8 fields after Grow(8), want 1", n)
+	}
+}
+
+// TestSetOrRemove: the one-pass path gives what applying each change with Set or
+// Remove gives, whether the map holds none of the keys, one, or repeats of one.
+func TestSetOrRemove(t *testing.T) {
+	changes := []fieldChange{{key: "x-a", value: "1"}, {key: "x-b", remove: true}, {key: "x-c", value: "3"}}
+	for _, pairs := range [][][2]string{
+		nil,
+		{{"host", "h"}, {"accept", "*/*"}},
+		{{"x-b", "old"}, {"host", "h"}},
+		{{"x-a", "old"}, {"host", "h"}, {"x-a", "older"}},
+		{{"x-c", "old"}, {"x-b", "1"}, {"x-b", "2"}},
+	} {
+		got := &Headers{pairs: slices.Clone(pairs)}
+		got.setOrRemove(changes)
+		want := &Headers{pairs: slices.Clone(pairs)}
+		for _, c := range changes {
+			if c.remove {
+				want.Remove(c.key)
+			} else {
+				want.Set(c.key, c.value)
+			}
+		}
+		if !reflect.DeepEqual(got.Pairs(), want.Pairs()) {
+			t.Errorf("from %v: got %v, want %v", pairs, got.Pairs(), want.Pairs())
+		}
 	}
 }
