@@ -51,7 +51,8 @@ type HTTPStream interface {
 	// upstream is not called (or its response is replaced).
 	SendLocalResponse(r LocalResponse)
 	// Property returns the value at path (segments as the guest sent them, split on
-	// NUL), or false when there is none.
+	// NUL), or false when there is none. The segments are good only for the call (they
+	// share the guest's memory); the value is only read (it may share the gateway's).
 	Property(path []string) ([]byte, bool)
 	// SetProperty writes a writable property; false when path is unknown or read-only.
 	SetProperty(path []string, value []byte) bool

@@ -1,6 +1,9 @@
 package abi
 
-import "strings"
+import (
+	"strings"
+	"unsafe"
+)
 
 // propertyFunctions: proxy_get_property and proxy_set_property.
 func propertyFunctions() []hostFunc {
@@ -19,28 +22,44 @@ const (
 	propPluginVMID   = "plugin_vm_id"
 )
 
-// path reads a property path from guest memory and splits it (splitPath).
+// path reads a property path from guest memory and splits it (splitPath), for a
+// write: the segments are copies the gateway may keep.
 func (h hostCtx) path(ptr, size uint32) ([]string, Status) {
 	raw, st := h.readString(ptr, size, MaxKeyBytes)
 	if st != StatusOK {
 		return nil, st
 	}
-	path, ok := splitPath(raw)
-	if !ok {
-		return nil, StatusNotFound
-	}
-	return path, StatusOK
+	return splitPath(nil, raw)
 }
 
-// splitPath splits a property path into its segments, which the SDKs join with NUL.
-// One trailing NUL, which some SDKs add, is ignored; an empty path names nothing. Empty
-// segments are kept: they name nothing weir defines, so lookups answer NOT_FOUND.
-func splitPath(raw string) ([]string, bool) {
+// pathView is path for a read, without copies: the segments share guest memory and
+// the instance's storage, so they are good only until the host function returns.
+// A plugin reads a property or two on every request; a write is rare.
+func (h hostCtx) pathView(ptr, size uint32) ([]string, Status) {
+	raw, st := h.view(ptr, size, MaxKeyBytes)
+	if st != StatusOK {
+		return nil, st
+	}
+	return splitPath(h.inst.pathSegments[:0], unsafe.String(unsafe.SliceData(raw), len(raw)))
+}
+
+// splitPath appends a property path's segments, which the SDKs join with NUL, to
+// segments. One trailing NUL, which some SDKs add, is ignored; an empty path names
+// nothing (NOT_FOUND). Empty segments are kept: they name nothing weir defines, so
+// lookups answer NOT_FOUND.
+func splitPath(segments []string, raw string) ([]string, Status) {
 	raw = strings.TrimSuffix(raw, "\x00")
 	if raw == "" {
-		return nil, false
+		return nil, StatusNotFound
 	}
-	return strings.Split(raw, "\x00"), true
+	for {
+		segment, rest, more := strings.Cut(raw, "\x00")
+		segments = append(segments, segment)
+		if !more {
+			return segments, StatusOK
+		}
+		raw = rest
+	}
 }
 
 // pluginProperty answers the plugin_* properties for the current context.
@@ -62,7 +81,7 @@ func (h hostCtx) pluginProperty(path []string) ([]byte, bool) {
 
 // proxyGetProperty(path_ptr, path_size, ret_ptr_ptr, ret_size_ptr).
 func proxyGetProperty(h hostCtx, stack []uint64) Status {
-	path, st := h.path(arg(stack, 0), arg(stack, 1))
+	path, st := h.pathView(arg(stack, 0), arg(stack, 1))
 	if st != StatusOK {
 		return st
 	}

@@ -37,6 +37,9 @@ type Instance struct {
 	// scratch holds the answer of the ABI layer's own foreign functions until it is
 	// copied to the guest, so they allocate nothing per call; used under mu.
 	scratch []byte
+	// pathSegments holds the segments of a property path being read (pathView);
+	// used under mu.
+	pathSegments [8]string
 	// foreignNames are the gateway's foreign function names this instance called
 	// (host_foreign.go); used under mu.
 	foreignNames map[string]string

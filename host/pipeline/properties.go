@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/weir-gateway/weir/abi"
 	"github.com/weir-gateway/weir/host/router"
@@ -422,7 +423,8 @@ func (e *Exchange) protocol() string {
 	return e.Protocol
 }
 
-func str(s string) ([]byte, bool) { return []byte(s), true }
+// str answers a property with s's bytes, not a copy: the ABI only reads a value.
+func str(s string) ([]byte, bool) { return unsafe.Slice(unsafe.StringData(s), len(s)), true }
 
 func i64(v int64) ([]byte, bool) {
 	return binary.LittleEndian.AppendUint64(nil, uint64(v)), true
