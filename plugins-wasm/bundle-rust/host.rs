@@ -380,9 +380,9 @@ impl Headers {
     }
 }
 
-/// Appends n in decimal. A 64-bit division is a slow instruction in wasm, so a value
-/// is cut into parts below 10^8 with at most two of them, and each part divided in 32
-/// bits (which the compiler turns into multiplications).
+/// Appends n in decimal. A value is cut into parts below 10^8 (with one 64-bit
+/// division, the slow kind, when it has more than eight digits), and each part is
+/// written two digits at a time (push_u32).
 pub fn push_int(out: &mut Vec<u8>, n: i64) {
     if n < 0 {
         out.push(b'-');
@@ -402,37 +402,62 @@ pub fn push_int(out: &mut Vec<u8>, n: i64) {
     }
 }
 
-/// Appends n in decimal, left-padded with zeros to width digits.
+/// "00" to "99", for writing two digits at once.
+const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Appends n in decimal, left-padded with zeros to width digits. The compiler keeps a
+/// division by a constant a division in wasm, and wazero runs it as the processor's
+/// divide instruction, so n / 100 is written as the multiplication and shift that
+/// give it exactly for every u32.
 fn push_u32(out: &mut Vec<u8>, mut n: u32, width: usize) {
     let mut digits = [b'0'; 10];
     let mut i = digits.len();
-    loop {
+    while n >= 100 {
+        let q = ((n as u64 * 1_374_389_535) >> 37) as u32;
+        let r = (n - q * 100) as usize * 2;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&DIGIT_PAIRS[r..r + 2]);
+        n = q;
+    }
+    if n >= 10 {
+        let r = n as usize * 2;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&DIGIT_PAIRS[r..r + 2]);
+    } else {
         i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        digits[i] = b'0' + n as u8;
     }
     out.extend_from_slice(&digits[i.min(digits.len() - width)..]);
 }
 
 /// Appends headers in the ABI's pairs layout: the count, each name's and value's
-/// length, then each name and value NUL-terminated.
+/// length, then each name and value NUL-terminated. The space is reserved once and
+/// the lengths stored as words: a copy per small piece cost more than the rest.
 pub fn encode_pairs<'k, 'v, I>(out: &mut Vec<u8>, headers: I)
 where
     I: Iterator<Item = (&'k str, &'v [u8])> + Clone,
 {
-    out.extend_from_slice(&(headers.clone().count() as u32).to_le_bytes());
+    let (mut count, mut text) = (0usize, 0usize);
     for (k, v) in headers.clone() {
-        out.extend_from_slice(&(k.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(v.len() as u32).to_le_bytes());
+        count += 1;
+        text += k.len() + v.len() + 2;
     }
-    for (k, v) in headers {
-        out.extend_from_slice(k.as_bytes());
-        out.push(0);
-        out.extend_from_slice(v);
-        out.push(0);
+    let start = out.len();
+    out.resize(start + 4 + 8 * count + text, 0);
+    let (lens, data) = out[start..].split_at_mut(4 + 8 * count);
+    lens[..4].copy_from_slice(&(count as u32).to_le_bytes());
+    let mut at = 0;
+    for (i, (k, v)) in headers.enumerate() {
+        lens[4 + 8 * i..8 + 8 * i].copy_from_slice(&(k.len() as u32).to_le_bytes());
+        lens[8 + 8 * i..12 + 8 * i].copy_from_slice(&(v.len() as u32).to_le_bytes());
+        data[at..at + k.len()].copy_from_slice(k.as_bytes());
+        at += k.len() + 1; // the NUL resize wrote
+        data[at..at + v.len()].copy_from_slice(v);
+        at += v.len() + 1;
     }
 }
 
@@ -543,4 +568,56 @@ pub fn go_quote(s: &[u8]) -> String {
     }
     out.push('"');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_integers_as_rust_does() {
+        let mut out = Vec::new();
+        let mut check = |n: i64| {
+            out.clear();
+            push_int(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes(), "{}", n);
+        };
+        for n in 0..100_000 {
+            check(n);
+            check(-n);
+        }
+        let mut n: i64 = 1;
+        for _ in 0..18 {
+            for d in [-1, 0, 1, 7, 99] {
+                check(n + d);
+                check(-(n + d));
+            }
+            n *= 10;
+        }
+        for n in [u32::MAX as i64, i64::MAX, i64::MIN, i64::MIN + 1, 4_294_967_299, 99_999_999_999] {
+            check(n);
+        }
+    }
+
+    #[test]
+    fn encodes_pairs_in_the_abi_layout() {
+        let fields: [(&str, &[u8]); 3] = [("a", b"1"), ("ratelimit-limit", b""), ("", b"\xff\x00x")];
+        for n in 0..=fields.len() {
+            let mut want = (n as u32).to_le_bytes().to_vec();
+            for (k, v) in &fields[..n] {
+                want.extend_from_slice(&(k.len() as u32).to_le_bytes());
+                want.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            }
+            for (k, v) in &fields[..n] {
+                want.extend_from_slice(k.as_bytes());
+                want.push(0);
+                want.extend_from_slice(v);
+                want.push(0);
+            }
+            let mut out = b"kept".to_vec();
+            encode_pairs(&mut out, fields[..n].iter().copied());
+            assert_eq!(&out[..4], b"kept");
+            assert_eq!(&out[4..], &want[..], "{} fields", n);
+        }
+    }
 }
