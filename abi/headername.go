@@ -81,6 +81,11 @@ func common(name string) *commonName {
 // HeaderName is name with ASCII letters lower-cased, as header-map keys are kept (and
 // as Envoy presents them to plugins), without allocating for a common name.
 func HeaderName(name []byte) string {
+	// a common name in lower case already (as weir's built-ins send theirs) is found
+	// without a copy
+	if c := common(unsafe.String(unsafe.SliceData(name), len(name))); c != nil {
+		return c.lower
+	}
 	var buf [64]byte
 	if len(name) > len(buf) {
 		return LowerASCII(string(name))

@@ -170,11 +170,14 @@ func (e *Exchange) applyEarlyResponse() {
 		return
 	}
 	h := &e.Response.Headers
+	var room [8]string // rate-limiting sets five names
+	names := room[:0]
 	for i, kv := range early {
 		if !strings.HasPrefix(kv[0], ":") && abi.FirstOfName(early, i) {
-			h.Remove(kv[0])
+			names = append(names, kv[0])
 		}
 	}
+	h.RemoveAny(names) // keys of a header map are lower-case already
 	for _, kv := range early {
 		if !strings.HasPrefix(kv[0], ":") {
 			h.AddLower(kv[0], kv[1])

@@ -14,7 +14,9 @@
 use crate::host::{self, Headers};
 use crate::json::{self, Value};
 
-/// Kong's periods, smallest first: the name, the X-RateLimit-* header names, and the
+/// Kong's periods, smallest first: the name, the X-RateLimit-* header names (lower-case,
+/// as weir keeps names, so it takes them without converting them; HTTP/1.1 responses
+/// carry them capitalized either way), and the
 /// window length Kong uses for RateLimit-Reset (a month is 30 days and a year 365 there,
 /// whatever the calendar says).
 struct Period {
@@ -25,12 +27,12 @@ struct Period {
 }
 
 const PERIODS: [Period; 6] = [
-    Period { name: "second", limit_header: "X-RateLimit-Limit-Second", remaining_header: "X-RateLimit-Remaining-Second", seconds: 1 },
-    Period { name: "minute", limit_header: "X-RateLimit-Limit-Minute", remaining_header: "X-RateLimit-Remaining-Minute", seconds: 60 },
-    Period { name: "hour", limit_header: "X-RateLimit-Limit-Hour", remaining_header: "X-RateLimit-Remaining-Hour", seconds: 3600 },
-    Period { name: "day", limit_header: "X-RateLimit-Limit-Day", remaining_header: "X-RateLimit-Remaining-Day", seconds: 86400 },
-    Period { name: "month", limit_header: "X-RateLimit-Limit-Month", remaining_header: "X-RateLimit-Remaining-Month", seconds: 2592000 },
-    Period { name: "year", limit_header: "X-RateLimit-Limit-Year", remaining_header: "X-RateLimit-Remaining-Year", seconds: 31536000 },
+    Period { name: "second", limit_header: "x-ratelimit-limit-second", remaining_header: "x-ratelimit-remaining-second", seconds: 1 },
+    Period { name: "minute", limit_header: "x-ratelimit-limit-minute", remaining_header: "x-ratelimit-remaining-minute", seconds: 60 },
+    Period { name: "hour", limit_header: "x-ratelimit-limit-hour", remaining_header: "x-ratelimit-remaining-hour", seconds: 3600 },
+    Period { name: "day", limit_header: "x-ratelimit-limit-day", remaining_header: "x-ratelimit-remaining-day", seconds: 86400 },
+    Period { name: "month", limit_header: "x-ratelimit-limit-month", remaining_header: "x-ratelimit-remaining-month", seconds: 2592000 },
+    Period { name: "year", limit_header: "x-ratelimit-limit-year", remaining_header: "x-ratelimit-remaining-year", seconds: 31536000 },
 ];
 
 /// A missing route or service in a counter's key, as in Kong.
@@ -237,7 +239,7 @@ pub fn on_request(c: &Config, s: &mut Scratch) -> u32 {
     }
     if refuse {
         if !c.hide_client_headers {
-            s.headers.push_int("Retry-After", reset);
+            s.headers.push_int("retry-after", reset);
         }
         return error(c.error_code as i64 as u32, &c.error_message, &s.headers);
     }
@@ -378,9 +380,9 @@ fn verdict(now: i64, us: &[Usage], limit_texts: &[String; 6], headers: &mut Head
         push_num(headers, p.remaining_header, remaining);
     }
     if let Some((period, remaining, _)) = best {
-        headers.push("RateLimit-Limit", &limit_texts[period]);
-        push_num(headers, "RateLimit-Remaining", remaining);
-        headers.push_int("RateLimit-Reset", reset);
+        headers.push("ratelimit-limit", &limit_texts[period]);
+        push_num(headers, "ratelimit-remaining", remaining);
+        headers.push_int("ratelimit-reset", reset);
     }
     (stop.is_some(), reset)
 }
@@ -501,13 +503,13 @@ mod tests {
         let now = 1709214330; // 30 s into a minute, 2,730 s into an hour
         let cases: [(&str, Vec<Usage>, bool, &str); 4] = [
             ("room left", vec![usage(1, 10.0, 3)], false,
-                "X-RateLimit-Limit-Minute: 10, X-RateLimit-Remaining-Minute: 7, RateLimit-Limit: 10, RateLimit-Remaining: 7, RateLimit-Reset: 30"),
+                "x-ratelimit-limit-minute: 10, x-ratelimit-remaining-minute: 7, ratelimit-limit: 10, ratelimit-remaining: 7, ratelimit-reset: 30"),
             ("last one allowed", vec![usage(1, 2.0, 2)], false,
-                "X-RateLimit-Limit-Minute: 2, X-RateLimit-Remaining-Minute: 0, RateLimit-Limit: 2, RateLimit-Remaining: 0, RateLimit-Reset: 30"),
+                "x-ratelimit-limit-minute: 2, x-ratelimit-remaining-minute: 0, ratelimit-limit: 2, ratelimit-remaining: 0, ratelimit-reset: 30"),
             ("refused, ties go to the longer window", vec![usage(1, 5.0, 6), usage(2, 100.0, 6)], true,
-                "X-RateLimit-Limit-Minute: 5, X-RateLimit-Remaining-Minute: 0, X-RateLimit-Limit-Hour: 100, X-RateLimit-Remaining-Hour: 95, RateLimit-Limit: 5, RateLimit-Remaining: 0, RateLimit-Reset: 30"),
+                "x-ratelimit-limit-minute: 5, x-ratelimit-remaining-minute: 0, x-ratelimit-limit-hour: 100, x-ratelimit-remaining-hour: 95, ratelimit-limit: 5, ratelimit-remaining: 0, ratelimit-reset: 30"),
             ("fractional limit", vec![usage(2, 2.5, 1)], false,
-                "X-RateLimit-Limit-Hour: 2.5, X-RateLimit-Remaining-Hour: 1.5, RateLimit-Limit: 2.5, RateLimit-Remaining: 1.5, RateLimit-Reset: 870"),
+                "x-ratelimit-limit-hour: 2.5, x-ratelimit-remaining-hour: 1.5, ratelimit-limit: 2.5, ratelimit-remaining: 1.5, ratelimit-reset: 870"),
         ];
         for (name, us, refuse, want) in cases.iter() {
             let limits: Vec<(usize, f64)> = us.iter().map(|u| (u.period, u.limit)).collect();
