@@ -81,22 +81,22 @@ func (c *chain) requestPhase(ctx context.Context) bool {
 	route, service := e.match.Route.ID, e.service.ID
 	streamed := e.Request.Body.Stream() != nil
 	body := streamed || len(e.Request.Body.Bytes()) > 0
-	names := e.snap.PluginOrder(route, service)
-	for i, name := range names {
-		p := c.resolve(name, route, service)
+	plugins := e.snap.RoutePlugins(e.match.Route, service)
+	for i := range plugins.Names {
+		p := c.resolve(plugins, i, route)
 		if p == nil {
 			continue
 		}
 		st, ok := c.open(ctx, p)
 		if !ok {
-			c.openForLog(ctx, names[i+1:], route, service)
+			c.openForLog(ctx, plugins, i+1, route)
 			return false
 		}
 		if st == nil {
 			continue // failed open, or root-only
 		}
 		if !c.run(ctx, st, func() (abi.Action, error) { return st.http.OnRequestHeaders(ctx, !body) }) {
-			c.openForLog(ctx, names[i+1:], route, service)
+			c.openForLog(ctx, plugins, i+1, route)
 			return false
 		}
 	}
@@ -120,13 +120,13 @@ func (c *chain) requestPhase(ctx context.Context) bool {
 
 // resolve is the config of plugin name for the exchange as it stands (the consumer an
 // earlier plugin identified included), or nil when it does not run on it.
-func (c *chain) resolve(name, route, service string) *snapshot.Plugin {
+func (c *chain) resolve(plugins *snapshot.RoutePlugins, i int, route string) *snapshot.Plugin {
 	e := c.exchange
 	consumer := ""
 	if e.consumer != nil {
 		consumer = e.consumer.ID
 	}
-	p := e.snap.Resolve(name, route, service, consumer)
+	p := e.snap.Config(plugins, i, route, consumer)
 	if p == nil || !p.RunsOn(e.Scheme) {
 		return nil
 	}
@@ -139,13 +139,13 @@ func (c *chain) resolve(name, route, service string) *snapshot.Plugin {
 // and in Envoy, whose filters all see the access log. They sit out the response
 // callbacks; on_done and on_log run when the exchange ends. A failure to open one is
 // logged and leaves the response as it is.
-func (c *chain) openForLog(ctx context.Context, names []string, route, service string) {
+func (c *chain) openForLog(ctx context.Context, plugins *snapshot.RoutePlugins, from int, route string) {
 	e := c.exchange
 	if e.reset {
 		return
 	}
-	for _, name := range names {
-		p := c.resolve(name, route, service)
+	for i := from; i < len(plugins.Names); i++ {
+		p := c.resolve(plugins, i, route)
 		if p == nil {
 			continue
 		}

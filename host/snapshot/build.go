@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/weir-gateway/weir/host/router"
@@ -29,6 +30,7 @@ func Build(ctx context.Context, ds *store.Dataset, mods Modules) (*Snapshot, err
 		keyAuths:      make(map[string]*store.KeyAuthCredential, len(ds.KeyAuthCredentials)),
 		plugins:       make(map[scope]*Plugin, len(ds.Plugins)),
 		scopeKinds:    map[string]uint8{},
+		routePlugins:  &routePluginCache{},
 	}
 	s.serviceNames = make(map[string]*store.Service, len(ds.Services))
 	s.serviceAddrs = make(map[*store.Service]serviceAddr, len(ds.Services))
@@ -105,8 +107,8 @@ func (s *Snapshot) addPlugins(ctx context.Context, ds *store.Dataset, mods Modul
 			Priority:  priority,
 			Pool:      pool,
 			Root:      wasmpool.Plugin{Key: rootKey(e.Name, cfg), Name: e.Name, Config: cfg},
-			FailOpen:  set(e.Tags)[FailOpenTag],
-			protocols: set(e.Protocols),
+			FailOpen:  slices.Contains(e.Tags, FailOpenTag),
+			protocols: protocolsOf(e.Protocols),
 		}
 		k := scope{e.Name, refID(e.Route), refID(e.Service), refID(e.Consumer)}
 		s.plugins[k] = p
@@ -165,12 +167,4 @@ func refID(r *store.Ref) string {
 		return ""
 	}
 	return r.ID
-}
-
-func set(list []string) map[string]bool {
-	m := make(map[string]bool, len(list))
-	for _, v := range list {
-		m[v] = true
-	}
-	return m
 }

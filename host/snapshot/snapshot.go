@@ -43,6 +43,8 @@ type Snapshot struct {
 	// orders caches the access order per route and service when some plugin config
 	// carries ordering; nil when none does (ordering.go).
 	orders *orderCache
+	// routePlugins keeps each route's RoutePlugins (routeplugins.go).
+	routePlugins *routePluginCache
 }
 
 // Plugin is one enabled plugin config, ready to run.
@@ -55,7 +57,7 @@ type Plugin struct {
 	// backoff), the request goes on without it instead of getting a 500. Set by the
 	// plugin's FailOpenTag.
 	FailOpen  bool
-	protocols map[string]bool
+	protocols protocolSet
 }
 
 // FailOpenTag, among a plugin's tags, makes that plugin instance fail open. Kong's
@@ -66,7 +68,29 @@ type Plugin struct {
 const FailOpenTag = "weir:fail-open"
 
 // RunsOn says whether the plugin applies to requests of that protocol.
-func (p *Plugin) RunsOn(protocol string) bool { return p.protocols[protocol] }
+func (p *Plugin) RunsOn(protocol string) bool { return p.protocols&protocolBit(protocol) != 0 }
+
+// protocolSet is a set of the protocols a plugin may run on, a bit each (protocolBit):
+// every request asks its plugins, and a map lookup hashed the name each time.
+type protocolSet uint16
+
+// protocolBit is protocol's bit in a protocolSet; 0 for a name Kong does not know.
+func protocolBit(protocol string) protocolSet {
+	for i, p := range [...]string{"http", "https", "grpc", "grpcs", "ws", "wss", "tcp", "tls", "tls_passthrough", "udp"} {
+		if p == protocol {
+			return 1 << i
+		}
+	}
+	return 0
+}
+
+func protocolsOf(list []string) protocolSet {
+	var set protocolSet
+	for _, p := range list {
+		set |= protocolBit(p)
+	}
+	return set
+}
 
 // scope is the unique key of a plugin config: Kong's cache_key.
 type scope struct {

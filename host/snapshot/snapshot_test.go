@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/weir-gateway/weir/host/wasmpool"
@@ -170,6 +171,59 @@ func TestResolveLooksOnlyWhereConfigsAre(t *testing.T) {
 			}
 			if got := s.Resolve(name, route, service, consumer); got != want {
 				t.Fatalf("round %d: Resolve(%q, %q, %q, %q) = %v, trying every key gives %v", round, name, route, service, consumer, got, want)
+			}
+		}
+	}
+}
+
+// TestRoutePluginsResolveAsResolve: the configs a route's RoutePlugins give, made on
+// its first request and kept, are Resolve's for every consumer, also when the route's
+// requests go to another service than the one it was made for.
+func TestRoutePluginsResolveAsResolve(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	pick := func(ids ...string) string { return ids[r.IntN(len(ids))] }
+	for round := range 300 {
+		var plugins []store.Plugin
+		seen := map[scope]bool{}
+		for i := range r.IntN(10) {
+			k := scope{pick("p", "q"), pick("", "r1", "r2"), pick("", "s1", "s2"), pick("", "c1", "c2")}
+			if !seen[k] {
+				seen[k] = true
+				plugins = append(plugins, store.Plugin{ID: fmt.Sprint("plugin-", i), Name: k.name, Enabled: true,
+					Route: ref(k.route), Service: ref(k.service), Consumer: ref(k.consumer), Protocols: []string{"http"}})
+			}
+		}
+		s, err := Build(context.Background(), &store.Dataset{Plugins: plugins}, priorities{"p": 10, "q": 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		routes := map[string]*store.Route{"r1": {ID: "r1", Service: ref("s1")}, "r2": {ID: "r2", Service: ref("s2")}}
+		for range 20 {
+			route, service := routes[pick("r1", "r2")], pick("s1", "s2")
+			rp := s.RoutePlugins(route, service)
+			if !slices.Equal(rp.Names, s.PluginOrder(route.ID, service)) {
+				t.Fatalf("round %d: names %v, PluginOrder %v", round, rp.Names, s.PluginOrder(route.ID, service))
+			}
+			for i, name := range rp.Names {
+				for _, consumer := range []string{"", "c1", "c2"} {
+					if got, want := s.Config(rp, i, route.ID, consumer), s.Resolve(name, route.ID, service, consumer); got != want {
+						t.Fatalf("round %d: route %s, service %s, consumer %q: %s's config %v, Resolve gives %v",
+							round, route.ID, service, consumer, name, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestRunsOn: a plugin runs on the protocols it lists and on no other.
+func TestRunsOn(t *testing.T) {
+	all := []string{"grpc", "grpcs", "http", "https", "tcp", "tls", "tls_passthrough", "udp"}
+	for _, listed := range [][]string{nil, {"http"}, {"https", "grpcs"}, all, {"tls_passthrough", "udp"}} {
+		p := &Plugin{protocols: protocolsOf(listed)}
+		for _, proto := range append(all, "", "HTTP", "ftp") {
+			if got, want := p.RunsOn(proto), slices.Contains(listed, proto); got != want {
+				t.Errorf("protocols %v: RunsOn(%q) = %v, want %v", listed, proto, got, want)
 			}
 		}
 	}
