@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/weir-gateway/weir/abi"
 	"github.com/weir-gateway/weir/host/snapshot"
@@ -21,6 +22,9 @@ type chain struct {
 	steps    []*step
 	// pins pins the exchange to one instance per module.
 	pins []pin
+
+	// detached is the context of the exchange's end (finish).
+	detached detachedContext
 
 	stepBuf    [inlineSteps]step
 	stepPtrBuf [inlineSteps]*step
@@ -244,11 +248,22 @@ func (c *chain) open(ctx context.Context, p *snapshot.Plugin) (*step, bool) {
 	return st, true
 }
 
-// finish ends every HTTP context (on_done, on_log, on_delete) and releases it.
+// finish ends every HTTP context (on_done, on_log, on_delete) and releases it, under
+// the request's context without its cancellation.
 func (c *chain) finish(ctx context.Context) {
-	ctx = context.WithoutCancel(ctx)
+	c.detached = detachedContext{ctx}
+	ctx = &c.detached
 	for _, st := range c.steps {
 		st.http.Finish(ctx)
 		st.lease.Release(ctx)
 	}
 }
+
+// detachedContext is what context.WithoutCancel makes of parent (its values, never
+// done), kept in the chain: WithoutCancel allocated one on every request.
+type detachedContext struct{ parent context.Context }
+
+func (*detachedContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (*detachedContext) Done() <-chan struct{}       { return nil }
+func (*detachedContext) Err() error                  { return nil }
+func (c *detachedContext) Value(key any) any         { return c.parent.Value(key) }

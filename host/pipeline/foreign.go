@@ -143,10 +143,11 @@ func callFindCredential(e *Exchange, args []byte) ([]byte, abi.Status) {
 	}
 	var a findCredentialArgs
 	if !a.scan(args) {
-		a = findCredentialArgs{}
-		if err := json.Unmarshal(args, &a); err != nil {
+		slow := new(findCredentialArgs) // decoded apart, so that a stays off the heap
+		if err := json.Unmarshal(args, slow); err != nil {
 			return nil, abi.StatusParseFailure
 		}
+		a = *slow
 	}
 	res, status := findCredential(e, &a)
 	if status != abi.StatusOK {

@@ -150,7 +150,15 @@ func (h *Headers) removeFrom(start int, key string) {
 
 // RemoveAny drops every field whose key is one of keys (lower-case), in one pass.
 func (h *Headers) RemoveAny(keys []string) {
+	// most fields are told apart from every key by their length alone
+	var lengths uint64 // bit n: a key n bytes long (bit 63: 63 or more)
+	for _, k := range keys {
+		lengths |= 1 << min(len(k), 63)
+	}
 	for i := range h.pairs {
+		if lengths&(1<<min(len(h.pairs[i][0]), 63)) == 0 {
+			continue
+		}
 		if slices.Contains(keys, h.pairs[i][0]) {
 			h.removeMatching(i, func(k string) bool { return slices.Contains(keys, k) })
 			return

@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/weir-gateway/weir/abi"
@@ -90,6 +92,32 @@ func TestSetOrRemove(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got.Pairs(), want.Pairs()) {
 			t.Errorf("from %v: got %v, want %v", pairs, got.Pairs(), want.Pairs())
+		}
+	}
+}
+
+// TestRemoveAnyAsRemove: RemoveAny drops what Remove for each key drops, for keys of
+// every length, long ones (past the length test's range) included.
+func TestRemoveAnyAsRemove(t *testing.T) {
+	long := strings.Repeat("l", 63)
+	names := []string{"a", "b", "te", "upgrade", "keep-alive", "connection", long, long + "x", long + "y"}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 500 {
+		var pairs [][2]string
+		for range r.IntN(8) {
+			pairs = append(pairs, [2]string{names[r.IntN(len(names))], "v"})
+		}
+		var keys []string
+		for range r.IntN(4) {
+			keys = append(keys, names[r.IntN(len(names))])
+		}
+		got, want := &Headers{pairs: slices.Clone(pairs)}, &Headers{pairs: slices.Clone(pairs)}
+		got.RemoveAny(keys)
+		for _, k := range keys {
+			want.Remove(k)
+		}
+		if !slices.Equal(got.Pairs(), want.Pairs()) {
+			t.Fatalf("RemoveAny(%q) of %v = %v, want %v", keys, pairs, got.Pairs(), want.Pairs())
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/weir-gateway/weir/host/snapshot"
 	"github.com/weir-gateway/weir/host/wasmpool"
@@ -174,5 +175,23 @@ func TestRecycle(t *testing.T) {
 	e.Request.Headers.pairs, e.Response.Headers.pairs = nil, nil
 	if !reflect.DeepEqual(e, &Exchange{}) {
 		t.Fatalf("recycled exchange kept state: %+v", e)
+	}
+}
+
+// TestDetachedContext: the exchange's end runs under its context's values, not its
+// cancellation, as context.WithoutCancel would give.
+func TestDetachedContext(t *testing.T) {
+	type key struct{}
+	parent, cancel := context.WithTimeout(context.WithValue(context.Background(), key{}, "v"), time.Hour)
+	cancel()
+	var c chain
+	c.detached = detachedContext{parent}
+	ctx := context.Context(&c.detached)
+	want := context.WithoutCancel(parent)
+	if ctx.Err() != want.Err() || ctx.Done() != nil || ctx.Value(key{}) != want.Value(key{}) {
+		t.Fatalf("detached: err %v, done %v, value %v; WithoutCancel: err %v, value %v", ctx.Err(), ctx.Done(), ctx.Value(key{}), want.Err(), want.Value(key{}))
+	}
+	if _, ok := ctx.Deadline(); ok {
+		t.Fatal("detached context has the parent's deadline")
 	}
 }
