@@ -1,7 +1,7 @@
 package abi
 
 import (
-	"sort"
+	"math"
 	"sync"
 	"sync/atomic"
 )
@@ -25,14 +25,28 @@ type CallbackStats struct {
 	buckets          [22]atomic.Uint64 // one per CallbackBounds entry, then +Inf
 }
 
+// callbackBoundsNs are CallbackBounds in nanoseconds, for observe.
+var callbackBoundsNs = func() []int64 {
+	ns := make([]int64, len(CallbackBounds))
+	for i, b := range CallbackBounds {
+		ns[i] = int64(math.Round(b * 1e9))
+	}
+	return ns
+}()
+
+// observe counts a call of ns nanoseconds. Its bucket is looked for from the smallest
+// up, in integers: nearly every callback falls in the first few, and observe runs on
+// every guest entry.
 func (s *CallbackStats) observe(ns int64) {
 	if ns < 0 {
 		ns = 0
 	}
 	s.count.Add(1)
 	s.sumNs.Add(uint64(ns))
-	sec := float64(ns) / 1e9
-	i := sort.SearchFloat64s(CallbackBounds, sec)
+	i := 0
+	for i < len(callbackBoundsNs) && ns > callbackBoundsNs[i] {
+		i++
+	}
 	s.buckets[i].Add(1)
 }
 

@@ -2,6 +2,7 @@ package abi
 
 import (
 	"slices"
+	"sort"
 	"testing"
 )
 
@@ -23,6 +24,21 @@ func TestCallbackStatsBuckets(t *testing.T) {
 	for bound, want := range map[float64]uint64{1e-6: 3, 2.5e-6: 3, 5e-6: 4, 1e-3: 4, 2.5e-3: 5, 5: 5} {
 		if got := at(bound); got != want {
 			t.Errorf("le=%g: %d, want %d", bound, got, want)
+		}
+	}
+}
+
+// TestCallbackStatsBucketOf: a duration lands in the bucket the smallest bound not
+// below it in seconds names, at every bound and either side of it.
+func TestCallbackStatsBucketOf(t *testing.T) {
+	for _, b := range CallbackBounds {
+		for _, ns := range []int64{int64(b*1e9) - 1, int64(b * 1e9), int64(b*1e9) + 1} {
+			var s CallbackStats
+			s.observe(ns)
+			want := sort.SearchFloat64s(CallbackBounds, float64(ns)/1e9)
+			if s.buckets[want].Load() != 1 {
+				t.Errorf("%d ns: not in bucket %d (le=%v)", ns, want, CallbackBounds[min(want, len(CallbackBounds)-1)])
+			}
 		}
 	}
 }
