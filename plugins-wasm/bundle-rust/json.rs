@@ -273,12 +273,61 @@ pub fn push_compact_plain(out: &mut Vec<u8>, raw: &[u8]) {
     push_compact_escaping(out, raw, false)
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The top bit of each byte of x below n (n at most 0x80). The lowest one set is
+/// exact: a borrow only runs upward from a byte that matched.
+fn bytes_below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(ONES * n as u64) & !x & HIGH
+}
+
+/// The top bit of each byte of x equal to c (the lowest one set is exact).
+fn bytes_equal(x: u64, c: u8) -> u64 {
+    bytes_below(x ^ (ONES * c as u64), 1)
+}
+
+/// The index, from i on, of the first byte of s that may end a run of string bytes
+/// written as they are: '"', '\\' or a control character, and, when escaping (for
+/// push_escaped and HTML-safe output), any byte from 0x80 up and '<', '>' and '&';
+/// s.len() when there is none. Eight bytes are tested at a time: a byte loop in wasm
+/// costs several times its native count.
+fn run_end(s: &[u8], mut i: usize, escaping: bool) -> usize {
+    while let Some(chunk) = s.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let mut stop = bytes_equal(x, b'"') | bytes_equal(x, b'\\') | bytes_below(x, 0x20);
+        if escaping {
+            stop |= (x & HIGH) | bytes_equal(x, b'<') | bytes_equal(x, b'>') | bytes_equal(x, b'&');
+        }
+        if stop != 0 {
+            return i + stop.trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    while i < s.len() {
+        let c = s[i];
+        if c == b'"' || c == b'\\' || c < 0x20 || escaping && (c >= 0x80 || c == b'<' || c == b'>' || c == b'&') {
+            return i;
+        }
+        i += 1;
+    }
+    s.len()
+}
+
 fn push_compact_escaping(out: &mut Vec<u8>, raw: &[u8], html: bool) {
     // runs of bytes that stay as they are go out in one copy each
     out.reserve(raw.len());
     let mut in_string = false;
     let (mut start, mut i) = (0, 0);
     while i < raw.len() {
+        if in_string {
+            i = run_end(raw, i, html);
+            if i >= raw.len() {
+                break;
+            }
+        }
         let c = raw[i];
         if in_string {
             match c {
@@ -624,11 +673,10 @@ impl<'a> Parser<'a> {
         let mut out = Vec::new();
         loop {
             // a run of plain bytes in one copy
-            let run = self.s[self.i.min(self.s.len())..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
-            if let Some(n) = run {
-                out.extend_from_slice(&self.s[self.i..self.i + n]);
-                self.i += n;
-            }
+            let start = self.i.min(self.s.len());
+            let end = run_end(self.s, start, false);
+            out.extend_from_slice(&self.s[start..end]);
+            self.i = end;
             let c = match self.s.get(self.i) {
                 Some(&c) => c,
                 None => return Err(self.error("the end of a string")),
@@ -667,11 +715,7 @@ impl<'a> Parser<'a> {
     fn skip_string(&mut self) -> Result<(), String> {
         self.i += 1;
         loop {
-            let run = self.s[self.i.min(self.s.len())..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
-            match run {
-                Some(n) => self.i += n,
-                None => self.i = self.s.len(),
-            }
+            self.i = run_end(self.s, self.i.min(self.s.len()), false);
             let c = match self.s.get(self.i) {
                 Some(&c) => c,
                 None => return Err(self.error("the end of a string")),
@@ -743,25 +787,41 @@ pub fn push_bytes_plain(out: &mut Vec<u8>, s: &[u8]) {
 
 fn push_escaped(out: &mut Vec<u8>, s: &[u8], html: bool) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(s.len() + 2);
     out.push(b'"');
-    let mut i = 0;
-    while i < s.len() {
+    // runs of bytes written as they are go out in one copy each
+    let (mut start, mut i) = (0, 0);
+    loop {
+        i = run_end(s, i, true);
+        if i >= s.len() {
+            break;
+        }
         let c = s[i];
+        if c >= 0x80 {
+            match next_char(&s[i..]) {
+                Some((sep, n)) if sep != '\u{2028}' && sep != '\u{2029}' => {
+                    i += n; // the run goes on
+                    continue;
+                }
+                _ => {}
+            }
+        } else if !html && (c == b'<' || c == b'>' || c == b'&') {
+            i += 1;
+            continue;
+        }
+        out.extend_from_slice(&s[start..i]);
         if c >= 0x80 {
             match next_char(&s[i..]) {
                 None => {
                     out.extend_from_slice(b"\\ufffd");
                     i += 1;
                 }
-                Some((sep @ ('\u{2028}' | '\u{2029}'), n)) => {
+                Some((sep, n)) => {
                     out.extend_from_slice(if sep == '\u{2028}' { b"\\u2028" } else { b"\\u2029" });
                     i += n;
                 }
-                Some((_, n)) => {
-                    out.extend_from_slice(&s[i..i + n]);
-                    i += n;
-                }
             }
+            start = i;
             continue;
         }
         match c {
@@ -772,7 +832,6 @@ fn push_escaped(out: &mut Vec<u8>, s: &[u8], html: bool) {
             b'\t' => out.extend_from_slice(b"\\t"),
             0x08 => out.extend_from_slice(b"\\b"),
             0x0C => out.extend_from_slice(b"\\f"),
-            b'<' | b'>' | b'&' if !html => out.push(c),
             b'<' | b'>' | b'&' | 0..=0x1F => {
                 out.extend_from_slice(b"\\u00");
                 out.push(HEX[(c >> 4) as usize]);
@@ -781,13 +840,45 @@ fn push_escaped(out: &mut Vec<u8>, s: &[u8], html: bool) {
             c => out.push(c),
         }
         i += 1;
+        start = i;
     }
+    out.extend_from_slice(&s[start..]);
     out.push(b'"');
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// run_end finds what a byte-at-a-time scan finds, for every byte value at every
+    /// position of inputs around the eight-byte blocks, from every start.
+    #[test]
+    fn finds_run_ends_as_a_byte_scan_does() {
+        let naive = |s: &[u8], from: usize, escaping: bool| {
+            (from..s.len())
+                .find(|&i| {
+                    let c = s[i];
+                    c == b'"' || c == b'\\' || c < 0x20 || escaping && (c >= 0x80 || c == b'<' || c == b'>' || c == b'&')
+                })
+                .unwrap_or(s.len())
+        };
+        for len in 0..20 {
+            for pos in 0..len {
+                for c in 0..=255u8 {
+                    let mut s = vec![b'a'; len];
+                    s[pos] = c;
+                    if len > 2 {
+                        s[len - 1] = b'\\'; // a later stop must not hide the first
+                    }
+                    for from in 0..=len {
+                        for escaping in [false, true] {
+                            assert_eq!(run_end(&s, from, escaping), naive(&s, from, escaping), "{:?} from {} escaping {}", s, from, escaping);
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     fn collect(input: &str) -> Result<Vec<(String, String)>, String> {
         let mut out = Vec::new();
