@@ -56,13 +56,15 @@ var commonSlots, commonOverflow = func() (slots [1024]commonName, overflow map[s
 }()
 
 // slotOf hashes a name's length and three of its bytes into commonSlots
-// (Fibonacci hashing: the product's top bits).
+// (Fibonacci hashing: the product's top bits). The bytes are folded to lower case
+// (| 0x20, which leaves the digits, '-' and ':' of the common names as they are), so
+// a name in its wire form hashes to the slot of its lower-case form.
 func slotOf(name string) uint32 {
 	n := len(name)
 	if n == 0 {
 		return 0
 	}
-	h := (uint32(n) | uint32(name[0])<<8 | uint32(name[n-1])<<16 | uint32(name[n/2])<<24) * 0x9E3779B1
+	h := (uint32(n) | uint32(name[0]|0x20)<<8 | uint32(name[n-1]|0x20)<<16 | uint32(name[n/2]|0x20)<<24) * 0x9E3779B1
 	return h >> 22
 }
 
@@ -81,9 +83,13 @@ func common(name string) *commonName {
 // HeaderName is name with ASCII letters lower-cased, as header-map keys are kept (and
 // as Envoy presents them to plugins), without allocating for a common name.
 func HeaderName(name []byte) string {
-	// a common name in lower case already (as weir's built-ins send theirs) is found
-	// without a copy
-	if c := common(unsafe.String(unsafe.SliceData(name), len(name))); c != nil {
+	// a common name in lower case (as weir's built-ins send theirs) or in its wire form
+	// (as HTTP/1.1 clients and servers send theirs) is found without a copy
+	raw := unsafe.String(unsafe.SliceData(name), len(name))
+	if s := &commonSlots[slotOf(raw)]; s.lower == raw || s.wire == raw && raw != "" {
+		return s.lower
+	}
+	if c := common(raw); c != nil {
 		return c.lower
 	}
 	var buf [64]byte

@@ -20,8 +20,8 @@ func TestHeaderName(t *testing.T) {
 			t.Errorf("HeaderName(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
-	for _, name := range commonHeaders { // each found, in its slot or past it, in either case
-		for _, in := range [][]byte{[]byte(strings.ToUpper(name)), []byte(name)} {
+	for _, name := range commonHeaders { // each found, in its slot or past it, in any case
+		for _, in := range [][]byte{[]byte(strings.ToUpper(name)), []byte(name), AppendWireName(nil, name)} {
 			if n := testing.AllocsPerRun(10, func() { _ = HeaderName(in) }); n != 0 || HeaderName(in) != name {
 				t.Errorf("common name %s: %q, allocated %.0f times", in, HeaderName(in), n)
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unsafe"
 )
 
 // ErrMalformedPairs says a serialized header map from a guest is not in the ABI's
@@ -56,49 +57,88 @@ func DecodePairs(b []byte) ([][2]string, error) {
 // entries and each with every key and value, in place (each copies what it keeps). A
 // malformed b calls neither, so a caller applying the pairs applies all or none.
 func eachPair(b []byte, count func(n int), each func(k, v []byte)) error {
-	if len(b) == 0 || (len(b) == 1 && b[0] == 0) {
-		count(0)
-		return nil
+	n, lens, data, err := pairsLayout(b)
+	if err != nil {
+		return err
 	}
-	if len(b) > MaxPairsBytes {
-		return fmt.Errorf("%w: %d bytes exceed %d", ErrMalformedPairs, len(b), MaxPairsBytes)
-	}
-	if len(b) < 4 {
-		return fmt.Errorf("%w: %d bytes cannot hold the count", ErrMalformedPairs, len(b))
-	}
-	n := binary.LittleEndian.Uint32(b)
-	if n > MaxPairs {
-		return fmt.Errorf("%w: %d entries exceed %d", ErrMalformedPairs, n, MaxPairs)
-	}
-	if uint64(len(b)) < 4+8*uint64(n) {
-		return fmt.Errorf("%w: %d entries need more than %d bytes", ErrMalformedPairs, n, len(b))
-	}
-	lens, data := b[4:4+8*n], b[4+8*n:]
 	walk := func(each func(k, v []byte)) error {
 		rest := data
-		for i := range int(n) {
+		for i := range n {
 			var k, v []byte
-			var err error
-			if k, rest, err = takeTerminated(rest, binary.LittleEndian.Uint32(lens[8*i:])); err != nil {
-				return fmt.Errorf("%w: key %d: %w", ErrMalformedPairs, i, err)
-			}
-			if v, rest, err = takeTerminated(rest, binary.LittleEndian.Uint32(lens[8*i+4:])); err != nil {
-				return fmt.Errorf("%w: value %d: %w", ErrMalformedPairs, i, err)
+			if k, v, rest, err = pairAt(lens, rest, i); err != nil {
+				return err
 			}
 			if each != nil {
 				each(k, v)
 			}
 		}
-		if len(rest) != 0 {
-			return fmt.Errorf("%w: %d trailing bytes", ErrMalformedPairs, len(rest))
-		}
-		return nil
+		return trailing(rest)
 	}
 	if err := walk(nil); err != nil {
 		return err
 	}
-	count(int(n))
+	count(n)
 	return walk(each)
+}
+
+// appendPairs appends b's fields to fields in one pass, their names as HeaderName
+// makes them and their values sharing b's bytes; on an error what it appended is to
+// be dropped. It is eachPair for a caller that collects the fields before using them
+// (weir.set_header_values, on every request of rate-limiting).
+func appendPairs(fields [][2]string, b []byte) ([][2]string, error) {
+	n, lens, rest, err := pairsLayout(b)
+	if err != nil {
+		return fields, err
+	}
+	for i := range n {
+		var k, v []byte
+		if k, v, rest, err = pairAt(lens, rest, i); err != nil {
+			return fields, err
+		}
+		fields = append(fields, [2]string{HeaderName(k), unsafe.String(unsafe.SliceData(v), len(v))})
+	}
+	return fields, trailing(rest)
+}
+
+// pairsLayout checks a serialized map's count and sizes and splits it into the
+// lengths and the data; an empty map (either empty form) has n 0.
+func pairsLayout(b []byte) (n int, lens, data []byte, err error) {
+	if len(b) == 0 || (len(b) == 1 && b[0] == 0) {
+		return 0, nil, nil, nil
+	}
+	if len(b) > MaxPairsBytes {
+		return 0, nil, nil, fmt.Errorf("%w: %d bytes exceed %d", ErrMalformedPairs, len(b), MaxPairsBytes)
+	}
+	if len(b) < 4 {
+		return 0, nil, nil, fmt.Errorf("%w: %d bytes cannot hold the count", ErrMalformedPairs, len(b))
+	}
+	count := binary.LittleEndian.Uint32(b)
+	if count > MaxPairs {
+		return 0, nil, nil, fmt.Errorf("%w: %d entries exceed %d", ErrMalformedPairs, count, MaxPairs)
+	}
+	if uint64(len(b)) < 4+8*uint64(count) {
+		return 0, nil, nil, fmt.Errorf("%w: %d entries need more than %d bytes", ErrMalformedPairs, count, len(b))
+	}
+	return int(count), b[4 : 4+8*count], b[4+8*count:], nil
+}
+
+// pairAt cuts entry i's key and value (lengths from lens) off the front of data.
+func pairAt(lens, data []byte, i int) (k, v, rest []byte, err error) {
+	if k, rest, err = takeTerminated(data, binary.LittleEndian.Uint32(lens[8*i:])); err != nil {
+		return nil, nil, nil, fmt.Errorf("%w: key %d: %w", ErrMalformedPairs, i, err)
+	}
+	if v, rest, err = takeTerminated(rest, binary.LittleEndian.Uint32(lens[8*i+4:])); err != nil {
+		return nil, nil, nil, fmt.Errorf("%w: value %d: %w", ErrMalformedPairs, i, err)
+	}
+	return k, v, rest, nil
+}
+
+// trailing refuses bytes left after the last entry.
+func trailing(rest []byte) error {
+	if len(rest) != 0 {
+		return fmt.Errorf("%w: %d trailing bytes", ErrMalformedPairs, len(rest))
+	}
+	return nil
 }
 
 // takeTerminated cuts n bytes plus their NUL terminator off the front of data.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -61,7 +62,8 @@ func TestDecodePairs(t *testing.T) {
 }
 
 // FuzzDecodePairs checks that no input panics the decoder and that whatever it accepts
-// re-encodes to the same bytes (the format has exactly one spelling per map).
+// re-encodes to the same bytes (the format has exactly one spelling per map), and
+// that the one-pass appendPairs accepts what it accepts and reads the same fields.
 func FuzzDecodePairs(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0})
@@ -69,6 +71,19 @@ func FuzzDecodePairs(f *testing.F) {
 	f.Add([]byte{1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, in []byte) {
 		pairs, err := DecodePairs(in)
+		appended, appendErr := appendPairs([][2]string{{"kept", "1"}}, in)
+		if (err == nil) != (appendErr == nil) {
+			t.Fatalf("%q: DecodePairs error %v, appendPairs error %v", in, err, appendErr)
+		}
+		if err == nil {
+			want := [][2]string{{"kept", "1"}}
+			for _, p := range pairs {
+				want = append(want, [2]string{HeaderName([]byte(p[0])), p[1]})
+			}
+			if !slices.Equal(appended, want) {
+				t.Fatalf("%q: appendPairs read %q, want %q", in, appended, want)
+			}
+		}
 		if err != nil || len(in) <= 1 {
 			return
 		}

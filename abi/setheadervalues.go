@@ -1,9 +1,6 @@
 package abi
 
-import (
-	"encoding/binary"
-	"unsafe"
-)
+import "encoding/binary"
 
 // fnSetHeaderValues is the foreign function that replaces several headers of one map
 // in one host call, each as proxy_replace_header_map_value would, in order. A plugin
@@ -25,14 +22,7 @@ func setHeaderValues(h hostCtx, args []byte) Status {
 	// the values outlive the call: one copy of the list holds them all
 	list := append([]byte(nil), args[4:]...)
 	var room [8][2]string // rate-limiting's five fit without an allocation
-	fields := room[:0]
-	err := eachPair(list, func(int) {}, func(k, v []byte) {
-		value := ""
-		if len(v) > 0 {
-			value = unsafe.String(&v[0], len(v))
-		}
-		fields = append(fields, [2]string{HeaderName(k), value})
-	})
+	fields, err := appendPairs(room[:0], list)
 	if err != nil {
 		return StatusBadArgument
 	}
