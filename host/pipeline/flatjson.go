@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -77,6 +79,10 @@ func plainString(b []byte, i int) (s string, next int, ok bool) {
 	}
 	ascii := true
 	for j := i + 1; j < len(b); j++ {
+		j = plainRun(b, j)
+		if j >= len(b) {
+			break
+		}
 		switch c := b[j]; {
 		case c == '"':
 			raw := b[i+1 : j]
@@ -91,6 +97,26 @@ func plainString(b []byte, i int) (s string, next int, ok bool) {
 		}
 	}
 	return "", 0, false
+}
+
+// plainRun is the index, from j on, of the first byte of b that is '"', '\\', a
+// control character or not ASCII (len(b) for none), found eight bytes at a time: the
+// arguments of weir.find_credential are read this way on every keyed request.
+func plainRun(b []byte, j int) int {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	below := func(x uint64, n byte) uint64 { return (x - ones*uint64(n)) &^ x & high }
+	for ; j+8 <= len(b); j += 8 {
+		x := binary.LittleEndian.Uint64(b[j:])
+		if stop := below(x^(ones*'"'), 1) | below(x^(ones*'\\'), 1) | below(x, 0x20) | x&high; stop != 0 {
+			return j + bits.TrailingZeros64(stop)/8
+		}
+	}
+	for ; j < len(b); j++ {
+		if c := b[j]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return j
+		}
+	}
+	return len(b)
 }
 
 func skipSpace(b []byte, i int) int {

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 )
@@ -63,4 +64,33 @@ func FuzzFindCredentialArgsScan(f *testing.F) {
 			t.Fatalf("%q: fast %+v, encoding/json %+v", b, fast, slow)
 		}
 	})
+}
+
+// TestPlainRun: the eight-bytes-at-a-time scan stops where a byte-at-a-time one does,
+// for every byte value at every position of inputs around the blocks, from every start.
+func TestPlainRun(t *testing.T) {
+	naive := func(b []byte, j int) int {
+		for ; j < len(b); j++ {
+			if c := b[j]; c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+				return j
+			}
+		}
+		return len(b)
+	}
+	for n := range 20 {
+		for pos := range n {
+			for c := range 256 {
+				b := bytes.Repeat([]byte("a"), n)
+				b[pos] = byte(c)
+				if n > 2 {
+					b[n-1] = '"' // a later stop must not hide the first
+				}
+				for from := 0; from <= n; from++ {
+					if got, want := plainRun(b, from), naive(b, from); got != want {
+						t.Fatalf("%q from %d: %d, want %d", b, from, got, want)
+					}
+				}
+			}
+		}
+	}
 }
