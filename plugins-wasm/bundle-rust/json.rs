@@ -273,8 +273,10 @@ pub fn push_compact_plain(out: &mut Vec<u8>, raw: &[u8]) {
     push_compact_escaping(out, raw, false)
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
+/// A byte of 1s and a byte's top bit, in every byte of a word: for testing eight bytes
+/// at a time.
+pub const ONES: u64 = 0x0101_0101_0101_0101;
+pub const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// The top bit of each byte of x below n (n at most 0x80). The lowest one set is
 /// exact: a borrow only runs upward from a byte that matched.
