@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/weir-gateway/weir/store/postgres/pgtest"
 )
 
 // repoRoot is where the Makefile lives, two levels above this package.
@@ -70,12 +72,11 @@ func buildWeir(t *testing.T) string {
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := pgtest.FreePort() // from below the ephemeral range: see FreePort
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return fmt.Sprintf("127.0.0.1:%d", port)
 }
 
 // node is a running weir process.

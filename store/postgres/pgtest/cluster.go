@@ -3,7 +3,6 @@ package pgtest
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -72,7 +71,7 @@ func StartCluster() (*Cluster, error) {
 		c.Remove()
 		return nil, err
 	}
-	if c.Port, err = freePort(); err != nil {
+	if c.Port, err = FreePort(); err != nil {
 		c.Remove()
 		return nil, err
 	}
@@ -128,13 +127,4 @@ func (c *Cluster) run(tool string, args ...string) error {
 		return fmt.Errorf("%s: %w\n%s", tool, err, out)
 	}
 	return nil
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
