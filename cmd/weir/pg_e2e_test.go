@@ -83,7 +83,8 @@ func TestMigrationsCLI(t *testing.T) {
 }
 
 // TestTwoNodesOneDatabase: everything configured through node A is in effect on node B
-// within a second, through the database alone.
+// within a second, through the database alone (an uploaded module once node B has
+// compiled it).
 func TestTwoNodesOneDatabase(t *testing.T) {
 	bin := buildWeir(t)
 	echoAddr := startEcho(t, bin)
@@ -105,13 +106,16 @@ func TestTwoNodesOneDatabase(t *testing.T) {
 	expectStatus(t, "upload module", uploadModule(t, adminA, "add-header", wasm), 201)
 	expectStatus(t, "enable module", postJSON(t, adminA+"/routes/r1/plugins",
 		`{"name":"add-header","config":{"header":"x-added","value":"from-a"}}`), 201)
-	eventually(t, 2*time.Second, "uploaded plugin on node B", func() error {
+	// node B compiles the 3.4 MB module itself before the plugin takes effect there:
+	// seconds on a busy two-core machine, where the changes above take milliseconds
+	took := eventually(t, 10*time.Second, "uploaded plugin on node B", func() error {
 		r := do(t, "GET", proxyB+"/test", nil, map[string]string{"apikey": "secret"})
 		if r.header.Get("X-Added") != "from-a" {
 			return errors.New("no x-added header yet")
 		}
 		return nil
 	})
+	t.Logf("uploaded plugin: in effect on node B after %v", took)
 
 	// Violations answer Kong's errors and write nothing, on either node.
 	expectStatus(t, "duplicate name", form(t, adminA+"/services", "name=example", "url=http://127.0.0.1:1/"), 409)
