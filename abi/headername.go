@@ -86,11 +86,14 @@ func HeaderName(name []byte) string {
 	// a common name in lower case (as weir's built-ins send theirs) or in its wire form
 	// (as HTTP/1.1 clients and servers send theirs) is found without a copy
 	raw := unsafe.String(unsafe.SliceData(name), len(name))
-	if s := &commonSlots[slotOf(raw)]; s.lower == raw || s.wire == raw && raw != "" {
+	s := &commonSlots[slotOf(raw)]
+	if s.lower == raw || s.wire == raw && raw != "" {
 		return s.lower
 	}
-	if c := common(raw); c != nil {
-		return c.lower
+	if s.shared {
+		if c := commonOverflow[raw]; c != nil {
+			return c.lower
+		}
 	}
 	var buf [64]byte
 	if len(name) > len(buf) {

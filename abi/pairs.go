@@ -39,52 +39,31 @@ func EncodePairs(pairs [][2]string) []byte {
 // MaxPairs entries, a missing NUL terminator, and trailing bytes, as cpp-host does:
 // a guest must not be able to make the host read past what it declared.
 func DecodePairs(b []byte) ([][2]string, error) {
-	var pairs [][2]string
-	err := eachPair(b, func(n int) {
-		if n > 0 {
-			pairs = make([][2]string, 0, n)
-		}
-	}, func(k, v []byte) {
-		pairs = append(pairs, [2]string{string(k), string(v)})
-	})
+	n, lens, rest, err := pairsLayout(b)
 	if err != nil {
+		return nil, err
+	}
+	var pairs [][2]string
+	if n > 0 {
+		pairs = make([][2]string, 0, n)
+	}
+	for i := range n {
+		var k, v []byte
+		if k, v, rest, err = pairAt(lens, rest, i); err != nil {
+			return nil, err
+		}
+		pairs = append(pairs, [2]string{string(k), string(v)})
+	}
+	if err := trailing(rest); err != nil {
 		return nil, err
 	}
 	return pairs, nil
 }
 
-// eachPair checks all of b as DecodePairs does, then calls count with the number of
-// entries and each with every key and value, in place (each copies what it keeps). A
-// malformed b calls neither, so a caller applying the pairs applies all or none.
-func eachPair(b []byte, count func(n int), each func(k, v []byte)) error {
-	n, lens, data, err := pairsLayout(b)
-	if err != nil {
-		return err
-	}
-	walk := func(each func(k, v []byte)) error {
-		rest := data
-		for i := range n {
-			var k, v []byte
-			if k, v, rest, err = pairAt(lens, rest, i); err != nil {
-				return err
-			}
-			if each != nil {
-				each(k, v)
-			}
-		}
-		return trailing(rest)
-	}
-	if err := walk(nil); err != nil {
-		return err
-	}
-	count(n)
-	return walk(each)
-}
-
-// appendPairs appends b's fields to fields in one pass, their names as HeaderName
-// makes them and their values sharing b's bytes; on an error what it appended is to
-// be dropped. It is eachPair for a caller that collects the fields before using them
-// (weir.set_header_values, on every request of rate-limiting).
+// appendPairs appends b's fields to fields, their names as HeaderName makes them and
+// their values sharing b's bytes; on an error what it appended is to be dropped. It
+// is DecodePairs without the copies, for weir.set_header_values (every request of
+// rate-limiting).
 func appendPairs(fields [][2]string, b []byte) ([][2]string, error) {
 	n, lens, rest, err := pairsLayout(b)
 	if err != nil {

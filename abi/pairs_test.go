@@ -40,6 +40,7 @@ func TestDecodePairs(t *testing.T) {
 		{name: "huge length wraps", in: []byte{1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 'a', 0, 0}, wantErr: true},
 		{name: "missing NUL", in: []byte{1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 'a', 'x', 'b', 0}, wantErr: true},
 		{name: "trailing bytes", in: append(EncodePairs([][2]string{{"a", "b"}}), 7), wantErr: true},
+		{name: "zero count, then bytes", in: []byte{0, 0, 0, 0, 7}, wantErr: true},
 		{name: "over byte limit", in: make([]byte, MaxPairsBytes+1), wantErr: true},
 	}
 	for _, tt := range tests {
