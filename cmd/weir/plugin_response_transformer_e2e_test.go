@@ -45,6 +45,12 @@ func TestPluginResponseTransformer(t *testing.T) {
 		"replace": {"headers": ["x-keep:replaced", "x-nothere:no"]},
 		"add":     {"headers": ["x-one:not-added", "x-new:added", "x-keep:no"]},
 		"append":  {"headers": ["x-new:appended", "x-app:1"]}}`)
+	// without a rename the plugin asks for the headers it tests instead of reading them all
+	p.route(t, "rt-headers-asked", up, []string{"/asked"}, "response-transformer", `{
+		"remove":  {"headers": ["x-one", "x-absent"]},
+		"replace": {"headers": ["x-keep:replaced", "x-nothere:no"]},
+		"add":     {"headers": ["x-one:not-added", "x-new:added", "x-keep:no"]},
+		"append":  {"headers": ["x-new:appended", "x-app:1"]}}`)
 	p.route(t, "rt-json", up, []string{"/json"}, "response-transformer", `{
 		"remove":  {"json": ["a"]},
 		"rename":  {"json": ["s:t", "missing:m"]},
@@ -63,6 +69,15 @@ func TestPluginResponseTransformer(t *testing.T) {
 		expectHeader(t, "replace absent", r, "X-Nothere", "")
 		expectHeader(t, "add and append", r, "X-New", "added|appended")
 		expectHeader(t, "append", r, "X-App", "1")
+
+		r = do(t, "GET", p.proxy+"/asked", nil, nil)
+		expectStatus(t, "asked", r, 200)
+		expectHeader(t, "asked: remove", r, "X-One", "")
+		expectHeader(t, "asked: untouched", r, "X-Multi", "a|b")
+		expectHeader(t, "asked: replace", r, "X-Keep", "replaced")
+		expectHeader(t, "asked: replace absent", r, "X-Nothere", "")
+		expectHeader(t, "asked: add and append", r, "X-New", "added|appended")
+		expectHeader(t, "asked: append", r, "X-App", "1")
 	})
 	t.Run("json body", func(t *testing.T) {
 		r := do(t, "GET", p.proxy+"/json", nil, nil)

@@ -70,9 +70,10 @@ where
     Ok(())
 }
 
-/// Calls member for each member of a JSON object, in order, with its decoded name and
-/// its value as written (trimmed); None for anything but a well-formed object.
-fn each_member<'a>(input: &'a [u8], mut member: impl FnMut(String, &'a [u8])) -> Option<()> {
+/// Calls member for each member of a JSON object, in order, with its decoded name (the
+/// input's own bytes when it has no escape) and its value as written (trimmed); None
+/// for anything but a well-formed object.
+fn each_member<'a>(input: &'a [u8], mut member: impl FnMut(Cow<'a, str>, &'a [u8])) -> Option<()> {
     let mut p = Parser { s: input, i: 0 };
     p.expect(b'{').ok()?;
     if p.peek() == Some(b'}') {
@@ -82,7 +83,7 @@ fn each_member<'a>(input: &'a [u8], mut member: impl FnMut(String, &'a [u8])) ->
             if p.peek() != Some(b'"') {
                 return None;
             }
-            let name = p.string().ok()?;
+            let name = p.name().ok()?;
             p.expect(b':').ok()?;
             p.space();
             let start = p.i;
@@ -109,7 +110,7 @@ pub fn members(input: &[u8]) -> Option<Vec<(String, &[u8])>> {
     let mut out: Vec<(String, &[u8])> = Vec::new();
     each_member(input, |name, raw| match out.iter_mut().find(|(k, _)| *k == name) {
         Some(m) => m.1 = raw,
-        None => out.push((name, raw)),
+        None => out.push((name.into_owned(), raw)),
     })?;
     Some(out)
 }
@@ -129,7 +130,7 @@ pub fn split(entry: &str) -> (&str, &str) {
 /// for the transformers: keys sorted, values compacted, nothing HTML-escaped. A value
 /// is the JSON text of the body it came from, or one the plugin wrote.
 pub struct Object<'a> {
-    members: Vec<(String, Cow<'a, [u8]>)>,
+    members: Vec<(Cow<'a, str>, Cow<'a, [u8]>)>,
 }
 
 impl<'a> Object<'a> {
@@ -140,21 +141,25 @@ impl<'a> Object<'a> {
 
     /// Reads a JSON object (white space around it allowed); None when raw is not one.
     pub fn parse(raw: &'a [u8]) -> Option<Object<'a>> {
-        let mut all: Vec<(String, Cow<'a, [u8]>)> = Vec::new();
-        each_member(raw, |k, v| all.push((k, Cow::Borrowed(v))))?;
-        all.sort_by(|a, b| a.0.cmp(&b.0)); // stable: a repeated key's values stay in order
-        let mut members: Vec<(String, Cow<'a, [u8]>)> = Vec::with_capacity(all.len());
-        for m in all {
-            match members.last_mut() {
-                Some(last) if last.0 == m.0 => *last = m,
-                _ => members.push(m),
-            }
+        let mut members: Vec<(Cow<'a, str>, Cow<'a, [u8]>)> = Vec::new();
+        each_member(raw, |k, v| members.push((k, Cow::Borrowed(v))))?;
+        if !members.windows(2).all(|w| w[0].0 < w[1].0) {
+            members.sort_by(|a, b| a.0.cmp(&b.0)); // stable: a repeated key's values stay in order
+            // a repeated key keeps its last value: dedup_by keeps the first of a run, so
+            // each later value moves into it
+            members.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    std::mem::swap(&mut later.1, &mut kept.1);
+                }
+                same
+            });
         }
         Some(Object { members })
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
-        self.members.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        self.members.binary_search_by(|(k, _)| k.as_ref().cmp(key))
     }
 
     /// A member's JSON text.
@@ -174,10 +179,11 @@ impl<'a> Object<'a> {
     }
 
     /// Adds or replaces a member; v must be JSON text.
-    pub fn set(&mut self, key: &str, v: Cow<'a, [u8]>) {
-        match self.find(key) {
+    pub fn set(&mut self, key: impl Into<Cow<'a, str>>, v: Cow<'a, [u8]>) {
+        let key = key.into();
+        match self.find(&key) {
             Ok(i) => self.members[i].1 = v,
-            Err(i) => self.members.insert(i, (key.to_string(), v)),
+            Err(i) => self.members.insert(i, (key, v)),
         }
     }
 
@@ -670,6 +676,20 @@ impl<'a> Parser<'a> {
 
     /// string reads a string at self.i (its opening quote), escapes decoded; a lone
     /// surrogate becomes U+FFFD, as Go decodes it.
+    /// A member's name, borrowed from the input when it is valid UTF-8 without escapes
+    /// (the common case); decoded as string does otherwise.
+    fn name(&mut self) -> Result<Cow<'a, str>, String> {
+        let start = self.i + 1;
+        let end = run_end(self.s, start.min(self.s.len()), false);
+        if self.s.get(end) == Some(&b'"') {
+            if let Ok(name) = std::str::from_utf8(&self.s[start..end]) {
+                self.i = end + 1;
+                return Ok(Cow::Borrowed(name));
+            }
+        }
+        self.string().map(Cow::Owned)
+    }
+
     fn string(&mut self) -> Result<String, String> {
         self.i += 1;
         let mut out = Vec::new();
@@ -893,6 +913,55 @@ mod tests {
             Ok(())
         })?;
         Ok(out)
+    }
+
+    /// Object::parse keeps the members a sorted map keeps (names decoded, a repeated
+    /// name's last value), whatever the order, repeats and escapes of the names, for
+    /// every arrangement of three and of four members from a set.
+    #[test]
+    fn parses_objects_as_a_sorted_map_does() {
+        // each member as written, its name decoded, its value compacted
+        let members = [
+            (r#""b":1"#, "b", "1"), (r#""a":2"#, "a", "2"), (r#""b":3"#, "b", "3"), (r#""\u0061":4"#, "a", "4"),
+            (r#""a\"q":5"#, "a\"q", "5"), ("\"\u{e9}\":6", "\u{e9}", "6"), ("\"\u{e9}\":7", "\u{e9}", "7"),
+            (r#""c\n":8"#, "c\n", "8"), (r#""":9"#, "", "9"), (r#""ab":[1, 2]"#, "ab", "[1,2]"),
+        ];
+        let check = |picked: &[usize]| {
+            let input = format!("{{{}}}", picked.iter().map(|&i| members[i].0).collect::<Vec<_>>().join(","));
+            let mut want = std::collections::BTreeMap::new();
+            for &i in picked {
+                want.insert(members[i].1, members[i].2);
+            }
+            let mut expected = Vec::from(&b"{"[..]);
+            for (i, (k, v)) in want.iter().enumerate() {
+                if i > 0 {
+                    expected.push(b',');
+                }
+                push_string_plain(&mut expected, k);
+                expected.push(b':');
+                expected.extend_from_slice(v.as_bytes());
+            }
+            expected.push(b'}');
+            let mut got = Vec::new();
+            Object::parse(input.as_bytes()).unwrap().push_json(&mut got);
+            assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(expected).unwrap(), "{}", input);
+        };
+        check(&[]);
+        let n = members.len();
+        for a in 0..n {
+            for b in 0..n {
+                for c in 0..n {
+                    check(&[a, b, c]);
+                    for d in [0, 2, 3, 5, 9] {
+                        check(&[a, b, c, d]);
+                    }
+                }
+            }
+        }
+        // a name that is not UTF-8 is decoded with replacements, and sorts as decoded
+        let mut got = Vec::new();
+        Object::parse(b"{\"k\xff\":1,\"k\":2}").unwrap().push_json(&mut got);
+        assert_eq!(String::from_utf8(got).unwrap(), "{\"k\":2,\"k\u{fffd}\":1}");
     }
 
     #[test]

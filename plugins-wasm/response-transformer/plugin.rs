@@ -11,14 +11,16 @@ use std::borrow::Cow;
 struct Rename {
     from: String,
     to: String,
-    /// from as get_headers' table finds it: lower-case, underscores as dashes.
-    from_key: String,
+    /// Where Config::probes holds from as get_headers' table finds it.
+    probe: usize,
 }
 
 struct Header {
     name: String,
     value: String,
-    key: String,
+    /// Where Config::probes holds the name as get_headers' table finds it, for the
+    /// operations that test whether the header is there (replace, add).
+    probe: Option<usize>,
 }
 
 /// response-transformer's configuration (schema.json), read once: entries split, JSON
@@ -35,6 +37,9 @@ pub struct Config {
     replace_headers: Vec<Header>,
     add_headers: Vec<Header>,
     append_headers: Vec<Header>,
+    /// The names whose presence the header operations test, as get_headers' table
+    /// finds them (lower-case, underscores as dashes), each once.
+    probes: Vec<String>,
     /// Some json operation is configured (an entry Kong skips counts too): only then is
     /// the body read, and rewritten.
     json_ops: bool,
@@ -100,14 +105,34 @@ impl Config {
             }
             out
         };
-        let headers = |entries: &[String]| -> Vec<Header> {
+        let mut probes: Vec<String> = Vec::new();
+        let mut probe = |name: &str| -> usize {
+            let key = header_key(name);
+            match probes.iter().position(|p| *p == key) {
+                Some(i) => i,
+                None => {
+                    probes.push(key);
+                    probes.len() - 1
+                }
+            }
+        };
+        let headers = |entries: &[String], probe: &mut dyn FnMut(&str) -> Option<usize>| -> Vec<Header> {
             entries
                 .iter()
                 .map(|e| split(e))
                 .filter(|(_, value)| !value.is_empty())
-                .map(|(name, value)| Header { name: name.to_string(), value: value.to_string(), key: header_key(name) })
+                .map(|(name, value)| Header { name: name.to_string(), value: value.to_string(), probe: probe(name) })
                 .collect()
         };
+        let rename_headers = rename
+            .headers
+            .iter()
+            .map(|e| split(e))
+            .map(|(from, to)| Rename { from: from.to_string(), to: to.to_string(), probe: probe(from) })
+            .collect();
+        let replace_headers = headers(&replace.headers, &mut |name| Some(probe(name)));
+        let add_headers = headers(&add.headers, &mut |name| Some(probe(name)));
+        let append_headers = headers(&append.headers, &mut |_| None);
         Ok(Config {
             remove_json: remove.json.iter().map(|e| split(e).0.to_string()).collect(),
             rename_json: rename.json.iter().map(|e| split(e)).map(|(a, b)| (a.to_string(), b.to_string())).collect(),
@@ -115,15 +140,11 @@ impl Config {
             add_json: json_fields(&add),
             append_json: json_fields(&append),
             remove_headers: remove.headers.iter().map(|e| split(e).0.to_string()).collect(),
-            rename_headers: rename
-                .headers
-                .iter()
-                .map(|e| split(e))
-                .map(|(from, to)| Rename { from: from.to_string(), to: to.to_string(), from_key: header_key(from) })
-                .collect(),
-            replace_headers: headers(&replace.headers),
-            add_headers: headers(&add.headers),
-            append_headers: headers(&append.headers),
+            rename_headers,
+            replace_headers,
+            add_headers,
+            append_headers,
+            probes,
             json_ops: [&remove, &rename, &replace, &add, &append].iter().any(|o| !o.json.is_empty()),
         })
     }
@@ -138,6 +159,9 @@ impl Config {
 #[derive(Default)]
 pub struct Scratch {
     headers: Vec<u8>,
+    present: Vec<bool>,
+    value: Vec<u8>,
+    args: Vec<u8>,
     body: Vec<u8>,
     out: Vec<u8>,
 }
@@ -145,21 +169,46 @@ pub struct Scratch {
 /// The response headers callback: the header operations, in Kong's order, each testing
 /// the headers as they came; then, for a JSON body with json operations, the body is
 /// asked for.
+///
+/// Only a rename needs the headers' values, so only then is the whole map read; the
+/// other operations ask the host for the names they test (weir.header_value), all
+/// before the first change.
 pub fn on_response(c: &Config, s: &mut Scratch) -> Action {
     const MAP: u32 = host::MAP_RESPONSE_HEADERS;
     let raw = &mut s.headers;
     host::reuse(raw);
-    if let Err(e) = host::header_map(MAP, raw) {
-        host::log_error(&format!("weir: read response headers: {}", e));
-    }
-    let before: Vec<(&[u8], &[u8])> = match host::pairs(raw) {
-        Some(fields) => fields.collect(),
-        None => {
-            host::log_error("weir: read response headers: malformed header map");
-            Vec::new()
+    let before: Option<Vec<(&[u8], &[u8])>> = if c.rename_headers.is_empty() {
+        None
+    } else {
+        if let Err(e) = host::header_map(MAP, raw) {
+            host::log_error(&format!("weir: read response headers: {}", e));
         }
+        Some(match host::pairs(raw) {
+            Some(fields) => fields.collect(),
+            None => {
+                host::log_error("weir: read response headers: malformed header map");
+                Vec::new()
+            }
+        })
     };
-    let has = |key: &str| before.iter().any(|(k, _)| k.eq_ignore_ascii_case(key.as_bytes()));
+    let (present, value, args) = (&mut s.present, &mut s.value, &mut s.args);
+    present.clear();
+    for key in &c.probes {
+        present.push(match &before {
+            Some(fields) => fields.iter().any(|(k, _)| k.eq_ignore_ascii_case(key.as_bytes())),
+            // a name the host refuses (over its key limit) is on no header
+            None => matches!(host::header_value(MAP, key, value, args), Ok(n) if n > 0),
+        });
+    }
+    let json = c.reads_body()
+        && match &before {
+            Some(fields) => is_json(fields),
+            None => {
+                value.clear();
+                matches!(host::header_value(MAP, "content-type", value, args), Ok(1)) && names_json(value)
+            }
+        };
+    let has = |probe: Option<usize>| probe.map_or(false, |i| present[i]);
     let mut err = None;
     let mut note = |r: Result<(), host::Status>| {
         if let (None, Err(e)) = (&err, r) {
@@ -170,21 +219,22 @@ pub fn on_response(c: &Config, s: &mut Scratch) -> Action {
         note(host::remove_header(MAP, name));
     }
     for r in &c.rename_headers {
-        if r.to.is_empty() || !has(&r.from_key) {
+        if r.to.is_empty() || !present[r.probe] {
             continue;
         }
-        for (i, (_, v)) in before.iter().filter(|(k, _)| k.eq_ignore_ascii_case(r.from.as_bytes())).enumerate() {
+        let fields = before.as_deref().unwrap_or_default();
+        for (i, (_, v)) in fields.iter().filter(|(k, _)| k.eq_ignore_ascii_case(r.from.as_bytes())).enumerate() {
             note(if i == 0 { host::replace_header(MAP, &r.to, v) } else { host::add_header(MAP, &r.to, v) });
         }
         note(host::remove_header(MAP, &r.from));
     }
     for h in &c.replace_headers {
-        if has(&h.key) {
+        if has(h.probe) {
             note(host::replace_header(MAP, &h.name, h.value.as_bytes()));
         }
     }
     for h in &c.add_headers {
-        if !has(&h.key) {
+        if !has(h.probe) {
             note(host::replace_header(MAP, &h.name, h.value.as_bytes()));
         }
     }
@@ -194,7 +244,7 @@ pub fn on_response(c: &Config, s: &mut Scratch) -> Action {
     if let Some(e) = err {
         host::log_error(&format!("response-transformer: headers: {}", e));
     }
-    if !c.reads_body() || !is_json(&before) {
+    if !json {
         return Action::Continue;
     }
     let _ = host::remove_header(MAP, "content-length"); // the body changes; weir sends its new length
@@ -225,15 +275,29 @@ pub fn on_response_body(c: &Config, size: usize, s: &mut Scratch) -> Action {
 /// read).
 fn is_json(headers: &[(&[u8], &[u8])]) -> bool {
     let mut types = headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(b"content-type"));
-    let ct = match (types.next(), types.next()) {
-        // the common value, ASCII, read as it is; another one as text
-        (Some((_, ct)), None) => match std::str::from_utf8(ct) {
-            Ok(ct) => Cow::Borrowed(ct),
-            Err(_) => String::from_utf8_lossy(ct),
-        },
-        _ => return false,
-    };
-    ct.split(',').any(|t| t.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
+    match (types.next(), types.next()) {
+        (Some((_, ct)), None) => names_json(ct),
+        _ => false,
+    }
+}
+
+/// Whether a Content-Type value names application/json among its comma-separated types,
+/// parameters and white space around them ignored. The common value, ASCII, is read as
+/// bytes; another one as text, invalid UTF-8 replaced.
+fn names_json(ct: &[u8]) -> bool {
+    const JSON: &[u8] = b"application/json";
+    if !ct.is_ascii() {
+        let ct = String::from_utf8_lossy(ct);
+        return ct.split(',').any(|t| t.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"));
+    }
+    // str::trim's white space, in ASCII: tab to carriage return, and space
+    let space = |b: &u8| *b == b' ' || (b'\t'..=b'\r').contains(b);
+    ct.split(|&b| b == b',').any(|t| {
+        let t = &t[..t.iter().position(|&b| b == b';').unwrap_or(t.len())];
+        let start = t.iter().position(|b| !space(b)).unwrap_or(t.len());
+        let end = t.iter().rposition(|b| !space(b)).map_or(start, |i| i + 1);
+        t[start..end].eq_ignore_ascii_case(JSON)
+    })
 }
 
 /// Applies the json operations to a response body, in Kong's order: remove, rename,
@@ -470,6 +534,27 @@ mod tests {
         assert!(!is_json(&h(&["text/plain"])));
         assert!(!is_json(&h(&["application/json", "application/json"])));
         assert!(!is_json(&[]));
+    }
+
+    #[test]
+    fn reads_ascii_content_types_as_text_does() {
+        let text = |ct: &str| ct.split(',').any(|t| t.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"));
+        let parts = [
+            "", " ", "\t", "\u{b}", "\u{c}", "\r\n", "\u{e}", "application/json", "Application/JSON", "application/jsonx",
+            ";", ",", "charset=utf-8", "text/plain", "\u{a0}", "\u{2003}",
+        ];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    for d in parts {
+                        let ct = format!("{}{}{}{}", a, b, c, d);
+                        assert_eq!(names_json(ct.as_bytes()), text(&ct), "{:?}", ct);
+                    }
+                }
+            }
+        }
+        assert!(names_json(b"application/json;\xff"));
+        assert!(!names_json(b"\xffapplication/json"));
     }
 
     #[test]
