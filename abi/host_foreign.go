@@ -32,6 +32,8 @@ func proxyCallForeignFunction(h hostCtx, stack []uint64) Status {
 		res, st = counterAdd(h, view)
 	case fnHeaderValue:
 		res, st = headerValue(h, view)
+	case fnHeaderFields:
+		res, st = headerFields(h, view)
 	case fnSetHeaderValues:
 		return setHeaderValues(h, view)
 	default:
@@ -41,7 +43,9 @@ func proxyCallForeignFunction(h hostCtx, stack []uint64) Status {
 	if st != StatusOK {
 		return st
 	}
-	return h.copyOut(res, arg(stack, 4), arg(stack, 5))
+	st = h.copyOut(res, arg(stack, 4), arg(stack, 5))
+	h.inst.trimScratch()
+	return st
 }
 
 // maxForeignNames bounds the names an instance keeps (foreignName).

@@ -104,7 +104,21 @@ func proxyGetHeaderMapPairs(h hostCtx, stack []uint64) Status {
 	if st != StatusOK {
 		return st
 	}
-	return h.copyOut(EncodePairs(m.Pairs()), arg(stack, 1), arg(stack, 2))
+	h.inst.scratch = AppendEncodedPairs(h.inst.scratch[:0], m.Pairs())
+	st = h.copyOut(h.inst.scratch, arg(stack, 1), arg(stack, 2))
+	h.inst.trimScratch()
+	return st
+}
+
+// keptScratchBytes bounds the buffer an instance keeps for its host calls' answers.
+const keptScratchBytes = 64 << 10
+
+// trimScratch lets go of the answers' buffer once a large answer (a large header map)
+// grew it, rather than keep it for the instance's life.
+func (i *Instance) trimScratch() {
+	if cap(i.scratch) > keptScratchBytes {
+		i.scratch = nil
+	}
 }
 
 // proxySetHeaderMapPairs(type, ptr, size) replaces the whole map.

@@ -34,8 +34,9 @@ type Instance struct {
 	// retBuf is where returned values go when the guest named a buffer
 	// (returnbuffer.go); written and read only during guest calls, under mu.
 	retBuf returnBuffer
-	// scratch holds the answer of the ABI layer's own foreign functions until it is
-	// copied to the guest, so they allocate nothing per call; used under mu.
+	// scratch holds the answer of the ABI layer's own foreign functions, and a header
+	// map a guest reads whole, until it is copied to the guest, so they allocate
+	// nothing per call; used under mu.
 	scratch []byte
 	// pathSegments holds the segments of a property path being read (pathView);
 	// used under mu.

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"unsafe"
 )
 
@@ -15,11 +16,19 @@ var ErrMalformedPairs = errors.New("malformed header pairs")
 // u32 count, count × (u32 key length, u32 value length), then each key and value
 // followed by a NUL byte. An empty map is a single u32 zero.
 func EncodePairs(pairs [][2]string) []byte {
+	return AppendEncodedPairs(nil, pairs)
+}
+
+// AppendEncodedPairs appends pairs to dst as EncodePairs lays them out, growing dst
+// once: the host encodes a map a guest reads into a buffer it keeps.
+func AppendEncodedPairs(dst []byte, pairs [][2]string) []byte {
 	size := 4 + 8*len(pairs)
 	for _, p := range pairs {
 		size += len(p[0]) + len(p[1]) + 2
 	}
-	out := make([]byte, size)
+	start := len(dst)
+	dst = slices.Grow(dst, size)[:start+size]
+	out := dst[start:]
 	binary.LittleEndian.PutUint32(out, uint32(len(pairs)))
 	lens, data := out[4:], out[4+8*len(pairs):]
 	for i, p := range pairs {
@@ -31,7 +40,7 @@ func EncodePairs(pairs [][2]string) []byte {
 		data[n+1+m] = 0
 		data = data[n+m+2:]
 	}
-	return out
+	return dst
 }
 
 // DecodePairs parses a serialized header map. It accepts the two empty forms the spec

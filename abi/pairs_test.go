@@ -19,6 +19,25 @@ func TestEncodePairsMatchesSpecBytes(t *testing.T) {
 	}
 }
 
+// TestAppendEncodedPairs: appending keeps what dst held and lays the pairs out as
+// EncodePairs does, for maps of every size up to a few fields.
+func TestAppendEncodedPairs(t *testing.T) {
+	maps := [][][2]string{nil, {{"a", ""}}, {{"", "v"}, {"key", "value"}}, {{"x", "1"}, {"y", "22"}, {"z", "333"}}}
+	for _, m := range maps {
+		for _, prefix := range []string{"", "kept"} {
+			got := AppendEncodedPairs([]byte(prefix), m)
+			want := append([]byte(prefix), EncodePairs(m)...)
+			if !bytes.Equal(got, want) {
+				t.Errorf("%q after %q: got %q, want %q", m, prefix, got, want)
+			}
+			decoded, err := DecodePairs(got[len(prefix):])
+			if err != nil || len(decoded) != len(m) {
+				t.Errorf("%q: decoded %q, %v", m, decoded, err)
+			}
+		}
+	}
+}
+
 func TestDecodePairs(t *testing.T) {
 	tooMany := make([]byte, 4)
 	binary.LittleEndian.PutUint32(tooMany, MaxPairs+1)

@@ -1,0 +1,67 @@
+package abi
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// fnHeaderFields is the foreign function that reads the fields of a few names from a
+// header map, in one host call: a plugin that edits a handful of headers (Kong's
+// request-transformer) otherwise reads the whole map, whose size the client decides,
+// or makes a call per name and loses the fields' order.
+// Arguments: the map type (4 bytes, little-endian), then the names in any case,
+// separated by NUL bytes. Result: the map's fields with those names, in the map's
+// order, laid out as proxy_get_header_map_pairs lays a map out.
+const fnHeaderFields = "weir.header_fields"
+
+// headerFields serves fnHeaderFields for the current stream; its answer is valid until
+// the instance's next host call.
+func headerFields(h hostCtx, args []byte) ([]byte, Status) {
+	if len(args) < 4 {
+		return nil, StatusBadArgument
+	}
+	m, st := h.headerMap(MapType(binary.LittleEndian.Uint32(args)))
+	if st != StatusOK {
+		return nil, st
+	}
+	var nameRoom [16][]byte
+	names := nameRoom[:0]
+	for rest := args[4:]; len(rest) > 0; {
+		name, after, _ := bytes.Cut(rest, []byte{0})
+		if len(name) == 0 || len(name) > MaxKeyBytes || len(names) == MaxPairs {
+			return nil, StatusBadArgument
+		}
+		names = append(names, name)
+		rest = after
+	}
+	var fieldRoom [16][2]string
+	fields := fieldRoom[:0]
+	for _, p := range m.Pairs() {
+		for _, name := range names {
+			if isLowered(p[0], name) {
+				fields = append(fields, p)
+				break
+			}
+		}
+	}
+	h.inst.scratch = AppendEncodedPairs(h.inst.scratch[:0], fields)
+	return h.inst.scratch, StatusOK
+}
+
+// isLowered says whether key, a header-map key (lower-case), is name with its ASCII
+// letters lower-cased; it compares without making the lower-case name.
+func isLowered(key string, name []byte) bool {
+	if len(key) != len(name) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if key[i] != c {
+			return false
+		}
+	}
+	return true
+}
