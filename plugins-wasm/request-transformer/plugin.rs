@@ -66,6 +66,14 @@ struct Key {
 }
 
 impl Template {
+    /// Whether rendering the value reads the headers table.
+    fn reads_headers(&self) -> bool {
+        self.pieces.iter().any(|p| match p {
+            Piece::Expr(_, terms) => terms.iter().any(|t| matches!(t, Term::Name(Root::Headers, _))),
+            Piece::Text(_) => false,
+        })
+    }
+
     /// Compiles a value, checking each expression as the Go implementation's Validate
     /// did: the same expressions are refused, with the same message.
     fn compile(tmpl: &str) -> Result<Template, String> {
@@ -459,6 +467,11 @@ struct ArgOps {
 }
 
 impl ArgOps {
+    /// The values the operations render.
+    fn templates(&self) -> impl Iterator<Item = &Template> {
+        self.replace.iter().chain(&self.add).chain(&self.append).map(|(_, t)| t)
+    }
+
     fn any(&self) -> bool {
         !(self.remove.is_empty() && self.rename.is_empty() && self.replace.is_empty() && self.add.is_empty() && self.append.is_empty())
     }
@@ -476,6 +489,10 @@ pub struct Config {
     headers: HeaderOps,
     body: ArgOps,
     query: ArgOps,
+    /// weir.header_fields' arguments naming every header the steps read or write,
+    /// when no template reads the headers table: the request then reads those fields
+    /// only, not the whole map (whose size the client decides). None otherwise.
+    fields: Option<Vec<u8>>,
 }
 
 /// One operation's lists as configured.
@@ -577,7 +594,7 @@ impl Config {
             list.into_iter().map(|(name, t)| (Header::new(&name), t)).collect()
         };
         let method = method.unwrap_or_default();
-        Ok(Config {
+        let mut c = Config {
             merges_body: matches!(method.as_str(), "GET" | "HEAD" | "TRACE"),
             method: if method.is_empty() { None } else { Some(go_upper(&method)) },
             uri,
@@ -606,7 +623,41 @@ impl Config {
                 add: add.querystring,
                 append: append.querystring,
             },
-        })
+            fields: None,
+        };
+        c.fields = c.header_fields();
+        Ok(c)
+    }
+
+    /// weir.header_fields' arguments for the headers the steps use, None when a
+    /// template reads the headers table (which holds them all). The steps use the
+    /// pseudo-headers, Content-Type (the body's kind), Content-Length (set for a new
+    /// body) and the names of the header operations, in both the forms the table is
+    /// read and written with.
+    fn header_fields(&self) -> Option<Vec<u8>> {
+        let h = &self.headers;
+        let valued = || h.replace.iter().chain(&h.add).chain(&h.append);
+        let templates = self.uri.iter().chain(valued().map(|(_, t)| t)).chain(self.body.templates()).chain(self.query.templates());
+        if templates.into_iter().any(Template::reads_headers) {
+            return None;
+        }
+        let mut names: Vec<&[u8]> = vec![b":method", b":path", b":authority", b"content-type", b"content-length"];
+        let ops = h.remove.iter().chain(h.rename.iter().flat_map(|r| [&r.from, &r.to])).chain(valued().map(|(n, _)| n));
+        for n in ops {
+            names.push(&n.lower);
+            names.push(&n.key);
+        }
+        let mut out = MAP.to_le_bytes().to_vec();
+        for (i, n) in names.iter().enumerate() {
+            if names[..i].contains(n) {
+                continue;
+            }
+            if out.len() > 4 {
+                out.push(0);
+            }
+            out.extend_from_slice(n);
+        }
+        Some(out)
     }
 
     /// Whether the plugin reads the request body: for body operations, or to move a
@@ -1024,11 +1075,20 @@ impl<'a> Exchange<'a> {
         self.transform_query()
     }
 
-    /// Reads the request's header map into the tables.
+    /// Reads the request's header map into the tables: the fields the steps use when
+    /// the configuration names them all (Config::fields), else every field (and on a
+    /// host without weir.header_fields).
     fn read_headers(&mut self) {
         let mut map = std::mem::take(&mut self.s.map);
-        if let Err(e) = host::header_map(MAP, &mut map) {
-            host::log_error(&format!("weir: read request headers: {}", e));
+        let narrowed = match &self.c.fields {
+            Some(args) => host::foreign("weir.header_fields", args, &mut map).is_ok(),
+            None => false,
+        };
+        if !narrowed {
+            map.clear();
+            if let Err(e) = host::header_map(MAP, &mut map) {
+                host::log_error(&format!("weir: read request headers: {}", e));
+            }
         }
         match host::pairs(&map) {
             Some(fields) => self.headers_from(fields),
@@ -1814,6 +1874,35 @@ fn disposition_name(v: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A configuration whose templates leave the headers table alone names the fields
+    /// its steps use, in both forms; one whose templates read it names none.
+    #[test]
+    fn names_the_header_fields_it_uses() {
+        let fields = |raw: &str| -> Option<Vec<String>> {
+            Config::parse(raw.as_bytes()).unwrap().fields.map(|f| {
+                assert_eq!(f[..4], MAP.to_le_bytes());
+                f[4..].split(|&b| b == 0).map(|n| String::from_utf8(n.to_vec()).unwrap()).collect()
+            })
+        };
+        let always = [":method", ":path", ":authority", "content-type", "content-length"];
+        let with = |names: &[&str]| Some(always.iter().chain(names).map(|n| n.to_string()).collect::<Vec<_>>());
+        assert_eq!(fields("{}"), with(&[]));
+        assert_eq!(fields(r#"{"add":{"headers":["X_Bench:1"],"querystring":["q:$(query_params.a)"]}}"#), with(&["x_bench", "x-bench"]));
+        assert_eq!(
+            fields(r#"{"remove":{"headers":["x-drop"]},"rename":{"headers":["a:B"]},"replace":{"headers":["x-drop:2","Content-Type:t"]},"append":{"headers":["c:$(shared.k)"]}}"#),
+            with(&["x-drop", "a", "b", "c"])
+        );
+        for reads in [
+            r#"{"add":{"headers":["x-a:$(headers.b)"]}}"#,
+            r#"{"append":{"headers":["x-a:$(query_params.q or headers[\"x-b\"])"]}}"#,
+            r#"{"add":{"querystring":["q:v$(headers)"]}}"#,
+            r#"{"replace":{"body":["f:$(headers.x)"]}}"#,
+            r#"{"replace":{"uri":"/$(headers.x)"}}"#,
+        ] {
+            assert_eq!(fields(reads), None, "{}", reads);
+        }
+    }
 
     /// is_lower_ascii agrees with a byte-at-a-time test for every byte value at every
     /// position of names around the eight-byte words.

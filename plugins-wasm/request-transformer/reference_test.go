@@ -482,6 +482,14 @@ func seeds() []struct {
 		entry{"replace.uri", "/$(query_params.a)"}, entry{"http_method", "GET"}, entry{"add.querystring", "c:$(query_params.b)"})
 	add(request{method: "PUT", target: "c", headers: "Content-Type: application/json\nContent-Type: text/plain", body: []byte(`{"a":1}`)},
 		entry{"add.body", "b:2"}, entry{"rename.headers", "content-type:x-ct"}, entry{"add.headers", "x-n:$(headers['content-type'])"})
+	// no template reads the headers table, so the plugin reads only the fields its
+	// operations name: repeated ones, a name in two cases, underscores and dashes, and
+	// fields between them it leaves alone
+	add(request{method: "GET", target: "n?a=1", headers: "x-r: 1\nx-keep: k\nX-R: 2\nx_u: 3\nx-other: o\nx-u: 4\nx-app: a\nX-App: b\nx-d: d"},
+		entry{"rename.headers", "x-r:x-t"}, entry{"append.headers", "x-t:3"}, entry{"remove.headers", "x_u"},
+		entry{"add.headers", "x-u:9"}, entry{"add.headers", "x_d:9"}, entry{"replace.headers", "X-Keep:v"},
+		entry{"append.headers", "x-app:c"},
+		entry{"add.querystring", "b:$(query_params.a)"})
 	// an entry without a value, which the schema allows for headers and the plugin
 	// refuses: every request fails
 	add(request{method: "GET", target: "e"}, entry{"add.headers", "x-empty:"})
