@@ -83,6 +83,22 @@ func common(name string) *commonName {
 // HeaderName is name with ASCII letters lower-cased, as header-map keys are kept (and
 // as Envoy presents them to plugins), without allocating for a common name.
 func HeaderName(name []byte) string {
+	return (*nameCache)(nil).name(name)
+}
+
+// maxCachedNames bounds the uncommon names an instance keeps (nameCache).
+const maxCachedNames = 128
+
+// nameCache keeps the lower-case strings of the uncommon header names a guest used,
+// so that a plugin that sets or removes its own header on every request (x-served-by)
+// costs no allocation for the name after the first time. A nil cache keeps nothing.
+type nameCache struct {
+	names map[string]string
+}
+
+// name is HeaderName, looking an uncommon name up in c, and keeping it there when
+// there is room.
+func (c *nameCache) name(name []byte) string {
 	// a common name in lower case (as weir's built-ins send theirs) or in its wire form
 	// (as HTTP/1.1 clients and servers send theirs) is found without a copy
 	raw := unsafe.String(unsafe.SliceData(name), len(name))
@@ -106,10 +122,24 @@ func HeaderName(name []byte) string {
 		}
 		b[i] = c
 	}
-	if c := common(string(b)); c != nil { // no allocation: the conversion is not kept
-		return c.lower
+	// no allocation for these lookups: the conversions are not kept
+	if common := common(string(b)); common != nil {
+		return common.lower
 	}
-	return string(b)
+	if c == nil {
+		return string(b)
+	}
+	if kept, ok := c.names[string(b)]; ok {
+		return kept
+	}
+	lower := string(b)
+	if len(c.names) < maxCachedNames {
+		if c.names == nil {
+			c.names = map[string]string{}
+		}
+		c.names[lower] = lower
+	}
+	return lower
 }
 
 // LowerASCII is s with ASCII letters lower-cased, as header-map keys are kept; s

@@ -1,6 +1,7 @@
 package abi
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -34,6 +35,41 @@ func TestHeaderName(t *testing.T) {
 	}
 	if common("x-not-common") != nil {
 		t.Error("x-not-common found among the common names")
+	}
+}
+
+// TestNameCache: an uncommon name is made once and then found without an allocation,
+// in any case; a full cache still answers, allocating; common names never enter it;
+// the answer never shares the caller's bytes.
+func TestNameCache(t *testing.T) {
+	var c nameCache
+	first := c.name([]byte("X-Served-By"))
+	for _, in := range []string{"x-served-by", "X-SERVED-BY", "X-Served-By"} {
+		b := []byte(in)
+		if n := testing.AllocsPerRun(10, func() { _ = c.name(b) }); n != 0 {
+			t.Errorf("%s: allocated %.0f times once cached", in, n)
+		}
+		got := c.name(b)
+		clear(b)
+		if got != "x-served-by" || got != first {
+			t.Errorf("%s: %q", in, got)
+		}
+	}
+	if c.name([]byte("Content-Type")); len(c.names) != 1 {
+		t.Errorf("a common name entered the cache: %q", c.names)
+	}
+	for i := range 2 * maxCachedNames {
+		name := fmt.Sprintf("X-Name-%d", i)
+		if got := c.name([]byte(name)); got != strings.ToLower(name) {
+			t.Fatalf("%s: %q", name, got)
+		}
+	}
+	if len(c.names) != maxCachedNames {
+		t.Errorf("the cache holds %d names, want its bound %d", len(c.names), maxCachedNames)
+	}
+	var none *nameCache // HeaderName's: keeps nothing
+	if got := none.name([]byte("X-Other")); got != "x-other" {
+		t.Errorf("without a cache: %q", got)
 	}
 }
 

@@ -20,7 +20,7 @@ func headerValue(h hostCtx, args []byte) ([]byte, Status) {
 	if st != StatusOK {
 		return nil, st
 	}
-	key := HeaderName(args[4:])
+	key := h.inst.names.name(args[4:])
 	first, n := "", 0
 	for _, p := range m.Pairs() {
 		if p[0] == key {

@@ -81,7 +81,7 @@ func (h hostCtx) key(ptr, size uint32) (string, Status) {
 	if st != StatusOK {
 		return "", st
 	}
-	return HeaderName(k), StatusOK // one copy at most, none for a common name
+	return h.inst.names.name(k), StatusOK // one copy at most, none for a common name or one seen before
 }
 
 // proxyGetHeaderMapSize(type, ret_size_ptr): the byte size of keys plus values, as

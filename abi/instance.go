@@ -41,6 +41,9 @@ type Instance struct {
 	// pathSegments holds the segments of a property path being read (pathView);
 	// used under mu.
 	pathSegments [8]string
+	// names keeps the uncommon header names the guest used (nameCache); used under
+	// mu.
+	names nameCache
 	// foreignNames are the gateway's foreign function names this instance called
 	// (host_foreign.go); used under mu.
 	foreignNames map[string]string

@@ -69,11 +69,11 @@ func DecodePairs(b []byte) ([][2]string, error) {
 	return pairs, nil
 }
 
-// appendPairs appends b's fields to fields, their names as HeaderName makes them and
+// appendPairs appends b's fields to fields, their names as names.name makes them and
 // their values sharing b's bytes; on an error what it appended is to be dropped. It
 // is DecodePairs without the copies, for weir.set_header_values (every request of
 // rate-limiting).
-func appendPairs(fields [][2]string, b []byte) ([][2]string, error) {
+func appendPairs(fields [][2]string, b []byte, names *nameCache) ([][2]string, error) {
 	n, lens, rest, err := pairsLayout(b)
 	if err != nil {
 		return fields, err
@@ -83,7 +83,7 @@ func appendPairs(fields [][2]string, b []byte) ([][2]string, error) {
 		if k, v, rest, err = pairAt(lens, rest, i); err != nil {
 			return fields, err
 		}
-		fields = append(fields, [2]string{HeaderName(k), unsafe.String(unsafe.SliceData(v), len(v))})
+		fields = append(fields, [2]string{names.name(k), unsafe.String(unsafe.SliceData(v), len(v))})
 	}
 	return fields, trailing(rest)
 }

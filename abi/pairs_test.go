@@ -91,7 +91,7 @@ func FuzzDecodePairs(f *testing.F) {
 	f.Add([]byte{1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, in []byte) {
 		pairs, err := DecodePairs(in)
-		appended, appendErr := appendPairs([][2]string{{"kept", "1"}}, in)
+		appended, appendErr := appendPairs([][2]string{{"kept", "1"}}, in, &nameCache{})
 		if (err == nil) != (appendErr == nil) {
 			t.Fatalf("%q: DecodePairs error %v, appendPairs error %v", in, err, appendErr)
 		}

@@ -22,7 +22,7 @@ func setHeaderValues(h hostCtx, args []byte) Status {
 	// the values outlive the call: one copy of the list holds them all
 	list := append([]byte(nil), args[4:]...)
 	var room [8][2]string // rate-limiting's five fit without an allocation
-	fields, err := appendPairs(room[:0], list)
+	fields, err := appendPairs(room[:0], list, &h.inst.names)
 	if err != nil {
 		return StatusBadArgument
 	}
