@@ -387,7 +387,7 @@ func TestDeclaredCallbacksSkipped(t *testing.T) {
 		{"bundle-rust", "rate-limiting", `{"hour":100}`, [][2]string{{":method", "GET"}, {":path", "/"}},
 			[]string{fnRequestHeaders}, []string{fnContextCreate, fnResponseHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, false, ""},
 		{"bundle-rust", "response-transformer", `{"add":{"json":["a:1"],"headers":["x-a:1"]}}`, [][2]string{{":method", "GET"}, {":path", "/"}},
-			[]string{fnContextCreate, fnResponseHeaders, fnDelete}, []string{fnRequestHeaders, fnDone, fnLog}, true, "response x-a"},
+			[]string{fnResponseHeaders, fnResponseBody}, []string{fnContextCreate, fnRequestHeaders, fnDone, fnLog, fnDelete}, true, "response x-a"},
 		{"bundle-rust", "response-transformer", `{"add":{"headers":["x-a:1"]}}`, [][2]string{{":method", "GET"}, {":path", "/"}},
 			[]string{fnResponseHeaders}, []string{fnContextCreate, fnRequestHeaders, fnResponseBody, fnDone, fnLog, fnDelete}, false, "response x-a"},
 		{"bundle-rust", "request-transformer", `{"add":{"headers":["x-a:1"]}}`, [][2]string{{":method", "GET"}, {":path", "/"}},

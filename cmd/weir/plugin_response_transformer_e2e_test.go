@@ -57,6 +57,14 @@ func TestPluginResponseTransformer(t *testing.T) {
 		"replace": {"json": ["b:2", "f:no", "n:was-null", "z:no"], "json_types": ["number"]},
 		"add":     {"json": ["new:true", "f:yes", "num:1.5", "bad:nope", "b:9"], "json_types": ["boolean", "string", "number", "number"]},
 		"append":  {"json": ["l:x", "t:y", "o:v", "fresh:1"], "json_types": ["string", "string", "string", "number"]}}`)
+	// the body callback reads Content-Type as the header operations left it, as Kong's
+	// body_filter does: made JSON, the text body is rewritten; taken away, the JSON
+	// body is not
+	p.route(t, "rt-made-json", up, []string{"/made"}, "response-transformer", `{
+		"replace": {"headers": ["content-type:application/json"]},
+		"remove":  {"json": ["a"]}, "add": {"json": ["added:1"]}}`)
+	p.route(t, "rt-untyped", up, []string{"/untyped"}, "response-transformer", `{
+		"remove": {"headers": ["content-type"], "json": ["a"]}}`)
 	p.route(t, "rt-headers-only", up, []string{"/plain"}, "response-transformer", `{"add": {"headers": ["x-added:1"]}}`)
 
 	t.Run("headers", func(t *testing.T) {
@@ -90,6 +98,13 @@ func TestPluginResponseTransformer(t *testing.T) {
 		expectBody(t, "text", r, `{"a": "not json to me"}`)
 		r = do(t, "GET", p.proxy+"/json/jsonarray", nil, nil)
 		expectBody(t, "array", r, `[1, 2]`)
+	})
+	t.Run("content type as the header operations left it", func(t *testing.T) {
+		r := do(t, "GET", p.proxy+"/made/text", nil, nil)
+		expectBody(t, "made json", r, `{"added":"1"}`)
+		expectHeader(t, "made json", r, "Content-Type", "application/json")
+		r = do(t, "GET", p.proxy+"/untyped", nil, nil)
+		expectBody(t, "untyped", r, `{"a": "x", "b": 1, "f": false, "n": null, "l": [1], "s": "str", "o": {"k": 1}}`)
 	})
 	t.Run("body untouched without json operations", func(t *testing.T) {
 		r := do(t, "GET", p.proxy+"/plain", nil, nil)

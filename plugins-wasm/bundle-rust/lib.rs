@@ -68,9 +68,11 @@ impl Plugin {
         };
         const CALLBACKS: [&str; 6] = ["request_headers", "request_body", "response_headers", "response_body", "done", "log"];
         let mut skip: Vec<&str> = CALLBACKS.iter().copied().filter(|c| !uses.contains(c)).collect();
-        if uses.len() == 1 {
-            // one callback a stream: nothing to carry between callbacks, so no stream
-            // contexts (weir passes the root's id to the callback; see stream_of)
+        // One callback a stream, or response-transformer's two, which carry nothing
+        // between them (its body callback reads the response's headers as they are
+        // then, as Kong's body_filter does): no stream contexts (weir passes the root's
+        // id to the callbacks; see stream_of).
+        if uses.len() == 1 || matches!(plugin, Plugin::ResponseTransformer(_)) {
             skip.push("stream_context");
         }
         host::declare_http_callbacks(&skip);
@@ -118,8 +120,6 @@ struct Stream {
     root: u32,
     /// The plugin waits for the whole request body.
     want_body: bool,
-    /// The plugin waits for the whole response body.
-    want_response_body: bool,
     /// The plugin answered the request itself.
     stopped: bool,
 }
@@ -287,14 +287,7 @@ pub extern "C" fn proxy_on_response_headers(id: u32, _headers: usize, end_of_str
             None => return CONTINUE,
         };
         if let Some(Plugin::ResponseTransformer(c)) = g.roots.get(&stream.root).and_then(Option::as_ref) {
-            let scratch = &mut g.response_transformer;
-            if let Action::ReadBody = response_transformer::on_response(c, scratch) {
-                if end_of_stream != 0 {
-                    response_transformer::on_response_body(c, 0, scratch); // no body will come
-                } else {
-                    stream.want_response_body = true;
-                }
-            }
+            response_transformer::on_response(c, &mut g.response_transformer, end_of_stream != 0);
         }
         CONTINUE
     })
@@ -304,16 +297,20 @@ pub extern "C" fn proxy_on_response_headers(id: u32, _headers: usize, end_of_str
 pub extern "C" fn proxy_on_response_body(id: u32, size: usize, end_of_stream: u32) -> u32 {
     GUEST.with(|g| {
         let g = &mut *g.borrow_mut();
-        let stream = match g.streams.get_mut(&id) {
-            Some(s) if s.want_response_body => s,
-            _ => return CONTINUE,
+        let mut once = Stream::default();
+        let stream = match stream_of(&mut g.streams, &g.roots, id, &mut once) {
+            Some(s) => s,
+            None => return CONTINUE,
         };
-        if end_of_stream == 0 {
-            return PAUSE; // weir keeps buffering until the last chunk
-        }
-        stream.want_response_body = false;
         if let Some(Plugin::ResponseTransformer(c)) = g.roots.get(&stream.root).and_then(Option::as_ref) {
-            response_transformer::on_response_body(c, size, &mut g.response_transformer);
+            let scratch = &mut g.response_transformer;
+            if !response_transformer::transforms_body(c, scratch) {
+                return CONTINUE;
+            }
+            if end_of_stream == 0 {
+                return PAUSE; // weir keeps buffering until the last chunk
+            }
+            response_transformer::on_response_body(c, size, scratch);
         }
         CONTINUE
     })

@@ -167,13 +167,15 @@ pub struct Scratch {
 }
 
 /// The response headers callback: the header operations, in Kong's order, each testing
-/// the headers as they came; then, for a JSON body with json operations, the body is
-/// asked for.
+/// the headers as they came. A response without a body then goes through the body
+/// step at once (end_of_stream); one with a body goes through the body callback.
 ///
 /// Only a rename needs the headers' values, so only then is the whole map read; the
 /// other operations ask the host for the names they test (weir.header_value), all
-/// before the first change.
-pub fn on_response(c: &Config, s: &mut Scratch) -> Action {
+/// before the first change. Kong's header_filter also clears Content-Length when it
+/// will rewrite a JSON body; weir keeps no Content-Length in a response's header map
+/// and writes the length of the body it sends, so there is nothing to clear.
+pub fn on_response(c: &Config, s: &mut Scratch, end_of_stream: bool) {
     const MAP: u32 = host::MAP_RESPONSE_HEADERS;
     let raw = &mut s.headers;
     host::reuse(raw);
@@ -200,14 +202,6 @@ pub fn on_response(c: &Config, s: &mut Scratch) -> Action {
             None => matches!(host::header_value(MAP, key, value, args), Ok(n) if n > 0),
         });
     }
-    let json = c.reads_body()
-        && match &before {
-            Some(fields) => is_json(fields),
-            None => {
-                value.clear();
-                matches!(host::header_value(MAP, "content-type", value, args), Ok(1)) && names_json(value)
-            }
-        };
     let has = |probe: Option<usize>| probe.map_or(false, |i| present[i]);
     let mut err = None;
     let mut note = |r: Result<(), host::Status>| {
@@ -244,11 +238,21 @@ pub fn on_response(c: &Config, s: &mut Scratch) -> Action {
     if let Some(e) = err {
         host::log_error(&format!("response-transformer: headers: {}", e));
     }
-    if !json {
-        return Action::Continue;
+    if end_of_stream && transforms_body(c, s) {
+        on_response_body(c, 0, s); // no body will come
     }
-    let _ = host::remove_header(MAP, "content-length"); // the body changes; weir sends its new length
-    Action::ReadBody
+}
+
+/// Whether the body callback rewrites the body: json operations are configured and the
+/// response's first Content-Type, as the header callbacks left it, names JSON (Kong's
+/// body_filter reads it so, through kong.response.get_header).
+pub fn transforms_body(c: &Config, s: &mut Scratch) -> bool {
+    if !c.reads_body() {
+        return false;
+    }
+    s.value.clear();
+    matches!(host::header_value(host::MAP_RESPONSE_HEADERS, "content-type", &mut s.value, &mut s.args), Ok(n) if n > 0)
+        && names_json(&s.value)
 }
 
 /// The response body callback, once the whole body is in (size bytes).
@@ -268,17 +272,6 @@ pub fn on_response_body(c: &Config, size: usize, s: &mut Scratch) -> Action {
         }
     }
     Action::Continue
-}
-
-/// Whether the one Content-Type header names application/json, among comma-separated
-/// types, as Kong's is_json_body does (a repeated header is a table, which it does not
-/// read).
-fn is_json(headers: &[(&[u8], &[u8])]) -> bool {
-    let mut types = headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(b"content-type"));
-    match (types.next(), types.next()) {
-        (Some((_, ct)), None) => names_json(ct),
-        _ => false,
-    }
 }
 
 /// Whether a Content-Type value names application/json among its comma-separated types,
@@ -528,12 +521,10 @@ mod tests {
 
     #[test]
     fn json_content_types() {
-        let h = |v: &[&'static str]| -> Vec<(&[u8], &[u8])> { v.iter().map(|ct| (&b"Content-Type"[..], ct.as_bytes())).collect() };
-        assert!(is_json(&h(&["application/json; charset=utf-8"])));
-        assert!(is_json(&h(&["text/plain, Application/JSON"])));
-        assert!(!is_json(&h(&["text/plain"])));
-        assert!(!is_json(&h(&["application/json", "application/json"])));
-        assert!(!is_json(&[]));
+        assert!(names_json(b"application/json; charset=utf-8"));
+        assert!(names_json(b"text/plain, Application/JSON"));
+        assert!(!names_json(b"text/plain"));
+        assert!(!names_json(b""));
     }
 
     #[test]
