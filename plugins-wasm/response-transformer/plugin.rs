@@ -283,14 +283,31 @@ fn names_json(ct: &[u8]) -> bool {
         let ct = String::from_utf8_lossy(ct);
         return ct.split(',').any(|t| t.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"));
     }
-    // str::trim's white space, in ASCII: tab to carriage return, and space
-    let space = |b: &u8| *b == b' ' || (b'\t'..=b'\r').contains(b);
-    ct.split(|&b| b == b',').any(|t| {
-        let t = &t[..t.iter().position(|&b| b == b';').unwrap_or(t.len())];
-        let start = t.iter().position(|b| !space(b)).unwrap_or(t.len());
-        let end = t.iter().rposition(|b| !space(b)).map_or(start, |i| i + 1);
-        t[start..end].eq_ignore_ascii_case(JSON)
-    })
+    // str::trim's white space, in ASCII: tab to carriage return, and space. One pass
+    // with indices: split and position cost a memchr call a piece in wasm.
+    let space = |b: u8| b == b' ' || (b'\t'..=b'\r').contains(&b);
+    let (n, mut i) = (ct.len(), 0);
+    while i <= n {
+        while i < n && space(ct[i]) {
+            i += 1;
+        }
+        let start = i;
+        while i < n && ct[i] != b',' && ct[i] != b';' {
+            i += 1;
+        }
+        let mut end = i;
+        while end > start && space(ct[end - 1]) {
+            end -= 1;
+        }
+        if ct[start..end].eq_ignore_ascii_case(JSON) {
+            return true;
+        }
+        while i < n && ct[i] != b',' {
+            i += 1; // the type's parameters
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Applies the json operations to a response body, in Kong's order: remove, rename,
