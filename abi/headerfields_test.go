@@ -11,14 +11,8 @@ import (
 // case, in the map's order, laid out as a whole map is, and refuses what it cannot
 // read.
 func TestHeaderFields(t *testing.T) {
-	rt := newRuntime(t, 0)
-	ev := &events{}
-	stream := newStream(ev, [2]string{":path", "/p"}, [2]string{"apikey", "k1"}, [2]string{"accept", "*/*"},
-		[2]string{"x-one", "v"}, [2]string{"apikey", "k2"}, [2]string{"x-empty", ""})
-	inst, hc := setup(t, rt, fixture(t, "headers"), &fakeServices{ev: ev}, "", stream)
-	inst.call.current = hc.state
-	defer func() { inst.call = callState{} }()
-	h := hostCtx{inst: inst, mem: inst.guest.Memory()}
+	h := inCallback(t, newStream(&events{}, [2]string{":path", "/p"}, [2]string{"apikey", "k1"}, [2]string{"accept", "*/*"},
+		[2]string{"x-one", "v"}, [2]string{"apikey", "k2"}, [2]string{"x-empty", ""}))
 	args := func(t MapType, names ...string) []byte {
 		return append(binary.LittleEndian.AppendUint32(nil, uint32(t)), strings.Join(names, "\x00")...)
 	}
@@ -55,7 +49,7 @@ func TestHeaderFields(t *testing.T) {
 			t.Errorf("%s: %q (%v), want %q", tt.name, got, err, tt.want)
 		}
 	}
-	inst.call.current = nil
+	h.inst.call.current = nil
 	if _, st := headerFields(h, args(MapRequestHeaders, "apikey")); st != StatusNotFound {
 		t.Errorf("outside a stream: %v, want NOT_FOUND", st)
 	}

@@ -7,17 +7,21 @@ import (
 	"testing"
 )
 
+// inCallback is a host call's view of an instance serving stream, as from inside a
+// callback of the stream's HTTP context (left when the test ends).
+func inCallback(t *testing.T, stream *fakeStream) hostCtx {
+	t.Helper()
+	inst, hc := setup(t, newRuntime(t, 0), fixture(t, "headers"), &fakeServices{ev: stream.ev}, "", stream)
+	inst.call.current = hc.state
+	t.Cleanup(func() { inst.call = callState{} })
+	return hostCtx{inst: inst, mem: inst.guest.Memory()}
+}
+
 // TestHeaderValue: weir.header_value answers a header's field count and first value,
 // for any case of the name, and refuses what it cannot read.
 func TestHeaderValue(t *testing.T) {
-	rt := newRuntime(t, 0)
-	ev := &events{}
-	stream := newStream(ev, [2]string{"apikey", "k1"}, [2]string{"accept", "*/*"}, [2]string{"apikey", "k2"},
-		[2]string{"x-one", "v"}, [2]string{"x-empty", ""})
-	inst, hc := setup(t, rt, fixture(t, "headers"), &fakeServices{ev: ev}, "", stream)
-	inst.call.current = hc.state
-	defer func() { inst.call = callState{} }()
-	h := hostCtx{inst: inst, mem: inst.guest.Memory()}
+	h := inCallback(t, newStream(&events{}, [2]string{"apikey", "k1"}, [2]string{"accept", "*/*"}, [2]string{"apikey", "k2"},
+		[2]string{"x-one", "v"}, [2]string{"x-empty", ""}))
 	args := func(t MapType, name string) []byte {
 		return append(binary.LittleEndian.AppendUint32(nil, uint32(t)), name...)
 	}
@@ -43,7 +47,7 @@ func TestHeaderValue(t *testing.T) {
 			t.Errorf("%s: %q, %v; want %q, %v", tt.name, res, st, tt.want, tt.st)
 		}
 	}
-	inst.call.current = nil
+	h.inst.call.current = nil
 	if _, st := headerValue(h, args(MapRequestHeaders, "apikey")); st != StatusNotFound {
 		t.Errorf("outside a stream: %v, want NOT_FOUND", st)
 	}
@@ -53,13 +57,8 @@ func TestHeaderValue(t *testing.T) {
 // proxy_replace_header_map_value does one at a time, and changes nothing for a
 // malformed list or one that would break the map's limits.
 func TestSetHeaderValues(t *testing.T) {
-	rt := newRuntime(t, 0)
-	ev := &events{}
-	stream := newStream(ev, [2]string{"x-a", "old"}, [2]string{"accept", "*/*"}, [2]string{"x-a", "older"})
-	inst, hc := setup(t, rt, fixture(t, "headers"), &fakeServices{ev: ev}, "", stream)
-	inst.call.current = hc.state
-	defer func() { inst.call = callState{} }()
-	h := hostCtx{inst: inst, mem: inst.guest.Memory()}
+	stream := newStream(&events{}, [2]string{"x-a", "old"}, [2]string{"accept", "*/*"}, [2]string{"x-a", "older"})
+	h := inCallback(t, stream)
 	args := func(t MapType, pairs ...[2]string) []byte {
 		return append(binary.LittleEndian.AppendUint32(nil, uint32(t)), EncodePairs(pairs)...)
 	}
