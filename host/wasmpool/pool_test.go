@@ -161,6 +161,29 @@ func TestRootsFollowTheLiveSet(t *testing.T) {
 	if _, ok := slot.roots["a"]; ok || len(slot.roots) != 1 {
 		t.Fatalf("root a not closed after its last request: %v", slot.roots)
 	}
+	// a root whose requests ended while it was live is still closed once a later
+	// snapshot drops it during a request (release remembers the generation it checked)
+	for range 2 {
+		hcB, leaseB, err := slot.Open(ctx, b, nullStream{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hcB.Finish(ctx)
+		leaseB.Release(ctx)
+	}
+	if _, ok := slot.roots["b"]; !ok {
+		t.Fatal("root b closed while live")
+	}
+	hcB, leaseB, err := slot.Open(ctx, b, nullStream{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetLive(map[string]bool{})
+	hcB.Finish(ctx)
+	leaseB.Release(ctx)
+	if len(slot.roots) != 0 {
+		t.Fatalf("root b not closed after the snapshot dropped it: %v", slot.roots)
+	}
 }
 
 // TestPoolGrowsWithLoad: a pool starts one instance; sequential traffic keeps it at

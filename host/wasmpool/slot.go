@@ -42,6 +42,11 @@ type Slot struct {
 type root struct {
 	root *abi.Root
 	refs int
+	// dropped is set when the root leaves the slot's map (closed, or gone with its
+	// instance); liveAt is the pool generation at which its key was last seen live.
+	// Both spare release a lookup of the key on every request.
+	dropped bool
+	liveAt  uint64
 }
 
 func newSlot(p *Pool) *Slot {
@@ -195,10 +200,11 @@ func (s *Slot) retireLocked(ctx context.Context) {
 	if s.inst == nil {
 		return
 	}
-	if s.inst.Healthy() {
-		for _, r := range s.roots {
+	for _, r := range s.roots {
+		if s.inst.Healthy() {
 			r.root.Close(ctx)
 		}
+		r.dropped = true
 	}
 	_ = s.inst.Close(ctx)
 	s.inst = nil
@@ -221,7 +227,7 @@ func (s *Slot) rootLocked(ctx context.Context, inst *abi.Instance, plugin *Plugi
 		return nil, fmt.Errorf("plugin %s: configure: %w", plugin.Name, err)
 	}
 	s.known[plugin.Key] = plugin
-	r := &root{root: ar}
+	r := &root{root: ar, liveAt: notSeenLive}
 	s.roots[plugin.Key] = r
 	return r, nil
 }
@@ -235,9 +241,7 @@ func (s *Slot) pruneLocked(ctx context.Context) {
 	s.seenGen = gen
 	for key, r := range s.roots {
 		if r.refs == 0 && !s.pool.isLive(key) {
-			r.root.Close(ctx)
-			delete(s.roots, key)
-			delete(s.known, key)
+			s.dropLocked(ctx, key, r)
 		}
 	}
 }
@@ -250,14 +254,31 @@ func (s *Slot) release(ctx context.Context, key string, r *root) {
 	defer s.mu.Unlock()
 	r.refs--
 	s.checkLocked(ctx)
-	if r.refs > 0 || s.roots[key] != r {
+	if r.refs > 0 || r.dropped {
+		return
+	}
+	// the generation is read before the live set: a change between the two makes
+	// the next release look again
+	gen := s.pool.gen.Load()
+	if r.liveAt == gen {
 		return
 	}
 	if !s.pool.isLive(key) {
-		r.root.Close(ctx)
-		delete(s.roots, key)
-		delete(s.known, key)
+		s.dropLocked(ctx, key, r)
+		return
 	}
+	r.liveAt = gen
+}
+
+// notSeenLive is a root's liveAt before its key was first seen live: no generation.
+const notSeenLive = ^uint64(0)
+
+// dropLocked closes a root no request holds and forgets it.
+func (s *Slot) dropLocked(ctx context.Context, key string, r *root) {
+	r.root.Close(ctx)
+	r.dropped = true
+	delete(s.roots, key)
+	delete(s.known, key)
 }
 
 func (s *Slot) close(ctx context.Context) {
