@@ -116,17 +116,24 @@ pub fn allocate(size: usize) -> *mut u8 {
 /// take appends a value the host returned to out, and frees it unless it is in the
 /// return buffer.
 fn take(ptr: *mut u8, size: usize, out: &mut Vec<u8>) {
+    read_answer(ptr, size, |answer| out.extend_from_slice(answer));
+}
+
+/// Hands a value the host returned (see take) to read, then frees it unless it is in
+/// the return buffer; an absent value reads as empty.
+fn read_answer<R>(ptr: *mut u8, size: usize, read: impl FnOnce(&[u8]) -> R) -> R {
     if ptr.is_null() {
-        return;
+        return read(&[]);
     }
     // SAFETY: the host wrote size bytes at ptr: in the return buffer, or in a block
     // allocate made for exactly this value.
     unsafe {
-        out.extend_from_slice(std::slice::from_raw_parts(ptr, size));
+        let r = read(std::slice::from_raw_parts(ptr, size));
         let start = RETURN.as_ptr() as usize;
         if (ptr as usize) < start || ptr as usize >= start + RETURN_SIZE {
             dealloc(ptr, Layout::from_size_align(size.max(1), 1).unwrap());
         }
+        r
     }
 }
 
@@ -509,14 +516,21 @@ pub fn header_value(map: u32, name: &str, out: &mut Vec<u8>, scratch: &mut Vec<u
     scratch.clear();
     scratch.extend_from_slice(&map.to_le_bytes());
     scratch.extend_from_slice(name.as_bytes());
-    let start = out.len();
-    foreign("weir.header_value", scratch, out)?;
-    if out.len() < start + 4 {
-        return Err(Status(3));
+    const NAME: &str = "weir.header_value";
+    let (mut ptr, mut size) = (std::ptr::null_mut(), 0usize);
+    // SAFETY: as in foreign.
+    let st = unsafe { proxy_call_foreign_function(NAME.as_ptr(), NAME.len(), scratch.as_ptr(), scratch.len(), &mut ptr, &mut size) };
+    if st != OK {
+        return Err(Status(st));
     }
-    let n = u32::from_le_bytes([out[start], out[start + 1], out[start + 2], out[start + 3]]);
-    out.drain(start..start + 4);
-    Ok(n)
+    // the count, then the value, copied as it is read
+    read_answer(ptr, size, |answer| match answer {
+        [a, b, c, d, value @ ..] => {
+            out.extend_from_slice(value);
+            Ok(u32::from_le_bytes([*a, *b, *c, *d]))
+        }
+        _ => Err(Status(3)),
+    })
 }
 
 /// Adds delta to the node's shared counter under key (weir.counter_add) and returns the

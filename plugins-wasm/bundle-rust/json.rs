@@ -682,7 +682,14 @@ impl<'a> Parser<'a> {
         let start = self.i + 1;
         let end = run_end(self.s, start.min(self.s.len()), false);
         if self.s.get(end) == Some(&b'"') {
-            if let Ok(name) = std::str::from_utf8(&self.s[start..end]) {
+            let run = &self.s[start..end];
+            let name = if run.is_ascii() {
+                // SAFETY: ASCII is UTF-8 (from_utf8 checks it at several times the cost)
+                Some(unsafe { std::str::from_utf8_unchecked(run) })
+            } else {
+                std::str::from_utf8(run).ok()
+            };
+            if let Some(name) = name {
                 self.i = end + 1;
                 return Ok(Cow::Borrowed(name));
             }

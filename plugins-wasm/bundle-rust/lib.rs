@@ -124,18 +124,24 @@ struct Stream {
     stopped: bool,
 }
 
-/// The stream a callback names: a stream context, or the root context's id that weir
-/// passes for a plugin that keeps no stream contexts (Plugin::configure), which then
-/// stands for a stream living only as long as this callback (once).
-fn stream_of<'a>(streams: &'a mut ByID<Stream>, roots: &ByID<Option<Plugin>>, id: u32, once: &'a mut Stream) -> Option<&'a mut Stream> {
-    if let Some(s) = streams.get_mut(&id) {
-        return Some(s);
-    }
-    if roots.contains_key(&id) {
+/// The stream a callback names, and its plugin: a stream context, or the root context's
+/// id that weir passes for a plugin that keeps no stream contexts (Plugin::configure),
+/// which then stands for a stream living only as long as this callback (once). None
+/// for an unknown id or a root not configured.
+fn stream_of<'a>(
+    streams: &'a mut ByID<Stream>,
+    roots: &'a ByID<Option<Plugin>>,
+    id: u32,
+    once: &'a mut Stream,
+) -> Option<(&'a mut Stream, &'a Plugin)> {
+    // a root's id first: most configurations of the built-ins keep no stream contexts
+    if let Some(root) = roots.get(&id) {
         once.root = id;
-        return Some(once);
+        return root.as_ref().map(|p| (once, p));
     }
-    None
+    let stream = streams.get_mut(&id)?;
+    let plugin = roots.get(&stream.root)?.as_ref()?;
+    Some((stream, plugin))
 }
 
 /// The module's state: root contexts by id (None until configured), the streams, and
@@ -230,23 +236,23 @@ pub extern "C" fn proxy_on_request_headers(id: u32, _headers: usize, end_of_stre
     GUEST.with(|g| {
         let g = &mut *g.borrow_mut();
         let mut once = Stream::default();
-        let stream = match stream_of(&mut g.streams, &g.roots, id, &mut once) {
-            Some(s) => s,
+        let (stream, plugin) = match stream_of(&mut g.streams, &g.roots, id, &mut once) {
+            Some(found) => found,
             None => return CONTINUE,
         };
-        match g.roots.get(&stream.root).and_then(Option::as_ref) {
-            Some(Plugin::KeyAuth(c)) => {
+        match plugin {
+            Plugin::KeyAuth(c) => {
                 let s = &mut g.key_auth;
                 let a = key_auth::on_request(c, s);
                 settle(stream, a, end_of_stream != 0, || key_auth::on_request_body(c, s, 0))
             }
-            Some(Plugin::RateLimiting(c)) => rate_limiting::on_request(c, &mut g.rate_limiting),
-            Some(Plugin::RequestTransformer(c)) => {
+            Plugin::RateLimiting(c) => rate_limiting::on_request(c, &mut g.rate_limiting),
+            Plugin::RequestTransformer(c) => {
                 let s = &mut g.request_transformer;
                 let a = request_transformer::on_request(c, s);
                 settle(stream, a, end_of_stream != 0, || request_transformer::on_request_body(c, s, 0))
             }
-            Some(Plugin::ResponseTransformer(_)) | None => CONTINUE,
+            Plugin::ResponseTransformer(_) => CONTINUE,
         }
     })
 }
@@ -282,11 +288,7 @@ pub extern "C" fn proxy_on_response_headers(id: u32, _headers: usize, end_of_str
     GUEST.with(|g| {
         let g = &mut *g.borrow_mut();
         let mut once = Stream::default();
-        let stream = match stream_of(&mut g.streams, &g.roots, id, &mut once) {
-            Some(s) => s,
-            None => return CONTINUE,
-        };
-        if let Some(Plugin::ResponseTransformer(c)) = g.roots.get(&stream.root).and_then(Option::as_ref) {
+        if let Some((_, Plugin::ResponseTransformer(c))) = stream_of(&mut g.streams, &g.roots, id, &mut once) {
             response_transformer::on_response(c, &mut g.response_transformer, end_of_stream != 0);
         }
         CONTINUE
@@ -298,11 +300,7 @@ pub extern "C" fn proxy_on_response_body(id: u32, size: usize, end_of_stream: u3
     GUEST.with(|g| {
         let g = &mut *g.borrow_mut();
         let mut once = Stream::default();
-        let stream = match stream_of(&mut g.streams, &g.roots, id, &mut once) {
-            Some(s) => s,
-            None => return CONTINUE,
-        };
-        if let Some(Plugin::ResponseTransformer(c)) = g.roots.get(&stream.root).and_then(Option::as_ref) {
+        if let Some((_, Plugin::ResponseTransformer(c))) = stream_of(&mut g.streams, &g.roots, id, &mut once) {
             let scratch = &mut g.response_transformer;
             if !response_transformer::transforms_body(c, scratch) {
                 return CONTINUE;
