@@ -123,8 +123,8 @@ func (c *nameCache) name(name []byte) string {
 		b[i] = c
 	}
 	// no allocation for these lookups: the conversions are not kept
-	if common := common(string(b)); common != nil {
-		return common.lower
+	if cn := common(string(b)); cn != nil {
+		return cn.lower
 	}
 	if c == nil {
 		return string(b)

@@ -200,8 +200,9 @@ func (s *Slot) retireLocked(ctx context.Context) {
 	if s.inst == nil {
 		return
 	}
+	healthy := s.inst.Healthy()
 	for _, r := range s.roots {
-		if s.inst.Healthy() {
+		if healthy {
 			r.root.Close(ctx)
 		}
 		r.dropped = true
