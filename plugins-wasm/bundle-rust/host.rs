@@ -152,14 +152,18 @@ pub fn reuse<T>(b: &mut Vec<T>) {
 
 /// Calls one of weir's foreign functions; its answer is appended to out.
 pub fn foreign(name: &str, args: &[u8], out: &mut Vec<u8>) -> Result<(), Status> {
+    foreign_read(name, args, |answer| out.extend_from_slice(answer))
+}
+
+/// Calls one of weir's foreign functions and hands its answer to read, in place.
+fn foreign_read<R>(name: &str, args: &[u8], read: impl FnOnce(&[u8]) -> R) -> Result<R, Status> {
     let (mut ptr, mut size) = (std::ptr::null_mut(), 0usize);
     // SAFETY: every pointer is to live memory of the stated size.
     let st = unsafe { proxy_call_foreign_function(name.as_ptr(), name.len(), args.as_ptr(), args.len(), &mut ptr, &mut size) };
     if st != OK {
         return Err(Status(st));
     }
-    take(ptr, size, out);
-    Ok(())
+    Ok(read_answer(ptr, size, read))
 }
 
 /// Appends a property's value to out; false when the property is absent or unreadable.
@@ -516,21 +520,14 @@ pub fn header_value(map: u32, name: &str, out: &mut Vec<u8>, scratch: &mut Vec<u
     scratch.clear();
     scratch.extend_from_slice(&map.to_le_bytes());
     scratch.extend_from_slice(name.as_bytes());
-    const NAME: &str = "weir.header_value";
-    let (mut ptr, mut size) = (std::ptr::null_mut(), 0usize);
-    // SAFETY: as in foreign.
-    let st = unsafe { proxy_call_foreign_function(NAME.as_ptr(), NAME.len(), scratch.as_ptr(), scratch.len(), &mut ptr, &mut size) };
-    if st != OK {
-        return Err(Status(st));
-    }
     // the count, then the value, copied as it is read
-    read_answer(ptr, size, |answer| match answer {
+    foreign_read("weir.header_value", scratch, |answer| match answer {
         [a, b, c, d, value @ ..] => {
             out.extend_from_slice(value);
             Ok(u32::from_le_bytes([*a, *b, *c, *d]))
         }
         _ => Err(Status(3)),
-    })
+    })?
 }
 
 /// Adds delta to the node's shared counter under key (weir.counter_add) and returns the
