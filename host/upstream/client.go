@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -65,13 +66,7 @@ func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.Upstr
 	}()
 
 	freq.Header.SetMethod(req.Method)
-	freq.SetRequestURI(req.Path)
-	if hc.IsTLS {
-		// fasthttp refuses a request whose scheme differs from its client's, and then
-		// takes the Host header from the URI
-		freq.URI().SetScheme("https")
-		freq.URI().SetHost(req.Host)
-	}
+	setTarget(freq, req.Path, hc.IsTLS)
 	freq.Header.SetHost(req.Host)
 	freq.Header.DisableNormalizing() // names are written as abi.AppendWireName makes them
 	var nameBuf [64]byte
@@ -101,6 +96,22 @@ func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.Upstr
 	}
 	copyResponse(fresp, resp)
 	return nil
+}
+
+// setTarget gives freq its request target (path and query, sent as they are) by parts:
+// a target set with SetRequestURI is parsed again by the client, its Host validated,
+// on every request. The Host header is sent as set, not taken from the URI; the
+// scheme only tells fasthttp the request is meant for a TLS client.
+func setTarget(freq *fasthttp.Request, target string, tls bool) {
+	u := freq.URI()
+	u.DisablePathNormalizing = true
+	path, query, _ := strings.Cut(target, "?")
+	u.SetPath(path)
+	u.SetQueryString(query)
+	if tls {
+		u.SetScheme("https")
+	}
+	freq.UseHostHeader = true
 }
 
 // streamBody is an upstream response read as the client takes it.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/weir-gateway/weir/host/pipeline"
@@ -45,6 +46,42 @@ func TestDoAddrAndConnectErrors(t *testing.T) {
 			}
 			if err != nil || resp.Headers.Value(":status") != "204" || resp.Headers.Value("x-host") != "target.example" {
 				t.Fatalf("err %v, response %v", err, resp.Headers.Pairs())
+			}
+		})
+	}
+}
+
+// TestDoSendsTheTargetAsItIs: the request target reaches the service byte for byte
+// (no path normalizing, the query untouched) and the Host header as set.
+func TestDoSendsTheTargetAsItIs(t *testing.T) {
+	type seen struct{ target, host string }
+	got := make(chan seen, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- seen{r.RequestURI, r.Host}
+		w.WriteHeader(204)
+	}))
+	defer srv.Close()
+	svc := &store.Service{Protocol: "http", Host: "127.0.0.1", Port: 1, ConnectTimeout: 1000, ReadTimeout: 1000, WriteTimeout: 1000}
+	c := New()
+	for _, target := range []string{
+		"/",
+		"/a%2Fb//c/./d/../e",
+		"/search?q=a%20b&x=1&x=2",
+		"/odd?a=b?c=d",
+		"/p;matrix=1?",
+		"/%C3%A4?%C3%A4=%F0%9F%98%80",
+	} {
+		t.Run(target, func(t *testing.T) {
+			var h pipeline.Headers
+			req := &pipeline.UpstreamRequest{Method: "GET", Path: target, Host: "Target.Example:8080", Headers: &h,
+				Addr: srv.Listener.Addr().String(), NoRetry: true}
+			var resp pipeline.Message
+			if err := c.Do(context.Background(), svc, req, &resp); err != nil || resp.Headers.Value(":status") != "204" {
+				t.Fatalf("err %v, response %v", err, resp.Headers.Pairs())
+			}
+			want := seen{strings.TrimSuffix(target, "?"), "Target.Example:8080"}
+			if s := <-got; s != want {
+				t.Fatalf("the service saw %+v, want %+v", s, want)
 			}
 		})
 	}

@@ -9,6 +9,7 @@
 #   scripts/bench/proc-instructions.sh                 # floor, plain, auth and xform
 #   scripts/bench/proc-instructions.sh floor plain     # the cases named
 #   FUNCTIONS=20 scripts/bench/proc-instructions.sh plain   # and each one's top functions
+#   KEEP=/tmp/dumps scripts/bench/proc-instructions.sh plain # keep the callgrind dumps there
 #
 # Cases: floor (scripts/bench/floor), and the gen-config.sh cases plain (a), auth (b)
 # and xform (c). Each runs under callgrind with one P and its collector off; after
@@ -89,8 +90,9 @@ for c in "${cases[@]}"; do
 	dump=$(ls -t "$out.$pid".* | head -1)
 	total=$(callgrind_annotate --auto=no "$dump" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
 	printf '%-8s %14d\n' "$c" $((total / n))
+	[ -z "${KEEP:-}" ] || cp "$dump" "$KEEP/$c.callgrind"
 	if [ -n "${FUNCTIONS:-}" ]; then
 		callgrind_annotate --auto=no "$dump" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) ([ 0-9.]*%)  \(.*\)/\1 \2/p' |
-			sed 1d | head -"$FUNCTIONS" | awk -v n="$n" '{v=$1; gsub(",","",v); $1=""; printf "    %8d %s\n", v/n, $0}'
+			sed -n "2,$((FUNCTIONS + 1))p" | awk -v n="$n" '{v=$1; gsub(",","",v); $1=""; printf "    %8d %s\n", v/n, $0}'
 	fi
 done
