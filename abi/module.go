@@ -24,6 +24,8 @@ type Module struct {
 	// arity holds the parameter count of every callback the guest exports, checked
 	// against callbackSignatures at compile time.
 	arity map[string]int
+	// handlesHTTP is HandlesHTTP's answer, asked for every plugin of every request.
+	handlesHTTP bool
 }
 
 // Compile parses and compiles a binary and checks that this host can run it: it must
@@ -50,9 +52,12 @@ func (r *Runtime) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 // HandlesHTTP says whether the module filters HTTP streams: it exports a request or
 // response callback. A root-only module (a singleton service, a ticker) gets no HTTP
 // contexts, which its SDK might not be able to create.
-func (m *Module) HandlesHTTP() bool {
+func (m *Module) HandlesHTTP() bool { return m.handlesHTTP }
+
+// exportsHTTPCallbacks says whether a module with these exports filters HTTP streams.
+func exportsHTTPCallbacks(arity map[string]int) bool {
 	for _, fn := range []string{fnRequestHeaders, fnRequestBody, fnResponseHeaders, fnResponseBody} {
-		if _, ok := m.arity[fn]; ok {
+		if _, ok := arity[fn]; ok {
 			return true
 		}
 	}
@@ -89,7 +94,7 @@ func (m *Module) inspect() error {
 	if err != nil {
 		return err
 	}
-	m.arity = arity
+	m.arity, m.handlesHTTP = arity, exportsHTTPCallbacks(arity)
 	if len(m.compiled.ImportedMemories()) > 0 {
 		return fmt.Errorf("%w: imports a memory; the host provides none", ErrInvalidModule)
 	}

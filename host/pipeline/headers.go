@@ -106,7 +106,14 @@ type fieldChange struct {
 // their keys, as when the gateway adds its own headers to a request that did not
 // carry them, takes one pass and appends.
 func (h *Headers) setOrRemove(changes []fieldChange) {
+	var lengths uint64
+	for _, c := range changes {
+		lengths |= abi.LengthBit(c.key)
+	}
 	for _, p := range h.pairs {
+		if lengths&abi.LengthBit(p[0]) == 0 {
+			continue
+		}
 		for _, c := range changes {
 			if p[0] == c.key {
 				h.applyEach(changes)
@@ -119,6 +126,44 @@ func (h *Headers) setOrRemove(changes []fieldChange) {
 			h.pairs = append(h.pairs, [2]string{c.key, c.value})
 		}
 	}
+}
+
+// SetFields sets each field as Set would, in order, for keys as keys are stored. A
+// map holding none of their keys, as when a plugin adds its own headers, takes one
+// pass and appends (abi.FieldsSetter).
+func (h *Headers) SetFields(fields [][2]string) {
+	var lengths uint64
+	distinct := true
+	for i, f := range fields {
+		bit := abi.LengthBit(f[0])
+		if lengths&bit != 0 && !abi.FirstOfName(fields, i) {
+			distinct = false
+		}
+		lengths |= bit
+	}
+	if distinct && !h.holdsAny(lengths, fields) {
+		h.pairs = append(h.pairs, fields...)
+		return
+	}
+	for _, f := range fields {
+		h.Set(f[0], f[1])
+	}
+}
+
+// holdsAny says whether a field of h has the key of one of fields; lengths is the
+// set of their keys' lengthBits.
+func (h *Headers) holdsAny(lengths uint64, fields [][2]string) bool {
+	for _, p := range h.pairs {
+		if lengths&abi.LengthBit(p[0]) == 0 {
+			continue
+		}
+		for _, f := range fields {
+			if p[0] == f[0] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // applyEach is setOrRemove one change at a time.
@@ -150,13 +195,12 @@ func (h *Headers) removeFrom(start int, key string) {
 
 // RemoveAny drops every field whose key is one of keys (lower-case), in one pass.
 func (h *Headers) RemoveAny(keys []string) {
-	// most fields are told apart from every key by their length alone
-	var lengths uint64 // bit n: a key n bytes long (bit 63: 63 or more)
+	var lengths uint64
 	for _, k := range keys {
-		lengths |= 1 << min(len(k), 63)
+		lengths |= abi.LengthBit(k)
 	}
 	for i := range h.pairs {
-		if lengths&(1<<min(len(h.pairs[i][0]), 63)) == 0 {
+		if lengths&abi.LengthBit(h.pairs[i][0]) == 0 {
 			continue
 		}
 		if slices.Contains(keys, h.pairs[i][0]) {
@@ -221,6 +265,7 @@ func (b *Body) Bytes() []byte { return b.b }
 func (b *Body) Set(p []byte) { b.b = p }
 
 var (
-	_ abi.HeaderMap = (*Headers)(nil)
-	_ abi.Buffer    = (*Body)(nil)
+	_ abi.HeaderMap    = (*Headers)(nil)
+	_ abi.FieldsSetter = (*Headers)(nil)
+	_ abi.Buffer       = (*Body)(nil)
 )

@@ -121,3 +121,28 @@ func TestRemoveAnyAsRemove(t *testing.T) {
 		}
 	}
 }
+
+// TestSetFieldsAsSet: SetFields gives what Set for each field in order gives, whether
+// the map holds some of the names or none, and with names repeated among the fields.
+func TestSetFieldsAsSet(t *testing.T) {
+	long := strings.Repeat("l", 63)
+	names := []string{"a", "b", "te", "x-ratelimit-limit-minute", "ratelimit-reset", long, long + "x"}
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 500 {
+		var pairs, fields [][2]string
+		for range r.IntN(6) {
+			pairs = append(pairs, [2]string{names[r.IntN(len(names))], "old"})
+		}
+		for j := range 1 + r.IntN(5) {
+			fields = append(fields, [2]string{names[r.IntN(len(names))], strings.Repeat("v", i%3+j)})
+		}
+		got, want := &Headers{pairs: slices.Clone(pairs)}, &Headers{pairs: slices.Clone(pairs)}
+		got.SetFields(fields)
+		for _, f := range fields {
+			want.Set(f[0], f[1])
+		}
+		if !slices.Equal(got.Pairs(), want.Pairs()) {
+			t.Fatalf("SetFields(%q) of %v = %v, want %v", fields, pairs, got.Pairs(), want.Pairs())
+		}
+	}
+}
