@@ -41,6 +41,9 @@ type Instance struct {
 	// pathSegments holds the segments of a property path being read (pathView);
 	// used under mu.
 	pathSegments [8]string
+	// fieldRoom holds the fields of a weir.set_header_values call (rate-limiting's
+	// five fit); used under mu.
+	fieldRoom [8][2]string
 	// names keeps the uncommon header names the guest used (nameCache); used under
 	// mu.
 	names nameCache

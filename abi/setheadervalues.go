@@ -21,8 +21,9 @@ func setHeaderValues(h hostCtx, args []byte) Status {
 	}
 	// the values outlive the call: one copy of the list holds them all
 	list := append([]byte(nil), args[4:]...)
-	var room [8][2]string // rate-limiting's five fit without an allocation
-	fields, err := appendPairs(room[:0], list, &h.inst.names)
+	// the instance's room: a list on the stack would escape through SetFields
+	fields, err := appendPairs(h.inst.fieldRoom[:0], list, &h.inst.names)
+	defer clear(h.inst.fieldRoom[:])
 	if err != nil {
 		return StatusBadArgument
 	}

@@ -232,12 +232,13 @@ func relay(client net.Conn, t *pipeline.Tunnel) {
 	<-done
 }
 
+// gatewayFields is room for the fields the pipeline adds to a request: the
+// pseudo-headers, X-Forwarded-*, X-Real-IP, Via, the request id, and an auth plugin's
+// X-Consumer-* and X-Credential-Identifier.
+const gatewayFields = 18
+
 // fill copies the request's head into e; the body is left to the pipeline
 // (Exchange.BodySource).
-// gatewayFields is room for the fields the pipeline adds to a request: the
-// pseudo-headers, X-Forwarded-*, X-Real-IP, Via, the request id.
-const gatewayFields = 12
-
 func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 	h := &e.Request.Headers
 	e.Scheme = "http"
