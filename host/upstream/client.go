@@ -1,5 +1,6 @@
-// Package upstream sends requests to services over HTTP/1.1 with fasthttp, keeping one
-// connection pool per service address and timeouts.
+// Package upstream sends requests to services, keeping one connection pool per service
+// address and timeouts: over HTTP/1.1 with its own client for plain-HTTP buffered
+// exchanges (h1.go) and with fasthttp for TLS and streamed ones, over HTTP/2 for gRPC.
 package upstream
 
 import (
@@ -28,6 +29,8 @@ import (
 type Client struct {
 	mu      sync.RWMutex
 	clients map[poolKey]*fasthttp.HostClient
+	// h1 are weir's own HTTP/1.1 clients, for plain-HTTP buffered exchanges (h1.go).
+	h1 map[poolKey]*h1Pool
 	// h2 are the HTTP/2 clients of gRPC services.
 	h2 map[poolKey]*http.Transport
 }
@@ -46,7 +49,7 @@ type poolKey struct {
 
 // New makes a client with no pools yet.
 func New() *Client {
-	return &Client{clients: map[poolKey]*fasthttp.HostClient{}, h2: map[poolKey]*http.Transport{}}
+	return &Client{clients: map[poolKey]*fasthttp.HostClient{}, h1: map[poolKey]*h1Pool{}, h2: map[poolKey]*http.Transport{}}
 }
 
 // Do implements pipeline.Upstream.
@@ -54,7 +57,14 @@ func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.Upstr
 	if isGRPC(svc) {
 		return c.doHTTP2(ctx, svc, req, resp)
 	}
-	hc := c.hostClient(svc, req)
+	key, tlsCfg := c.poolKey(svc, req)
+	if !key.tls && !key.stream && req.BodyStream == nil {
+		if err := c.h1Pool(key).do(req, resp); err != nil {
+			return failed(key.addr, err)
+		}
+		return nil
+	}
+	hc := c.hostClient(key, tlsCfg)
 	freq := fasthttp.AcquireRequest()
 	fresp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(freq)
@@ -82,10 +92,7 @@ func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.Upstr
 		freq.SetBodyRaw(req.Body)
 	}
 	if err := hc.Do(freq, fresp); err != nil {
-		if isTimeout(err) {
-			return fmt.Errorf("%s: %w: %w", hc.Addr, pipeline.ErrUpstreamTimeout, err)
-		}
-		return fmt.Errorf("%s: %w", hc.Addr, err)
+		return failed(hc.Addr, err)
 	}
 	req.RemoteAddr, req.LocalAddr = netaddr.String(fresp.RemoteAddr()), netaddr.String(fresp.LocalAddr())
 	if s := fresp.BodyStream(); s != nil {
@@ -158,13 +165,24 @@ func copyHeaders(from *fasthttp.Response, to *pipeline.Message) {
 	}
 }
 
+// failed is an exchange's error with the service address, a timeout marked
+// ErrUpstreamTimeout (the pipeline's 504).
+func failed(addr string, err error) error {
+	if isTimeout(err) {
+		return fmt.Errorf("%s: %w: %w", addr, pipeline.ErrUpstreamTimeout, err)
+	}
+	return fmt.Errorf("%s: %w", addr, err)
+}
+
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) ||
 		errors.As(err, &ne) && ne.Timeout()
 }
 
-func (c *Client) hostClient(svc *store.Service, req *pipeline.UpstreamRequest) *fasthttp.HostClient {
+// poolKey is the pool svc's request goes through, with the TLS settings of its
+// connections.
+func (c *Client) poolKey(svc *store.Service, req *pipeline.UpstreamRequest) (poolKey, *tls.Config) {
 	addr := req.Addr
 	if addr == "" {
 		addr = net.JoinHostPort(svc.Host, strconv.Itoa(svc.Port))
@@ -184,6 +202,11 @@ func (c *Client) hostClient(svc *store.Service, req *pipeline.UpstreamRequest) *
 	if req.TLS != nil {
 		key.tlsKey, tlsCfg = req.TLS.Key, req.TLS.Config
 	}
+	return key, tlsCfg
+}
+
+// hostClient is fasthttp's client of key's pool.
+func (c *Client) hostClient(key poolKey, tlsCfg *tls.Config) *fasthttp.HostClient {
 	c.mu.RLock()
 	hc := c.clients[key]
 	c.mu.RUnlock()
@@ -199,22 +222,44 @@ func (c *Client) hostClient(svc *store.Service, req *pipeline.UpstreamRequest) *
 	return hc
 }
 
+// h1Pool is weir's own HTTP/1.1 client of key's pool (h1.go).
+func (c *Client) h1Pool(key poolKey) *h1Pool {
+	c.mu.RLock()
+	p := c.h1[key]
+	c.mu.RUnlock()
+	if p != nil {
+		return p
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p = c.h1[key]; p == nil {
+		p = newH1Pool(key)
+		c.h1[key] = p
+	}
+	return p
+}
+
+// dialer connects to a service address within connect, the connection's deadlines
+// made cheap (host/deadline); a failure is ErrUpstreamConnect.
+func dialer(connect time.Duration) func(addr string) (net.Conn, error) {
+	return func(addr string) (net.Conn, error) {
+		conn, err := fasthttp.DialTimeout(addr, connect)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", pipeline.ErrUpstreamConnect, err)
+		}
+		return deadline.Wrap(conn), nil
+	}
+}
+
 func newHostClient(k poolKey, tlsCfg *tls.Config) *fasthttp.HostClient {
-	connect := millis(k.connect)
 	if tlsCfg == nil {
 		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
 	return &fasthttp.HostClient{
-		Addr:      k.addr,
-		IsTLS:     k.tls,
-		TLSConfig: tlsCfg,
-		Dial: func(addr string) (net.Conn, error) {
-			conn, err := fasthttp.DialTimeout(addr, connect)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %w", pipeline.ErrUpstreamConnect, err)
-			}
-			return deadline.Wrap(conn), nil
-		},
+		Addr:                      k.addr,
+		IsTLS:                     k.tls,
+		TLSConfig:                 tlsCfg,
+		Dial:                      dialer(millis(k.connect)),
 		ReadTimeout:               millis(k.read),
 		WriteTimeout:              millis(k.write),
 		MaxIdleConnDuration:       60 * time.Second,

@@ -1,0 +1,511 @@
+package upstream
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/weir-gateway/weir/abi"
+	"github.com/weir-gateway/weir/host/netaddr"
+	"github.com/weir-gateway/weir/host/pipeline"
+)
+
+// The HTTP/1.1 exchange weir runs itself, for a plain-HTTP service whose request and
+// response are both buffered: most proxied traffic. fasthttp's HostClient builds a
+// header object of the request the pipeline already holds as pairs, parses the
+// target back, and parses the response head into another object that is then copied
+// into pairs; counted over sockets, that was a quarter of a no-plugin request's
+// instructions. Here the head is written from the pairs and read into them in one
+// pass each. TLS services, streamed bodies and streamed responses keep to fasthttp.
+//
+// It behaves as the HostClient it replaces was configured: keep-alive connections
+// per service address, idle ones closed after 60 s; the service's write timeout for
+// sending and read timeout for the whole response; an exchange that failed after the
+// connection was made is tried again on another connection, up to the service's
+// retries, for GET, HEAD and PUT.
+
+// h1IdleTimeout is how long a kept-alive connection may wait for its next request.
+const h1IdleTimeout = 60 * time.Second
+
+// h1MaxHead bounds a response head (status line and fields): a service sending more
+// gets a 502, as nginx's proxy_buffer_size does.
+const h1MaxHead = 16 << 10
+
+var (
+	errClosedBeforeAnswer = errors.New("the service closed the connection before answering")
+	errHeadTooLarge       = fmt.Errorf("response head larger than %d bytes", h1MaxHead)
+	errInvalidField       = errors.New("a header field holds a line break")
+)
+
+// h1Pool is the connections to one service address (one poolKey).
+type h1Pool struct {
+	key  poolKey
+	dial func(addr string) (net.Conn, error)
+
+	mu sync.Mutex
+	// idle holds kept-alive connections, the longest idle first: the most recent is
+	// reused, so the others age out.
+	idle     []*h1Conn
+	cleaning bool
+}
+
+// h1Conn is one connection with its buffers and the addresses the upstream.*
+// properties report.
+type h1Conn struct {
+	net.Conn
+	br            *bufio.Reader
+	bw            *bufio.Writer
+	remote, local string
+	idleSince     time.Time
+}
+
+func newH1Pool(k poolKey) *h1Pool {
+	return &h1Pool{key: k, dial: dialer(millis(k.connect))}
+}
+
+// do sends req and reads the answer into resp, trying again as the doc above says.
+func (p *h1Pool) do(req *pipeline.UpstreamRequest, resp *pipeline.Message) error {
+	attempts := 1
+	if !req.NoRetry && retriable(req.Method) {
+		attempts += p.key.retries
+	}
+	for i := 1; ; i++ {
+		sent, err := p.exchange(req, resp)
+		if err == nil || !sent || i >= attempts {
+			return err
+		}
+	}
+}
+
+// retriable are the methods fasthttp's HostClient tries again.
+func retriable(method string) bool {
+	return method == "GET" || method == "HEAD" || method == "PUT"
+}
+
+// exchange runs one request on one connection; sent is false when no connection
+// could be made (nothing went out).
+func (p *h1Pool) exchange(req *pipeline.UpstreamRequest, resp *pipeline.Message) (sent bool, err error) {
+	c, err := p.get()
+	if err != nil {
+		return false, err
+	}
+	req.RemoteAddr, req.LocalAddr = c.remote, c.local
+	_ = c.SetWriteDeadline(time.Now().Add(millis(p.key.write)))
+	closing, err := writeRequest(c.bw, req)
+	if err != nil {
+		_ = c.Close()
+		return true, err
+	}
+	now := time.Now()
+	_ = c.SetReadDeadline(now.Add(millis(p.key.read)))
+	keep, err := readResponse(c.br, req.Method, resp)
+	if err != nil {
+		_ = c.Close()
+		return true, err
+	}
+	if keep && !closing {
+		p.put(c, now)
+	} else {
+		_ = c.Close()
+	}
+	return true, nil
+}
+
+// get takes the most recently used idle connection, or dials one.
+func (p *h1Pool) get() (*h1Conn, error) {
+	p.mu.Lock()
+	if n := len(p.idle); n > 0 {
+		c := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return c, nil
+	}
+	p.mu.Unlock()
+	conn, err := p.dial(p.key.addr)
+	if err != nil {
+		return nil, err
+	}
+	return &h1Conn{
+		Conn:   conn,
+		br:     bufio.NewReaderSize(conn, h1MaxHead),
+		bw:     bufio.NewWriterSize(conn, 4<<10),
+		remote: netaddr.String(conn.RemoteAddr()),
+		local:  netaddr.String(conn.LocalAddr()),
+	}, nil
+}
+
+// put keeps c for the next request; a timer closes connections idle too long.
+func (p *h1Pool) put(c *h1Conn, now time.Time) {
+	c.idleSince = now
+	p.mu.Lock()
+	p.idle = append(p.idle, c)
+	start := !p.cleaning
+	p.cleaning = true
+	p.mu.Unlock()
+	if start {
+		time.AfterFunc(h1IdleTimeout/4, p.clean)
+	}
+}
+
+// clean closes the connections idle longer than h1IdleTimeout, and comes back while
+// any stay idle.
+func (p *h1Pool) clean() {
+	deadline := time.Now().Add(-h1IdleTimeout)
+	p.mu.Lock()
+	n := 0
+	for n < len(p.idle) && p.idle[n].idleSince.Before(deadline) {
+		n++
+	}
+	old := append([]*h1Conn(nil), p.idle[:n]...)
+	rest := copy(p.idle, p.idle[n:])
+	clear(p.idle[rest:])
+	p.idle = p.idle[:rest]
+	p.cleaning = rest > 0
+	p.mu.Unlock()
+	for _, c := range old {
+		_ = c.Close()
+	}
+	if rest > 0 {
+		time.AfterFunc(h1IdleTimeout/4, p.clean)
+	}
+}
+
+// writeRequest sends req's head and body: the request line, Host, the fields in
+// order (pseudo-headers, Host, Content-Length and Transfer-Encoding left out: the
+// body is sent whole, with its length), then the body. closing reports a
+// "Connection: close" field: the connection is not kept after the answer.
+func writeRequest(w *bufio.Writer, req *pipeline.UpstreamRequest) (closing bool, err error) {
+	b := w.AvailableBuffer()
+	b = append(b, req.Method...)
+	b = append(b, ' ')
+	b = append(b, req.Path...)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = append(b, req.Host...)
+	b = append(b, "\r\n"...)
+	lines := 2
+	for _, kv := range req.Headers.Pairs() {
+		k, v := kv[0], kv[1]
+		switch {
+		case k == "" || k[0] == ':':
+			continue
+		case len(k) == 4 && k == "host", len(k) == 14 && k == "content-length", len(k) == 17 && k == "transfer-encoding":
+			continue
+		case len(k) == 10 && k == "connection" && hasToken(v, "close"):
+			closing = true
+		}
+		b = abi.AppendWireName(b, k)
+		b = append(b, ": "...)
+		b = append(b, v...)
+		b = append(b, "\r\n"...)
+		lines++
+	}
+	if len(req.Body) > 0 || (req.Method != "GET" && req.Method != "HEAD") {
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, int64(len(req.Body)), 10)
+		b = append(b, "\r\n"...)
+		lines++
+	}
+	b = append(b, "\r\n"...)
+	// a line break inside a field would start a field or a request of its own
+	if bytes.Count(b, []byte{'\n'}) != lines+1 || bytes.Count(b, []byte{'\r'}) != lines+1 {
+		return false, errInvalidField
+	}
+	if _, err := w.Write(b); err != nil {
+		return false, err
+	}
+	if _, err := w.Write(req.Body); err != nil {
+		return false, err
+	}
+	return closing, w.Flush()
+}
+
+// readResponse reads an answer into resp: :status, the fields (framing and
+// hop-by-hop ones left out) and the body. Interim 1xx answers are skipped. keep
+// reports whether the connection may carry another request.
+func readResponse(br *bufio.Reader, method string, resp *pipeline.Message) (keep bool, err error) {
+	for {
+		head, err := peekHead(br)
+		if err != nil {
+			return false, err
+		}
+		r, err := parseHead(head, resp)
+		if err != nil {
+			return false, err
+		}
+		_, _ = br.Discard(len(head))
+		if r.status >= 100 && r.status < 200 && r.status != 101 {
+			continue
+		}
+		switch {
+		case method == "HEAD" || r.status < 200 || r.status == 204 || r.status == 304:
+			resp.Body.Set(nil)
+		case r.chunked:
+			body, err := readChunked(br)
+			if err != nil {
+				return false, fmt.Errorf("reading the chunked body: %w", err)
+			}
+			resp.Body.Set(body)
+		case r.length >= 0:
+			var body []byte
+			if r.length > 0 {
+				body = make([]byte, r.length)
+				if _, err := io.ReadFull(br, body); err != nil {
+					return false, fmt.Errorf("reading the body: %w", err)
+				}
+			}
+			resp.Body.Set(body)
+		default: // the body ends with the connection
+			body, err := io.ReadAll(br)
+			if err != nil {
+				return false, fmt.Errorf("reading the body: %w", err)
+			}
+			if len(body) == 0 {
+				body = nil
+			}
+			resp.Body.Set(body)
+			return false, nil
+		}
+		return r.keep && r.status != 101, nil
+	}
+}
+
+// peekHead waits for a whole response head in br's buffer and returns it, the
+// blank line included, without consuming it.
+func peekHead(br *bufio.Reader) ([]byte, error) {
+	scanned := 0
+	for {
+		b, _ := br.Peek(br.Buffered())
+		if end := headEnd(b, scanned); end > 0 {
+			return b[:end], nil
+		}
+		scanned = len(b)
+		if len(b) >= h1MaxHead {
+			return nil, errHeadTooLarge
+		}
+		if _, err := br.Peek(len(b) + 1); err != nil {
+			switch {
+			case errors.Is(err, bufio.ErrBufferFull):
+				return nil, errHeadTooLarge
+			case len(b) == 0 && errors.Is(err, io.EOF):
+				return nil, errClosedBeforeAnswer
+			case errors.Is(err, io.EOF):
+				return nil, fmt.Errorf("reading the response head: %w", io.ErrUnexpectedEOF)
+			}
+			return nil, fmt.Errorf("reading the response head: %w", err)
+		}
+	}
+}
+
+// headEnd is the length of the head in b (through its blank line), or 0 when b
+// does not hold all of it; the first from bytes were looked at already.
+func headEnd(b []byte, from int) int {
+	for i := max(from-2, 0); ; {
+		n := bytes.IndexByte(b[i:], '\n')
+		if n < 0 {
+			return 0
+		}
+		i += n + 1
+		switch {
+		case i < len(b) && b[i] == '\n':
+			return i + 1
+		case i+1 < len(b) && b[i] == '\r' && b[i+1] == '\n':
+			return i + 2
+		}
+	}
+}
+
+// responseHead is what the framing of an answer depends on.
+type responseHead struct {
+	status  int
+	length  int64 // -1: no Content-Length
+	chunked bool
+	keep    bool
+}
+
+// parseHead reads a status line and fields into resp's headers (lower-case names,
+// values in one block of text).
+func parseHead(head []byte, resp *pipeline.Message) (responseHead, error) {
+	r := responseHead{length: -1}
+	line, rest := nextLine(head)
+	if len(line) < 12 || string(line[:7]) != "HTTP/1." || line[8] != ' ' || (len(line) > 12 && line[12] != ' ') {
+		return r, fmt.Errorf("malformed status line %q", line)
+	}
+	code, err := strconv.Atoi(string(line[9:12]))
+	if err != nil || code < 100 {
+		return r, fmt.Errorf("malformed status line %q", line)
+	}
+	r.status = code
+	r.keep = line[7] != '0' // HTTP/1.0 closes unless it asks to keep alive
+	h := &resp.Headers
+	h.Reset()
+	h.Grow(bytes.Count(rest, []byte{'\n'}) + 8) // :status and the gateway's response headers
+	h.AddLower(":status", pipeline.StatusText(code))
+	var texts pipeline.Texts
+	texts.Reserve(len(rest))
+	for len(rest) > 0 {
+		line, rest = nextLine(rest)
+		if len(line) == 0 {
+			break
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			// an obsolete continuation of the field before
+			pairs := h.Pairs()
+			if len(pairs) < 2 {
+				return r, fmt.Errorf("malformed header line %q", line)
+			}
+			last := &pairs[len(pairs)-1]
+			last[1] = last[1] + " " + string(trimOWS(line))
+			continue
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 || bytes.IndexAny(line[:colon], " \t") >= 0 {
+			return r, fmt.Errorf("malformed header line %q", line)
+		}
+		name, value := line[:colon], trimOWS(line[colon+1:])
+		switch {
+		case len(name) == 14 && equalFoldASCII(name, "content-length"):
+			n, err := strconv.ParseInt(string(value), 10, 64)
+			if err != nil || n < 0 || (r.length >= 0 && n != r.length) {
+				return r, fmt.Errorf("invalid Content-Length %q", value)
+			}
+			r.length = n
+		case len(name) == 17 && equalFoldASCII(name, "transfer-encoding"):
+			r.chunked = hasToken(value, "chunked")
+		case len(name) == 10 && equalFoldASCII(name, "connection"):
+			switch {
+			case hasToken(value, "close"):
+				r.keep = false
+			case hasToken(value, "keep-alive"):
+				r.keep = true
+			}
+		case len(name) == 10 && equalFoldASCII(name, "keep-alive"):
+		default:
+			h.AddLower(abi.HeaderName(name), texts.Copy(value))
+		}
+	}
+	if r.chunked {
+		r.length = -1
+	}
+	return r, nil
+}
+
+// readChunked reads a chunked body to its end, trailers skipped.
+func readChunked(br *bufio.Reader) ([]byte, error) {
+	var body []byte
+	for {
+		line, err := readLine(br)
+		if err != nil {
+			return nil, err
+		}
+		if i := bytes.IndexAny(line, "; \t"); i >= 0 {
+			line = line[:i] // chunk extensions
+		}
+		size, err := strconv.ParseUint(string(line), 16, 63)
+		if err != nil {
+			return nil, fmt.Errorf("malformed chunk size %q", line)
+		}
+		if size == 0 {
+			for { // trailers, up to the blank line
+				line, err := readLine(br)
+				if err != nil {
+					return nil, err
+				}
+				if len(line) == 0 {
+					return body, nil
+				}
+			}
+		}
+		n := len(body)
+		if uint64(cap(body)-n) < size {
+			grown := make([]byte, n, n+int(size))
+			copy(grown, body)
+			body = grown
+		}
+		body = body[:n+int(size)]
+		if _, err := io.ReadFull(br, body[n:]); err != nil {
+			return nil, err
+		}
+		if line, err := readLine(br); err != nil || len(line) != 0 {
+			return nil, fmt.Errorf("chunk not followed by a line end")
+		}
+	}
+}
+
+// readLine reads one line without its line end.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	line = line[:len(line)-1]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, nil
+}
+
+// nextLine splits b after its first line, which it returns without its line end.
+func nextLine(b []byte) (line, rest []byte) {
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return b, nil
+	}
+	line, rest = b[:i], b[i+1:]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, rest
+}
+
+// trimOWS drops the spaces and tabs around a field value or list item.
+func trimOWS[T string | []byte](b T) T {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// equalFoldASCII compares b with lower, a lower-case ASCII name, ignoring case.
+func equalFoldASCII[T string | []byte](b T, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// hasToken says whether the comma-separated list v holds token, ignoring case.
+func hasToken[T string | []byte](v T, token string) bool {
+	start := 0
+	for i := 0; i <= len(v); i++ {
+		if i < len(v) && v[i] != ',' {
+			continue
+		}
+		if equalFoldASCII(trimOWS(v[start:i]), token) {
+			return true
+		}
+		start = i + 1
+	}
+	return false
+}

@@ -1,0 +1,311 @@
+package upstream
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/textproto"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/weir-gateway/weir/host/pipeline"
+	"github.com/weir-gateway/weir/store"
+)
+
+// scripted is a service on a raw socket: each request it reads gets the next canned
+// answer, written as it is; an answer ending in "<close>" closes the connection
+// after it is written.
+type scripted struct {
+	ln      net.Listener
+	mu      sync.Mutex
+	answers []string
+	seen    []string // the requests' heads, bodies appended
+	conns   int
+}
+
+func newScripted(t *testing.T, answers ...string) *scripted {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &scripted{ln: ln, answers: answers}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.conns++
+			s.mu.Unlock()
+			go s.serve(c)
+		}
+	}()
+	return s
+}
+
+func (s *scripted) serve(c net.Conn) {
+	defer c.Close()
+	br := bufio.NewReader(c)
+	for {
+		tp := textproto.NewReader(br)
+		line, err := tp.ReadLine()
+		if err != nil {
+			return
+		}
+		head, err := tp.ReadMIMEHeader()
+		if err != nil {
+			return
+		}
+		n, _ := strconv.Atoi(head.Get("Content-Length"))
+		body := make([]byte, n)
+		if _, err := io.ReadFull(br, body); err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.seen = append(s.seen, line+"\n"+formatHead(head)+string(body))
+		if len(s.answers) == 0 {
+			s.mu.Unlock()
+			return
+		}
+		answer := s.answers[0]
+		s.answers = s.answers[1:]
+		s.mu.Unlock()
+		answer, closing := strings.CutSuffix(answer, "<close>")
+		if answer == "<silence>" {
+			time.Sleep(2 * time.Second)
+			return
+		}
+		if _, err := io.WriteString(c, answer); err != nil || closing {
+			return
+		}
+	}
+}
+
+func formatHead(h textproto.MIMEHeader) string {
+	var b strings.Builder
+	for _, k := range []string{"Host", "X-One", "Connection", "Content-Length", "Transfer-Encoding"} {
+		for _, v := range h[k] {
+			b.WriteString(k + ": " + v + "\n")
+		}
+	}
+	return b.String()
+}
+
+func (s *scripted) service() *store.Service {
+	addr := s.ln.Addr().(*net.TCPAddr)
+	return &store.Service{Protocol: "http", Host: "127.0.0.1", Port: addr.Port, Retries: 2,
+		ConnectTimeout: 1000, ReadTimeout: 300, WriteTimeout: 1000}
+}
+
+func h1Request(method, body string, fields ...[2]string) *pipeline.UpstreamRequest {
+	var h pipeline.Headers
+	h.AddLower(":method", method)
+	for _, f := range fields {
+		h.AddLower(f[0], f[1])
+	}
+	var b []byte
+	if body != "" {
+		b = []byte(body)
+	}
+	return &pipeline.UpstreamRequest{Method: method, Path: "/p?q=1", Host: "svc.test", Headers: &h, Body: b}
+}
+
+// TestH1Answers: weir's HTTP/1.1 client reads each framing of an answer as a
+// service sends it, and keeps or closes the connection as the answer says.
+func TestH1Answers(t *testing.T) {
+	tests := []struct {
+		name, method, answer string
+		wantHeaders          [][2]string
+		wantBody             string
+		wantKept             bool
+	}{
+		{"content length", "GET", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello",
+			[][2]string{{":status", "200"}, {"content-type", "text/plain"}}, "hello", true},
+		{"chunked, extensions and trailers", "GET", "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n" +
+			"3;ext=1\r\nhel\r\n2\r\nlo\r\n0\r\nX-Trailer: t\r\n\r\n",
+			[][2]string{{":status", "201"}, {"x-a", "1"}}, "hello", true},
+		{"to the connection's end", "GET", "HTTP/1.1 200 OK\r\nX-A: 1\r\n\r\nall of it<close>",
+			[][2]string{{":status", "200"}, {"x-a", "1"}}, "all of it", false},
+		{"HEAD has no body", "HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n",
+			[][2]string{{":status", "200"}}, "", true},
+		{"204 has no body", "GET", "HTTP/1.1 204 No Content\r\n\r\n", [][2]string{{":status", "204"}}, "", true},
+		{"304 has no body", "GET", "HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n",
+			[][2]string{{":status", "304"}, {"etag", `"x"`}}, "", true},
+		{"interim answers skipped", "GET", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" +
+			"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", [][2]string{{":status", "200"}}, "ok", true},
+		{"connection close", "GET", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+			[][2]string{{":status", "200"}}, "ok", false},
+		{"HTTP/1.0 closes", "GET", "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", [][2]string{{":status", "200"}}, "ok", false},
+		{"HTTP/1.0 keep-alive", "GET", "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nok",
+			[][2]string{{":status", "200"}}, "ok", true},
+		{"bare line feeds, folded and padded values, repeated fields", "GET",
+			"HTTP/1.1 200 OK\nX-A:  one \nX-Folded: a\n  b\nSet-Cookie: a=1\nSet-Cookie: b=2\nContent-Length: 0\n\n",
+			[][2]string{{":status", "200"}, {"x-a", "one"}, {"x-folded", "a b"}, {"set-cookie", "a=1"}, {"set-cookie", "b=2"}}, "", true},
+		{"status line without a reason", "GET", "HTTP/1.1 404\r\nContent-Length: 0\r\n\r\n", [][2]string{{":status", "404"}}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScripted(t, tt.answer, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext")
+			c := New()
+			var resp pipeline.Message
+			if err := c.Do(context.Background(), s.service(), h1Request(tt.method, ""), &resp); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(resp.Headers.Pairs(), tt.wantHeaders) || string(resp.Body.Bytes()) != tt.wantBody {
+				t.Fatalf("got %q %q, want %q %q", resp.Headers.Pairs(), resp.Body.Bytes(), tt.wantHeaders, tt.wantBody)
+			}
+			// the next request reuses the connection when it was kept
+			if err := c.Do(context.Background(), s.service(), h1Request("GET", ""), &resp); err != nil || string(resp.Body.Bytes()) != "next" {
+				t.Fatalf("next request: %v %q", err, resp.Body.Bytes())
+			}
+			s.mu.Lock()
+			conns := s.conns
+			s.mu.Unlock()
+			if kept := conns == 1; kept != tt.wantKept {
+				t.Fatalf("%d connections for two requests; kept %v, want %v", conns, kept, tt.wantKept)
+			}
+		})
+	}
+}
+
+// TestH1Refused: a malformed or oversized answer is an error (the pipeline's 502),
+// and the connection is not used again.
+func TestH1Refused(t *testing.T) {
+	for _, tt := range []struct{ name, answer string }{
+		{"no status line", "hello\r\n\r\n"},
+		{"a field without a colon", "HTTP/1.1 200 OK\r\nbroken\r\n\r\n"},
+		{"a space before the colon", "HTTP/1.1 200 OK\r\nX-A : 1\r\n\r\n"},
+		{"two lengths", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"},
+		{"a bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"},
+		{"a short body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort<close>"},
+		{"a head too large", "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("b", h1MaxHead) + "\r\n\r\n"},
+		{"closed before answering", "<close>"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScripted(t, tt.answer, tt.answer, tt.answer)
+			var resp pipeline.Message
+			req := h1Request("POST", "x") // not tried again
+			if err := New().Do(context.Background(), s.service(), req, &resp); err == nil {
+				t.Fatalf("no error; got %q %q", resp.Headers.Pairs(), resp.Body.Bytes())
+			}
+		})
+	}
+}
+
+// TestH1Request: the head goes out as the pipeline holds it, with the body's length;
+// a field holding a line break is refused before anything is sent.
+func TestH1Request(t *testing.T) {
+	s := newScripted(t, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	c := New()
+	var resp pipeline.Message
+	req := h1Request("POST", "body", [2]string{"x-one", "1"}, [2]string{"host", "ignored"},
+		[2]string{"content-length", "99"}, [2]string{"transfer-encoding", "chunked"})
+	if err := c.Do(context.Background(), s.service(), req, &resp); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Do(context.Background(), s.service(), h1Request("GET", ""), &resp); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"POST /p?q=1 HTTP/1.1\nHost: svc.test\nX-One: 1\nContent-Length: 4\nbody",
+		"GET /p?q=1 HTTP/1.1\nHost: svc.test\n",
+	}
+	if !reflect.DeepEqual(s.seen, want) {
+		t.Fatalf("the service saw %q, want %q", s.seen, want)
+	}
+	for _, f := range [][2]string{{"x-one", "1\r\nX-Injected: 1"}, {"x-one", "1\nX-Injected: 1"}, {"x-one", "1\r"}} {
+		if err := c.Do(context.Background(), s.service(), h1Request("GET", "", f), &resp); !errors.Is(err, errInvalidField) {
+			t.Errorf("field %q: %v, want %v", f, err, errInvalidField)
+		}
+	}
+	if len(s.seen) != 2 {
+		t.Fatalf("a refused request reached the service: %q", s.seen[2:])
+	}
+}
+
+// TestH1Retries: an exchange that fails after the connection was made is tried
+// again, up to the service's retries, for GET, HEAD and PUT only; a timeout is
+// ErrUpstreamTimeout.
+func TestH1Retries(t *testing.T) {
+	ok := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	tests := []struct {
+		name, method string
+		answers      []string
+		noRetry      bool
+		wantErr      error
+		wantSeen     int
+	}{
+		{"GET tried again", "GET", []string{"<close>", "<close>", ok}, false, nil, 3},
+		{"GET gives up after the retries", "GET", []string{"<close>", "<close>", "<close>", ok}, false, errClosedBeforeAnswer, 3},
+		{"PUT tried again", "PUT", []string{"<close>", ok}, false, nil, 2},
+		{"POST not tried again", "POST", []string{"<close>", ok}, false, errClosedBeforeAnswer, 1},
+		{"no retry when the pipeline balances", "GET", []string{"<close>", ok}, true, errClosedBeforeAnswer, 1},
+		{"a timeout", "POST", []string{"<silence>"}, false, pipeline.ErrUpstreamTimeout, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScripted(t, tt.answers...)
+			var resp pipeline.Message
+			req := h1Request(tt.method, "")
+			req.NoRetry = tt.noRetry
+			err := New().Do(context.Background(), s.service(), req, &resp)
+			if tt.wantErr == nil && (err != nil || string(resp.Body.Bytes()) != "ok") || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err %v, body %q; want %v", err, resp.Body.Bytes(), tt.wantErr)
+			}
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if len(s.seen) != tt.wantSeen {
+				t.Fatalf("the service saw %d requests, want %d", len(s.seen), tt.wantSeen)
+			}
+		})
+	}
+	// nothing listening: a connect error, not tried on the same address again
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	svc := &store.Service{Protocol: "http", Host: "127.0.0.1", Port: port, ConnectTimeout: 1000, ReadTimeout: 1000, WriteTimeout: 1000}
+	var resp pipeline.Message
+	if err := New().Do(context.Background(), svc, h1Request("GET", ""), &resp); !errors.Is(err, pipeline.ErrUpstreamConnect) {
+		t.Fatalf("refused: %v, want ErrUpstreamConnect", err)
+	}
+}
+
+// TestH1IdleConnectionsClosed: connections idle past the idle timeout are closed by
+// the pool's timer, and the timer stops once none is left.
+func TestH1IdleConnectionsClosed(t *testing.T) {
+	client, server := net.Pipe()
+	defer server.Close()
+	p := newH1Pool(poolKey{addr: "unused"})
+	c := &h1Conn{Conn: client}
+	p.put(c, time.Now().Add(-2*h1IdleTimeout))
+	fresh := &h1Conn{Conn: nopConn{}}
+	p.put(fresh, time.Now())
+	p.clean()
+	p.mu.Lock()
+	idle, cleaning := append([]*h1Conn(nil), p.idle...), p.cleaning
+	p.mu.Unlock()
+	if len(idle) != 1 || idle[0] != fresh || !cleaning {
+		t.Fatalf("idle %v, cleaning %v; want only the fresh connection, the timer running", idle, cleaning)
+	}
+	if _, err := client.Write([]byte("x")); !errors.Is(err, io.ErrClosedPipe) {
+		t.Fatalf("the old connection is open: %v", err)
+	}
+	p.idle[0].idleSince = time.Now().Add(-2 * h1IdleTimeout)
+	p.clean()
+	if len(p.idle) != 0 || p.cleaning {
+		t.Fatalf("idle %d, cleaning %v after the last went", len(p.idle), p.cleaning)
+	}
+}
+
+type nopConn struct{ net.Conn }
+
+func (nopConn) Close() error { return nil }
