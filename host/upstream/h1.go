@@ -337,8 +337,14 @@ func parseHead(head []byte, resp *pipeline.Message) (responseHead, error) {
 	if len(line) < 12 || string(line[:7]) != "HTTP/1." || line[8] != ' ' || (len(line) > 12 && line[12] != ' ') {
 		return r, fmt.Errorf("malformed status line %q", line)
 	}
-	code, err := strconv.Atoi(string(line[9:12]))
-	if err != nil || code < 100 {
+	code := 0
+	for _, c := range line[9:12] {
+		if c < '0' || c > '9' {
+			return r, fmt.Errorf("malformed status line %q", line)
+		}
+		code = code*10 + int(c-'0')
+	}
+	if code < 100 {
 		return r, fmt.Errorf("malformed status line %q", line)
 	}
 	r.status = code
@@ -365,7 +371,7 @@ func parseHead(head []byte, resp *pipeline.Message) (responseHead, error) {
 			continue
 		}
 		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 || bytes.IndexAny(line[:colon], " \t") >= 0 {
+		if colon <= 0 || !isToken(line[:colon]) {
 			return r, fmt.Errorf("malformed header line %q", line)
 		}
 		name, value := line[:colon], trimOWS(line[colon+1:])
@@ -495,8 +501,21 @@ func equalFoldASCII[T string | []byte](b T, lower string) bool {
 	return true
 }
 
+// isToken says whether name is a field name: no white space or control byte.
+func isToken(name []byte) bool {
+	for _, c := range name {
+		if c <= ' ' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 // hasToken says whether the comma-separated list v holds token, ignoring case.
 func hasToken[T string | []byte](v T, token string) bool {
+	if len(v) == len(token) { // a list of one, as most are
+		return equalFoldASCII(v, token)
+	}
 	start := 0
 	for i := 0; i <= len(v); i++ {
 		if i < len(v) && v[i] != ',' {
