@@ -55,15 +55,18 @@ type h1Pool struct {
 	cleaning bool
 }
 
-// h1Conn is one connection with its buffers and the addresses the upstream.*
-// properties report.
+// h1Conn is one connection and the addresses the upstream.* properties report. Its
+// buffers are lent for an exchange only, so idle connections hold none.
 type h1Conn struct {
 	net.Conn
-	br            *bufio.Reader
-	bw            *bufio.Writer
 	remote, local string
 	idleSince     time.Time
 }
+
+var (
+	h1Readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, h1MaxHead) }}
+	h1Writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4<<10) }}
+)
 
 func newH1Pool(k poolKey) *h1Pool {
 	return &h1Pool{key: k, dial: dialer(millis(k.connect))}
@@ -97,19 +100,29 @@ func (p *h1Pool) exchange(req *pipeline.UpstreamRequest, resp *pipeline.Message)
 	}
 	req.RemoteAddr, req.LocalAddr = c.remote, c.local
 	_ = c.SetWriteDeadline(time.Now().Add(millis(p.key.write)))
-	closing, err := writeRequest(c.bw, req)
+	bw := h1Writers.Get().(*bufio.Writer)
+	bw.Reset(c)
+	closing, err := writeRequest(bw, req)
+	bw.Reset(nil)
+	h1Writers.Put(bw)
 	if err != nil {
 		_ = c.Close()
 		return true, err
 	}
 	now := time.Now()
 	_ = c.SetReadDeadline(now.Add(millis(p.key.read)))
-	keep, err := readResponse(c.br, req.Method, resp)
+	br := h1Readers.Get().(*bufio.Reader)
+	br.Reset(c)
+	keep, err := readResponse(br, req.Method, resp)
+	// bytes past the answer would be read as the next one's
+	keep = keep && !closing && br.Buffered() == 0
+	br.Reset(nil)
+	h1Readers.Put(br)
 	if err != nil {
 		_ = c.Close()
 		return true, err
 	}
-	if keep && !closing {
+	if keep {
 		p.put(c, now)
 	} else {
 		_ = c.Close()
@@ -134,8 +147,6 @@ func (p *h1Pool) get() (*h1Conn, error) {
 	}
 	return &h1Conn{
 		Conn:   conn,
-		br:     bufio.NewReaderSize(conn, h1MaxHead),
-		bw:     bufio.NewWriterSize(conn, 4<<10),
 		remote: netaddr.String(conn.RemoteAddr()),
 		local:  netaddr.String(conn.LocalAddr()),
 	}, nil

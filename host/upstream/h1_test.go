@@ -150,6 +150,7 @@ func TestH1Answers(t *testing.T) {
 		{"bare line feeds, folded and padded values, repeated fields", "GET",
 			"HTTP/1.1 200 OK\nX-A:  one \nX-Folded: a\n  b\nSet-Cookie: a=1\nSet-Cookie: b=2\nContent-Length: 0\n\n",
 			[][2]string{{":status", "200"}, {"x-a", "one"}, {"x-folded", "a b"}, {"set-cookie", "a=1"}, {"set-cookie", "b=2"}}, "", true},
+		{"bytes past the answer", "GET", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokXX", [][2]string{{":status", "200"}}, "ok", false},
 		{"status line without a reason", "GET", "HTTP/1.1 404\r\nContent-Length: 0\r\n\r\n", [][2]string{{":status", "404"}}, "", true},
 	}
 	for _, tt := range tests {
