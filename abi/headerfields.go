@@ -38,7 +38,7 @@ func headerFields(h hostCtx, args []byte) ([]byte, Status) {
 	fields := fieldRoom[:0]
 	for _, p := range m.Pairs() {
 		for _, name := range names {
-			if isLowered(p[0], name) {
+			if IsLowered(p[0], name) {
 				fields = append(fields, p)
 				break
 			}
@@ -48,9 +48,9 @@ func headerFields(h hostCtx, args []byte) ([]byte, Status) {
 	return h.inst.scratch, StatusOK
 }
 
-// isLowered says whether key, a header-map key (lower-case), is name with its ASCII
+// IsLowered says whether key, a header-map key (lower-case), is name with its ASCII
 // letters lower-cased; it compares without making the lower-case name.
-func isLowered(key string, name []byte) bool {
+func IsLowered[T string | []byte](key string, name T) bool {
 	if len(key) != len(name) {
 		return false
 	}

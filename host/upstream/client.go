@@ -207,34 +207,28 @@ func (c *Client) poolKey(svc *store.Service, req *pipeline.UpstreamRequest) (poo
 
 // hostClient is fasthttp's client of key's pool.
 func (c *Client) hostClient(key poolKey, tlsCfg *tls.Config) *fasthttp.HostClient {
-	c.mu.RLock()
-	hc := c.clients[key]
-	c.mu.RUnlock()
-	if hc != nil {
-		return hc
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if hc = c.clients[key]; hc == nil {
-		hc = newHostClient(key, tlsCfg)
-		c.clients[key] = hc
-	}
-	return hc
+	return pooled(&c.mu, c.clients, key, tlsCfg, newHostClient)
 }
 
 // h1Pool is weir's own HTTP/1.1 client of key's pool (h1.go).
 func (c *Client) h1Pool(key poolKey) *h1Pool {
-	c.mu.RLock()
-	p := c.h1[key]
-	c.mu.RUnlock()
-	if p != nil {
+	return pooled(&c.mu, c.h1, key, nil, newH1Pool)
+}
+
+// pooled is pools[key], made by create on first use; after that a read lock
+// suffices. create takes no closure, which would be allocated on every request.
+func pooled[P any](mu *sync.RWMutex, pools map[poolKey]P, key poolKey, tlsCfg *tls.Config, create func(poolKey, *tls.Config) P) P {
+	mu.RLock()
+	p, ok := pools[key]
+	mu.RUnlock()
+	if ok {
 		return p
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if p = c.h1[key]; p == nil {
-		p = newH1Pool(key)
-		c.h1[key] = p
+	mu.Lock()
+	defer mu.Unlock()
+	if p, ok = pools[key]; !ok {
+		p = create(key, tlsCfg)
+		pools[key] = p
 	}
 	return p
 }

@@ -3,6 +3,7 @@ package upstream
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -68,7 +69,8 @@ var (
 	h1Writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4<<10) }}
 )
 
-func newH1Pool(k poolKey) *h1Pool {
+// newH1Pool makes the pool of k; TLS is fasthttp's client's (k.tls is never set here).
+func newH1Pool(k poolKey, _ *tls.Config) *h1Pool {
 	return &h1Pool{key: k, dial: dialer(millis(k.connect))}
 }
 
@@ -387,22 +389,22 @@ func parseHead(head []byte, resp *pipeline.Message) (responseHead, error) {
 		}
 		name, value := line[:colon], trimOWS(line[colon+1:])
 		switch {
-		case len(name) == 14 && equalFoldASCII(name, "content-length"):
+		case len(name) == 14 && abi.IsLowered("content-length", name):
 			n, err := strconv.ParseInt(string(value), 10, 64)
 			if err != nil || n < 0 || (r.length >= 0 && n != r.length) {
 				return r, fmt.Errorf("invalid Content-Length %q", value)
 			}
 			r.length = n
-		case len(name) == 17 && equalFoldASCII(name, "transfer-encoding"):
+		case len(name) == 17 && abi.IsLowered("transfer-encoding", name):
 			r.chunked = hasToken(value, "chunked")
-		case len(name) == 10 && equalFoldASCII(name, "connection"):
+		case len(name) == 10 && abi.IsLowered("connection", name):
 			switch {
 			case hasToken(value, "close"):
 				r.keep = false
 			case hasToken(value, "keep-alive"):
 				r.keep = true
 			}
-		case len(name) == 10 && equalFoldASCII(name, "keep-alive"):
+		case len(name) == 10 && abi.IsLowered("keep-alive", name):
 		default:
 			h.AddLower(abi.HeaderName(name), texts.Copy(value))
 		}
@@ -495,23 +497,6 @@ func trimOWS[T string | []byte](b T) T {
 	return b
 }
 
-// equalFoldASCII compares b with lower, a lower-case ASCII name, ignoring case.
-func equalFoldASCII[T string | []byte](b T, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // isToken says whether name is a field name: no white space or control byte.
 func isToken(name []byte) bool {
 	for _, c := range name {
@@ -525,14 +510,14 @@ func isToken(name []byte) bool {
 // hasToken says whether the comma-separated list v holds token, ignoring case.
 func hasToken[T string | []byte](v T, token string) bool {
 	if len(v) == len(token) { // a list of one, as most are
-		return equalFoldASCII(v, token)
+		return abi.IsLowered(token, v)
 	}
 	start := 0
 	for i := 0; i <= len(v); i++ {
 		if i < len(v) && v[i] != ',' {
 			continue
 		}
-		if equalFoldASCII(trimOWS(v[start:i]), token) {
+		if abi.IsLowered(token, trimOWS(v[start:i])) {
 			return true
 		}
 		start = i + 1

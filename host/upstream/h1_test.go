@@ -285,7 +285,7 @@ func TestH1Retries(t *testing.T) {
 func TestH1IdleConnectionsClosed(t *testing.T) {
 	client, server := net.Pipe()
 	defer server.Close()
-	p := newH1Pool(poolKey{addr: "unused"})
+	p := newH1Pool(poolKey{addr: "unused"}, nil)
 	c := &h1Conn{Conn: client}
 	p.put(c, time.Now().Add(-2*h1IdleTimeout))
 	fresh := &h1Conn{Conn: nopConn{}}
