@@ -21,7 +21,7 @@ import (
 // response are both buffered: most proxied traffic. fasthttp's HostClient builds a
 // header object of the request the pipeline already holds as pairs, parses the
 // target back, and parses the response head into another object that is then copied
-// into pairs; counted over sockets, that was a quarter of a no-plugin request's
+// into pairs; counted over sockets, that was over a fifth of a no-plugin request's
 // instructions. Here the head is written from the pairs and read into them in one
 // pass each. TLS services, streamed bodies and streamed responses keep to fasthttp.
 //
@@ -93,8 +93,8 @@ func retriable(method string) bool {
 	return method == "GET" || method == "HEAD" || method == "PUT"
 }
 
-// exchange runs one request on one connection; sent is false when no connection
-// could be made (nothing went out).
+// exchange runs one request on one connection; sent is false when nothing went out
+// (no connection could be made, or the request was refused).
 func (p *h1Pool) exchange(req *pipeline.UpstreamRequest, resp *pipeline.Message) (sent bool, err error) {
 	c, err := p.get()
 	if err != nil {
@@ -107,6 +107,10 @@ func (p *h1Pool) exchange(req *pipeline.UpstreamRequest, resp *pipeline.Message)
 	closing, err := writeRequest(bw, req)
 	bw.Reset(nil)
 	h1Writers.Put(bw)
+	if errors.Is(err, errInvalidField) { // refused before anything was written
+		p.put(c, time.Now())
+		return false, err
+	}
 	if err != nil {
 		_ = c.Close()
 		return true, err

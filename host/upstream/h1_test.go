@@ -231,6 +231,11 @@ func TestH1Request(t *testing.T) {
 	if len(s.seen) != 2 {
 		t.Fatalf("a refused request reached the service: %q", s.seen[2:])
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conns != 1 {
+		t.Fatalf("%d connections: a refused request cost the kept one", s.conns)
+	}
 }
 
 // TestH1Retries: an exchange that fails after the connection was made is tried
