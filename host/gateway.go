@@ -62,6 +62,9 @@ type Options struct {
 	// off): their health comes from passive checks, overrides, and, on a store that
 	// shares health, the other nodes' checks.
 	NoActiveHealthchecks bool
+	// Keepalive is how connections to services are kept (Kong's upstream_keepalive_*
+	// properties); nil for Kong's defaults.
+	Keepalive *upstream.Keepalive
 }
 
 // Gateway is one weir node's data plane.
@@ -106,6 +109,9 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 		g.shared = newSharedHealth(hs, g.balancers, opts.NodeID, opts.Logger)
 	}
 	up := upstream.New()
+	if opts.Keepalive != nil {
+		up = upstream.NewWithKeepalive(*opts.Keepalive)
+	}
 	svc.Snapshot, svc.Upstream, svc.Metrics = g.current.Load, up, g.metrics
 	g.warmCtx, g.cancelWarm = context.WithCancel(context.WithoutCancel(ctx))
 	if err := g.Sync(ctx); err != nil {

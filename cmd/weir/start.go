@@ -93,7 +93,7 @@ func run(ctx context.Context, c *conf.Config, logger *slog.Logger) error {
 		Version: version, NodeID: id, PoolSize: runtime.GOMAXPROCS(0), MaxRequestBody: maxRequestBody,
 		CrashBackoff: c.Wasm.CrashBackoff, Headers: &c.Proxy.Headers,
 		AccessLog: accessLog, AccessLogJSON: c.Proxy.AccessLogJSON, DefaultCertificate: defaultCert,
-		NoActiveHealthchecks: !c.ActiveHealthchecks,
+		NoActiveHealthchecks: !c.ActiveHealthchecks, Keepalive: &c.Proxy.Keepalive,
 	})
 	if err != nil {
 		return fmt.Errorf("start gateway: %w", err)

@@ -27,8 +27,9 @@ import (
 
 // Client is the pipeline's Upstream on fasthttp.
 type Client struct {
-	mu      sync.RWMutex
-	clients map[poolKey]*fasthttp.HostClient
+	keepalive Keepalive
+	mu        sync.RWMutex
+	clients   map[poolKey]*fasthttp.HostClient
 	// h1 are weir's own HTTP/1.1 clients, for plain-HTTP buffered exchanges (h1.go).
 	h1 map[poolKey]*h1Pool
 	// h2 are the HTTP/2 clients of gRPC services.
@@ -47,9 +48,31 @@ type poolKey struct {
 	tlsKey string
 }
 
-// New makes a client with no pools yet.
-func New() *Client {
-	return &Client{clients: map[poolKey]*fasthttp.HostClient{}, h1: map[poolKey]*h1Pool{}, h2: map[poolKey]*http.Transport{}}
+// Keepalive is how connections to services are kept between requests: Kong's
+// upstream_keepalive_pool_size, upstream_keepalive_max_requests and
+// upstream_keepalive_idle_timeout.
+type Keepalive struct {
+	// PoolSize is how many idle connections wait per service address; 0 keeps none.
+	PoolSize int
+	// MaxRequests is how many requests a connection carries before it is closed; 0
+	// for no limit.
+	MaxRequests int
+	// IdleTimeout closes a connection idle that long; 0 for no limit.
+	IdleTimeout time.Duration
+}
+
+// DefaultKeepalive is Kong's defaults.
+var DefaultKeepalive = Keepalive{PoolSize: 512, MaxRequests: 10000, IdleTimeout: 60 * time.Second}
+
+// New makes a client with no pools yet, keeping connections as Kong does by default.
+func New() *Client { return NewWithKeepalive(DefaultKeepalive) }
+
+// NewWithKeepalive makes a client with no pools yet that keeps connections as k says.
+// The request limit holds for plain-HTTP services' buffered exchanges (h1.go), not for
+// TLS or streamed ones, whose client has none.
+func NewWithKeepalive(k Keepalive) *Client {
+	return &Client{keepalive: k, clients: map[poolKey]*fasthttp.HostClient{}, h1: map[poolKey]*h1Pool{},
+		h2: map[poolKey]*http.Transport{}}
 }
 
 // Do implements pipeline.Upstream.
@@ -78,6 +101,9 @@ func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.Upstr
 	freq.Header.SetMethod(req.Method)
 	setTarget(freq, req.Path, hc.IsTLS)
 	freq.Header.SetHost(req.Host)
+	if c.keepalive.PoolSize == 0 {
+		freq.SetConnectionClose() // keep-alive is off
+	}
 	freq.Header.DisableNormalizing() // names are written as abi.AppendWireName makes them
 	var nameBuf [64]byte
 	for _, kv := range req.Headers.Pairs() {
@@ -207,27 +233,27 @@ func (c *Client) poolKey(svc *store.Service, req *pipeline.UpstreamRequest) (poo
 
 // hostClient is fasthttp's client of key's pool.
 func (c *Client) hostClient(key poolKey, tlsCfg *tls.Config) *fasthttp.HostClient {
-	return pooled(&c.mu, c.clients, key, tlsCfg, newHostClient)
+	return pooled(c, c.clients, key, tlsCfg, newHostClient)
 }
 
 // h1Pool is weir's own HTTP/1.1 client of key's pool (h1.go).
 func (c *Client) h1Pool(key poolKey) *h1Pool {
-	return pooled(&c.mu, c.h1, key, nil, newH1Pool)
+	return pooled(c, c.h1, key, nil, newH1Pool)
 }
 
 // pooled is pools[key], made by create on first use; after that a read lock
 // suffices. create takes no closure, which would be allocated on every request.
-func pooled[P any](mu *sync.RWMutex, pools map[poolKey]P, key poolKey, tlsCfg *tls.Config, create func(poolKey, *tls.Config) P) P {
-	mu.RLock()
+func pooled[P any](c *Client, pools map[poolKey]P, key poolKey, tlsCfg *tls.Config, create func(poolKey, Keepalive, *tls.Config) P) P {
+	c.mu.RLock()
 	p, ok := pools[key]
-	mu.RUnlock()
+	c.mu.RUnlock()
 	if ok {
 		return p
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if p, ok = pools[key]; !ok {
-		p = create(key, tlsCfg)
+		p = create(key, c.keepalive, tlsCfg)
 		pools[key] = p
 	}
 	return p
@@ -245,7 +271,11 @@ func dialer(connect time.Duration) func(addr string) (net.Conn, error) {
 	}
 }
 
-func newHostClient(k poolKey, tlsCfg *tls.Config) *fasthttp.HostClient {
+func newHostClient(k poolKey, ka Keepalive, tlsCfg *tls.Config) *fasthttp.HostClient {
+	idle := ka.IdleTimeout
+	if idle <= 0 {
+		idle = 100 * 365 * 24 * time.Hour // fasthttp reads 0 as its own default, 10 s
+	}
 	if tlsCfg == nil {
 		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
@@ -256,7 +286,7 @@ func newHostClient(k poolKey, tlsCfg *tls.Config) *fasthttp.HostClient {
 		Dial:                      dialer(millis(k.connect)),
 		ReadTimeout:               millis(k.read),
 		WriteTimeout:              millis(k.write),
-		MaxIdleConnDuration:       60 * time.Second,
+		MaxIdleConnDuration:       idle,
 		MaxConns:                  4096,
 		MaxIdemponentCallAttempts: k.retries + 1,
 		NoDefaultUserAgentHeader:  true,

@@ -26,13 +26,11 @@ import (
 // pass each. TLS services, streamed bodies and streamed responses keep to fasthttp.
 //
 // It behaves as the HostClient it replaces was configured: keep-alive connections
-// per service address, idle ones closed after 60 s; the service's write timeout for
+// per service address within the Keepalive limits (Kong's upstream_keepalive_*
+// properties); the service's write timeout for
 // sending and read timeout for the whole response; an exchange that failed after the
 // connection was made is tried again on another connection, up to the service's
 // retries, for GET, HEAD and PUT.
-
-// h1IdleTimeout is how long a kept-alive connection may wait for its next request.
-const h1IdleTimeout = 60 * time.Second
 
 // h1MaxHead bounds a response head (status line and fields): a service sending more
 // gets a 502, as nginx's proxy_buffer_size does.
@@ -46,8 +44,9 @@ var (
 
 // h1Pool is the connections to one service address (one poolKey).
 type h1Pool struct {
-	key  poolKey
-	dial func(addr string) (net.Conn, error)
+	key       poolKey
+	keepalive Keepalive
+	dial      func(addr string) (net.Conn, error)
 
 	mu sync.Mutex
 	// idle holds kept-alive connections, the longest idle first: the most recent is
@@ -62,6 +61,7 @@ type h1Conn struct {
 	net.Conn
 	remote, local string
 	idleSince     time.Time
+	requests      int
 }
 
 var (
@@ -70,8 +70,8 @@ var (
 )
 
 // newH1Pool makes the pool of k; TLS is fasthttp's client's (k.tls is never set here).
-func newH1Pool(k poolKey, _ *tls.Config) *h1Pool {
-	return &h1Pool{key: k, dial: dialer(millis(k.connect))}
+func newH1Pool(k poolKey, ka Keepalive, _ *tls.Config) *h1Pool {
+	return &h1Pool{key: k, keepalive: ka, dial: dialer(millis(k.connect))}
 }
 
 // do sends req and reads the answer into resp, trying again as the doc above says.
@@ -121,7 +121,8 @@ func (p *h1Pool) exchange(req *pipeline.UpstreamRequest, resp *pipeline.Message)
 	br.Reset(c)
 	keep, err := readResponse(br, req.Method, resp)
 	// bytes past the answer would be read as the next one's
-	keep = keep && !closing && br.Buffered() == 0
+	c.requests++
+	keep = keep && !closing && br.Buffered() == 0 && (p.keepalive.MaxRequests == 0 || c.requests < p.keepalive.MaxRequests)
 	br.Reset(nil)
 	h1Readers.Put(br)
 	if err != nil {
@@ -158,23 +159,29 @@ func (p *h1Pool) get() (*h1Conn, error) {
 	}, nil
 }
 
-// put keeps c for the next request; a timer closes connections idle too long.
+// put keeps c for the next request, unless the pool is full; a timer closes
+// connections idle too long.
 func (p *h1Pool) put(c *h1Conn, now time.Time) {
 	c.idleSince = now
 	p.mu.Lock()
+	if len(p.idle) >= p.keepalive.PoolSize {
+		p.mu.Unlock()
+		_ = c.Close()
+		return
+	}
 	p.idle = append(p.idle, c)
-	start := !p.cleaning
-	p.cleaning = true
+	start := !p.cleaning && p.keepalive.IdleTimeout > 0
+	p.cleaning = p.cleaning || start
 	p.mu.Unlock()
 	if start {
-		time.AfterFunc(h1IdleTimeout/4, p.clean)
+		time.AfterFunc(p.keepalive.IdleTimeout/4, p.clean)
 	}
 }
 
-// clean closes the connections idle longer than h1IdleTimeout, and comes back while
-// any stay idle.
+// clean closes the connections idle longer than the idle timeout, and comes back
+// while any stay idle.
 func (p *h1Pool) clean() {
-	deadline := time.Now().Add(-h1IdleTimeout)
+	deadline := time.Now().Add(-p.keepalive.IdleTimeout)
 	p.mu.Lock()
 	n := 0
 	for n < len(p.idle) && p.idle[n].idleSince.Before(deadline) {
@@ -190,7 +197,7 @@ func (p *h1Pool) clean() {
 		_ = c.Close()
 	}
 	if rest > 0 {
-		time.AfterFunc(h1IdleTimeout/4, p.clean)
+		time.AfterFunc(p.keepalive.IdleTimeout/4, p.clean)
 	}
 }
 

@@ -290,9 +290,9 @@ func TestH1Retries(t *testing.T) {
 func TestH1IdleConnectionsClosed(t *testing.T) {
 	client, server := net.Pipe()
 	defer server.Close()
-	p := newH1Pool(poolKey{addr: "unused"}, nil)
+	p := newH1Pool(poolKey{addr: "unused"}, DefaultKeepalive, nil)
 	c := &h1Conn{Conn: client}
-	p.put(c, time.Now().Add(-2*h1IdleTimeout))
+	p.put(c, time.Now().Add(-2*DefaultKeepalive.IdleTimeout))
 	fresh := &h1Conn{Conn: nopConn{}}
 	p.put(fresh, time.Now())
 	p.clean()
@@ -305,7 +305,7 @@ func TestH1IdleConnectionsClosed(t *testing.T) {
 	if _, err := client.Write([]byte("x")); !errors.Is(err, io.ErrClosedPipe) {
 		t.Fatalf("the old connection is open: %v", err)
 	}
-	p.idle[0].idleSince = time.Now().Add(-2 * h1IdleTimeout)
+	p.idle[0].idleSince = time.Now().Add(-2 * DefaultKeepalive.IdleTimeout)
 	p.clean()
 	if len(p.idle) != 0 || p.cleaning {
 		t.Fatalf("idle %d, cleaning %v after the last went", len(p.idle), p.cleaning)
@@ -315,3 +315,51 @@ func TestH1IdleConnectionsClosed(t *testing.T) {
 type nopConn struct{ net.Conn }
 
 func (nopConn) Close() error { return nil }
+
+// TestH1ConnectionLimits: the keep-alive limits (Kong's upstream_keepalive_*): how
+// many connections wait per address, how many requests one carries, none kept with a
+// pool size of 0.
+func TestH1ConnectionLimits(t *testing.T) {
+	max := DefaultKeepalive.PoolSize
+	p := newH1Pool(poolKey{addr: "unused"}, DefaultKeepalive, nil)
+	for range max {
+		p.put(&h1Conn{Conn: nopConn{}}, time.Now())
+	}
+	client, server := net.Pipe()
+	defer server.Close()
+	p.put(&h1Conn{Conn: client}, time.Now())
+	if len(p.idle) != max {
+		t.Fatalf("%d idle, want %d", len(p.idle), max)
+	}
+	if _, err := client.Write([]byte("x")); !errors.Is(err, io.ErrClosedPipe) {
+		t.Fatalf("the connection past the limit is open: %v", err)
+	}
+
+	ok := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	for _, tt := range []struct {
+		name      string
+		keepalive Keepalive
+		wantConns int
+	}{
+		{"Kong's defaults", DefaultKeepalive, 1},
+		{"two requests a connection", Keepalive{PoolSize: 10, MaxRequests: 2}, 3},
+		{"no request limit, no idle timeout", Keepalive{PoolSize: 1}, 1},
+		{"keep-alive off", Keepalive{}, 5},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScripted(t, ok, ok, ok, ok, ok)
+			c := NewWithKeepalive(tt.keepalive)
+			for range 5 {
+				var resp pipeline.Message
+				if err := c.Do(context.Background(), s.service(), h1Request("GET", ""), &resp); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.conns != tt.wantConns {
+				t.Fatalf("%d connections for 5 requests, want %d", s.conns, tt.wantConns)
+			}
+		})
+	}
+}

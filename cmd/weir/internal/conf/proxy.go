@@ -2,12 +2,17 @@ package conf
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/weir-gateway/weir/host/pipeline"
+	"github.com/weir-gateway/weir/host/upstream"
 )
 
-// Proxy holds the proxy's header and access log properties.
+// Proxy holds the proxy's header, access log and upstream keep-alive properties.
 type Proxy struct {
 	// Headers are trusted_ips, real_ip_header, real_ip_recursive, headers and
 	// headers_upstream, parsed.
@@ -16,6 +21,9 @@ type Proxy struct {
 	// AccessLogJSON is its `json` format option.
 	AccessLog     string
 	AccessLogJSON bool
+	// Keepalive is upstream_keepalive_pool_size, upstream_keepalive_max_requests and
+	// upstream_keepalive_idle_timeout (seconds), parsed.
+	Keepalive upstream.Keepalive
 	// SSLCert and SSLCertKey are the PEM files of the default certificate of ssl proxy
 	// listeners (ssl_cert, ssl_cert_key); unset, a self-signed pair is generated once
 	// and kept in the prefix.
@@ -36,6 +44,10 @@ var proxyDefaults = map[string]string{
 	"proxy_access_log":  "logs/access.log",
 	"ssl_cert":          "",
 	"ssl_cert_key":      "",
+
+	"upstream_keepalive_pool_size":    "512",
+	"upstream_keepalive_max_requests": "10000",
+	"upstream_keepalive_idle_timeout": "60",
 }
 
 // parseProxy reads the properties of proxyDefaults. proxy_access_log is a path, then
@@ -63,6 +75,21 @@ func parseProxy(props map[string]string) (Proxy, []error) {
 	if p.Headers.Upstream, err = pipeline.ParseHeaderSet(props["headers_upstream"]); err != nil {
 		errs = append(errs, fmt.Errorf("headers_upstream: %w", err))
 	}
+	keepalive := map[string]*int{
+		"upstream_keepalive_pool_size":    &p.Keepalive.PoolSize,
+		"upstream_keepalive_max_requests": &p.Keepalive.MaxRequests,
+	}
+	var idleSeconds int
+	keepalive["upstream_keepalive_idle_timeout"] = &idleSeconds
+	for _, k := range slices.Sorted(maps.Keys(keepalive)) {
+		n, err := strconv.Atoi(strings.TrimSpace(props[k]))
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("%s: %q is not a whole number of 0 or more", k, props[k]))
+			continue
+		}
+		*keepalive[k] = n
+	}
+	p.Keepalive.IdleTimeout = time.Duration(idleSeconds) * time.Second
 	fields := strings.Fields(props["proxy_access_log"])
 	switch {
 	case len(fields) == 0:

@@ -3,8 +3,10 @@ package conf
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/weir-gateway/weir/host/pipeline"
+	"github.com/weir-gateway/weir/host/upstream"
 )
 
 func TestProxyListenFlags(t *testing.T) {
@@ -27,8 +29,14 @@ func TestProxyProperties(t *testing.T) {
 		{"defaults", nil, func(p Proxy) bool {
 			return p.AccessLog == "logs/access.log" && !p.AccessLogJSON && p.Headers.RealIPHeader == "x-real-ip" &&
 				p.Headers.Downstream == pipeline.DefaultHeaderOptions().Downstream && p.Headers.Upstream == pipeline.HeaderRequestID &&
-				len(p.Headers.TrustedIPs) == 0
+				len(p.Headers.TrustedIPs) == 0 && p.Keepalive == upstream.DefaultKeepalive
 		}, ""},
+		{"keep-alive", []string{"KONG_UPSTREAM_KEEPALIVE_POOL_SIZE=0", "WEIR_UPSTREAM_KEEPALIVE_MAX_REQUESTS=100", "KONG_UPSTREAM_KEEPALIVE_IDLE_TIMEOUT=5"},
+			func(p Proxy) bool {
+				return p.Keepalive == upstream.Keepalive{PoolSize: 0, MaxRequests: 100, IdleTimeout: 5 * time.Second}
+			}, ""},
+		{"bad keep-alive pool", []string{"KONG_UPSTREAM_KEEPALIVE_POOL_SIZE=-1"}, nil, "upstream_keepalive_pool_size"},
+		{"bad keep-alive timeout", []string{"KONG_UPSTREAM_KEEPALIVE_IDLE_TIMEOUT=1.5"}, nil, "upstream_keepalive_idle_timeout"},
 		{"json access log", []string{"KONG_PROXY_ACCESS_LOG=/tmp/a.log json"}, func(p Proxy) bool { return p.AccessLog == "/tmp/a.log" && p.AccessLogJSON }, ""},
 		{"access log off", []string{"WEIR_PROXY_ACCESS_LOG=off"}, func(p Proxy) bool { return p.AccessLog == "off" }, ""},
 		{"trusted and recursive", []string{"KONG_TRUSTED_IPS=0.0.0.0/0,::/0", "KONG_REAL_IP_HEADER=X-Forwarded-For", "KONG_REAL_IP_RECURSIVE=on"},
