@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -77,8 +78,8 @@ func newH1Pool(k poolKey, ka Keepalive, _ *tls.Config) *h1Pool {
 // do sends req and reads the answer into resp, trying again as the doc above says.
 func (p *h1Pool) do(req *pipeline.UpstreamRequest, resp *pipeline.Message) error {
 	attempts := 1
-	if !req.NoRetry && retriable(req.Method) {
-		attempts += p.key.retries
+	if retriable(req.Method) {
+		attempts += p.key.retries // 0 when the pipeline retries itself (poolKey)
 	}
 	for i := 1; ; i++ {
 		sent, err := p.exchange(req, resp)
@@ -120,9 +121,10 @@ func (p *h1Pool) exchange(req *pipeline.UpstreamRequest, resp *pipeline.Message)
 	br := h1Readers.Get().(*bufio.Reader)
 	br.Reset(c)
 	keep, err := readResponse(br, req.Method, resp)
-	// bytes past the answer would be read as the next one's
 	c.requests++
-	keep = keep && !closing && br.Buffered() == 0 && (p.keepalive.MaxRequests == 0 || c.requests < p.keepalive.MaxRequests)
+	spent := p.keepalive.MaxRequests > 0 && c.requests >= p.keepalive.MaxRequests
+	// bytes past the answer would be read as the next one's
+	keep = keep && !closing && !spent && br.Buffered() == 0
 	br.Reset(nil)
 	h1Readers.Put(br)
 	if err != nil {
@@ -219,9 +221,9 @@ func writeRequest(w *bufio.Writer, req *pipeline.UpstreamRequest) (closing bool,
 		switch {
 		case k == "" || k[0] == ':':
 			continue
-		case len(k) == 4 && k == "host", len(k) == 14 && k == "content-length", len(k) == 17 && k == "transfer-encoding":
+		case k == "host", k == "content-length", k == "transfer-encoding":
 			continue
-		case len(k) == 10 && k == "connection" && hasToken(v, "close"):
+		case k == "connection" && hasToken(v, "close"):
 			closing = true
 		}
 		b = abi.AppendWireName(b, k)
@@ -277,12 +279,9 @@ func readResponse(br *bufio.Reader, method string, resp *pipeline.Message) (keep
 			}
 			resp.Body.Set(body)
 		case r.length >= 0:
-			var body []byte
-			if r.length > 0 {
-				body = make([]byte, r.length)
-				if _, err := io.ReadFull(br, body); err != nil {
-					return false, fmt.Errorf("reading the body: %w", err)
-				}
+			body, err := appendN(br, nil, r.length)
+			if err != nil {
+				return false, fmt.Errorf("reading the body: %w", err)
 			}
 			resp.Body.Set(body)
 		default: // the body ends with the connection
@@ -379,17 +378,19 @@ func parseHead(head []byte, resp *pipeline.Message) (responseHead, error) {
 	h.AddLower(":status", pipeline.StatusText(code))
 	var texts pipeline.Texts
 	texts.Reserve(len(rest))
+	kept := false // the field before was added to h
 	for len(rest) > 0 {
 		line, rest = nextLine(rest)
 		if len(line) == 0 {
 			break
 		}
 		if line[0] == ' ' || line[0] == '\t' {
-			// an obsolete continuation of the field before
-			pairs := h.Pairs()
-			if len(pairs) < 2 {
+			// an obsolete continuation of the field before; of a framing field, or of
+			// none, it is refused
+			if !kept {
 				return r, fmt.Errorf("malformed header line %q", line)
 			}
+			pairs := h.Pairs()
 			last := &pairs[len(pairs)-1]
 			last[1] = last[1] + " " + string(trimOWS(line))
 			continue
@@ -399,25 +400,27 @@ func parseHead(head []byte, resp *pipeline.Message) (responseHead, error) {
 			return r, fmt.Errorf("malformed header line %q", line)
 		}
 		name, value := line[:colon], trimOWS(line[colon+1:])
+		kept = false
 		switch {
-		case len(name) == 14 && abi.IsLowered("content-length", name):
+		case abi.IsLowered("content-length", name):
 			n, err := strconv.ParseInt(string(value), 10, 64)
 			if err != nil || n < 0 || (r.length >= 0 && n != r.length) {
 				return r, fmt.Errorf("invalid Content-Length %q", value)
 			}
 			r.length = n
-		case len(name) == 17 && abi.IsLowered("transfer-encoding", name):
+		case abi.IsLowered("transfer-encoding", name):
 			r.chunked = hasToken(value, "chunked")
-		case len(name) == 10 && abi.IsLowered("connection", name):
+		case abi.IsLowered("connection", name):
 			switch {
 			case hasToken(value, "close"):
 				r.keep = false
 			case hasToken(value, "keep-alive"):
 				r.keep = true
 			}
-		case len(name) == 10 && abi.IsLowered("keep-alive", name):
+		case abi.IsLowered("keep-alive", name):
 		default:
 			h.AddLower(abi.HeaderName(name), texts.Copy(value))
+			kept = true
 		}
 	}
 	if r.chunked {
@@ -452,20 +455,29 @@ func readChunked(br *bufio.Reader) ([]byte, error) {
 				}
 			}
 		}
-		n := len(body)
-		if uint64(cap(body)-n) < size {
-			grown := make([]byte, n, n+int(size))
-			copy(grown, body)
-			body = grown
-		}
-		body = body[:n+int(size)]
-		if _, err := io.ReadFull(br, body[n:]); err != nil {
+		if body, err = appendN(br, body, int64(size)); err != nil {
 			return nil, err
 		}
 		if line, err := readLine(br); err != nil || len(line) != 0 {
 			return nil, fmt.Errorf("chunk not followed by a line end")
 		}
 	}
+}
+
+// appendN reads n more bytes from br onto body. Room is made as the bytes arrive, at
+// most 1 MiB ahead: a length a service declares is not trusted with an allocation of
+// its size.
+func appendN(br *bufio.Reader, body []byte, n int64) ([]byte, error) {
+	for n > 0 {
+		step := int(min(n, 1<<20))
+		start := len(body)
+		body = slices.Grow(body, step)[:start+step]
+		if _, err := io.ReadFull(br, body[start:]); err != nil {
+			return nil, err
+		}
+		n -= int64(step)
+	}
+	return body, nil
 }
 
 // readLine reads one line without its line end.

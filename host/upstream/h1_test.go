@@ -190,6 +190,9 @@ func TestH1Refused(t *testing.T) {
 		{"a short body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort<close>"},
 		{"a head too large", "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("b", h1MaxHead) + "\r\n\r\n"},
 		{"closed before answering", "<close>"},
+		{"a length no memory holds", "HTTP/1.1 200 OK\r\nContent-Length: 1000000000000000\r\n\r\nshort<close>"},
+		{"a chunk no memory holds", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nshort<close>"},
+		{"a continued framing field", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n 3\r\n\r\nok"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newScripted(t, tt.answer, tt.answer, tt.answer)
