@@ -108,10 +108,11 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	if hs, ok := opts.Store.(store.HealthStates); ok {
 		g.shared = newSharedHealth(hs, g.balancers, opts.NodeID, opts.Logger)
 	}
-	up := upstream.New()
+	keepalive := upstream.DefaultKeepalive
 	if opts.Keepalive != nil {
-		up = upstream.NewWithKeepalive(*opts.Keepalive)
+		keepalive = *opts.Keepalive
 	}
+	up := upstream.NewWithKeepalive(keepalive)
 	svc.Snapshot, svc.Upstream, svc.Metrics = g.current.Load, up, g.metrics
 	g.warmCtx, g.cancelWarm = context.WithCancel(context.WithoutCancel(ctx))
 	if err := g.Sync(ctx); err != nil {
