@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,14 +122,53 @@ func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.Upstr
 		return failed(hc.Addr, err)
 	}
 	req.RemoteAddr, req.LocalAddr = netaddr.String(fresp.RemoteAddr()), netaddr.String(fresp.LocalAddr())
-	if s := fresp.BodyStream(); s != nil {
-		streaming = true
-		copyHeaders(fresp, resp)
-		resp.Body.SetStream(&streamBody{r: s, resp: fresp})
+	copyHeaders(fresp, resp)
+	s := fresp.BodyStream()
+	if s == nil { // no body (HEAD, 204, 304)
+		resp.Body.Set(nil)
 		return nil
 	}
-	copyResponse(fresp, resp)
+	streaming = true // released by the stream's Close
+	sb := &streamBody{r: s, resp: fresp, declared: int64(fresp.Header.ContentLength())}
+	if key.stream {
+		resp.Body.SetStream(sb)
+		return nil
+	}
+	body, err := readBody(sb, fresp.Header.ContentLength())
+	if cerr := sb.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return failed(hc.Addr, fmt.Errorf("read the response body: %w", err))
+	}
+	resp.Body.Set(body)
 	return nil
+}
+
+// bodyAtOnce is the largest response body fasthttp's client reads before handing the
+// response over; a longer one, or one of unknown length, is read from its stream.
+// fasthttp reads a body it buffers into room of the length the service declares (in
+// the whole, or per chunk), so a huge declared length would panic the gateway or
+// exhaust its memory.
+const bodyAtOnce = 64 << 10
+
+// readBody reads a buffered exchange's response body from its stream, room made as the
+// bytes arrive (at most 1 MiB ahead of them, whatever length the service declared).
+func readBody(r io.Reader, declared int) ([]byte, error) {
+	body := make([]byte, 0, min(max(declared, 512), 1<<20))
+	for {
+		if len(body) == cap(body) {
+			body = slices.Grow(body, min(len(body), 1<<20))
+		}
+		n, err := r.Read(body[len(body):cap(body)])
+		body = body[:len(body)+n]
+		if errors.Is(err, io.EOF) {
+			return body, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // setTarget gives freq its request target (path and query, sent as they are) by parts:
@@ -147,28 +187,49 @@ func setTarget(freq *fasthttp.Request, target string, tls bool) {
 	freq.UseHostHeader = true
 }
 
-// streamBody is an upstream response read as the client takes it.
+// streamBody is an upstream response's body read as the client takes it.
 type streamBody struct {
 	r    io.Reader
 	resp *fasthttp.Response
+	// declared is the Content-Length, negative for none; read counts the bytes read.
+	declared, read int64
+	// ended is set once the body was read to its end.
+	ended bool
 }
 
-func (s *streamBody) Read(p []byte) (int, error) { return s.r.Read(p) }
+// Read reads from fasthttp's body stream, which ends a body cut short by the
+// connection's close as if it were whole: that is io.ErrUnexpectedEOF here.
+func (s *streamBody) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.read += int64(n)
+	if errors.Is(err, io.EOF) {
+		if s.declared >= 0 && s.read < s.declared {
+			return n, io.ErrUnexpectedEOF
+		}
+		s.ended = true
+	}
+	return n, err
+}
 
-// Close ends the stream and gives the response back to fasthttp's pool, once.
+// errBodyLeft closes the connection of a response whose body was not read to its end.
+var errBodyLeft = errors.New("response body not read to its end")
+
+// Close ends the stream, once. A body read to its end gives its connection back to
+// the pool and the response to fasthttp's; otherwise the connection, whose next bytes
+// are the rest of this body, is closed, and the response left to the collector
+// (releasing it would close the stream a second time).
 func (s *streamBody) Close() error {
 	if s.resp == nil {
 		return nil
 	}
-	err := s.resp.CloseBodyStream()
-	fasthttp.ReleaseResponse(s.resp)
+	resp := s.resp
 	s.resp = nil
+	if cr, ok := s.r.(fasthttp.ReadCloserWithError); ok && !s.ended {
+		return cr.CloseWithError(errBodyLeft)
+	}
+	err := resp.CloseBodyStream()
+	fasthttp.ReleaseResponse(resp)
 	return err
-}
-
-func copyResponse(from *fasthttp.Response, to *pipeline.Message) {
-	copyHeaders(from, to)
-	to.Body.Set(append([]byte(nil), from.Body()...))
 }
 
 func copyHeaders(from *fasthttp.Response, to *pipeline.Message) {
@@ -290,7 +351,8 @@ func newHostClient(k poolKey, ka Keepalive, tlsCfg *tls.Config) *fasthttp.HostCl
 		MaxConns:                  4096,
 		MaxIdemponentCallAttempts: k.retries + 1,
 		NoDefaultUserAgentHeader:  true,
-		StreamResponseBody:        k.stream,
+		StreamResponseBody:        true, // see bodyAtOnce
+		MaxResponseBodySize:       bodyAtOnce,
 		DisablePathNormalizing:    true,
 	}
 }

@@ -3,6 +3,8 @@ package upstream
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -27,6 +29,7 @@ type scripted struct {
 	answers []string
 	seen    []string // the requests' heads, bodies appended
 	conns   int
+	tls     bool
 }
 
 func newScripted(t *testing.T, answers ...string) *scripted {
@@ -35,6 +38,27 @@ func newScripted(t *testing.T, answers ...string) *scripted {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveScripted(t, ln, answers)
+}
+
+// newScriptedTLS is newScripted behind TLS (a self-signed certificate).
+func newScriptedTLS(t *testing.T, answers ...string) *scripted {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, keyPEM := selfSigned(t, "upstream.example", x509.ExtKeyUsageServerAuth)
+	cert, err := tls.X509KeyPair([]byte(certPEM), []byte(keyPEM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := serveScripted(t, tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}}), answers)
+	s.tls = true
+	return s
+}
+
+func serveScripted(t *testing.T, ln net.Listener, answers []string) *scripted {
 	s := &scripted{ln: ln, answers: answers}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
@@ -102,7 +126,11 @@ func formatHead(h textproto.MIMEHeader) string {
 
 func (s *scripted) service() *store.Service {
 	addr := s.ln.Addr().(*net.TCPAddr)
-	return &store.Service{Protocol: "http", Host: "127.0.0.1", Port: addr.Port, Retries: 2,
+	protocol := "http"
+	if s.tls {
+		protocol = "https"
+	}
+	return &store.Service{Protocol: protocol, Host: "127.0.0.1", Port: addr.Port, Retries: 2,
 		ConnectTimeout: 1000, ReadTimeout: 300, WriteTimeout: 1000}
 }
 
