@@ -21,9 +21,11 @@ pub enum Arg {
 
 /// A request header looked up as ngx.req.get_headers does (weir.header_value, one host
 /// call): case-insensitively, with underscores read as dashes, which header_arg_name
-/// has made of name already (a plugin does it once per configuration).
-pub fn header_arg(name: &str, scratch: &mut Vec<u8>) -> Result<Arg, host::Status> {
-    let mut value = Vec::new();
+/// has made of name already (a plugin does it once per configuration). A string lands
+/// in value, emptied first: a buffer the plugin keeps between requests, so that
+/// finding a key allocates nothing.
+pub fn header_arg(name: &str, mut value: Vec<u8>, scratch: &mut Vec<u8>) -> Result<Arg, host::Status> {
+    value.clear();
     match host::header_value(host::MAP_REQUEST_HEADERS, name, &mut value, scratch)? {
         0 => Ok(Arg::Absent),
         1 => Ok(Arg::String(value)),

@@ -82,6 +82,8 @@ impl Config {
 pub struct Scratch {
     args: Vec<u8>,
     answer: Vec<u8>,
+    /// The key a header held, kept for the next request's.
+    key: Vec<u8>,
 }
 
 /// The request headers callback.
@@ -128,7 +130,7 @@ fn run(c: &Config, s: &mut Scratch, body: Option<Body>) -> Action {
     for (name, header) in c.key_names.iter().zip(&c.header_names) {
         let mut a = Arg::Absent;
         if c.key_in_header {
-            a = request::header_arg(header, &mut s.args).unwrap_or(Arg::Absent);
+            a = request::header_arg(header, std::mem::take(&mut s.key), &mut s.args).unwrap_or(Arg::Absent);
         }
         if a == Arg::Absent && c.key_in_query {
             let path = path.get_or_insert_with(|| request::header(":path", &mut s.args));
@@ -156,11 +158,13 @@ fn run(c: &Config, s: &mut Scratch, body: Option<Body>) -> Action {
         }
     }
     let mut status = 401;
-    if let Some((name, key)) = &found {
+    if let Some((name, key)) = found {
         if c.hide_credentials {
             hide(s, name, body.as_ref());
         }
-        match authenticate(key, s) {
+        let authenticated = authenticate(&key, s);
+        s.key = key;
+        match authenticated {
             Ok(true) => return Action::Continue,
             Ok(false) => fail = MSG_BAD_KEY,
             Err(e) => {
@@ -195,7 +199,10 @@ fn authenticate(key: &[u8], s: &mut Scratch) -> Result<bool, String> {
     let args = &mut s.args;
     args.clear();
     args.extend_from_slice(br#"{"kind":"keyauth_credentials","field":"key","value":"#);
-    json::push_string(args, &json::utf8(key.to_vec()));
+    match std::str::from_utf8(key) {
+        Ok(k) => json::push_string(args, k),
+        Err(_) => json::push_string(args, &json::utf8(key.to_vec())),
+    }
     args.extend_from_slice(br#","authenticate":true}"#);
     s.answer.clear();
     host::foreign(NAME, args, &mut s.answer).map_err(|e| format!("{}: {}", NAME, e))?;

@@ -532,7 +532,7 @@ mod tests {
             assert_eq!(h.iter().next().unwrap().1, want.as_bytes());
         }
         let mut out = Vec::new();
-        for n in [0, 7, -7, 99_999_999, 100_000_000, 1_000_000_007, 1234567890123, 10_000_000_000_000_000, i64::MIN, i64::MAX] {
+        for n in [0, 7, -7, 9, 10, 99, 100, 101, 999, 1_000, 99_999_999, 100_000_000, 100_000_001, 1_000_000_007, 4_294_967_295, 1234567890123, 10_000_000_000_000_000, i64::MIN, i64::MAX] {
             out.clear();
             host::push_int(&mut out, n);
             assert_eq!(out, n.to_string().into_bytes());
