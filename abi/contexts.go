@@ -82,12 +82,15 @@ func (i *Instance) NewHTTP(ctx context.Context, root *Root, s HTTPStream) (*HTTP
 		hc    HTTPContext
 		state contextState
 	})
+	if root.state.skip&skipStreamContext != 0 {
+		c := i.initUnfiled(&h.state, root.state)
+		c.stream = s
+		h.hc = HTTPContext{inst: i, state: c}
+		return &h.hc, nil
+	}
 	c := i.initContext(&h.state, root.state, "", "", nil)
 	c.stream = s
 	h.hc = HTTPContext{inst: i, state: c}
-	if h.hc.skips(skipStreamContext) {
-		return &h.hc, nil
-	}
 	if err := i.callVoid(ctx, c, phaseOther, fnContextCreate, uint64(c.id), uint64(root.state.id)); err != nil {
 		i.drop(c)
 		return nil, err
@@ -104,7 +107,9 @@ func (i *Instance) forget(c *contextState) {
 
 // drop forgets a context and cancels what it started (HTTP calls, its tick). mu is held.
 func (i *Instance) drop(c *contextState) {
-	delete(i.contextsOf(c), c.id)
+	if !c.unfiled {
+		delete(i.contextsOf(c), c.id)
+	}
 	i.cancelCalls(c)
 	stopTick(c)
 }

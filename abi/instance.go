@@ -103,6 +103,11 @@ type contextState struct {
 	stats *[numCallbacks]*CallbackStats
 	// skip is a root context's declared HTTP callbacks to skip (httpcallbacks.go).
 	skip callbackSet
+	// unfiled is a stream the guest never learns of, its plugin keeping no stream
+	// contexts (skipStreamContext): no id of the guest's names it, so it stays out of
+	// the streams map, whose insert and delete were a good part of such a plugin's
+	// price per request.
+	unfiled bool
 }
 
 // callStatus is a callout's outcome as proxy_get_status reports it.
@@ -268,6 +273,14 @@ func (i *Instance) initContext(c *contextState, root *contextState, pluginName, 
 	i.nextID++
 	*c = contextState{id: i.nextID, root: root, pluginName: pluginName, rootID: rootID, config: config}
 	i.contextsOf(c)[c.id] = c
+	return c
+}
+
+// initUnfiled makes c, fresh storage, a stream of root the guest does not learn of
+// (see contextState.unfiled).
+func (i *Instance) initUnfiled(c *contextState, root *contextState) *contextState {
+	i.nextID++
+	*c = contextState{id: i.nextID, root: root, unfiled: true}
 	return c
 }
 
