@@ -164,6 +164,7 @@ fn run(c: &Config, s: &mut Scratch, body: Option<Body>) -> Action {
         }
         let authenticated = authenticate(&key, s);
         s.key = key;
+        host::reuse(&mut s.key);
         match authenticated {
             Ok(true) => return Action::Continue,
             Ok(false) => fail = MSG_BAD_KEY,
