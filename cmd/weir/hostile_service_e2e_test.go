@@ -60,37 +60,26 @@ func TestHostileServiceAnswers(t *testing.T) {
 // address.
 func rawService(t *testing.T, answer string, secure bool) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	var cfg *tls.Config
 	if secure {
 		srv := httptest.NewTLSServer(http.NotFoundHandler()) // for its certificate
 		t.Cleanup(srv.Close)
-		ln = tls.NewListener(ln, &tls.Config{Certificates: srv.TLS.Certificates})
+		cfg = &tls.Config{Certificates: srv.TLS.Certificates}
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	return serveRaw(t, func(c net.Conn) {
+		if cfg != nil {
+			c = tls.Server(c, cfg)
+		}
+		br := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
+			line, err := br.ReadString('\n')
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if strings.TrimRight(line, "\r\n") == "" {
-						break
-					}
-				}
-				io.WriteString(c, answer)
-			}()
+			if strings.TrimRight(line, "\r\n") == "" {
+				break
+			}
 		}
-	}()
-	return ln.Addr().String()
+		_, _ = io.WriteString(c, answer)
+	}).String()
 }

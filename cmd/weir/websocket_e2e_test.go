@@ -27,38 +27,10 @@ func TestWebSocket(t *testing.T) {
 	t.Parallel() // its own node and ports; runs after the sequential tests, TestZeroDowntime included
 	bin := buildWeir(t)
 	n := startNode(t, bin, filepath.Join(t.TempDir(), "prefix"))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	sawHeaders := make(chan http.Header, 1)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				r := bufio.NewReader(c)
-				req, err := http.ReadRequest(r)
-				if err != nil {
-					return
-				}
-				sawHeaders <- req.Header
-				if req.URL.Path == "/refuse" {
-					_, _ = io.WriteString(c, "HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\nno")
-					return
-				}
-				_, _ = io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "+
-					wsAccept(req.Header.Get("Sec-WebSocket-Key"))+"\r\n\r\n")
-				_, _ = io.Copy(c, r) // echo
-			}()
-		}
-	}()
+	saw := make(chan *http.Request, 1)
+	upstream := wsUpstream(t, saw)
 	admin := "http://" + n.admin
-	expectStatus(t, "service", form(t, admin+"/services", "name=ws", "url=http://"+ln.Addr().String()), 201)
+	expectStatus(t, "service", form(t, admin+"/services", "name=ws", "url=http://"+upstream.String()), 201)
 	expectStatus(t, "route", form(t, admin+"/services/ws/routes", "paths[]=/ws"), 201)
 
 	handshake := func(path string) (net.Conn, *bufio.Reader, *http.Response) {
@@ -82,7 +54,7 @@ func TestWebSocket(t *testing.T) {
 		!strings.EqualFold(resp.Header.Get("Upgrade"), "websocket") {
 		t.Fatalf("handshake answered %d %v", resp.StatusCode, resp.Header)
 	}
-	up := <-sawHeaders
+	up := (<-saw).Header
 	if up.Get("Upgrade") != "websocket" || !strings.Contains(up.Get("Connection"), "Upgrade") || up.Get("X-Forwarded-For") == "" {
 		t.Fatalf("upstream saw %v", up)
 	}
@@ -96,8 +68,29 @@ func TestWebSocket(t *testing.T) {
 
 	refused, _, resp := handshake("/ws/refuse")
 	defer refused.Close()
-	<-sawHeaders
+	<-saw
 	if resp.StatusCode != 403 {
 		t.Fatalf("refused upgrade answered %d, want the upstream's 403", resp.StatusCode)
 	}
+}
+
+// wsUpstream is a WebSocket service on a raw socket: it hands each request it reads
+// to saw, refuses /refuse with a 403 and otherwise switches protocols and echoes.
+func wsUpstream(t *testing.T, saw chan<- *http.Request) *net.TCPAddr {
+	t.Helper()
+	return serveRaw(t, func(c net.Conn) {
+		r := bufio.NewReader(c)
+		req, err := http.ReadRequest(r)
+		if err != nil {
+			return
+		}
+		saw <- req
+		if req.URL.Path == "/refuse" {
+			_, _ = io.WriteString(c, "HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\nno")
+			return
+		}
+		_, _ = io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "+
+			wsAccept(req.Header.Get("Sec-WebSocket-Key"))+"\r\n\r\n")
+		_, _ = io.Copy(c, r) // echo
+	})
 }

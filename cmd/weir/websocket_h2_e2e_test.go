@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"io"
@@ -29,38 +28,10 @@ func TestWebSocketOverHTTP2(t *testing.T) {
 	n.extraEnv = []string{"WEIR_PROXY_LISTEN=" + n.proxy + ", " + h2cAddr + " http2"}
 	n.start(t)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	saw := make(chan *http.Request, 1)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				r := bufio.NewReader(c)
-				req, err := http.ReadRequest(r)
-				if err != nil {
-					return
-				}
-				saw <- req
-				if req.URL.Path == "/refuse" {
-					_, _ = io.WriteString(c, "HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\nno")
-					return
-				}
-				_, _ = io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "+
-					wsAccept(req.Header.Get("Sec-WebSocket-Key"))+"\r\n\r\n")
-				_, _ = io.Copy(c, r) // echo
-			}()
-		}
-	}()
+	upstream := wsUpstream(t, saw)
 	admin := "http://" + n.admin
-	expectStatus(t, "service", form(t, admin+"/services", "name=ws", "url=http://"+ln.Addr().String()), 201)
+	expectStatus(t, "service", form(t, admin+"/services", "name=ws", "url=http://"+upstream.String()), 201)
 	expectStatus(t, "route", form(t, admin+"/services/ws/routes", "paths[]=/ws"), 201)
 
 	// net/http's own client refuses the :protocol pseudo-header; x/net's sends it
