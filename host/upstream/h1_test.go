@@ -58,6 +58,7 @@ func newScriptedTLS(t *testing.T, answers ...string) *scripted {
 	return s
 }
 
+// serveScripted serves answers on ln until the test ends.
 func serveScripted(t *testing.T, ln net.Listener, answers []string) *scripted {
 	s := &scripted{ln: ln, answers: answers}
 	t.Cleanup(func() { ln.Close() })
