@@ -99,3 +99,31 @@ func BenchmarkInstantiate(b *testing.B) {
 	b.ReportMetric(float64(insts[0].guest.Memory().Size()), "linear-bytes/instance")
 	b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/float64(b.N), "heap-bytes/instance")
 }
+
+// BenchmarkCompile compiles the built-ins' two modules without a compilation cache, as
+// a node's first start or a change's first use of a built-in does; with -cpu 1,2 it
+// shows what a compiler a core gives.
+func BenchmarkCompile(b *testing.B) {
+	for _, m := range []struct {
+		name string
+		wasm func(testing.TB) []byte
+	}{
+		{"go-bundle", func(t testing.TB) []byte { return goModule(t, "bundle") }},
+		{"rust-bundle", rustBundle},
+	} {
+		b.Run(m.name, func(b *testing.B) {
+			ctx := context.Background()
+			wasm := m.wasm(b)
+			for b.Loop() {
+				rt, err := NewRuntime(ctx, Config{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := rt.Compile(ctx, wasm); err != nil {
+					b.Fatal(err)
+				}
+				_ = rt.Close(ctx)
+			}
+		})
+	}
+}

@@ -3,9 +3,11 @@ package abi
 import (
 	"context"
 	"fmt"
+	"runtime"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // markers maps each ABI marker export to the version it announces, newest first.
@@ -37,7 +39,9 @@ func (r *Runtime) Compile(ctx context.Context, wasm []byte) (*Module, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidModule, err)
 	}
-	compiled, err := r.rt.CompileModule(ctx, wasm)
+	// one compiler a core: the Go bundle's 4,000 functions take seconds of one core,
+	// before a node with built-ins enabled is ready and when a change first uses one
+	compiled, err := r.rt.CompileModule(experimental.WithCompilationWorkers(ctx, runtime.GOMAXPROCS(0)), wasm)
 	if err != nil {
 		return nil, fmt.Errorf("%w: compile: %w", ErrInvalidModule, err)
 	}
