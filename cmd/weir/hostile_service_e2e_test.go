@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/weir-gateway/weir/host/testnet"
 )
 
 // TestHostileServiceAnswers drives the binary against services whose answers declare
@@ -66,7 +68,7 @@ func rawService(t *testing.T, answer string, secure bool) string {
 		t.Cleanup(srv.Close)
 		cfg = &tls.Config{Certificates: srv.TLS.Certificates}
 	}
-	return serveRaw(t, func(c net.Conn) {
+	return testnet.Listen(t, func(c net.Conn) {
 		if cfg != nil {
 			c = tls.Server(c, cfg)
 		}

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/weir-gateway/weir/host/testnet"
 )
 
 // tcpEcho echoes each connection until the client ends its side; with cfg, over TLS.
@@ -28,37 +30,13 @@ func tcpEcho(t *testing.T, cfg *tls.Config) *net.TCPAddr {
 // tcpGreeter is tcpEcho that first sends hello on each connection.
 func tcpGreeter(t *testing.T, cfg *tls.Config, hello string) *net.TCPAddr {
 	t.Helper()
-	return serveRaw(t, func(c net.Conn) {
+	return testnet.Listen(t, func(c net.Conn) {
 		if cfg != nil {
 			c = tls.Server(c, cfg)
 		}
 		_, _ = io.WriteString(c, hello)
 		_, _ = io.Copy(c, c)
 	})
-}
-
-// serveRaw listens on a free loopback port until the test ends and runs serve for
-// each connection on its own goroutine, closing the connection after it.
-func serveRaw(t *testing.T, serve func(net.Conn)) *net.TCPAddr {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				serve(c)
-			}()
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr)
 }
 
 // roundTrip sends msg on c and reads back len(want) bytes.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/weir-gateway/weir/host/testnet"
 )
 
 // wsAccept is RFC 6455's Sec-WebSocket-Accept for key.
@@ -78,7 +80,7 @@ func TestWebSocket(t *testing.T) {
 // to saw, refuses /refuse with a 403 and otherwise switches protocols and echoes.
 func wsUpstream(t *testing.T, saw chan<- *http.Request) *net.TCPAddr {
 	t.Helper()
-	return serveRaw(t, func(c net.Conn) {
+	return testnet.Listen(t, func(c net.Conn) {
 		r := bufio.NewReader(c)
 		req, err := http.ReadRequest(r)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/weir-gateway/weir/abi"
 	"github.com/weir-gateway/weir/host/snapshot"
+	"github.com/weir-gateway/weir/host/testnet"
 	"github.com/weir-gateway/weir/host/wasmpool"
 	"github.com/weir-gateway/weir/store"
 )
@@ -64,24 +65,7 @@ func (m modules) Lookup(_ context.Context, name string, _ map[string]*store.Wasm
 // echoServer echoes each connection until the client ends it, then ends its side.
 func echoServer(t *testing.T) *net.TCPAddr {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_, _ = io.Copy(c, c)
-			}()
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr)
+	return testnet.Listen(t, func(c net.Conn) { _, _ = io.Copy(c, c) })
 }
 
 type fixture struct {

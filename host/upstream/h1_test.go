@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/weir-gateway/weir/host/pipeline"
+	"github.com/weir-gateway/weir/host/testnet"
 	"github.com/weir-gateway/weir/store"
 )
 
@@ -61,19 +62,12 @@ func newScriptedTLS(t *testing.T, answers ...string) *scripted {
 // serveScripted serves answers on ln until the test ends.
 func serveScripted(t *testing.T, ln net.Listener, answers []string) *scripted {
 	s := &scripted{ln: ln, answers: answers}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.conns++
-			s.mu.Unlock()
-			go s.serve(c)
-		}
-	}()
+	testnet.Serve(t, ln, func(c net.Conn) {
+		s.mu.Lock()
+		s.conns++
+		s.mu.Unlock()
+		s.serve(c)
+	})
 	return s
 }
 
