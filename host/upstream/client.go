@@ -11,7 +11,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -134,7 +133,7 @@ func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.Upstr
 		resp.Body.SetStream(sb)
 		return nil
 	}
-	body, err := readBody(sb, fresp.Header.ContentLength())
+	body, err := io.ReadAll(sb) // room made as the bytes arrive
 	if cerr := sb.Close(); err == nil {
 		err = cerr
 	}
@@ -151,25 +150,6 @@ func (c *Client) Do(ctx context.Context, svc *store.Service, req *pipeline.Upstr
 // the whole, or per chunk), so a huge declared length would panic the gateway or
 // exhaust its memory.
 const bodyAtOnce = 64 << 10
-
-// readBody reads a buffered exchange's response body from its stream, room made as the
-// bytes arrive (at most 1 MiB ahead of them, whatever length the service declared).
-func readBody(r io.Reader, declared int) ([]byte, error) {
-	body := make([]byte, 0, min(max(declared, 512), 1<<20))
-	for {
-		if len(body) == cap(body) {
-			body = slices.Grow(body, min(len(body), 1<<20))
-		}
-		n, err := r.Read(body[len(body):cap(body)])
-		body = body[:len(body)+n]
-		if errors.Is(err, io.EOF) {
-			return body, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-}
 
 // setTarget gives freq its request target (path and query, sent as they are) by parts:
 // a target set with SetRequestURI is parsed again by the client, its Host validated,
@@ -294,6 +274,7 @@ func (c *Client) poolKey(svc *store.Service, req *pipeline.UpstreamRequest) (poo
 
 // hostClient is fasthttp's client of key's pool.
 func (c *Client) hostClient(key poolKey, tlsCfg *tls.Config) *fasthttp.HostClient {
+	key.stream = false // every HostClient streams (bodyAtOnce): one pool serves both
 	return pooled(c, c.clients, key, tlsCfg, newHostClient)
 }
 
