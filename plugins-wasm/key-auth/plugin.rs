@@ -82,7 +82,7 @@ impl Config {
 pub struct Scratch {
     args: Vec<u8>,
     answer: Vec<u8>,
-    /// The key a header held, kept for the next request's.
+    /// The buffer the last key was read into, kept for the next request's.
     key: Vec<u8>,
 }
 
