@@ -37,23 +37,69 @@ type commonName struct {
 	shared bool
 }
 
+// commonText holds the lower-case forms of the common names back to back, and the
+// lower string of every commonName is a slice of it: a name the gateway holds in that
+// form (HeaderName's answers, CommonName's) is then told by where its bytes are
+// (interned), which costs less than hashing it and comparing it with a slot's.
+// commonAt maps an offset into commonText to 1 + the index in commonNames of the name
+// that starts there (0: none starts there).
+var commonText, commonNames, commonAt = func() (text string, names []commonName, at []uint8) {
+	text = strings.Join(commonHeaders, "")
+	at = make([]uint8, len(text))
+	off := 0
+	for i, n := range commonHeaders {
+		lower := text[off : off+len(n)]
+		names = append(names, commonName{lower: lower, wire: string(appendWireName(nil, n))})
+		at[off] = uint8(i + 1)
+		off += len(n)
+	}
+	if len(names) > 255 {
+		panic("abi: more common header names than commonAt can index")
+	}
+	return text, names, at
+}()
+
 // commonSlots finds a common name in a few instructions: a request looks names up
 // tens of times, and a Go map's hashing cost more than the rest of each lookup. A
 // name whose slot is taken goes to commonOverflow.
 var commonSlots, commonOverflow = func() (slots [1024]commonName, overflow map[string]*commonName) {
 	overflow = map[string]*commonName{}
-	for _, n := range commonHeaders {
-		c := commonName{lower: n, wire: string(appendWireName(nil, n))}
-		s := &slots[slotOf(n)]
+	for i := range commonNames {
+		c := commonNames[i]
+		s := &slots[slotOf(c.lower)]
 		if s.lower == "" {
 			*s = c
 			continue
 		}
 		s.shared = true
-		overflow[n] = &c
+		overflow[c.lower] = &commonNames[i]
 	}
 	return slots, overflow
 }()
+
+// interned is the common name whose lower-case string name is (a slice of
+// commonText, as HeaderName and CommonName answer), nil for any other string, even one
+// with the same bytes. It reads only the string's address and length.
+func interned(name string) *commonName {
+	off := uintptr(unsafe.Pointer(unsafe.StringData(name))) - uintptr(unsafe.Pointer(unsafe.StringData(commonText)))
+	if off >= uintptr(len(commonText)) || commonAt[off] == 0 {
+		return nil
+	}
+	if c := &commonNames[commonAt[off]-1]; len(c.lower) == len(name) {
+		return c
+	}
+	return nil
+}
+
+// CommonName is the gateway's own string for a common lower-case header name, one
+// AppendWireName writes without looking it up; name itself when it is not common.
+// Tables of names the gateway sets on every request keep theirs in this form.
+func CommonName(name string) string {
+	if c := common(name); c != nil {
+		return c.lower
+	}
+	return name
+}
 
 // slotOf hashes a name's length and three of its bytes into commonSlots
 // (Fibonacci hashing: the product's top bits). The bytes are folded to lower case
@@ -187,8 +233,12 @@ func HasUpperASCII(s string) bool {
 // it normalizes. A name holding a byte that may not stand in a token is appended as it
 // is, as fasthttp leaves it. The front end and the upstream client write names made
 // here with fasthttp's own normalizing off, which copied and scanned every name three
-// times; a common name's form is made once.
+// times; a common name's form is made once, and found without a lookup when name is
+// the gateway's own string for it (interned).
 func AppendWireName(dst []byte, name string) []byte {
+	if c := interned(name); c != nil {
+		return append(dst, c.wire...)
+	}
 	if c := common(name); c != nil {
 		return append(dst, c.wire...)
 	}

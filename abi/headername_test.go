@@ -122,3 +122,38 @@ func TestAppendWireName(t *testing.T) {
 		}
 	}
 }
+
+// TestInterned: the gateway's own strings for the common names (HeaderName's and
+// CommonName's answers) are told by their address, any other string is not, whatever
+// its bytes; AppendWireName writes both alike.
+func TestInterned(t *testing.T) {
+	for _, name := range commonHeaders {
+		own := CommonName(name)
+		if own != name || HeaderName([]byte(name)) != own || interned(own) == nil || interned(own).lower != name {
+			t.Errorf("%s: CommonName %q, HeaderName %q, interned %v", name, own, HeaderName([]byte(name)), interned(own))
+		}
+		if h := HeaderName(AppendWireName(nil, name)); interned(h) == nil {
+			t.Errorf("%s: HeaderName of its wire form is not the gateway's own string", name)
+		}
+		for _, other := range []string{strings.Clone(name), own[:len(own)-1], own[1:], name + "x"} {
+			if c := interned(other); c != nil {
+				t.Errorf("%q taken for the common name %q", other, c.lower)
+			}
+		}
+		if got, want := string(AppendWireName(nil, own)), string(AppendWireName(nil, strings.Clone(name))); got != want {
+			t.Errorf("%s: AppendWireName %q for the gateway's own string, %q for a copy", name, got, want)
+		}
+		buf := make([]byte, 0, 64)
+		if n := testing.AllocsPerRun(10, func() { _ = AppendWireName(buf[:0], own) }); n != 0 {
+			t.Errorf("%s: AppendWireName allocated %.0f times", name, n)
+		}
+	}
+	for _, s := range []string{"", "x-not-common", commonText, commonText[:0], commonText[len(commonText):]} {
+		if c := interned(s); c != nil {
+			t.Errorf("%q taken for the common name %q", s, c.lower)
+		}
+	}
+	if got := CommonName("x-not-common"); got != "x-not-common" {
+		t.Errorf("CommonName of an uncommon name: %q", got)
+	}
+}

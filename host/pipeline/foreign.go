@@ -252,13 +252,18 @@ func setConsumer(e *Exchange, c *store.Consumer, credentialID, identifier string
 		cred = identifier
 	}
 	e.Request.Headers.setOrRemove([]fieldChange{
-		{key: "x-consumer-id", value: c.ID},
-		optionalField("x-consumer-custom-id", c.CustomID),
-		optionalField("x-consumer-username", c.Username),
-		{key: "x-credential-identifier", value: cred, remove: credentialID == ""},
-		{key: "x-anonymous-consumer", value: "true", remove: !anonymous},
+		{key: consumerFields[0], value: c.ID},
+		optionalField(consumerFields[1], c.CustomID),
+		optionalField(consumerFields[2], c.Username),
+		{key: consumerFields[3], value: cred, remove: credentialID == ""},
+		{key: consumerFields[4], value: "true", remove: !anonymous},
 	})
 }
+
+// consumerFields are the fields setConsumer sets, as the gateway's own strings for
+// them (abi.CommonName).
+var consumerFields = commonNames("x-consumer-id", "x-consumer-custom-id", "x-consumer-username",
+	"x-credential-identifier", "x-anonymous-consumer")
 
 // optionalField sets key to *v, or removes it when v is nil.
 func optionalField(key string, v *string) fieldChange {

@@ -1,5 +1,7 @@
 package pipeline
 
+import "github.com/weir-gateway/weir/abi"
+
 // The fields the gateway sets on a request on its way upstream, as indexes into
 // forwardedNames; the order is the one a request gets them in when it has none.
 const (
@@ -16,8 +18,8 @@ const (
 	forwardedCount
 )
 
-var forwardedNames = [forwardedCount]string{"te", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
-	"x-forwarded-port", "x-forwarded-path", "x-forwarded-prefix", "x-real-ip", "x-kong-request-id", "via"}
+var forwardedNames = [forwardedCount]string(commonNames("te", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+	"x-forwarded-port", "x-forwarded-path", "x-forwarded-prefix", "x-real-ip", "x-kong-request-id", "via"))
 
 // The fields the gateway sets on a response, as indexes into respondedNames.
 const (
@@ -33,8 +35,18 @@ const (
 // the response's fields fit gatewayFields' arrays, sized for the request's
 var _ [forwardedCount - respondedCount]struct{}
 
-var respondedNames = [respondedCount]string{"x-kong-upstream-latency", "x-kong-proxy-latency", "x-kong-upstream-status",
-	"via", "server", "x-kong-request-id"}
+var respondedNames = [respondedCount]string(commonNames("x-kong-upstream-latency", "x-kong-proxy-latency",
+	"x-kong-upstream-status", "via", "server", "x-kong-request-id"))
+
+// commonNames is names as the gateway's own strings for them (abi.CommonName), which
+// the front end and the upstream client write without looking them up: these are set
+// on every request.
+func commonNames(names ...string) []string {
+	for i, n := range names {
+		names[i] = abi.CommonName(n)
+	}
+	return names
+}
 
 // respondedField is the index of a stored key among respondedNames, -1 for another.
 func respondedField(key string) int {
