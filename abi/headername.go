@@ -236,13 +236,22 @@ func HasUpperASCII(s string) bool {
 // times; a common name's form is made once, and found without a lookup when name is
 // the gateway's own string for it (interned).
 func AppendWireName(dst []byte, name string) []byte {
-	if c := interned(name); c != nil {
-		return append(dst, c.wire...)
-	}
-	if c := common(name); c != nil {
-		return append(dst, c.wire...)
+	if wire, ok := CommonWireName(name); ok {
+		return append(dst, wire...)
 	}
 	return appendWireName(dst, name)
+}
+
+// CommonWireName is AppendWireName's form of a common lower-case name, made once;
+// false for another name. A writer that copies the name itself saves a copy with it.
+func CommonWireName(name string) (string, bool) {
+	if c := interned(name); c != nil {
+		return c.wire, true
+	}
+	if c := common(name); c != nil {
+		return c.wire, true
+	}
+	return "", false
 }
 
 func appendWireName(dst []byte, name string) []byte {

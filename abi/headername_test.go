@@ -140,8 +140,14 @@ func TestInterned(t *testing.T) {
 				t.Errorf("%q taken for the common name %q", other, c.lower)
 			}
 		}
-		if got, want := string(AppendWireName(nil, own)), string(AppendWireName(nil, strings.Clone(name))); got != want {
-			t.Errorf("%s: AppendWireName %q for the gateway's own string, %q for a copy", name, got, want)
+		want := string(fasthttp.AppendNormalizedHeaderKey(nil, name))
+		for _, in := range []string{own, strings.Clone(name)} {
+			if got := string(AppendWireName(nil, in)); got != want {
+				t.Errorf("%s: AppendWireName %q, want %q", name, got, want)
+			}
+			if got, ok := CommonWireName(in); !ok || got != want {
+				t.Errorf("%s: CommonWireName %q, %v; want %q", name, got, ok, want)
+			}
 		}
 		buf := make([]byte, 0, 64)
 		if n := testing.AllocsPerRun(10, func() { _ = AppendWireName(buf[:0], own) }); n != 0 {
@@ -155,5 +161,8 @@ func TestInterned(t *testing.T) {
 	}
 	if got := CommonName("x-not-common"); got != "x-not-common" {
 		t.Errorf("CommonName of an uncommon name: %q", got)
+	}
+	if got, ok := CommonWireName("x-not-common"); ok {
+		t.Errorf("CommonWireName of an uncommon name: %q", got)
 	}
 }

@@ -297,7 +297,12 @@ func write(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 			// the upstream's connection headers were dropped when its response was
 			// read; what remains the gateway or a plugin set (426's Upgrade)
 		default:
-			if kv[0] != "" && kv[0][0] != ':' {
+			if kv[0] == "" || kv[0][0] == ':' {
+				continue
+			}
+			if wire, ok := abi.CommonWireName(kv[0]); ok {
+				resp.Header.Add(wire, kv[1]) // fasthttp copies it
+			} else {
 				resp.Header.AddBytesK(abi.AppendWireName(nameBuf[:0], kv[0]), kv[1])
 			}
 		}
