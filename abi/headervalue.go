@@ -22,10 +22,11 @@ func headerValue(h hostCtx, args []byte) ([]byte, Status) {
 	}
 	key := h.inst.names.name(args[4:])
 	first, n := "", 0
-	for _, p := range m.Pairs() {
-		if p[0] == key {
+	pairs := m.Pairs()
+	for i := range pairs { // indexed: ranging over values copies each field
+		if pairs[i][0] == key {
 			if n == 0 {
-				first = p[1]
+				first = pairs[i][1]
 			}
 			n++
 		}

@@ -58,17 +58,18 @@ func fitsAll(m HeaderMap, fields [][2]string) bool {
 		if lengths&LengthBit(k) == 0 {
 			return false
 		}
-		for _, f := range fields {
-			if f[0] == k {
+		for i := range fields {
+			if fields[i][0] == k {
 				return true
 			}
 		}
 		return false
 	}
-	for _, p := range m.Pairs() {
-		if !replaced(p[0]) {
+	pairs := m.Pairs()
+	for i := range pairs {
+		if !replaced(pairs[i][0]) {
 			entries++
-			size += len(p[0]) + len(p[1])
+			size += len(pairs[i][0]) + len(pairs[i][1])
 		}
 	}
 	for i, f := range fields {

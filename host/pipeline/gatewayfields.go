@@ -102,8 +102,9 @@ func (f *gatewayFields) find() {
 	for i := range f.at {
 		f.at[i], f.repeated[i] = -1, false
 	}
-	for i, p := range f.h.pairs {
-		if field := f.field(p[0]); field >= 0 {
+	pairs := f.h.pairs
+	for i := range pairs {
+		if field := f.field(pairs[i][0]); field >= 0 {
 			if f.at[field] < 0 {
 				f.at[field] = i
 			} else {

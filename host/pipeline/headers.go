@@ -32,10 +32,14 @@ func (h *Headers) Get(key string) (string, bool) {
 }
 
 // get is Get for a key as keys are stored.
+//
+// The loops over pairs here index them: ranging over the values copies each
+// two-string field to the stack first, which made these scans twice as long.
 func (h *Headers) get(key string) (string, bool) {
-	for _, p := range h.pairs {
-		if p[0] == key {
-			return p[1], true
+	pairs := h.pairs
+	for i := range pairs {
+		if pairs[i][0] == key {
+			return pairs[i][1], true
 		}
 	}
 	return "", false
@@ -51,9 +55,10 @@ func (h *Headers) Value(key string) string {
 func (h *Headers) Values(key string) []string {
 	var out []string
 	key = abi.LowerASCII(key)
-	for _, p := range h.pairs {
-		if p[0] == key {
-			out = append(out, p[1])
+	pairs := h.pairs
+	for i := range pairs {
+		if pairs[i][0] == key {
+			out = append(out, pairs[i][1])
 		}
 	}
 	return out
@@ -85,9 +90,10 @@ func (h *Headers) Set(key, value string) {
 
 // replace is Set for a key as keys are stored, when the map has it; false when not.
 func (h *Headers) replace(key, value string) bool {
-	for i, p := range h.pairs {
-		if p[0] == key {
-			h.pairs[i][1] = value
+	pairs := h.pairs
+	for i := range pairs {
+		if pairs[i][0] == key {
+			pairs[i][1] = value
 			h.removeFrom(i+1, key)
 			return true
 		}
@@ -110,12 +116,14 @@ func (h *Headers) setOrRemove(changes []fieldChange) {
 	for _, c := range changes {
 		lengths |= abi.LengthBit(c.key)
 	}
-	for _, p := range h.pairs {
-		if lengths&abi.LengthBit(p[0]) == 0 {
+	pairs := h.pairs
+	for i := range pairs {
+		k := pairs[i][0]
+		if lengths&abi.LengthBit(k) == 0 {
 			continue
 		}
 		for _, c := range changes {
-			if p[0] == c.key {
+			if k == c.key {
 				h.applyEach(changes)
 				return
 			}
@@ -153,12 +161,14 @@ func (h *Headers) SetFields(fields [][2]string) {
 // holdsAny says whether a field of h has the key of one of fields; lengths is the
 // set of their keys' lengthBits.
 func (h *Headers) holdsAny(lengths uint64, fields [][2]string) bool {
-	for _, p := range h.pairs {
-		if lengths&abi.LengthBit(p[0]) == 0 {
+	pairs := h.pairs
+	for i := range pairs {
+		k := pairs[i][0]
+		if lengths&abi.LengthBit(k) == 0 {
 			continue
 		}
-		for _, f := range fields {
-			if p[0] == f[0] {
+		for j := range fields {
+			if k == fields[j][0] {
 				return true
 			}
 		}
