@@ -152,20 +152,22 @@ func (s *search) group(g *group) {
 	if g == nil {
 		return
 	}
-	n, rest := &g.tree, s.path
-	for {
-		s.list(n.cands)
-		if rest == "" {
-			break
-		}
-		i := n.child(rest[0])
-		if i < 0 || !strings.HasPrefix(rest, n.children[i].label) {
-			break
-		}
-		n = n.children[i]
-		rest = rest[len(n.label):]
-	}
+	s.walk(&g.tree, s.path)
 	s.list(g.scan)
+}
+
+// walk lists the candidates of the nodes on rest's way down from n, the deepest
+// first: a longer prefix path outranks a shorter one of a route alike, so once the
+// deepest has matched, the lists above it stop at their first candidate (10,000
+// routes /r1 ... /r10000 put /r5, /r50 and /r500 on the way to /r5000).
+func (s *search) walk(n *node, rest string) {
+	if rest != "" {
+		if i := n.child(rest[0]); i >= 0 && strings.HasPrefix(rest, n.children[i].label) {
+			ch := n.children[i]
+			s.walk(ch, rest[len(ch.label):])
+		}
+	}
+	s.list(n.cands)
 }
 
 func (s *search) list(cands []*candidate) {
