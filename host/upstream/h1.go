@@ -102,21 +102,23 @@ func (p *h1Pool) exchange(req *pipeline.UpstreamRequest, resp *pipeline.Message)
 		return false, err
 	}
 	req.RemoteAddr, req.LocalAddr = c.remote, c.local
-	_ = c.SetWriteDeadline(time.Now().Add(millis(p.key.write)))
+	// one clock read for both deadlines: the read one counts from before the write
+	// (a request's head goes out in microseconds), a clock read less per request
+	now := time.Now()
+	_ = c.SetWriteDeadline(now.Add(millis(p.key.write)))
 	bw := h1Writers.Get().(*bufio.Writer)
 	bw.Reset(c)
 	closing, err := writeRequest(bw, req)
 	bw.Reset(nil)
 	h1Writers.Put(bw)
 	if errors.Is(err, errInvalidField) { // refused before anything was written
-		p.put(c, time.Now())
+		p.put(c, now)
 		return false, err
 	}
 	if err != nil {
 		_ = c.Close()
 		return true, err
 	}
-	now := time.Now()
 	_ = c.SetReadDeadline(now.Add(millis(p.key.read)))
 	br := h1Readers.Get().(*bufio.Reader)
 	br.Reset(c)
