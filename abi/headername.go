@@ -77,9 +77,9 @@ var commonSlots, commonOverflow = func() (slots [1024]commonName, overflow map[s
 	return slots, overflow
 }()
 
-// interned is the common name whose lower-case string name is (a slice of
-// commonText, as HeaderName and CommonName answer), nil for any other string, even one
-// with the same bytes. It reads only the string's address and length.
+// interned is the common name whose gateway-kept string name is (a slice of
+// commonText, as HeaderName and CommonName answer); nil for any other string, even
+// one with the same bytes. It reads only the string's address and length.
 func interned(name string) *commonName {
 	off := uintptr(unsafe.Pointer(unsafe.StringData(name))) - uintptr(unsafe.Pointer(unsafe.StringData(commonText)))
 	if off >= uintptr(len(commonText)) || commonAt[off] == 0 {

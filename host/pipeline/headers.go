@@ -34,7 +34,7 @@ func (h *Headers) Get(key string) (string, bool) {
 // get is Get for a key as keys are stored.
 //
 // The loops over pairs here index them: ranging over the values copies each
-// two-string field to the stack first, which made these scans twice as long.
+// two-string field to the stack first, four more instructions a field scanned.
 func (h *Headers) get(key string) (string, bool) {
 	pairs := h.pairs
 	for i := range pairs {

@@ -16,11 +16,12 @@
 # xform (c) and many (d: ROUTES routes and consumers, default 10,000, requests to the
 # middle one as make bench sends them). With CACHE=1 callgrind also simulates the
 # caches and prints, per request, the misses of the first-level data cache and of the
-# last level (reads and writes): what (d) costs over (b) is mostly misses, which
-# instruction counts do not show. Each runs under callgrind with one P and its collector off; after
-# 2,000 requests to warm it, its counters are zeroed, N requests (default 20,000, over
-# 8 connections, scripts/bench/nreq) are sent, and the total is divided by N. About
-# a minute per case. weir's compilation cache is filled by a start outside valgrind.
+# last level (reads and writes), to tell whether what one case costs over another is
+# instructions or misses. Each runs under callgrind with one P and its collector off;
+# after 2,000 requests to warm it, its counters are zeroed, N requests (default
+# 20,000, over 8 connections, scripts/bench/nreq) are sent, and the total is divided
+# by N. About a minute per case. weir's compilation cache is filled by a start outside
+# valgrind.
 #
 # Needs valgrind, nginx and curl (apt-get install valgrind nginx curl) and Go. Stops
 # only what it started.
@@ -114,7 +115,7 @@ for c in "${cases[@]}"; do
 	fi
 	[ -z "${KEEP:-}" ] || cp "$dump" "$KEEP/$c.callgrind"
 	if [ -n "${FUNCTIONS:-}" ]; then
-		callgrind_annotate --auto=no "$dump" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) ([ 0-9.]*%)  \(.*\)/\1 \2/p' |
+		callgrind_annotate --auto=no --show=Ir "$dump" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) ([ 0-9.]*%)  \(.*\)/\1 \2/p' |
 			sed -n "2,$((FUNCTIONS + 1))p" | awk -v n="$n" '{v=$1; gsub(",","",v); $1=""; printf "    %8d %s\n", v/n, $0}'
 	fi
 done
