@@ -56,16 +56,24 @@ func TestHeaders(t *testing.T) {
 	}
 }
 
-// TestHeadersGrow: a map grown for n fields takes them without allocating.
+// TestHeadersGrow: a map grown for n fields takes them without allocating. Grow's own
+// allocations are counted apart: one, or two in the race detector's build, which
+// makes the room it appends separately.
 func TestHeadersGrow(t *testing.T) {
-	if n := testing.AllocsPerRun(100, func() {
-		var h Headers
+	var h Headers
+	grow := testing.AllocsPerRun(100, func() {
+		h = Headers{}
+		h.Grow(8)
+	})
+	fill := testing.AllocsPerRun(100, func() {
+		h = Headers{}
 		h.Grow(8)
 		for range 8 {
 			h.AddLower("x-a", "1")
 		}
-	}); n != 1 {
-		t.Errorf("%.0f allocations for 8 fields after Grow(8), want 1", n)
+	})
+	if fill != grow || grow > 2 {
+		t.Errorf("Grow(8) allocated %.0f times, and with 8 fields after it %.0f", grow, fill)
 	}
 }
 
