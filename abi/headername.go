@@ -146,10 +146,15 @@ type nameCache struct {
 // there is room.
 func (c *nameCache) name(name []byte) string {
 	// a common name in lower case (as weir's built-ins send theirs) or in its wire form
-	// (as HTTP/1.1 clients and servers send theirs) is found without a copy
+	// (as HTTP/1.1 clients and servers send theirs) is found without a copy, compared
+	// with the one form its first letter says it may be in
 	raw := unsafe.String(unsafe.SliceData(name), len(name))
 	s := &commonSlots[slotOf(raw)]
-	if s.lower == raw || s.wire == raw && raw != "" {
+	form := s.lower
+	if raw != "" && 'A' <= raw[0] && raw[0] <= 'Z' {
+		form = s.wire
+	}
+	if form == raw {
 		return s.lower
 	}
 	if s.shared {
