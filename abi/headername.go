@@ -248,7 +248,8 @@ func AppendWireName(dst []byte, name string) []byte {
 }
 
 // CommonWireName is AppendWireName's form of a common lower-case name, made once;
-// false for another name. A writer that copies the name itself saves a copy with it.
+// false for another name, which AppendOtherWireName then writes. A writer that copies
+// the name itself saves a copy with it.
 func CommonWireName(name string) (string, bool) {
 	if c := interned(name); c != nil {
 		return c.wire, true
@@ -258,6 +259,10 @@ func CommonWireName(name string) (string, bool) {
 	}
 	return "", false
 }
+
+// AppendOtherWireName is AppendWireName for a name CommonWireName did not know,
+// without looking it up again.
+func AppendOtherWireName(dst []byte, name string) []byte { return appendWireName(dst, name) }
 
 func appendWireName(dst []byte, name string) []byte {
 	start := len(dst)

@@ -165,4 +165,9 @@ func TestInterned(t *testing.T) {
 	if got, ok := CommonWireName("x-not-common"); ok {
 		t.Errorf("CommonWireName of an uncommon name: %q", got)
 	}
+	for _, name := range []string{"x-not-common", "x_under", "with space", ""} {
+		if got, want := string(AppendOtherWireName([]byte("p:"), name)), string(AppendWireName([]byte("p:"), name)); got != want {
+			t.Errorf("AppendOtherWireName(%q) = %q, AppendWireName %q", name, got, want)
+		}
+	}
 }

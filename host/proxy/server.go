@@ -302,7 +302,7 @@ func write(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 			if wire, ok := abi.CommonWireName(kv[0]); ok {
 				resp.Header.Add(wire, kv[1]) // fasthttp copies it
 			} else {
-				resp.Header.AddBytesK(abi.AppendWireName(nameBuf[:0], kv[0]), kv[1])
+				resp.Header.AddBytesK(abi.AppendOtherWireName(nameBuf[:0], kv[0]), kv[1])
 			}
 		}
 	}
