@@ -3,6 +3,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -249,6 +250,11 @@ func fill(ctx *fasthttp.RequestCtx, e *pipeline.Exchange) {
 		}
 	}
 	method, uri, host := ctx.Method(), ctx.RequestURI(), ctx.Host()
+	if len(uri) > 1 && uri[0] == '/' && uri[1] == '/' {
+		// an origin-form target that starts with two slashes names a path, not a host,
+		// as nginx reads it; fasthttp's URI takes "//other/x://y" for host "other"
+		host = bytes.ToLower(ctx.Request.Header.Host())
+	}
 	var texts pipeline.Texts
 	size, fields := len(method)+len(uri)+len(host), 0
 	for _, v := range ctx.Request.Header.All() {
