@@ -239,15 +239,16 @@ for c in a b c d; do settle "${weir_pid[$c]}"; done
 # (seconds of CPU for the Go bundle, once per compilation cache), which is a module's
 # first load, not the configuration change the case measures.
 toggle_id=$(cat /proc/sys/kernel/random/uuid)
+# toggle true|false: PATCH the plugin's enabled, from the load CPU; prints the status.
 toggle() {
-	curl -fs -o /dev/null -X PATCH "http://127.0.0.1:${admin_port[a]}/plugins/$toggle_id" \
+	taskset -c "$load_cpu" curl -s -o /dev/null -w '%{http_code}\n' -X PATCH "http://127.0.0.1:${admin_port[a]}/plugins/$toggle_id" \
 		-H 'Content-Type: application/json' --data "{\"enabled\":$1}"
 }
 curl -fs -o /dev/null "http://127.0.0.1:${admin_port[a]}/services/bench/routes" -H 'Content-Type: application/json' \
 	--data '{"name":"bench-other","paths":["/other"]}' &&
 	curl -fs -o /dev/null "http://127.0.0.1:${admin_port[a]}/routes/bench-other/plugins" -H 'Content-Type: application/json' \
 		--data "{\"id\":\"$toggle_id\",\"name\":\"correlation-id\",\"enabled\":false}" &&
-	toggle true && toggle false ||
+	[ "$(toggle true)" = 200 ] && [ "$(toggle false)" = 200 ] ||
 	fail "could not create the route and plugin the config-change case toggles"
 settle "${weir_pid[a]}"
 
@@ -311,13 +312,11 @@ changes() {
 				-H 'Content-Type: application/json' --data "{\"tags\":[\"rev-$n\"]}" || echo 000
 		else
 			if [ "$on" = false ]; then on=true; else on=false; fi
-			taskset -c "$load_cpu" curl -s -o /dev/null -w '%{http_code}\n' -X PATCH "http://127.0.0.1:${admin_port[a]}/plugins/$toggle_id" \
-				-H 'Content-Type: application/json' --data "{\"enabled\":$on}" || echo 000
+			toggle "$on" || echo 000
 		fi
 		sleep 1
 	done
-	curl -s -o /dev/null -X PATCH "http://127.0.0.1:${admin_port[a]}/plugins/$toggle_id" \
-		-H 'Content-Type: application/json' --data '{"enabled":false}' || true
+	toggle false >/dev/null || true
 }
 
 secs() { echo "$1" | awk '{v = $1 + 0; if ($1 ~ /m$/) v *= 60; if ($1 ~ /h$/) v *= 3600; print int(v)}'; }
