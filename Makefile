@@ -5,7 +5,7 @@ GO     ?= go
 BIN    ?= bin/weir
 PREFIX ?= $(CURDIR)/.weir
 
-.PHONY: all plugins build run echo test vet bench bench-micro bench-all clean testdata testdata-check plugin-docs bundle-rust bundle-rust-check
+.PHONY: all plugins build run echo test vet bench bench-micro bench-all pgo clean testdata testdata-check plugin-docs bundle-rust bundle-rust-check
 
 all: build
 
@@ -67,6 +67,11 @@ bench: build
 ## built-in plugins), -count 6, summarised by benchstat (scripts/bench/micro.sh)
 bench-micro: plugins
 	bash scripts/bench/micro.sh
+
+## pgo: profile the benchmark's weir nodes under load and write cmd/weir/default.pgo,
+## the profile every build of the binary is optimized with (scripts/bench/pgo.sh)
+pgo: plugins
+	bash scripts/bench/pgo.sh
 
 ## bench-all: every Go benchmark in the module once, with -benchmem (what `make bench`
 ## ran before it drove the side-by-side comparison)
