@@ -42,6 +42,42 @@ func TestFindCredentialArgsScan(t *testing.T) {
 	}
 }
 
+// TestFindCredentialArgsCanonical: the SDKs' own bytes are read whole, anything else is
+// left to scan.
+func TestFindCredentialArgsCanonical(t *testing.T) {
+	tests := []struct {
+		in   string
+		want *findCredentialArgs // nil: not read whole
+	}{
+		{`{"kind":"keyauth_credentials","field":"key","value":"k1","authenticate":true}`,
+			&findCredentialArgs{"keyauth_credentials", "key", "k1", true}},
+		{`{"kind":"keyauth_credentials","field":"key","value":"k1"}`, &findCredentialArgs{"keyauth_credentials", "key", "k1", false}},
+		{`{"kind":"jwt_secrets","field":"key","value":"ü","authenticate":false}`, &findCredentialArgs{"jwt_secrets", "key", "ü", false}},
+		{`{"kind":"basicauth_credentials","field":"username","value":""}`, &findCredentialArgs{"basicauth_credentials", "username", "", false}},
+		{`{"kind":"keyauth_credentials","field":"key","value":"a\"b"}`, nil},
+		{`{"kind":"keyauth_credentials","field":"key","value":"k1","authenticate":true} `, nil},
+		{`{"kind":"keyauth_credentials","field":"key","value":"k1","authenticate":1}`, nil},
+		{`{"kind":"keyauth_credentials","field":"key","value":"k1"`, nil},
+		{`{"kind":"keyauth_credentials","field":"key","value":"`, nil},
+		{`{"kind":"keyauth_credentials","field":"username","value":"k1"}`, nil},
+		{`{"kind":"keyauth_credentials","field":"key","value":"k1","kind":"jwt_secrets"}`, nil},
+		{"{\"kind\":\"keyauth_credentials\",\"field\":\"key\",\"value\":\"\xff\"}", nil},
+		{` {"kind":"keyauth_credentials","field":"key","value":"k1"}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			var a findCredentialArgs
+			whole := a.canonical([]byte(tt.in))
+			if whole != (tt.want != nil) {
+				t.Fatalf("read whole = %v, want %v", whole, tt.want != nil)
+			}
+			if whole && a != *tt.want {
+				t.Fatalf("read %+v, want %+v", a, *tt.want)
+			}
+		})
+	}
+}
+
 // FuzzFindCredentialArgsScan: whatever the fast path accepts, encoding/json accepts
 // and reads the same way.
 func FuzzFindCredentialArgsScan(f *testing.F) {
@@ -52,7 +88,12 @@ func FuzzFindCredentialArgsScan(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var fast findCredentialArgs
+		var fast, whole findCredentialArgs
+		if whole.canonical(b) {
+			if !fast.scan(b) || whole != fast {
+				t.Fatalf("%q: read whole as %+v, member by member as %+v", b, whole, fast)
+			}
+		}
 		if !fast.scan(b) {
 			return
 		}

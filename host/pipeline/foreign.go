@@ -142,7 +142,7 @@ func callFindCredential(e *Exchange, args []byte) ([]byte, abi.Status) {
 		return nil, abi.StatusNotFound
 	}
 	var a findCredentialArgs
-	if !a.scan(args) {
+	if !a.canonical(args) && !a.scan(args) {
 		slow := new(findCredentialArgs) // decoded apart, so that a stays off the heap
 		if err := json.Unmarshal(args, slow); err != nil {
 			return nil, abi.StatusParseFailure
@@ -164,6 +164,44 @@ func callFindCredential(e *Exchange, args []byte) ([]byte, abi.Status) {
 		return nil, abi.StatusSerializationFailure
 	}
 	return out, abi.StatusOK
+}
+
+// credentialQueries are weir.find_credential's arguments up to the value's first byte,
+// exactly as the SDKs write them, for every (kind, field) lookupCredential answers.
+var credentialQueries = func() (q []credentialQuery) {
+	for _, kf := range [][2]string{{store.KeyAuthCredentials, "key"}, {store.JWTSecrets, "key"}, {store.BasicAuthCredentials, "username"}} {
+		q = append(q, credentialQuery{`{"kind":"` + kf[0] + `","field":"` + kf[1] + `","value":"`, kf[0], kf[1]})
+	}
+	return q
+}()
+
+type credentialQuery struct{ prefix, kind, field string }
+
+// canonical reads the arguments when they are the bytes an SDK writes for a lookup
+// weir answers: one of credentialQueries, a plain string, then the end or
+// authenticate. It compares them whole where scan reads member by member (about 2,500
+// instructions a keyed request); false leaves the reading to scan.
+func (a *findCredentialArgs) canonical(args []byte) bool {
+	for _, q := range credentialQueries {
+		if len(args) <= len(q.prefix) || string(args[:len(q.prefix)]) != q.prefix {
+			continue
+		}
+		value, next, ok := plainString(args, len(q.prefix)-1)
+		if !ok {
+			return false
+		}
+		authenticate := false
+		switch string(args[next:]) {
+		case `,"authenticate":true}`:
+			authenticate = true
+		case "}", `,"authenticate":false}`:
+		default:
+			return false
+		}
+		*a = findCredentialArgs{Kind: q.kind, Field: q.field, Value: value, Authenticate: authenticate}
+		return true
+	}
+	return false
 }
 
 // scan reads the arguments in the shape the SDK sends them: exactly these keys, plain
