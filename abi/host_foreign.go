@@ -36,6 +36,8 @@ func proxyCallForeignFunction(h hostCtx, stack []uint64) Status {
 		res, st = headerFields(h, view)
 	case fnSetHeaderValues:
 		return setHeaderValues(h, view)
+	case fnSetHeaderIntegers:
+		return setHeaderIntegers(h, view)
 	default:
 		args := append([]byte(nil), view...)
 		res, st = h.inst.svc.CallForeignFunction(h.stream(), h.inst.foreignName(rawName), args)

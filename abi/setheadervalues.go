@@ -27,6 +27,12 @@ func setHeaderValues(h hostCtx, args []byte) Status {
 	if err != nil {
 		return StatusBadArgument
 	}
+	return setFields(m, fields)
+}
+
+// setFields replaces fields' names in m with their values, in order, unless that would
+// take m past its limits (BAD_ARGUMENT, nothing changed).
+func setFields(m HeaderMap, fields [][2]string) Status {
 	if !fitsAll(m, fields) {
 		return StatusBadArgument
 	}
@@ -72,10 +78,13 @@ func fitsAll(m HeaderMap, fields [][2]string) bool {
 			size += len(pairs[i][0]) + len(pairs[i][1])
 		}
 	}
+	var seen uint64 // the lengths of the names before fields[i]
 	for i, f := range fields {
-		if FirstOfName(fields, i) {
+		bit := LengthBit(f[0])
+		if seen&bit == 0 || FirstOfName(fields, i) {
 			entries++
 		}
+		seen |= bit
 		size += len(f[0]) + len(f[1])
 	}
 	return entries <= MaxMapEntries && size <= MaxMapBytes

@@ -212,6 +212,19 @@ func TestPluginRateLimiting(t *testing.T) {
 		}
 	})
 
+	t.Run("fractional limits printed as Kong prints them", func(t *testing.T) {
+		// a limit that is not a whole number: the values go out as text, not as integers
+		rateLimitRoute(t, admin, "frac", `{"hour":2.5,"day":5,"limit_by":"ip"}`)
+		r := do(t, "GET", proxy+"/frac", nil, nil)
+		expectStatus(t, "first", r, 200)
+		expectHeaders(t, r, map[string]string{
+			"X-RateLimit-Limit-Hour": "2.5", "X-RateLimit-Remaining-Hour": "1.5",
+			"X-RateLimit-Limit-Day": "5", "X-RateLimit-Remaining-Day": "4",
+			"RateLimit-Limit": "2.5", "RateLimit-Remaining": "1.5",
+		})
+		expectReset(t, "RateLimit-Reset", r)
+	})
+
 	t.Run("most restrictive window ties go to the longer one", func(t *testing.T) {
 		rateLimitRoute(t, admin, "tie", `{"hour":2,"day":2,"limit_by":"ip"}`)
 		r := do(t, "GET", proxy+"/tie", nil, nil)

@@ -514,6 +514,24 @@ pub fn set_header_values(map: u32, headers: &Headers, scratch: &mut Vec<u8>) -> 
     foreign("weir.set_header_values", scratch, &mut none)
 }
 
+/// Replaces several headers of a map with integers in one host call
+/// (weir.set_header_integers): the host reads each static name where it is and writes
+/// the number, so nothing is copied or formatted here.
+pub fn set_header_integers<I>(map: u32, headers: I, scratch: &mut Vec<u8>) -> Result<(), Status>
+where
+    I: Iterator<Item = (&'static str, i64)>,
+{
+    scratch.clear();
+    scratch.extend_from_slice(&map.to_le_bytes());
+    for (name, n) in headers {
+        scratch.extend_from_slice(&(name.as_ptr() as usize as u32).to_le_bytes());
+        scratch.extend_from_slice(&(name.len() as u32).to_le_bytes());
+        scratch.extend_from_slice(&n.to_le_bytes());
+    }
+    let mut none = Vec::new();
+    foreign("weir.set_header_integers", scratch, &mut none)
+}
+
 /// A header's number of fields and its first value (weir.header_value): the value is
 /// appended to out, and the count returned.
 pub fn header_value(map: u32, name: &str, out: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Result<u32, Status> {

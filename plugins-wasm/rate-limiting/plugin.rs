@@ -61,7 +61,6 @@ enum Policy {
 #[derive(Debug)]
 pub struct Config {
     limits: [Option<f64>; 6],
-    limit_texts: [String; 6],
     limit_by: LimitBy,
     /// The header limit_by = header counts by, as a header lookup reads it (lower-case,
     /// underscores as dashes, like ngx.req.get_headers).
@@ -148,15 +147,8 @@ impl Config {
         period_order(&limits)?;
         let or_empty = |s: Option<String>| s.filter(|s| !s.is_empty()).unwrap_or_else(|| EMPTY_UUID.to_string());
         let scope = format!("{}:{}:", or_empty(route_id), or_empty(service_id));
-        let mut limit_texts: [String; 6] = Default::default();
-        for (text, limit) in limit_texts.iter_mut().zip(limits.iter()) {
-            if let Some(l) = limit {
-                *text = num(*l);
-            }
-        }
         Ok(Config {
             limits,
-            limit_texts,
             limit_by,
             header_name: crate::request::header_arg_name(&header_name),
             path,
@@ -200,6 +192,7 @@ pub struct Scratch {
     args: Vec<u8>,
     answer: Vec<u8>,
     headers: Headers,
+    numbers: Vec<(&'static str, f64)>,
 }
 
 /// One configured window and its counter's value after this request counted.
@@ -233,11 +226,12 @@ pub fn on_request(c: &Config, s: &mut Scratch) -> u32 {
         }
         return 0;
     }
-    let (refuse, reset) = verdict(now, us, &c.limit_texts, &mut s.headers);
+    let (refuse, reset) = verdict(now, us, &mut s.numbers);
     if c.hide_client_headers {
-        s.headers.clear();
+        s.numbers.clear();
     }
     if refuse {
+        render(&s.numbers, &mut s.headers);
         if !c.hide_client_headers {
             s.headers.push_int("retry-after", reset);
         }
@@ -245,10 +239,30 @@ pub fn on_request(c: &Config, s: &mut Scratch) -> u32 {
     }
     // Set now, they go out with the response (as Kong's handler sets them in its access
     // phase): the plugin needs no response callback.
-    if let Err(e) = host::set_header_values(host::MAP_RESPONSE_HEADERS, &s.headers, &mut s.args) {
+    if let Err(e) = set_headers(&s.numbers, &mut s.headers, &mut s.args) {
         host::log_error(&format!("rate-limiting: set the response headers: {}", e));
     }
     0
+}
+
+/// Sets the headers verdict gave on the response: as integers when they all are (the
+/// host writes them; limits are whole numbers in most configurations), else as text.
+fn set_headers(numbers: &[(&'static str, f64)], text: &mut Headers, scratch: &mut Vec<u8>) -> Result<(), host::Status> {
+    if numbers.is_empty() {
+        return Ok(());
+    }
+    if numbers.iter().all(|&(_, f)| is_int(f)) {
+        return host::set_header_integers(host::MAP_RESPONSE_HEADERS, numbers.iter().map(|&(k, f)| (k, f as i64)), scratch);
+    }
+    render(numbers, text);
+    host::set_header_values(host::MAP_RESPONSE_HEADERS, text, scratch)
+}
+
+/// Appends the headers verdict gave, their numbers as Kong prints them.
+fn render(numbers: &[(&'static str, f64)], headers: &mut Headers) {
+    for &(name, f) in numbers {
+        push_num(headers, name, f);
+    }
 }
 
 /// Writes to s.id what the counters count by, as Kong's get_identifier finds it; what
@@ -354,11 +368,13 @@ fn error(status: u32, msg: &str, headers: &Headers) -> u32 {
 /// request (count - 1): refused when any window has no room left (the last such window
 /// decides which one's remaining drops by this request), with Kong's X-RateLimit-Limit-<P>
 /// and X-RateLimit-Remaining-<P> for every window and RateLimit-Limit, -Remaining and
-/// -Reset for the most restrictive one (least remaining, then the longest window).
-/// Returns whether to refuse, and RateLimit-Reset (also Retry-After on a refusal).
-fn verdict(now: i64, us: &[Usage], limit_texts: &[String; 6], headers: &mut Headers) -> (bool, i64) {
+/// -Reset for the most restrictive one (least remaining, then the longest window), as
+/// numbers (render prints them). Returns whether to refuse, and RateLimit-Reset (also
+/// Retry-After on a refusal).
+fn verdict(now: i64, us: &[Usage], numbers: &mut Vec<(&'static str, f64)>) -> (bool, i64) {
+    numbers.clear();
     let stop = us.iter().rposition(|u| u.limit - (u.count - 1) as f64 <= 0.0);
-    let mut best: Option<(usize, f64, i64)> = None; // period, remaining, window
+    let mut best: Option<(f64, f64, i64)> = None; // limit, remaining, window
     let mut reset = 0;
     for (i, u) in us.iter().enumerate() {
         let p = &PERIODS[u.period];
@@ -372,17 +388,17 @@ fn verdict(now: i64, us: &[Usage], limit_texts: &[String; 6], headers: &mut Head
             Some((_, r, w)) => remaining < r || (remaining == r && p.seconds > w),
         };
         if better {
-            best = Some((u.period, remaining, p.seconds));
+            best = Some((u.limit, remaining, p.seconds));
             let elapsed = now - window_start(p.name, now);
             reset = (p.seconds - elapsed).max(1);
         }
-        headers.push(p.limit_header, &limit_texts[u.period]);
-        push_num(headers, p.remaining_header, remaining);
+        numbers.push((p.limit_header, u.limit));
+        numbers.push((p.remaining_header, remaining));
     }
-    if let Some((period, remaining, _)) = best {
-        headers.push("ratelimit-limit", &limit_texts[period]);
-        push_num(headers, "ratelimit-remaining", remaining);
-        headers.push_int("ratelimit-reset", reset);
+    if let Some((limit, remaining, _)) = best {
+        numbers.push(("ratelimit-limit", limit));
+        numbers.push(("ratelimit-remaining", remaining));
+        numbers.push(("ratelimit-reset", reset as f64));
     }
     (stop.is_some(), reset)
 }
@@ -490,14 +506,6 @@ mod tests {
         Usage { period, limit, count }
     }
 
-    fn texts(limits: &[(usize, f64)]) -> [String; 6] {
-        let mut t: [String; 6] = Default::default();
-        for (p, l) in limits {
-            t[*p] = num(*l);
-        }
-        t
-    }
-
     #[test]
     fn verdicts() {
         let now = 1709214330; // 30 s into a minute, 2,730 s into an hour
@@ -512,10 +520,10 @@ mod tests {
                 "x-ratelimit-limit-hour: 2.5, x-ratelimit-remaining-hour: 1.5, ratelimit-limit: 2.5, ratelimit-remaining: 1.5, ratelimit-reset: 870"),
         ];
         for (name, us, refuse, want) in cases.iter() {
-            let limits: Vec<(usize, f64)> = us.iter().map(|u| (u.period, u.limit)).collect();
-            let t = texts(&limits);
+            let mut numbers = Vec::new();
+            let (got, _) = verdict(now, us, &mut numbers);
             let mut headers = Headers::default();
-            let (got, _) = verdict(now, us, &t, &mut headers);
+            render(&numbers, &mut headers);
             let list: Vec<String> = headers.iter().map(|(k, v)| format!("{}: {}", k, String::from_utf8_lossy(v))).collect();
             assert_eq!(got, *refuse, "{}", name);
             assert_eq!(list.join(", "), *want, "{}", name);
@@ -543,7 +551,6 @@ mod tests {
     fn configs() {
         let c = Config::parse(br#"{"minute":5,"hour":null,"route_id":"r","service_id":null,"redis":{"host":"h"}}"#).unwrap();
         assert_eq!(c.limits, [None, Some(5.0), None, None, None, None]);
-        assert_eq!(c.limit_texts[1], "5");
         assert_eq!(c.scope, format!("r:{}:", EMPTY_UUID));
         assert_eq!((c.limit_by, c.policy, c.fault_tolerant, c.error_code), (LimitBy::Consumer, Policy::Local, true, 429.0));
         assert!(c.redis.is_empty(), "redis kept for the local policy");
