@@ -40,13 +40,13 @@ func (i *Instance) leaveAndRun() {
 // deadline (the instance's watchdog). Any error (trap, exit, deadline) retires the
 // instance: wazero leaves a trapped instance callable but its guest state is unknown.
 // mu must be held. Parameters and results go through the instance's reusable stack,
-// so a call allocates nothing on the host side.
-func (i *Instance) invoke(_ context.Context, c *contextState, ph phase, name string, args ...uint64) (uint64, error) {
-	n := callbackIndex(name)
+// so a call allocates nothing on the host side. n is the callback's callbackIndex.
+func (i *Instance) invoke(_ context.Context, c *contextState, ph phase, n int, args ...uint64) (uint64, error) {
 	fn, ok := i.export(n)
 	if !ok {
 		return 0, nil
 	}
+	name := callbackNames[n]
 	if i.failed.Load() {
 		return 0, fmt.Errorf("%w: %s not called: instance retired", ErrInstanceFailed, name)
 	}
@@ -107,23 +107,25 @@ func (i *Instance) statsOf(c *contextState, n int, fn export) *CallbackStats {
 }
 
 func (i *Instance) callVoid(ctx context.Context, c *contextState, ph phase, name string, args ...uint64) error {
-	_, err := i.invoke(ctx, c, ph, name, args...)
+	_, err := i.invoke(ctx, c, ph, callbackIndex(name), args...)
 	return err
 }
 
 // callBool calls a callback answering a proxy-wasm bool; an absent export counts as true.
 func (i *Instance) callBool(ctx context.Context, c *contextState, ph phase, name string, args ...uint64) (bool, error) {
-	if !i.exports(name) {
+	n := callbackIndex(name)
+	if _, ok := i.export(n); !ok {
 		return true, nil
 	}
-	r, err := i.invoke(ctx, c, ph, name, args...)
+	r, err := i.invoke(ctx, c, ph, n, args...)
 	return uint32(r) != 0, err
 }
 
 // callAction calls a stream callback. Values above PAUSE are clamped to PAUSE (as
-// cpp-host does), and a callback that sent a local response pauses the chain.
-func (i *Instance) callAction(ctx context.Context, c *contextState, name string, args ...uint64) (Action, error) {
-	r, err := i.invoke(ctx, c, phaseOther, name, args...)
+// cpp-host does), and a callback that sent a local response pauses the chain. n is
+// the callback's callbackIndex.
+func (i *Instance) callAction(ctx context.Context, c *contextState, n int, args ...uint64) (Action, error) {
+	r, err := i.invoke(ctx, c, phaseOther, n, args...)
 	if err != nil {
 		return ActionContinue, err
 	}

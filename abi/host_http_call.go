@@ -172,7 +172,7 @@ func (i *Instance) deliverHTTPCall(p *pendingCall, r HTTPCallResponse) {
 	i.call.httpResp = &r
 	// The context that made the call stays current until the guest switches (the SDKs
 	// call proxy_set_effective_context themselves), so stream calls act on its stream.
-	if _, err := i.invoke(context.Background(), p.owner, phaseOther, fnHTTPCallResponse,
+	if _, err := i.invoke(context.Background(), p.owner, phaseOther, callbackIndex(fnHTTPCallResponse),
 		uint64(root.id), uint64(p.id), uint64(nh), uint64(len(r.Body)), uint64(nt)); err != nil {
 		i.svc.Log(root.pluginName, LogError, fmt.Sprintf("proxy_on_http_call_response: %v", err))
 	}

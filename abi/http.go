@@ -8,7 +8,7 @@ func (h *HTTPContext) OnRequestHeaders(ctx context.Context, endOfStream bool) (A
 	if h.skips(skipRequestHeaders) {
 		return ActionContinue, nil
 	}
-	return h.headers(ctx, fnRequestHeaders, MapRequestHeaders, endOfStream)
+	return h.headers(ctx, cbRequestHeaders, MapRequestHeaders, endOfStream)
 }
 
 // OnResponseHeaders runs proxy_on_response_headers, like OnRequestHeaders.
@@ -16,7 +16,7 @@ func (h *HTTPContext) OnResponseHeaders(ctx context.Context, endOfStream bool) (
 	if h.skips(skipResponseHeaders) {
 		return ActionContinue, nil
 	}
-	return h.headers(ctx, fnResponseHeaders, MapResponseHeaders, endOfStream)
+	return h.headers(ctx, cbResponseHeaders, MapResponseHeaders, endOfStream)
 }
 
 // OnRequestBody runs proxy_on_request_body with the size of the buffered body so far.
@@ -24,7 +24,7 @@ func (h *HTTPContext) OnRequestBody(ctx context.Context, size int, endOfStream b
 	if h.skips(skipRequestBody) {
 		return ActionContinue, nil
 	}
-	return h.body(ctx, fnRequestBody, 0, size, endOfStream)
+	return h.body(ctx, cbRequestBody, 0, size, endOfStream)
 }
 
 // OnResponseBody runs proxy_on_response_body with the size of the buffered body so far.
@@ -32,13 +32,22 @@ func (h *HTTPContext) OnResponseBody(ctx context.Context, size int, endOfStream 
 	if h.skips(skipResponseBody) {
 		return ActionContinue, nil
 	}
-	return h.body(ctx, fnResponseBody, 1, size, endOfStream)
+	return h.body(ctx, cbResponseBody, 1, size, endOfStream)
 }
 
-// headers calls a headers callback, or answers Continue when the guest exports none.
-func (h *HTTPContext) headers(ctx context.Context, name string, t MapType, eos bool) (Action, error) {
+// The stream callbacks' callbackIndex, found once: a name's lookup cost more than a
+// small guest's callback.
+var (
+	cbRequestHeaders  = callbackIndex(fnRequestHeaders)
+	cbResponseHeaders = callbackIndex(fnResponseHeaders)
+	cbRequestBody     = callbackIndex(fnRequestBody)
+	cbResponseBody    = callbackIndex(fnResponseBody)
+)
+
+// headers calls headers callback n, or answers Continue when the guest exports none.
+func (h *HTTPContext) headers(ctx context.Context, n int, t MapType, eos bool) (Action, error) {
 	i := h.inst
-	fn, ok := i.export(callbackIndex(name))
+	fn, ok := i.export(n)
 	if !ok {
 		return ActionContinue, nil
 	}
@@ -46,20 +55,20 @@ func (h *HTTPContext) headers(ctx context.Context, name string, t MapType, eos b
 		return ActionContinue, err
 	}
 	defer i.leaveAndRun()
-	n := 0
+	fields := 0
 	if s := h.state.stream; s != nil {
 		if m := s.Map(t); m != nil {
-			n = len(m.Pairs())
+			fields = len(m.Pairs())
 		}
 	}
-	args := []uint64{h.guestID(), uint64(n), boolArg(eos)}
-	return i.callAction(ctx, h.state, name, args[:fn.params]...)
+	args := []uint64{h.guestID(), uint64(fields), boolArg(eos)}
+	return i.callAction(ctx, h.state, n, args[:fn.params]...)
 }
 
-// body calls a body callback, or answers Continue when the guest exports none.
-func (h *HTTPContext) body(ctx context.Context, name string, dir, size int, eos bool) (Action, error) {
+// body calls body callback n, or answers Continue when the guest exports none.
+func (h *HTTPContext) body(ctx context.Context, n, dir, size int, eos bool) (Action, error) {
 	i := h.inst
-	if !i.exports(name) {
+	if _, ok := i.export(n); !ok {
 		return ActionContinue, nil
 	}
 	if err := i.enter(); err != nil {
@@ -67,7 +76,7 @@ func (h *HTTPContext) body(ctx context.Context, name string, dir, size int, eos 
 	}
 	defer i.leaveAndRun()
 	h.state.bodyEnded[dir] = eos
-	return i.callAction(ctx, h.state, name, h.guestID(), uint64(uint32(size)), boolArg(eos))
+	return i.callAction(ctx, h.state, n, h.guestID(), uint64(uint32(size)), boolArg(eos))
 }
 
 // Finish ends the stream's context: proxy_on_done, proxy_on_log, proxy_on_delete (each

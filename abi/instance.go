@@ -259,7 +259,7 @@ func (i *Instance) runMain(ctx context.Context) error {
 	if n := len(def.ParamTypes()); n > len(i.stack) {
 		i.stack = make([]uint64, n)
 	}
-	_, err := i.invoke(ctx, nil, phaseOther, fnMain, make([]uint64, len(def.ParamTypes()))...)
+	_, err := i.invoke(ctx, nil, phaseOther, callbackIndex(fnMain), make([]uint64, len(def.ParamTypes()))...)
 	return err
 }
 

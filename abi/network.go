@@ -103,7 +103,7 @@ func (n *NetworkContext) action(ctx context.Context, name string, args ...uint64
 		return ActionContinue, err
 	}
 	defer i.leaveAndRun()
-	return i.callAction(ctx, n.h.state, name, args...)
+	return i.callAction(ctx, n.h.state, callbackIndex(name), args...)
 }
 
 // data calls a data callback, recording its end of stream for
@@ -119,7 +119,7 @@ func (n *NetworkContext) data(ctx context.Context, name string, t BufferType, si
 	}
 	defer i.leaveAndRun()
 	n.h.state.bodyEnded[t] = eos
-	return i.callAction(ctx, n.h.state, name, uint64(n.h.state.id), uint64(uint32(size)), boolArg(eos))
+	return i.callAction(ctx, n.h.state, callbackIndex(name), uint64(n.h.state.id), uint64(uint32(size)), boolArg(eos))
 }
 
 func (n *NetworkContext) void(ctx context.Context, name string, peer PeerType) error {

@@ -132,7 +132,7 @@ func (i *Instance) queueReady(root *contextState, id uint32) {
 	if !i.isOpen(root) {
 		return
 	}
-	if _, err := i.invoke(context.Background(), root, phaseOther, fnQueueReady, uint64(root.id), uint64(id)); err != nil {
+	if _, err := i.invoke(context.Background(), root, phaseOther, callbackIndex(fnQueueReady), uint64(root.id), uint64(id)); err != nil {
 		i.svc.Log(root.pluginName, LogError, fmt.Sprintf("proxy_on_queue_ready: %v", err))
 	}
 }

@@ -54,7 +54,7 @@ func (i *Instance) tick(root *contextState, t *ticker) bool {
 	if root.tick != t || !i.isOpen(root) {
 		return false
 	}
-	if _, err := i.invoke(context.Background(), root, phaseOther, fnTick, uint64(root.id)); err != nil {
+	if _, err := i.invoke(context.Background(), root, phaseOther, callbackIndex(fnTick), uint64(root.id)); err != nil {
 		i.svc.Log(root.pluginName, LogError, fmt.Sprintf("proxy_on_tick: %v", err))
 		return false
 	}
