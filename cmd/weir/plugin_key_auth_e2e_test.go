@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -15,6 +16,10 @@ func TestPluginKeyAuth(t *testing.T) {
 	cred := form(t, p.admin+"/consumers/alice/key-auth", "key=alice-key")
 	expectStatus(t, "key", cred, 201)
 	credID, _ := cred.json(t)["id"].(string)
+	// a key with what JSON escapes or HTML-safe JSON writes as \u escapes, and non-ASCII
+	const oddKey = `bob<&>"\é`
+	expectStatus(t, "consumer", form(t, p.admin+"/consumers", "username=bob"), 201)
+	expectStatus(t, "odd key", form(t, p.admin+"/consumers/bob/key-auth", "key="+oddKey), 201)
 
 	p.route(t, "ka", "", []string{"/ka"}, "key-auth", `{}`)
 	p.route(t, "ka-hide", "", []string{"/hide"}, "key-auth",
@@ -36,6 +41,15 @@ func TestPluginKeyAuth(t *testing.T) {
 			saw := sawFull(t, r)
 			expectValue(t, tc.what+": X-Consumer-Username", saw.header("X-Consumer-Username"), "alice")
 			expectValue(t, tc.what+": X-Credential-Identifier", saw.header("X-Credential-Identifier"), credID)
+		}
+		for what, header := range map[string]map[string]string{"odd key in a header": {"apikey": oddKey}, "odd key in the query": nil} {
+			path := "/ka"
+			if header == nil {
+				path += "?apikey=" + url.QueryEscape(oddKey)
+			}
+			r := do(t, "GET", p.proxy+path, nil, header)
+			expectStatus(t, what, r, 200)
+			expectValue(t, what+": X-Consumer-Username", sawFull(t, r).header("X-Consumer-Username"), "bob")
 		}
 	})
 
