@@ -179,7 +179,7 @@ type credentialQuery struct{ prefix, kind, field string }
 
 // canonical reads the arguments when they are the bytes an SDK writes for a lookup
 // weir answers: one of credentialQueries, a plain string, then the end or
-// authenticate. It compares them whole where scan reads member by member (about 2,500
+// authenticate. It compares them whole where scan reads member by member (about 1,400
 // instructions a keyed request); false leaves the reading to scan.
 func (a *findCredentialArgs) canonical(args []byte) bool {
 	for _, q := range credentialQueries {
