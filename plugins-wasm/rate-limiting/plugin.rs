@@ -193,6 +193,9 @@ pub struct Scratch {
     answer: Vec<u8>,
     headers: Headers,
     numbers: Vec<(&'static str, f64)>,
+    /// Each period's current window start, in milliseconds, and its decimal text: the
+    /// counters' keys carry it, and it changes once a window.
+    windows: [(i64, Vec<u8>); 6],
 }
 
 /// One configured window and its counter's value after this request counted.
@@ -299,6 +302,13 @@ fn count(c: &Config, now: i64, us: &mut [Usage], s: &mut Scratch) -> Result<(), 
             // weir.counter_add's arguments: the delta, then Kong's key,
             // ratelimit:<route>:<service>:<identifier>:<window start ms>:<period>.
             let p = &PERIODS[u.period];
+            let start = window_start(p.name, now) * 1000;
+            let window = &mut s.windows[u.period];
+            if window.0 != start || window.1.is_empty() {
+                window.0 = start;
+                window.1.clear();
+                host::push_int(&mut window.1, start);
+            }
             let args = &mut s.args;
             args.clear();
             args.extend_from_slice(&1i64.to_le_bytes());
@@ -306,7 +316,7 @@ fn count(c: &Config, now: i64, us: &mut [Usage], s: &mut Scratch) -> Result<(), 
             args.extend_from_slice(c.scope.as_bytes());
             args.extend_from_slice(&s.id);
             args.push(b':');
-            host::push_int(args, window_start(p.name, now) * 1000);
+            args.extend_from_slice(&window.1);
             args.push(b':');
             args.extend_from_slice(p.name.as_bytes());
             u.count = host::counter_add(args, &mut s.answer).map_err(|e| format!("weir.counter_add: {}", e))?;
