@@ -215,7 +215,9 @@ func TestPluginRateLimiting(t *testing.T) {
 	t.Run("a new window counts from zero", func(t *testing.T) {
 		rateLimitRoute(t, admin, "persecond", `{"second":1,"limit_by":"ip"}`)
 		// nextSecond sleeps until just after the next whole second of the clock
-		nextSecond := func() { time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 50*time.Millisecond))) }
+		nextSecond := func() {
+			time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 50*time.Millisecond)))
+		}
 		nextSecond()
 		expectStatus(t, "first in its second", do(t, "GET", proxy+"/persecond", nil, nil), 200)
 		expectStatus(t, "second in the same second", do(t, "GET", proxy+"/persecond", nil, nil), 429)
