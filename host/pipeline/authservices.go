@@ -10,28 +10,46 @@ import (
 	"github.com/weir-gateway/weir/store"
 )
 
-// lookupCredential answers weir.find_credential's (kind, field) pairs: the credential
-// (nil when none matches), its id, the X-Credential-Identifier Kong's plugin of that
-// kind sends for it, and its consumer reference; ok is false for a pair weir cannot
-// look up.
+// credentialLookups are the (kind, field) pairs weir.find_credential answers, each
+// with its lookup: the credential matching a value (entity nil when none does), its
+// id, the X-Credential-Identifier Kong's plugin of that kind sends for it, and its
+// consumer reference.
+var credentialLookups = []credentialLookup{
+	{store.KeyAuthCredentials, "key", func(s *snapshot.Snapshot, v string) (credential, *store.Ref) {
+		if c := s.ActiveKeyAuthCredential(v, time.Now()); c != nil {
+			return credential{entity: c, id: c.ID}, c.Consumer
+		}
+		return credential{}, nil
+	}},
+	{store.JWTSecrets, "key", func(s *snapshot.Snapshot, v string) (credential, *store.Ref) {
+		if c := s.JWTSecret(v); c != nil {
+			return credential{entity: c, id: c.ID, identifier: c.Key}, c.Consumer
+		}
+		return credential{}, nil
+	}},
+	{store.BasicAuthCredentials, "username", func(s *snapshot.Snapshot, v string) (credential, *store.Ref) {
+		if c := s.BasicAuthCredential(v); c != nil {
+			return credential{entity: c, id: c.ID, identifier: c.Username}, c.Consumer
+		}
+		return credential{}, nil
+	}},
+}
+
+type credentialLookup struct {
+	kind, field string
+	find        func(s *snapshot.Snapshot, value string) (credential, *store.Ref)
+}
+
+// lookupCredential runs the lookup of a's (kind, field); ok is false for a pair weir
+// cannot look up.
 func lookupCredential(s *snapshot.Snapshot, a *findCredentialArgs) (cred credential, owner *store.Ref, ok bool) {
-	switch {
-	case a.Kind == store.KeyAuthCredentials && a.Field == "key":
-		if c := s.ActiveKeyAuthCredential(a.Value, time.Now()); c != nil {
-			return credential{entity: c, id: c.ID}, c.Consumer, true
+	for _, l := range credentialLookups {
+		if a.Kind == l.kind && a.Field == l.field {
+			cred, owner = l.find(s, a.Value)
+			return cred, owner, true
 		}
-	case a.Kind == store.JWTSecrets && a.Field == "key":
-		if c := s.JWTSecret(a.Value); c != nil {
-			return credential{entity: c, id: c.ID, identifier: c.Key}, c.Consumer, true
-		}
-	case a.Kind == store.BasicAuthCredentials && a.Field == "username":
-		if c := s.BasicAuthCredential(a.Value); c != nil {
-			return credential{entity: c, id: c.ID, identifier: c.Username}, c.Consumer, true
-		}
-	default:
-		return credential{}, nil, false
 	}
-	return credential{}, nil, true
+	return credential{}, nil, false
 }
 
 // credential is a credential entity found by weir.find_credential, with its id and the

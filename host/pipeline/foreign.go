@@ -167,26 +167,24 @@ func callFindCredential(e *Exchange, args []byte) ([]byte, abi.Status) {
 }
 
 // credentialQueries are weir.find_credential's arguments up to the value's first byte,
-// exactly as the SDKs write them, for every (kind, field) lookupCredential answers.
-var credentialQueries = func() (q []credentialQuery) {
-	for _, kf := range [][2]string{{store.KeyAuthCredentials, "key"}, {store.JWTSecrets, "key"}, {store.BasicAuthCredentials, "username"}} {
-		q = append(q, credentialQuery{`{"kind":"` + kf[0] + `","field":"` + kf[1] + `","value":"`, kf[0], kf[1]})
+// exactly as the SDKs write them, for each of credentialLookups, in its order.
+var credentialQueries = func() (q []string) {
+	for _, l := range credentialLookups {
+		q = append(q, `{"kind":"`+l.kind+`","field":"`+l.field+`","value":"`)
 	}
 	return q
 }()
-
-type credentialQuery struct{ prefix, kind, field string }
 
 // canonical reads the arguments when they are the bytes an SDK writes for a lookup
 // weir answers: one of credentialQueries, a plain string, then the end or
 // authenticate. It compares them whole where scan reads member by member (about 1,400
 // instructions a keyed request); false leaves the reading to scan.
 func (a *findCredentialArgs) canonical(args []byte) bool {
-	for _, q := range credentialQueries {
-		if len(args) <= len(q.prefix) || string(args[:len(q.prefix)]) != q.prefix {
+	for i, q := range credentialQueries {
+		if len(args) <= len(q) || string(args[:len(q)]) != q {
 			continue
 		}
-		value, next, ok := plainString(args, len(q.prefix)-1)
+		value, next, ok := plainString(args, len(q)-1)
 		if !ok {
 			return false
 		}
@@ -198,7 +196,8 @@ func (a *findCredentialArgs) canonical(args []byte) bool {
 		default:
 			return false
 		}
-		*a = findCredentialArgs{Kind: q.kind, Field: q.field, Value: value, Authenticate: authenticate}
+		l := &credentialLookups[i]
+		*a = findCredentialArgs{Kind: l.kind, Field: l.field, Value: value, Authenticate: authenticate}
 		return true
 	}
 	return false
