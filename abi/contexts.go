@@ -12,10 +12,13 @@ type Root struct {
 }
 
 // HTTPContext is one HTTP stream's context under a Root. Its methods must be called in
-// stream order and Finish exactly once.
+// stream order and Finish exactly once. It must not be copied once opened.
 type HTTPContext struct {
 	inst  *Instance
 	state *contextState
+	// own is the state's storage, so that a caller keeping HTTPContexts from request to
+	// request (the pipeline's pooled exchanges) opens them without allocating.
+	own contextState
 }
 
 // NewRoot creates a root context for one plugin configuration: proxy_on_context_create
@@ -67,35 +70,40 @@ func (r *Root) Close(ctx context.Context) {
 // NewHTTP creates an HTTP context under root for one stream: proxy_on_context_create
 // (id, root id), unless the plugin keeps no stream contexts (skipStreamContext).
 func (i *Instance) NewHTTP(ctx context.Context, root *Root, s HTTPStream) (*HTTPContext, error) {
+	h := new(HTTPContext)
+	if err := i.OpenHTTP(ctx, root, s, h); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// OpenHTTP is NewHTTP in storage the caller keeps: h is overwritten, and must neither
+// move nor be opened again until its Finish has returned. Every plugin of every request
+// opens one, so the pipeline keeps them in its exchanges.
+func (i *Instance) OpenHTTP(ctx context.Context, root *Root, s HTTPStream, h *HTTPContext) error {
 	if root == nil || root.inst != i {
-		return nil, fmt.Errorf("new http context: root belongs to another instance")
+		return fmt.Errorf("new http context: root belongs to another instance")
 	}
 	if err := i.enter(); err != nil {
-		return nil, err
+		return err
 	}
 	defer i.leaveAndRun()
 	if !i.isOpen(root.state) {
-		return nil, fmt.Errorf("new http context: root context %d is closed", root.state.id)
+		return fmt.Errorf("new http context: root context %d is closed", root.state.id)
 	}
-	// the handle and its state in one allocation: one of each per plugin per request
-	h := new(struct {
-		hc    HTTPContext
-		state contextState
-	})
+	h.inst = i
 	if root.state.skip&skipStreamContext != 0 {
-		c := i.initUnfiled(&h.state, root.state)
-		c.stream = s
-		h.hc = HTTPContext{inst: i, state: c}
-		return &h.hc, nil
+		h.state = i.initUnfiled(&h.own, root.state)
+		h.state.stream = s
+		return nil
 	}
-	c := i.initContext(&h.state, root.state, "", "", nil)
-	c.stream = s
-	h.hc = HTTPContext{inst: i, state: c}
-	if err := i.callVoid(ctx, c, phaseOther, fnContextCreate, uint64(c.id), uint64(root.state.id)); err != nil {
-		i.drop(c)
-		return nil, err
+	h.state = i.initContext(&h.own, root.state, "", "", nil)
+	h.state.stream = s
+	if err := i.callVoid(ctx, h.state, phaseOther, fnContextCreate, uint64(h.state.id), uint64(root.state.id)); err != nil {
+		i.drop(h.state)
+		return err
 	}
-	return &h.hc, nil
+	return nil
 }
 
 // forget drops a context's state without calling the guest (the instance has failed).

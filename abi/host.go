@@ -67,6 +67,7 @@ type Services interface {
 	// CallForeignFunction runs a host function called by name through
 	// proxy_call_foreign_function. stream is the stream of the current context, or nil
 	// when the call comes from a root context. A name the gateway does not know returns
-	// StatusNotFound.
+	// StatusNotFound. args is the instance's storage, valid until the call returns: a
+	// function that keeps any of it copies it.
 	CallForeignFunction(stream HTTPStream, name string, args []byte) ([]byte, Status)
 }

@@ -11,8 +11,9 @@ func foreignFunctions() []hostFunc {
 // root context); a non-OK status from the gateway is returned as is.
 //
 // The ABI layer's own functions read their arguments in place; the gateway's get a
-// copy, and the name as a string kept per instance, so a function called on every
-// request (weir.find_credential) costs no allocation for its name.
+// copy in a buffer the instance keeps (guest memory may move under a view), and the
+// name as a string kept per instance, so a function called on every request
+// (weir.find_credential) costs no allocation.
 func proxyCallForeignFunction(h hostCtx, stack []uint64) Status {
 	rawName, st := h.view(arg(stack, 0), arg(stack, 1), MaxKeyBytes)
 	if st != StatusOK {
@@ -39,8 +40,11 @@ func proxyCallForeignFunction(h hostCtx, stack []uint64) Status {
 	case fnSetHeaderIntegers:
 		return setHeaderIntegers(h, view)
 	default:
-		args := append([]byte(nil), view...)
-		res, st = h.inst.svc.CallForeignFunction(h.stream(), h.inst.foreignName(rawName), args)
+		h.inst.foreignArgs = append(h.inst.foreignArgs[:0], view...)
+		res, st = h.inst.svc.CallForeignFunction(h.stream(), h.inst.foreignName(rawName), h.inst.foreignArgs)
+		if cap(h.inst.foreignArgs) > keptScratchBytes {
+			h.inst.foreignArgs = nil
+		}
 	}
 	if st != StatusOK {
 		return st

@@ -38,6 +38,9 @@ type Instance struct {
 	// map a guest reads whole, until it is copied to the guest, so they allocate
 	// nothing per call; used under mu.
 	scratch []byte
+	// foreignArgs holds the copy of a gateway foreign function's arguments for the
+	// length of the call; used under mu.
+	foreignArgs []byte
 	// pathSegments holds the segments of a property path being read (pathView);
 	// used under mu.
 	pathSegments [8]string

@@ -89,8 +89,10 @@ func TestGuestProfile(t *testing.T) {
 
 // serve sends n requests through p.
 func serve(p *pipeline.Pipeline, headers [][2]string, n int) {
+	e := new(pipeline.Exchange)
 	for range n {
-		p.Serve(context.Background(), request(headers))
+		request(e, headers)
+		p.Serve(context.Background(), e)
 	}
 }
 

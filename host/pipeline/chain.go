@@ -68,10 +68,12 @@ func (c *chain) newStep() *step {
 	return new(step)
 }
 
-// step is one plugin that took part: its HTTP context and how to let go of it.
+// step is one plugin that took part: its HTTP context and how to let go of it. The
+// context is kept here, in the exchange's storage, so that opening one allocates
+// nothing; a step is therefore never copied.
 type step struct {
 	plugin *snapshot.Plugin
-	http   *abi.HTTPContext
+	http   abi.HTTPContext
 	lease  wasmpool.Lease
 	// skipped is set when a fail-open plugin failed: it sits out the rest of the
 	// exchange.
@@ -238,12 +240,12 @@ func (c *chain) open(ctx context.Context, p *snapshot.Plugin) (*step, bool) {
 	if !p.Pool.Module().HandlesHTTP() {
 		return nil, true // a root-only module takes no part in requests
 	}
-	hc, lease, err := c.slot(p.Pool).Open(ctx, &p.Root, e)
+	st := c.newStep()
+	lease, err := c.slot(p.Pool).Open(ctx, &p.Root, e, &st.http)
 	if err != nil {
 		return nil, c.failed(p, "plugin could not start", err)
 	}
-	st := c.newStep()
-	*st = step{plugin: p, http: hc, lease: lease}
+	st.plugin, st.lease, st.skipped = p, lease, false
 	c.steps = append(c.steps, st)
 	return st, true
 }

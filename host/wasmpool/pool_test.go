@@ -58,7 +58,7 @@ func fixturePoolWith(t *testing.T, name string, cfg Config) *Pool {
 func crash(t *testing.T, slot *Slot, plugin *Plugin) {
 	t.Helper()
 	ctx := context.Background()
-	hc, lease, err := slot.Open(ctx, plugin, nullStream{})
+	hc, lease, err := openHTTP(ctx, slot, plugin)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -106,11 +106,11 @@ func TestCrashedInstanceIsReplacedWithBackoff(t *testing.T) {
 		t.Fatal("the replacement did not recreate the live root")
 	}
 	crash(t, slot, bad)
-	if _, _, err := slot.Open(ctx, good, nullStream{}); !errors.Is(err, ErrUnavailable) {
+	if _, _, err := openHTTP(ctx, slot, good); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("open during backoff: err = %v, want ErrUnavailable", err)
 	}
 	waitUp(t, slot, 2*time.Second)
-	hc, lease, err := slot.Open(ctx, good, nullStream{})
+	hc, lease, err := openHTTP(ctx, slot, good)
 	if err != nil {
 		t.Fatalf("open after backoff: %v", err)
 	}
@@ -144,7 +144,7 @@ func TestRootsFollowTheLiveSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	slot := p.Pick()
-	hcA, leaseA, err := slot.Open(ctx, a, nullStream{})
+	hcA, leaseA, err := openHTTP(ctx, slot, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestRootsFollowTheLiveSet(t *testing.T) {
 	// a root whose requests ended while it was live is still closed once a later
 	// snapshot drops it during a request (release remembers the generation it checked)
 	for range 2 {
-		hcB, leaseB, err := slot.Open(ctx, b, nullStream{})
+		hcB, leaseB, err := openHTTP(ctx, slot, b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +174,7 @@ func TestRootsFollowTheLiveSet(t *testing.T) {
 	if _, ok := slot.roots["b"]; !ok {
 		t.Fatal("root b closed while live")
 	}
-	hcB, leaseB, err := slot.Open(ctx, b, nullStream{})
+	hcB, leaseB, err := openHTTP(ctx, slot, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,12 +197,13 @@ func TestPoolGrowsWithLoad(t *testing.T) {
 	if err := p.Prepare(ctx, []*Plugin{plugin}); err != nil {
 		t.Fatal(err)
 	}
+	var reused abi.HTTPContext // one storage, opened again after each Finish
 	for i := 0; i < 5; i++ {
-		hc, lease, err := p.Pick().Open(ctx, plugin, nullStream{})
+		lease, err := p.Pick().Open(ctx, plugin, nullStream{}, &reused)
 		if err != nil {
 			t.Fatal(err)
 		}
-		hc.Finish(ctx)
+		reused.Finish(ctx)
 		lease.Release(ctx)
 	}
 	if got := p.Started(); got != 1 {
@@ -210,7 +211,7 @@ func TestPoolGrowsWithLoad(t *testing.T) {
 	}
 
 	first := p.Pick()
-	hc, lease, err := first.Open(ctx, plugin, nullStream{})
+	hc, lease, err := openHTTP(ctx, first, plugin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +273,7 @@ func TestSharedModuleCrashRecreatesEveryPluginsRoots(t *testing.T) {
 	}
 	slot.mu.Unlock()
 	for _, plugin := range others {
-		hc, lease, err := slot.Open(ctx, plugin, nullStream{})
+		hc, lease, err := openHTTP(ctx, slot, plugin)
 		if err != nil {
 			t.Fatalf("%s after the crash: %v", plugin.Name, err)
 		}
@@ -285,4 +286,11 @@ func TestSharedModuleCrashRecreatesEveryPluginsRoots(t *testing.T) {
 	if got := p.RestartsByPlugin(); len(got) != 1 || got["trapper"] != 1 {
 		t.Errorf("restarts by plugin = %v, want trapper: 1", got)
 	}
+}
+
+// openHTTP opens an HTTP context for plugin on slot in storage of its own.
+func openHTTP(ctx context.Context, slot *Slot, plugin *Plugin) (*abi.HTTPContext, Lease, error) {
+	hc := new(abi.HTTPContext)
+	lease, err := slot.Open(ctx, plugin, nullStream{}, hc)
+	return hc, lease, err
 }

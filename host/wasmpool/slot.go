@@ -53,13 +53,14 @@ func newSlot(p *Pool) *Slot {
 	return &Slot{pool: p, roots: map[string]*root{}, known: map[string]*Plugin{}, restarts: map[string]int{}}
 }
 
-// Open creates an HTTP context for plugin on this slot's instance, creating the
-// plugin's root context there if needed. Release the lease when the request is done
-// with it.
-func (s *Slot) Open(ctx context.Context, plugin *Plugin, stream abi.HTTPStream) (hc *abi.HTTPContext, lease Lease, err error) {
-	return openContext(ctx, s, plugin, "http", func(inst *abi.Instance, r *abi.Root) (*abi.HTTPContext, error) {
-		return inst.NewHTTP(ctx, r, stream)
+// Open opens hc, storage the caller keeps (abi.Instance.OpenHTTP), as an HTTP context
+// for plugin on this slot's instance, creating the plugin's root context there if
+// needed. Release the lease when the request is done with it.
+func (s *Slot) Open(ctx context.Context, plugin *Plugin, stream abi.HTTPStream, hc *abi.HTTPContext) (Lease, error) {
+	_, lease, err := openContext(ctx, s, plugin, "http", func(inst *abi.Instance, r *abi.Root) (*abi.HTTPContext, error) {
+		return hc, inst.OpenHTTP(ctx, r, stream, hc)
 	})
+	return lease, err
 }
 
 // openContext creates a stream context (HTTP or network) for plugin with create, on
