@@ -162,6 +162,11 @@ func (c *nameCache) name(name []byte) string {
 			return c.lower
 		}
 	}
+	if !HasUpperASCII(raw) {
+		// lower-case already, so not a common name: the slot and the overflow where
+		// it would be were just looked at (as the built-ins send their own names)
+		return c.keep(name)
+	}
 	var buf [64]byte
 	if len(name) > len(buf) {
 		return LowerASCII(string(name))
@@ -173,24 +178,30 @@ func (c *nameCache) name(name []byte) string {
 		}
 		b[i] = c
 	}
-	// no allocation for these lookups: the conversions are not kept
+	// no allocation for this lookup: the conversion is not kept
 	if cn := common(string(b)); cn != nil {
 		return cn.lower
 	}
+	return c.keep(b)
+}
+
+// keep is lower, an uncommon lower-case name, as a string: the one c keeps, or a new
+// one that c keeps while it has room.
+func (c *nameCache) keep(lower []byte) string {
 	if c == nil {
-		return string(b)
+		return string(lower)
 	}
-	if kept, ok := c.names[string(b)]; ok {
+	if kept, ok := c.names[string(lower)]; ok {
 		return kept
 	}
-	lower := string(b)
+	name := string(lower)
 	if len(c.names) < maxCachedNames {
 		if c.names == nil {
 			c.names = map[string]string{}
 		}
-		c.names[lower] = lower
+		c.names[name] = name
 	}
-	return lower
+	return name
 }
 
 // LowerASCII is s with ASCII letters lower-cased, as header-map keys are kept; s

@@ -58,6 +58,23 @@ func TestNameCache(t *testing.T) {
 	if c.name([]byte("Content-Type")); len(c.names) != 1 {
 		t.Errorf("a common name entered the cache: %q", c.names)
 	}
+	for _, common := range commonNames { // lower-case, as the built-ins send them; some share a slot
+		if got := c.name([]byte(common.lower)); got != common.lower || interned(got) == nil {
+			t.Errorf("%s: %q, not the gateway's own string", common.lower, got)
+		}
+	}
+	if len(c.names) != 1 {
+		t.Errorf("a lower-case common name entered the cache: %q", c.names)
+	}
+	lower := []byte("x-lower-first") // an uncommon name first seen in lower case
+	if got := c.name(lower); got != "x-lower-first" || c.names["x-lower-first"] != got {
+		t.Errorf("x-lower-first: %q, kept %q", got, c.names)
+	}
+	clear(lower)
+	if got := c.name([]byte("X-Lower-First")); got != "x-lower-first" {
+		t.Errorf("X-Lower-First after its lower-case form: %q", got)
+	}
+	delete(c.names, "x-lower-first")
 	for i := range 2 * maxCachedNames {
 		name := fmt.Sprintf("X-Name-%d", i)
 		if got := c.name([]byte(name)); got != strings.ToLower(name) {

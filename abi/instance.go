@@ -50,6 +50,9 @@ type Instance struct {
 	// names keeps the uncommon header names the guest used (nameCache); used under
 	// mu.
 	names nameCache
+	// intTexts keeps the texts of integers the guest set as header values; used under
+	// mu.
+	intTexts intTexts
 	// foreignNames are the gateway's foreign function names this instance called
 	// (host_foreign.go); used under mu.
 	foreignNames map[string]string

@@ -3,7 +3,6 @@ package abi
 import (
 	"encoding/binary"
 	"strconv"
-	"unsafe"
 )
 
 // fnSetHeaderIntegers is the foreign function that replaces several headers of one map
@@ -33,8 +32,6 @@ func setHeaderIntegers(h hostCtx, args []byte) Status {
 	if st != StatusOK {
 		return st
 	}
-	// the values outlive the call: one buffer, never grown, holds them all
-	text := make([]byte, 0, n*len("-9223372036854775808"))
 	fields := h.inst.fieldRoom[:0]
 	defer clear(h.inst.fieldRoom[:])
 	for e := args[4:]; len(e) > 0; e = e[headerIntegerSize:] {
@@ -46,10 +43,34 @@ func setHeaderIntegers(h hostCtx, args []byte) Status {
 		if st != StatusOK {
 			return st
 		}
-		start := len(text)
-		text = strconv.AppendInt(text, int64(binary.LittleEndian.Uint64(e[8:])), 10)
-		value := unsafe.String(&text[start], len(text)-start)
+		value := h.inst.intTexts.text(int64(binary.LittleEndian.Uint64(e[8:])))
 		fields = append(fields, [2]string{h.inst.names.name(name), value})
 	}
 	return setFields(m, fields)
+}
+
+// intTexts keeps the decimal texts of integers fnSetHeaderIntegers wrote lately, by
+// value (direct-mapped): rate-limiting's limit is the same on every request and its
+// reset changes once a second, so most of its values are neither formatted nor
+// allocated again, and a value given twice in one call (its remaining count) once. The
+// texts go into header maps as they are: strings are never written. Used under the
+// instance's mu.
+type intTexts [intTextSlots]struct {
+	n int64
+	s string
+}
+
+// intTextSlots is a power of two: the slot is the top intTextBits of a Fibonacci hash.
+const (
+	intTextBits  = 5
+	intTextSlots = 1 << intTextBits
+)
+
+// text is n in decimal.
+func (t *intTexts) text(n int64) string {
+	e := &t[uint64(n)*0x9E3779B97F4A7C15>>(64-intTextBits)]
+	if e.s == "" || e.n != n {
+		e.n, e.s = n, strconv.FormatInt(n, 10)
+	}
+	return e.s
 }

@@ -10,8 +10,8 @@ import (
 // TestBuiltinChainAllocations holds the pipeline's dispatch to no allocation per
 // request: routing, the plugin chain (each plugin's HTTP context and lease), the
 // guests' host calls and weir.find_credential, on a recycled exchange as the front end
-// serves it. What a plugin makes for the response counts apart: rate-limiting's
-// header values are one block of text.
+// serves it. What a plugin makes for the response counts apart: the text of
+// rate-limiting's remaining count, new on every request.
 func TestBuiltinChainAllocations(t *testing.T) {
 	most := map[string]float64{"none": 0, "key-auth": 0, "rate-limiting": 1, "key-auth+rate-limiting": 1}
 	for _, c := range chainCases {
