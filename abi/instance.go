@@ -50,9 +50,10 @@ type Instance struct {
 	// names keeps the uncommon header names the guest used (nameCache); used under
 	// mu.
 	names nameCache
-	// intTexts keeps the texts of integers the guest set as header values; used under
-	// mu.
-	intTexts intTexts
+	// intTexts keeps the texts of integers the guest set as header values, and
+	// guestNames the names it gave them by address; used under mu.
+	intTexts   intTexts
+	guestNames guestNames
 	// foreignNames are the gateway's foreign function names this instance called
 	// (host_foreign.go); used under mu.
 	foreignNames map[string]string

@@ -39,12 +39,13 @@ func setHeaderIntegers(h hostCtx, args []byte) Status {
 		if size == 0 {
 			return StatusBadArgument
 		}
-		name, st := h.view(binary.LittleEndian.Uint32(e), size, MaxKeyBytes)
+		ptr := binary.LittleEndian.Uint32(e)
+		raw, st := h.view(ptr, size, MaxKeyBytes)
 		if st != StatusOK {
 			return st
 		}
 		value := h.inst.intTexts.text(int64(binary.LittleEndian.Uint64(e[8:])))
-		fields = append(fields, [2]string{h.inst.names.name(name), value})
+		fields = append(fields, [2]string{h.inst.guestNames.name(ptr, raw, &h.inst.names), value})
 	}
 	return setFields(m, fields)
 }
@@ -73,4 +74,37 @@ func (t *intTexts) text(n int64) string {
 		e.n, e.s = n, strconv.FormatInt(n, 10)
 	}
 	return e.s
+}
+
+// guestNames keeps, by address in the guest's memory, the header names
+// fnSetHeaderIntegers read there lately: a plugin names its headers with the same
+// static strings on every request, and finding the address among a few and comparing
+// the bytes there is cheaper than hashing them into the name cache. Used under the
+// instance's mu.
+type guestNames struct {
+	entries [guestNameEntries]struct {
+		ptr  uint32
+		raw  string // the bytes as they were, compared again on every use
+		name string // their header name (nameCache)
+	}
+	next int // the entry a new address takes, in turn
+}
+
+// guestNameEntries covers rate-limiting's five names with room to spare.
+const guestNameEntries = 8
+
+// name is the header name of raw, the guest's bytes at ptr.
+func (g *guestNames) name(ptr uint32, raw []byte, names *nameCache) string {
+	for i := range g.entries {
+		if e := &g.entries[i]; e.ptr == ptr && e.name != "" {
+			if e.raw != string(raw) {
+				e.raw, e.name = string(raw), names.name(raw)
+			}
+			return e.name
+		}
+	}
+	e := &g.entries[g.next]
+	g.next = (g.next + 1) % guestNameEntries
+	e.ptr, e.raw, e.name = ptr, string(raw), names.name(raw)
+	return e.name
 }
