@@ -26,17 +26,22 @@ func headerFields(h hostCtx, args []byte) ([]byte, Status) {
 	}
 	var nameRoom [16][]byte
 	names := nameRoom[:0]
+	var lengths uint64 // LengthBit of every name: most fields are told apart by it
 	for rest := args[4:]; len(rest) > 0; {
 		name, after, _ := bytes.Cut(rest, []byte{0})
 		if len(name) == 0 || len(name) > MaxKeyBytes || len(names) == MaxPairs {
 			return nil, StatusBadArgument
 		}
 		names = append(names, name)
+		lengths |= 1 << min(len(name), 63)
 		rest = after
 	}
 	var fieldRoom [16][2]string
 	fields := fieldRoom[:0]
 	for _, p := range m.Pairs() {
+		if lengths&LengthBit(p[0]) == 0 {
+			continue
+		}
 		for _, name := range names {
 			if IsLowered(p[0], name) {
 				fields = append(fields, p)

@@ -206,13 +206,23 @@ func proxyReplaceHeaderMapValue(h hostCtx, stack []uint64) Status {
 // MaxMapEntries and MaxMapBytes. Fields with key k are not counted for a set, which
 // replaces them.
 func fits(m HeaderMap, k, v string, add bool) bool {
-	entries, size := 1, len(k)+len(v)
-	for _, p := range m.Pairs() {
-		if !add && p[0] == k {
-			continue
-		}
-		entries++
+	pairs := m.Pairs()
+	size := len(k) + len(v)
+	for _, p := range pairs {
 		size += len(p[0]) + len(p[1])
+	}
+	if len(pairs)+1 <= MaxMapEntries && size <= MaxMapBytes {
+		return true // fits with every field counted, replaced ones included
+	}
+	if add {
+		return false
+	}
+	entries, size := 1, len(k)+len(v)
+	for _, p := range pairs {
+		if p[0] != k {
+			entries++
+			size += len(p[0]) + len(p[1])
+		}
 	}
 	return entries <= MaxMapEntries && size <= MaxMapBytes
 }

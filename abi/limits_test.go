@@ -23,6 +23,9 @@ func TestMapGrowthCaps(t *testing.T) {
 		{"set replaces, so it fits", &fakeMap{pairs: [][2]string{{"k", "v"}}}, "k", "w", false, true},
 		{"add past the byte cap", big, "k", "0123456789", true, false},
 		{"set of the big key itself fits", big, "big", "small", false, true},
+		{"set of a new key past the entry cap", full, "other", "v", false, false},
+		{"set replacing every field of a full map fits", full, "k", "w", false, true},
+		{"set of another key past the byte cap", big, "k", "0123456789", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
