@@ -53,3 +53,38 @@ func TestEarlyResponseHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestEarlyResponseHeadersTable: the early fields replace the response's fields of
+// their names and keep their own order and repeats, whether or not the response held
+// those names (the second case is the common one, appended in one step).
+func TestEarlyResponseHeadersTable(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		early [][2]string
+		want  [][2]string
+	}{
+		{"names the upstream also sent", [][2]string{{"x-a", "1"}, {"content-type", "application/json"}, {"x-a", "2"}},
+			[][2]string{{":status", "200"}, {"x-a", "1"}, {"content-type", "application/json"}, {"x-a", "2"}}},
+		{"names of its own", [][2]string{{"x-a", "1"}, {"x-bb", "2"}, {"x-a", "3"}},
+			[][2]string{{":status", "200"}, {"content-type", "text/plain"}, {"x-a", "1"}, {"x-bb", "2"}, {"x-a", "3"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := testPipeline(t, &fakeUpstream{status: "200"})
+			e := newExchange("GET", "/api", "client.example:8000")
+			early := e.Map(abi.MapResponseHeaders)
+			for _, f := range tc.early {
+				early.Add(f[0], f[1])
+			}
+			p.Serve(context.Background(), e)
+			var got [][2]string
+			for _, f := range e.Response.Headers.Pairs() {
+				if f[0] == ":status" || f[0] == "content-type" || f[0] == "x-a" || f[0] == "x-bb" {
+					got = append(got, f)
+				}
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("response fields %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

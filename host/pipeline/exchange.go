@@ -170,6 +170,18 @@ func (e *Exchange) applyEarlyResponse() {
 		return
 	}
 	h := &e.Response.Headers
+	var lengths uint64
+	pseudo := false
+	for _, kv := range early {
+		lengths |= abi.LengthBit(kv[0])
+		pseudo = pseudo || strings.HasPrefix(kv[0], ":")
+	}
+	if !pseudo && !h.holdsAny(lengths, early) {
+		// the upstream sent none of these names (rate-limiting's on every request)
+		h.pairs = append(h.pairs, early...)
+		e.earlyResponse.Reset()
+		return
+	}
 	var room [8]string // rate-limiting sets five names
 	names := room[:0]
 	for i, kv := range early {

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/weir-gateway/weir/abi"
@@ -26,12 +27,17 @@ type inbox struct {
 	mu     sync.Mutex
 	queue  []func()
 	signal chan struct{} // capacity 1: "something was posted"
+	// posted is set, under mu, while queue may hold actions: drain runs after every
+	// plugin callback and nearly always finds nothing, which it then tells without
+	// taking the lock.
+	posted atomic.Bool
 }
 
 // post queues f for the exchange's goroutine. Safe from any goroutine.
 func (b *inbox) post(f func()) {
 	b.mu.Lock()
 	b.queue = append(b.queue, f)
+	b.posted.Store(true)
 	sig := b.signalLocked()
 	b.mu.Unlock()
 	select {
@@ -56,14 +62,12 @@ func (b *inbox) wakeups() chan struct{} {
 
 // drain runs what was posted, in order, including what the actions post themselves.
 func (b *inbox) drain() {
-	for {
+	for b.posted.Load() {
 		b.mu.Lock()
 		q := b.queue
 		b.queue = nil
+		b.posted.Store(false)
 		b.mu.Unlock()
-		if len(q) == 0 {
-			return
-		}
 		for _, f := range q {
 			f()
 		}
