@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -376,7 +377,9 @@ func parseHead(head []byte, resp *pipeline.Message) (responseHead, error) {
 	r.keep = line[7] != '0' // HTTP/1.0 closes unless it asks to keep alive
 	h := &resp.Headers
 	h.Reset()
-	h.Grow(bytes.Count(rest, []byte{'\n'}) + 8) // :status and the gateway's response headers
+	// room for a usual answer's fields, the gateway's own after them included, without
+	// counting the lines: a pooled exchange keeps its room from request to request
+	h.Grow(16)
 	h.AddLower(":status", pipeline.StatusText(code))
 	var texts pipeline.Texts
 	texts.Reserve(len(rest))
@@ -522,14 +525,32 @@ func trimOWS[T string | []byte](b T) T {
 	return b
 }
 
-// isToken says whether name is a field name: no white space or control byte.
+// isToken says whether name is a field name: no white space or control byte. It
+// tests eight bytes at a time (every response field's name passes through here).
 func isToken(name []byte) bool {
+	for ; len(name) >= 8; name = name[8:] {
+		if w := binary.LittleEndian.Uint64(name); hasByteBelow(w, '!') || hasByteBelow(w^del8, 1) {
+			return false
+		}
+	}
 	for _, c := range name {
 		if c <= ' ' || c == 0x7f {
 			return false
 		}
 	}
 	return true
+}
+
+// del8 is the byte 0x7f (DEL) eight times: a word's bytes equal to it are the zero
+// bytes of the word xor del8.
+const del8 = 0x7f7f7f7f7f7f7f7f
+
+// hasByteBelow says whether any of w's eight bytes is below n (n at most 128): a byte
+// below n borrows into its top bit when n is taken from it, where a byte that had its
+// top bit set already is masked out.
+func hasByteBelow(w uint64, n byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	return (w-ones*uint64(n))&^w&highs != 0
 }
 
 // hasToken says whether the comma-separated list v holds token, ignoring case.

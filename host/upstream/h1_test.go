@@ -389,3 +389,27 @@ func TestH1ConnectionLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestIsToken: the eight-bytes-at-a-time test agrees with a byte-at-a-time one for
+// every byte value at every position of names up to 17 bytes long.
+func TestIsToken(t *testing.T) {
+	slow := func(name []byte) bool {
+		for _, c := range name {
+			if c <= ' ' || c == 0x7f {
+				return false
+			}
+		}
+		return true
+	}
+	for n := 1; n <= 17; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				name := []byte("content-length-xy"[:n])
+				name[pos] = byte(c)
+				if got, want := isToken(name), slow(name); got != want {
+					t.Fatalf("isToken(%q) = %v, want %v", name, got, want)
+				}
+			}
+		}
+	}
+}
