@@ -184,6 +184,18 @@ func TestRootsFollowTheLiveSet(t *testing.T) {
 	if len(slot.roots) != 0 {
 		t.Fatalf("root b not closed after the snapshot dropped it: %v", slot.roots)
 	}
+	// b live again, the same Plugin: a new root, not the closed one the slot found b's
+	// root by before
+	p.SetLive(map[string]bool{"b": true})
+	hcB, leaseB, err = openHTTP(ctx, slot, b)
+	if err != nil {
+		t.Fatalf("b live again: %v", err)
+	}
+	if r := slot.roots["b"]; r == nil || r.dropped || r != leaseB.r {
+		t.Fatalf("b live again: root %+v, lease's %+v", r, leaseB.r)
+	}
+	hcB.Finish(ctx)
+	leaseB.Release(ctx)
 }
 
 // TestPoolGrowsWithLoad: a pool starts one instance; sequential traffic keeps it at

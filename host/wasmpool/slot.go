@@ -30,13 +30,26 @@ type Slot struct {
 	roots map[string]*root
 	// known keeps the config of every root made here, so a replacement instance can
 	// recreate the live ones before requests need them.
-	known    map[string]*Plugin
-	seenGen  uint64
-	restarts map[string]int // crashed instances retired, by the plugin that failed
-	crashes  int            // crashes in a row, for the backoff
-	retryAt  time.Time
-	timer    *time.Timer
-	closed   bool
+	known   map[string]*Plugin
+	seenGen uint64
+	// recent holds the roots of the last plugins opened here, by the Plugin's
+	// address: every plugin of every request finds its root, and comparing addresses
+	// costs less than hashing its key into roots. A dropped root is looked up again.
+	recent     [recentRoots]recentRoot
+	recentNext int
+	restarts   map[string]int // crashed instances retired, by the plugin that failed
+	crashes    int            // crashes in a row, for the backoff
+	retryAt    time.Time
+	timer      *time.Timer
+	closed     bool
+}
+
+// recentRoots is how many plugins' roots a slot finds by address.
+const recentRoots = 8
+
+type recentRoot struct {
+	plugin *Plugin
+	r      *root
 }
 
 type root struct {
@@ -214,7 +227,13 @@ func (s *Slot) retireLocked(ctx context.Context) {
 }
 
 func (s *Slot) rootLocked(ctx context.Context, inst *abi.Instance, plugin *Plugin) (*root, error) {
+	for i := range s.recent {
+		if e := &s.recent[i]; e.plugin == plugin && !e.r.dropped {
+			return e.r, nil
+		}
+	}
 	if r, ok := s.roots[plugin.Key]; ok {
+		s.remember(plugin, r)
 		return r, nil
 	}
 	rootID := ""
@@ -231,7 +250,15 @@ func (s *Slot) rootLocked(ctx context.Context, inst *abi.Instance, plugin *Plugi
 	s.known[plugin.Key] = plugin
 	r := &root{root: ar, liveAt: notSeenLive}
 	s.roots[plugin.Key] = r
+	s.remember(plugin, r)
 	return r, nil
+}
+
+// remember makes r the root found for plugin by its address, in place of the
+// oldest remembered.
+func (s *Slot) remember(plugin *Plugin, r *root) {
+	s.recent[s.recentNext] = recentRoot{plugin, r}
+	s.recentNext = (s.recentNext + 1) % recentRoots
 }
 
 // pruneLocked closes idle roots the newest snapshot no longer uses.
