@@ -32,8 +32,9 @@ func setHeaderIntegers(h hostCtx, args []byte) Status {
 	if st != StatusOK {
 		return st
 	}
+	// fieldRoom is not cleared after: it holds names guestNames keeps and short
+	// texts of numbers, nothing worth letting go of early
 	fields := h.inst.fieldRoom[:0]
-	defer clear(h.inst.fieldRoom[:])
 	for e := args[4:]; len(e) > 0; e = e[headerIntegerSize:] {
 		size := binary.LittleEndian.Uint32(e[4:])
 		if size == 0 {
