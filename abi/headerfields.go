@@ -3,6 +3,7 @@ package abi
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 )
 
 // fnHeaderFields is the foreign function that reads the fields of a few names from a
@@ -24,26 +25,20 @@ func headerFields(h hostCtx, args []byte) ([]byte, Status) {
 	if st != StatusOK {
 		return nil, st
 	}
-	var nameRoom [16][]byte
-	names := nameRoom[:0]
-	var lengths uint64 // LengthBit of every name: most fields are told apart by it
-	for rest := args[4:]; len(rest) > 0; {
-		name, after, _ := bytes.Cut(rest, []byte{0})
-		if len(name) == 0 || len(name) > MaxKeyBytes || len(names) == MaxPairs {
-			return nil, StatusBadArgument
+	asked := &h.inst.askedFields
+	if string(args[4:]) != asked.args {
+		if st := asked.parse(args[4:]); st != StatusOK {
+			return nil, st
 		}
-		names = append(names, name)
-		lengths |= 1 << min(len(name), 63)
-		rest = after
 	}
 	var fieldRoom [16][2]string
 	fields := fieldRoom[:0]
 	for _, p := range m.Pairs() {
-		if lengths&LengthBit(p[0]) == 0 {
+		if asked.lengths&LengthBit(p[0]) == 0 {
 			continue
 		}
-		for _, name := range names {
-			if IsLowered(p[0], name) {
+		for _, name := range asked.names {
+			if p[0] == name {
 				fields = append(fields, p)
 				break
 			}
@@ -51,6 +46,33 @@ func headerFields(h hostCtx, args []byte) ([]byte, Status) {
 	}
 	h.inst.scratch = AppendEncodedPairs(h.inst.scratch[:0], fields)
 	return h.inst.scratch, StatusOK
+}
+
+// askedFields are the names of the last weir.header_fields call, read once: a plugin
+// asks for the same names on every request. Used under the instance's mu.
+type askedFields struct {
+	args    string   // the names as the guest sent them, NUL-separated
+	names   []string // lower-case, as header-map keys are kept; each once
+	lengths uint64   // LengthBit of every name: most fields are told apart by it
+}
+
+// parse reads the NUL-separated names of a call; a refused list leaves a as it was.
+func (a *askedFields) parse(list []byte) Status {
+	var names []string
+	var lengths uint64
+	for n, rest := 0, list; len(rest) > 0; n++ {
+		name, after, _ := bytes.Cut(rest, []byte{0})
+		if len(name) == 0 || len(name) > MaxKeyBytes || n == MaxPairs {
+			return StatusBadArgument
+		}
+		if lower := LowerASCII(string(name)); !slices.Contains(names, lower) {
+			names = append(names, lower)
+			lengths |= LengthBit(lower)
+		}
+		rest = after
+	}
+	*a = askedFields{args: string(list), names: names, lengths: lengths}
+	return StatusOK
 }
 
 // IsLowered says whether key, a header-map key (lower-case), is name with its ASCII

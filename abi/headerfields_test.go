@@ -35,6 +35,13 @@ func TestHeaderFields(t *testing.T) {
 		{"a name over the key limit", args(MapRequestHeaders, strings.Repeat("k", MaxKeyBytes+1)), nil, StatusBadArgument},
 		{"no map type", []byte{1, 0}, nil, StatusBadArgument},
 		{"unknown map type", args(MapType(99), "apikey"), nil, StatusBadArgument},
+		// the same names again after a refused list: what was read before still holds
+		{"a refused list", args(MapRequestHeaders, "apikey", "", "x-one"), nil, StatusBadArgument},
+		{"the refused list again", args(MapRequestHeaders, "apikey", "", "x-one"), nil, StatusBadArgument},
+		{"names asked before", args(MapRequestHeaders, "x-one", "apikey"),
+			[][2]string{{"apikey", "k1"}, {"x-one", "v"}, {"apikey", "k2"}}, StatusOK},
+		{"the same again", args(MapRequestHeaders, "x-one", "apikey"),
+			[][2]string{{"apikey", "k1"}, {"x-one", "v"}, {"apikey", "k2"}}, StatusOK},
 	} {
 		res, st := headerFields(h, tt.args)
 		if st != tt.st {

@@ -54,6 +54,9 @@ type Instance struct {
 	// guestNames the names it gave them by address; used under mu.
 	intTexts   intTexts
 	guestNames guestNames
+	// askedFields are the names of the guest's last weir.header_fields call; used
+	// under mu.
+	askedFields askedFields
 	// foreignNames are the gateway's foreign function names this instance called
 	// (host_foreign.go); used under mu.
 	foreignNames map[string]string
