@@ -28,7 +28,8 @@ var goModules struct {
 }
 
 // goModule returns a freshly built module: "bundle" (every built-in plugin, each
-// served to the root id that names it) or "add_header".
+// served to the root id that names it), "add_header" or "responseheaders" (the SDK's
+// test module for Request.SetResponseHeaders).
 func goModule(t testing.TB, name string) []byte {
 	t.Helper()
 	goModules.once.Do(func() {
@@ -39,6 +40,7 @@ func goModule(t testing.TB, name string) []byte {
 		for _, b := range []struct{ dir, pkg, out string }{
 			{"..", "./plugins-wasm/bundle", "bundle.wasm"},
 			{"../sdk", "./examples/add_header", "add_header.wasm"},
+			{"../sdk", "./weir/testdata/responseheaders", "responseheaders.wasm"},
 		} {
 			cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", filepath.Join(goModules.dir, b.out), b.pkg)
 			cmd.Dir = b.dir
@@ -100,6 +102,63 @@ func TestAddHeaderModule(t *testing.T) {
 	}
 	if !inst.Healthy() {
 		t.Fatalf("instance unhealthy; events %q", ev.all())
+	}
+}
+
+// TestSDKSetResponseHeaders: the Go SDK's Request.SetResponseHeaders replaces the
+// headers it names on weir, numbers only through weir.set_header_integers (the
+// instance then knows the names by their address, a heap string's included), a list
+// with a text through weir.set_header_values.
+func TestSDKSetResponseHeaders(t *testing.T) {
+	rt := newRuntime(t, 0)
+	m, err := rt.Compile(context.Background(), goModule(t, "responseheaders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, config string
+		want         [][2]string
+		byAddress    bool
+	}{
+		{"numbers", `{"name":"x-configured"}`,
+			[][2]string{{":status", "200"}, {"x-limit", "10"}, {"x-remaining", "-3"}, {"x-configured", "200"}}, true},
+		{"with a text", `{"name":"x-configured","text":"hello"}`,
+			[][2]string{{":status", "200"}, {"x-limit", "10"}, {"x-remaining", "-3"}, {"x-configured", "200"}, {"x-text", "hello"}}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := &events{}
+			s := newStream(ev, [2]string{":method", "GET"}, [2]string{":path", "/"})
+			s.maps[MapResponseHeaders].pairs = [][2]string{{":status", "200"}, {"x-remaining", "99"}}
+			inst, h := instantiate(t, m, &fakeServices{ev: ev}, tt.config, s)
+			ctx := context.Background()
+			for range 2 { // the second time, names the host has seen
+				if a, err := h.OnResponseHeaders(ctx, false); err != nil || a != ActionContinue {
+					t.Fatalf("OnResponseHeaders = %v, %v; events %q", a, err, ev.all())
+				}
+				var got [][2]string
+				for _, p := range s.maps[MapResponseHeaders].pairs {
+					got = append(got, [2]string{strings.ToLower(p[0]), p[1]})
+				}
+				if !reflect.DeepEqual(got, tt.want) {
+					t.Fatalf("response headers %q, want %q", got, tt.want)
+				}
+			}
+			h.Finish(ctx)
+			var seen []string
+			for _, e := range inst.guestNames.entries {
+				if e.name != "" {
+					seen = append(seen, e.name)
+				}
+			}
+			slices.Sort(seen)
+			want := []string{"x-configured", "x-limit", "x-remaining"}
+			if !tt.byAddress {
+				want = nil
+			}
+			if !slices.Equal(seen, want) {
+				t.Errorf("names known by address %q, want %q", seen, want)
+			}
+		})
 	}
 }
 

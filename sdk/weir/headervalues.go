@@ -4,27 +4,42 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
+	"unsafe"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
 
-// fnSetHeaderValues replaces several headers of one map in one host call (weir's
-// foreign-functions.md).
-const fnSetHeaderValues = "weir.set_header_values"
+// fnSetHeaderValues replaces several headers of one map in one host call, and
+// fnSetHeaderIntegers does when every value is an integer, the names passed by their
+// address and the numbers as numbers (weir's foreign-functions.md).
+const (
+	fnSetHeaderValues   = "weir.set_header_values"
+	fnSetHeaderIntegers = "weir.set_header_integers"
+)
 
 var (
-	// noSetHeaderValues is set once the host answered that it has no
-	// fnSetHeaderValues.
-	noSetHeaderValues bool
+	// noSetHeaderValues and noSetHeaderIntegers are set once the host answered that
+	// it has no such function.
+	noSetHeaderValues, noSetHeaderIntegers bool
 	// setHeaderArgs is reused by each call (a guest is single-threaded).
 	setHeaderArgs []byte
+	// namesByAddress tells whether a string's address is where its bytes sit in the
+	// memory the host reads: true in a wasm module, false in native tests, where
+	// fnSetHeaderIntegers could not be given a name.
+	namesByAddress = runtime.GOARCH == "wasm"
 )
 
 // HeaderValues are headers to set together (Request.SetResponseHeaders): on weir one
 // host call for all of them, elsewhere one call each. Reset and reuse one to set
 // headers on every request without allocating.
-type HeaderValues struct{ list []headerValue }
+type HeaderValues struct {
+	list []headerValue
+	// texts counts the values set with Set: with none, the host is handed the
+	// numbers (fnSetHeaderIntegers) and formats them itself.
+	texts int
+}
 
 // headerValue is a text, or the integer num when isNum.
 type headerValue struct {
@@ -36,6 +51,7 @@ type headerValue struct {
 // Set adds name with a text value.
 func (h *HeaderValues) Set(name, value string) {
 	h.list = append(h.list, headerValue{name: name, text: value})
+	h.texts++
 }
 
 // SetInt adds name with n in decimal, whose text is never made in a string.
@@ -50,6 +66,7 @@ func (h *HeaderValues) Len() int { return len(h.list) }
 func (h *HeaderValues) Reset() {
 	clear(h.list)
 	h.list = h.list[:0]
+	h.texts = 0
 }
 
 // appendArgs appends fnSetHeaderValues's arguments for map type t: the type, then the
@@ -76,14 +93,45 @@ func (h *HeaderValues) appendArgs(b []byte, t uint32) []byte {
 	return b
 }
 
+// appendIntegerArgs appends fnSetHeaderIntegers's arguments for map type t: the type,
+// then for each header its name's address (from addressOf) and length, 4 bytes each,
+// and its number, 8; all little-endian. Every value in h must be a number.
+func (h *HeaderValues) appendIntegerArgs(b []byte, t uint32, addressOf func(string) uint32) []byte {
+	b = binary.LittleEndian.AppendUint32(b, t)
+	for _, v := range h.list {
+		b = binary.LittleEndian.AppendUint32(b, addressOf(v.name))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(v.name)))
+		b = binary.LittleEndian.AppendUint64(b, uint64(v.num))
+	}
+	return b
+}
+
+// guestAddress is where s's bytes sit in the module's linear memory.
+func guestAddress(s string) uint32 { return uint32(uintptr(unsafe.Pointer(unsafe.StringData(s)))) }
+
 // SetResponseHeaders replaces each response header in h with its value, in order, as
 // SetResponseHeader and SetResponseHeaderInt would one by one. On weir it is one host
-// call, and a list the host refuses (over the map's limits) changes nothing.
+// call, and a list the host refuses (over the map's limits) changes nothing. When
+// every value is a number (SetInt), weir reads the names where they are and writes
+// the numbers itself: with the same names on every request (string constants), the
+// host reads each once.
 func (r *Request) SetResponseHeaders(h *HeaderValues) error {
 	if h.Len() == 0 {
 		return nil
 	}
 	r.haveResp = false
+	if namesByAddress && h.texts == 0 && !noSetHeaderIntegers {
+		setHeaderArgs = h.appendIntegerArgs(setHeaderArgs[:0], mapResponseHeaders, guestAddress)
+		_, err := callForeignInto(fnSetHeaderIntegers, setHeaderArgs, nil)
+		runtime.KeepAlive(h) // the host read the names from h's strings
+		if !errors.Is(err, types.ErrorStatusNotFound) {
+			if err != nil {
+				return fmt.Errorf("%s: %w", fnSetHeaderIntegers, err)
+			}
+			return nil
+		}
+		noSetHeaderIntegers = true // a host without it: the texts from now on
+	}
 	if !noSetHeaderValues {
 		setHeaderArgs = h.appendArgs(setHeaderArgs[:0], mapResponseHeaders)
 		_, err := callForeignInto(fnSetHeaderValues, setHeaderArgs, nil)

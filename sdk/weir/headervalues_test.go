@@ -2,6 +2,7 @@ package weir
 
 import (
 	"encoding/binary"
+	"slices"
 	"testing"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -48,5 +49,78 @@ func TestSetResponseHeadersHostWithout(t *testing.T) {
 	_ = r.SetResponseHeaders(&h)
 	if calls != 1 || !noSetHeaderValues {
 		t.Fatalf("asked the host %d times (noSetHeaderValues %v), want once", calls, noSetHeaderValues)
+	}
+}
+
+// TestHeaderIntegersArgs: the arguments of weir.set_header_integers are the map type,
+// then each name's address and length and its number.
+func TestHeaderIntegersArgs(t *testing.T) {
+	var h HeaderValues
+	h.SetInt("x-limit", 10)
+	h.SetInt("x-remaining", -1)
+	addresses := map[string]uint32{"x-limit": 0x1000, "x-remaining": 0x2040}
+	got := h.appendIntegerArgs(nil, mapResponseHeaders, func(s string) uint32 { return addresses[s] })
+	want := binary.LittleEndian.AppendUint32(nil, mapResponseHeaders)
+	for _, e := range []struct {
+		addr, size uint32
+		n          int64
+	}{{0x1000, 7, 10}, {0x2040, 11, -1}} {
+		want = binary.LittleEndian.AppendUint32(want, e.addr)
+		want = binary.LittleEndian.AppendUint32(want, e.size)
+		want = binary.LittleEndian.AppendUint64(want, uint64(e.n))
+	}
+	if string(got) != string(want) {
+		t.Fatalf("arguments\n%x\nwant\n%x", got, want)
+	}
+}
+
+// TestSetResponseHeadersChoosesCall: numbers only go to weir.set_header_integers, a
+// list with a text to weir.set_header_values, and a host without the first is asked
+// for it once, then given texts.
+func TestSetResponseHeadersChoosesCall(t *testing.T) {
+	old, oldAddr := callForeignInto, namesByAddress
+	t.Cleanup(func() {
+		callForeignInto, namesByAddress = old, oldAddr
+		noSetHeaderIntegers, noSetHeaderValues = false, false
+	})
+	namesByAddress = true
+	var calls []string
+	hasIntegers := true
+	callForeignInto = func(name string, args, dst []byte) ([]byte, error) {
+		calls = append(calls, name)
+		if name == fnSetHeaderIntegers && !hasIntegers {
+			return dst, types.ErrorStatusNotFound
+		}
+		return dst, nil
+	}
+	var ints, mixed HeaderValues
+	ints.SetInt("x-a", 1)
+	ints.SetInt("x-b", 2)
+	mixed.SetInt("x-a", 1)
+	mixed.Set("x-c", "text")
+	r := &Request{}
+	for _, tt := range []struct {
+		name        string
+		h           *HeaderValues
+		hasIntegers bool
+		want        []string
+	}{
+		{"numbers", &ints, true, []string{fnSetHeaderIntegers}},
+		{"a text among them", &mixed, true, []string{fnSetHeaderValues}},
+		{"host without integers", &ints, false, []string{fnSetHeaderIntegers, fnSetHeaderValues}},
+		{"host without integers, again", &ints, false, []string{fnSetHeaderValues}},
+	} {
+		calls, hasIntegers = nil, tt.hasIntegers
+		if err := r.SetResponseHeaders(tt.h); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if !slices.Equal(calls, tt.want) {
+			t.Errorf("%s: calls %q, want %q", tt.name, calls, tt.want)
+		}
+	}
+	mixed.Reset()
+	mixed.SetInt("x-a", 1)
+	if mixed.texts != 0 {
+		t.Fatalf("Reset kept %d texts", mixed.texts)
 	}
 }
