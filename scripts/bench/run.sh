@@ -18,7 +18,7 @@
 # Then: weir's RSS with every built-in plugin enabled, warm and under load, and its
 # start-to-ready time with a cold and a warm compilation cache.
 #
-#   scripts/bench/run.sh              # ROUNDS=3 DURATION=10s WARMUP=2s ROUTES=10000
+#   scripts/bench/run.sh              # ROUNDS=5 DURATION=10s WARMUP=2s ROUTES=10000
 #   scripts/bench/run.sh --smoke      # or BENCH_SMOKE=1: 1 round of 2 s, 200 routes,
 #                                     # no thresholds; fails only when something did not
 #                                     # run or a target answered other than 2xx
@@ -47,7 +47,7 @@ done
 if [ "$smoke" = 1 ]; then
 	rounds=${ROUNDS:-1} duration=${DURATION:-2s} warmup=${WARMUP:-0} routes=${ROUTES:-200} starts=${STARTS:-1}
 else
-	rounds=${ROUNDS:-3} duration=${DURATION:-10s} warmup=${WARMUP:-2s} routes=${ROUTES:-10000} starts=${STARTS:-3}
+	rounds=${ROUNDS:-5} duration=${DURATION:-10s} warmup=${WARMUP:-2s} routes=${ROUTES:-10000} starts=${STARTS:-3}
 fi
 conns=${CONNECTIONS:-64}
 base=${BASE_PORT:-19100}
@@ -441,6 +441,28 @@ for t in "${targets[@]}"; do
 	*) [ "$(sum "$t" 7)" = 0 ] || also="socket errors $(sum "$t" 7)" ;;
 	esac
 	printf '| %-48s | %9.0f | %8.2f | %8.2f | %8.2f | %-34s |\n' "${label[$t]}" "$(col "$t" 3)" "$(col "$t" 4)" "$(col "$t" 5)" "$(der "ratio-$t")" "$also"
+done
+
+# Each target's figure round by round: the rounds of one run disagree by more than
+# most changes move them, so the median alone can hide how close to a target it is.
+echo
+printf '| %-30s | %-7s | %s | %-6s | %-9s |\n' "target, per round" target "$(for r in $(seq "$rounds"); do printf '%5s ' "r$r"; done)" median "met in"
+printf '| %-30s | %-7s | %s | %-6s | %-9s |\n' "$(printf '%.0s-' {1..30})" ------- "$(for r in $(seq "$rounds"); do printf '%5s ' -----; done)" ------ ---------
+for spec in "ratio-weir-a:(a) / nginx:>=:0.75" "p99x-weir-a:(a) p99 / nginx p99:<=:1.5" \
+	"ratio-weir-b:(b) / nginx:>=:0.60" "own-weir-b:(b) / (a):>=:0.80" "ratio-weir-c:(c) / nginx:>=:0.45" \
+	"own-weir-d:(d) / (b):>=:0.95" "steady-weir-a-changes:p99 changing / steady:<=:2"; do
+	IFS=: read -r key name op bound <<<"$spec"
+	awk -v k="$key" -v n="$name" -v op="$op" -v b="$bound" -v rounds="$rounds" -v med="$(der "$key")" '
+		$2 == k {v[$1] = $3}
+		END {
+			line = ""; met = 0; seen = 0
+			for (r = 1; r <= rounds; r++) {
+				if (!(r in v)) { line = line sprintf("%5s ", "-"); continue }
+				seen++; line = line sprintf("%5.2f ", v[r])
+				if ((op == ">=" && v[r] >= b) || (op == "<=" && v[r] <= b)) met++
+			}
+			printf "| %-30s | %-7s | %s | %-6s | %-9s |\n", n, op " " b, line, med, met " of " seen
+		}' "$work/derived"
 done
 echo
 echo "weir, every built-in plugin enabled (4 routes, 14 plugins), under load: RSS $((rss_max / 1024)) MiB (peak $((hwm / 1024)) MiB), $all_rps req/s, $all_bad non-2xx"
