@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/weir-gateway/weir/abi"
@@ -49,6 +51,10 @@ type h1Pool struct {
 	key       poolKey
 	keepalive Keepalive
 	dial      func(addr string) (net.Conn, error)
+	// busy counts the exchanges in progress, and procs is GOMAXPROCS when the pool
+	// was made: see yieldBeforeAnswer.
+	busy  atomic.Int32
+	procs int32
 
 	mu sync.Mutex
 	// idle holds kept-alive connections, the longest idle first: the most recent is
@@ -73,8 +79,24 @@ var (
 
 // newH1Pool makes the pool of k; TLS is fasthttp's client's (k.tls is never set here).
 func newH1Pool(k poolKey, ka Keepalive, _ *tls.Config) *h1Pool {
-	return &h1Pool{key: k, keepalive: ka, dial: dialer(millis(k.connect))}
+	return &h1Pool{key: k, keepalive: ka, dial: dialer(millis(k.connect)), procs: int32(runtime.GOMAXPROCS(0))}
 }
+
+// yieldBeforeAnswer lets the other runnable requests go first when more exchanges wait
+// on this service than there are processors to run them, the node being busy. The
+// answer to a request just written is then seldom there yet: reading at once costs a
+// read system call that finds nothing and a wait for the poller, which wakes this
+// goroutine only once the processor is free anyway. After the others have run the
+// answer is usually in, and one read takes it. When the node is not that busy there
+// is no yield, so an idle processor is not woken for it.
+func (p *h1Pool) yieldBeforeAnswer() {
+	if p.busy.Load() > p.procs {
+		yield()
+	}
+}
+
+// yield is runtime.Gosched, replaced in tests to count the yields.
+var yield = runtime.Gosched
 
 // do sends req and reads the answer into resp, trying again as the doc above says.
 func (p *h1Pool) do(req *pipeline.UpstreamRequest, resp *pipeline.Message) error {
@@ -102,6 +124,8 @@ func (p *h1Pool) exchange(req *pipeline.UpstreamRequest, resp *pipeline.Message)
 	if err != nil {
 		return false, err
 	}
+	p.busy.Add(1)
+	defer p.busy.Add(-1)
 	req.RemoteAddr, req.LocalAddr = c.remote, c.local
 	// one clock read for both deadlines: the read one counts from before the write
 	// (a request's head goes out in microseconds), a clock read less per request
@@ -121,6 +145,7 @@ func (p *h1Pool) exchange(req *pipeline.UpstreamRequest, resp *pipeline.Message)
 		return true, err
 	}
 	_ = c.SetReadDeadline(now.Add(millis(p.key.read)))
+	p.yieldBeforeAnswer()
 	br := h1Readers.Get().(*bufio.Reader)
 	br.Reset(c)
 	keep, err := readResponse(br, req.Method, resp)

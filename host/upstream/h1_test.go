@@ -413,3 +413,46 @@ func TestIsToken(t *testing.T) {
 		}
 	}
 }
+
+// TestH1YieldsOnlyWhenBusy: an exchange lets other requests run before it reads the
+// answer only while more exchanges are in progress than there are processors, and
+// it counts itself out however it ends.
+func TestH1YieldsOnlyWhenBusy(t *testing.T) {
+	yields := 0
+	old := yield
+	yield = func() { yields++ }
+	t.Cleanup(func() { yield = old })
+	ok := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	for _, tt := range []struct {
+		name       string
+		others     int32 // exchanges already in progress
+		answer     string
+		wantYields int
+		wantErr    bool
+	}{
+		{"alone", 0, ok, 0, false},
+		{"as many as processors", 1, ok, 0, false},
+		{"more than processors", 2, ok, 1, false},
+		{"more than processors, the service closes", 2, "<close>", 1, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScripted(t, tt.answer)
+			svc := s.service()
+			p := newH1Pool(poolKey{addr: net.JoinHostPort(svc.Host, strconv.Itoa(svc.Port)), connect: 1000, read: 1000, write: 1000}, DefaultKeepalive, nil)
+			p.procs = 2
+			p.busy.Store(tt.others)
+			yields = 0
+			var resp pipeline.Message
+			_, err := p.exchange(h1Request("GET", ""), &resp)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("exchange: %v, want error %v", err, tt.wantErr)
+			}
+			if yields != tt.wantYields {
+				t.Errorf("%d yields, want %d", yields, tt.wantYields)
+			}
+			if n := p.busy.Load(); n != tt.others {
+				t.Errorf("%d exchanges in progress after, want %d", n, tt.others)
+			}
+		})
+	}
+}
