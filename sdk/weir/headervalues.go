@@ -113,8 +113,8 @@ func guestAddress(s string) uint32 { return uint32(uintptr(unsafe.Pointer(unsafe
 // SetResponseHeader and SetResponseHeaderInt would one by one. On weir it is one host
 // call, and a list the host refuses (over the map's limits) changes nothing. When
 // every value is a number (SetInt), weir reads the names where they are and writes
-// the numbers itself: with the same names on every request (string constants), the
-// host reads each once.
+// the numbers itself: names that are string constants sit at the same address on
+// every request, where weir finds the header names it made of them before.
 func (r *Request) SetResponseHeaders(h *HeaderValues) error {
 	if h.Len() == 0 {
 		return nil
