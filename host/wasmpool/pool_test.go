@@ -98,6 +98,13 @@ func TestCrashedInstanceIsReplacedWithBackoff(t *testing.T) {
 	if got := slot.Restarts(); got != 1 {
 		t.Fatalf("restarts = %d after one crash, want 1", got)
 	}
+	slot.mu.Lock()
+	for _, e := range slot.recent {
+		if e.r != nil {
+			t.Errorf("the retired instance's root %q is still remembered", e.plugin.Key)
+		}
+	}
+	slot.mu.Unlock()
 	waitUp(t, slot, time.Second)
 	slot.mu.Lock()
 	_, warm := slot.roots["good"]

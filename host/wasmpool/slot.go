@@ -224,6 +224,7 @@ func (s *Slot) retireLocked(ctx context.Context) {
 	_ = s.inst.Close(ctx)
 	s.inst = nil
 	s.roots = map[string]*root{}
+	clear(s.recent[:]) // the roots would hold the closed instance until overwritten
 }
 
 func (s *Slot) rootLocked(ctx context.Context, inst *abi.Instance, plugin *Plugin) (*root, error) {
