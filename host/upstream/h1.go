@@ -52,7 +52,7 @@ type h1Pool struct {
 	keepalive Keepalive
 	dial      func(addr string) (net.Conn, error)
 	// busy counts the exchanges in progress, and procs is GOMAXPROCS when the pool
-	// was made: see yieldBeforeAnswer.
+	// was made: see yieldWhenCrowded.
 	busy  atomic.Int32
 	procs int32
 
@@ -82,15 +82,25 @@ func newH1Pool(k poolKey, ka Keepalive, _ *tls.Config) *h1Pool {
 	return &h1Pool{key: k, keepalive: ka, dial: dialer(millis(k.connect)), procs: int32(runtime.GOMAXPROCS(0))}
 }
 
-// yieldBeforeAnswer lets the other runnable requests go first when more exchanges wait
-// on this service than there are processors to run them, the node being busy. The
-// answer to a request just written is then seldom there yet: reading at once costs a
-// read system call that finds nothing and a wait for the poller, which wakes this
-// goroutine only once the processor is free anyway. After the others have run the
-// answer is usually in, and one read takes it. When the node is not that busy there
-// is no yield, so an idle processor is not woken for it.
-func (p *h1Pool) yieldBeforeAnswer() {
-	if p.busy.Load() > p.procs {
+// yieldWhenCrowded yields the processor when at least as many other exchanges are in
+// progress on this service as there are processors: the node is busy, and other
+// requests are likely runnable. An exchange yields twice then:
+//
+//   - before it writes its request, so the requests that are ready go out back to
+//     back. The upstream, woken by the first, is then still at work when the next
+//     arrives. Spread out by each request's own work (plugins, most of all), every
+//     write found it idle and paid to wake it (on a virtual machine, an interrupt to
+//     another CPU, about as costly as the write).
+//   - between writing the request and reading the answer. The answer to a request just
+//     written is seldom there yet: reading at once costs a read that finds nothing and
+//     a wait for the poller, which wakes this goroutine only once the processor is
+//     free anyway. After the others have run, the answer is usually in, and one read
+//     takes it.
+//
+// A node that is not that busy does not yield, so no idle processor is woken for it.
+// others excludes the calling exchange.
+func (p *h1Pool) yieldWhenCrowded(others int32) {
+	if others >= p.procs {
 		yield()
 	}
 }
@@ -120,6 +130,7 @@ func retriable(method string) bool {
 // exchange runs one request on one connection; sent is false when nothing went out
 // (no connection could be made, or the request was refused).
 func (p *h1Pool) exchange(req *pipeline.UpstreamRequest, resp *pipeline.Message) (sent bool, err error) {
+	p.yieldWhenCrowded(p.busy.Load())
 	c, err := p.get()
 	if err != nil {
 		return false, err
@@ -145,7 +156,7 @@ func (p *h1Pool) exchange(req *pipeline.UpstreamRequest, resp *pipeline.Message)
 		return true, err
 	}
 	_ = c.SetReadDeadline(now.Add(millis(p.key.read)))
-	p.yieldBeforeAnswer()
+	p.yieldWhenCrowded(p.busy.Load() - 1)
 	br := h1Readers.Get().(*bufio.Reader)
 	br.Reset(c)
 	keep, err := readResponse(br, req.Method, resp)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/textproto"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -418,37 +419,54 @@ func TestIsToken(t *testing.T) {
 // answer only while more exchanges are in progress than there are processors, and
 // it counts itself out however it ends.
 func TestH1YieldsOnlyWhenBusy(t *testing.T) {
-	yields := 0
+	// seen is what each yield found: the exchanges counted in progress (the exchange
+	// counts itself once it has a connection), and whether the service had the
+	// request by then (given 50 ms to read it)
+	type yielded struct {
+		busy    int32
+		written bool
+	}
+	var seen []yielded
+	var p *h1Pool
+	var s *scripted
 	old := yield
-	yield = func() { yields++ }
+	yield = func() {
+		time.Sleep(50 * time.Millisecond)
+		s.mu.Lock()
+		written := len(s.seen) > 0
+		s.mu.Unlock()
+		seen = append(seen, yielded{p.busy.Load(), written})
+	}
 	t.Cleanup(func() { yield = old })
 	ok := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 	for _, tt := range []struct {
-		name       string
-		others     int32 // exchanges already in progress
-		answer     string
-		wantYields int
-		wantErr    bool
+		name     string
+		others   int32 // exchanges already in progress
+		answer   string
+		wantSeen []yielded
+		wantErr  bool
 	}{
-		{"alone", 0, ok, 0, false},
-		{"as many as processors", 1, ok, 0, false},
-		{"more than processors", 2, ok, 1, false},
-		{"more than processors, the service closes", 2, "<close>", 1, true},
+		{"alone", 0, ok, nil, false},
+		{"fewer than processors", 1, ok, nil, false},
+		// one yield before the write, one before the answer is read
+		{"as many as processors", 2, ok, []yielded{{2, false}, {3, true}}, false},
+		{"more than processors", 3, ok, []yielded{{3, false}, {4, true}}, false},
+		{"as many as processors, the service closes", 2, "<close>", []yielded{{2, false}, {3, true}}, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newScripted(t, tt.answer)
+			s = newScripted(t, tt.answer)
 			svc := s.service()
-			p := newH1Pool(poolKey{addr: net.JoinHostPort(svc.Host, strconv.Itoa(svc.Port)), connect: 1000, read: 1000, write: 1000}, DefaultKeepalive, nil)
+			p = newH1Pool(poolKey{addr: net.JoinHostPort(svc.Host, strconv.Itoa(svc.Port)), connect: 1000, read: 1000, write: 1000}, DefaultKeepalive, nil)
 			p.procs = 2
 			p.busy.Store(tt.others)
-			yields = 0
+			seen = nil
 			var resp pipeline.Message
 			_, err := p.exchange(h1Request("GET", ""), &resp)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("exchange: %v, want error %v", err, tt.wantErr)
 			}
-			if yields != tt.wantYields {
-				t.Errorf("%d yields, want %d", yields, tt.wantYields)
+			if !slices.Equal(seen, tt.wantSeen) {
+				t.Errorf("yields found %v exchanges in progress, want %v", seen, tt.wantSeen)
 			}
 			if n := p.busy.Load(); n != tt.others {
 				t.Errorf("%d exchanges in progress after, want %d", n, tt.others)
