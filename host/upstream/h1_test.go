@@ -415,9 +415,10 @@ func TestIsToken(t *testing.T) {
 	}
 }
 
-// TestH1YieldsOnlyWhenBusy: an exchange lets other requests run before it reads the
-// answer only while more exchanges are in progress than there are processors, and
-// it counts itself out however it ends.
+// TestH1YieldsOnlyWhenBusy: an exchange lets other requests run before it writes its
+// request and again before it reads the answer, only while at least as many other
+// exchanges are in progress as there are processors, and it counts itself out
+// however it ends.
 func TestH1YieldsOnlyWhenBusy(t *testing.T) {
 	// seen is what each yield found: the exchanges counted in progress (the exchange
 	// counts itself once it has a connection), and whether the service had the
