@@ -88,8 +88,8 @@ func newH1Pool(k poolKey, ka Keepalive, _ *tls.Config) *h1Pool {
 //
 //   - before it writes its request, so the requests that are ready go out back to
 //     back. The upstream, woken by the first, is then still at work when the next
-//     arrives. Spread out by each request's own work (plugins, most of all), every
-//     write found it idle and paid to wake it (on a virtual machine, an interrupt to
+//     arrives. Spread out by each request's own work (plugins, most of all), most
+//     writes found it idle and paid to wake it (on a virtual machine, an interrupt to
 //     another CPU, about as costly as the write).
 //   - between writing the request and reading the answer. The answer to a request just
 //     written is seldom there yet: reading at once costs a read that finds nothing and
@@ -105,7 +105,7 @@ func (p *h1Pool) yieldWhenCrowded(others int32) {
 	}
 }
 
-// yield is runtime.Gosched, replaced in tests to count the yields.
+// yield is runtime.Gosched, replaced in tests to watch when the yields come.
 var yield = runtime.Gosched
 
 // do sends req and reads the answer into resp, trying again as the doc above says.
