@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/weir-gateway/weir/host/deadline"
+	"github.com/weir-gateway/weir/host/sockio"
 )
 
 // handshakeTimeout bounds a TLS handshake or the wait for a connection's first bytes.
@@ -72,9 +73,10 @@ func (s *Server) ServeListener(ln net.Listener, o ListenOptions) error {
 // connection to the server for its protocol.
 //
 // An HTTP/1.1 connection's deadlines move in coarse steps (host/deadline), beneath
-// TLS; an HTTP/2 connection's are set from several goroutines and stay exact.
+// TLS; an HTTP/2 connection's are set from several goroutines and stay exact. Either
+// reads and writes its socket directly (host/sockio).
 func dispatch(raw net.Conn, cfg *tls.Config, http2 bool, h1, h2 *queue) {
-	conn := deadline.WrapExact(raw)
+	conn := deadline.WrapExact(sockio.Wrap(raw))
 	_ = conn.SetDeadline(time.Now().Add(handshakeTimeout))
 	if cfg != nil {
 		tc := tls.Server(conn, cfg)

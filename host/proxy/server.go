@@ -19,6 +19,7 @@ import (
 	"github.com/weir-gateway/weir/host/deadline"
 	"github.com/weir-gateway/weir/host/netaddr"
 	"github.com/weir-gateway/weir/host/pipeline"
+	"github.com/weir-gateway/weir/host/sockio"
 )
 
 // Server serves the proxy listeners.
@@ -54,7 +55,9 @@ func New(p *pipeline.Pipeline, maxBody int) *Server {
 }
 
 // Serve accepts connections on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(deadline.Listener{Listener: ln}) }
+func (s *Server) Serve(ln net.Listener) error {
+	return s.srv.Serve(deadline.Listener{Listener: sockio.Listener{Listener: ln}})
+}
 
 // Shutdown stops accepting and waits for open requests to finish, HTTP/2 ones
 // included, until ctx ends.

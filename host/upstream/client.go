@@ -22,6 +22,7 @@ import (
 	"github.com/weir-gateway/weir/host/deadline"
 	"github.com/weir-gateway/weir/host/netaddr"
 	"github.com/weir-gateway/weir/host/pipeline"
+	"github.com/weir-gateway/weir/host/sockio"
 	"github.com/weir-gateway/weir/store"
 )
 
@@ -302,14 +303,15 @@ func pooled[P any](c *Client, pools map[poolKey]P, key poolKey, tlsCfg *tls.Conf
 }
 
 // dialer connects to a service address within connect, the connection's deadlines
-// made cheap (host/deadline); a failure is ErrUpstreamConnect.
+// made cheap (host/deadline) and its reads and writes direct (host/sockio); a failure
+// is ErrUpstreamConnect.
 func dialer(connect time.Duration) func(addr string) (net.Conn, error) {
 	return func(addr string) (net.Conn, error) {
 		conn, err := fasthttp.DialTimeout(addr, connect)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", pipeline.ErrUpstreamConnect, err)
 		}
-		return deadline.Wrap(conn), nil
+		return deadline.Wrap(sockio.Wrap(conn)), nil
 	}
 }
 
