@@ -90,14 +90,22 @@ func (s *step) set(t time.Time) {
 	}
 }
 
-// Listener wraps every connection it accepts (Wrap).
-type Listener struct{ net.Listener }
+// Listener wraps every connection it accepts (Wrap), after Under when it is set.
+type Listener struct {
+	net.Listener
+	// Under, when set, wraps each connection first (host/sockio's direct socket
+	// calls).
+	Under func(net.Conn) net.Conn
+}
 
 // Accept implements net.Listener.
 func (l Listener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
+	}
+	if l.Under != nil {
+		c = l.Under(c)
 	}
 	return Wrap(c), nil
 }

@@ -120,26 +120,36 @@ func TestDeadlineFiresWithinSlack(t *testing.T) {
 }
 
 func TestListenerWraps(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := Listener{Listener: ln}
-	defer l.Close()
-	go func() {
-		if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
-			c.Close()
+	for _, under := range []bool{false, true} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}()
-	c, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if dc, ok := c.(*Conn); !ok || !dc.coarse {
-		t.Fatalf("accepted %T, want a coarse *deadline.Conn", c)
-	}
-	if _, ok := c.RemoteAddr().(*net.TCPAddr); !ok {
-		t.Fatalf("remote address %T, want the TCP connection's", c.RemoteAddr())
+		l := Listener{Listener: ln}
+		var wrapped net.Conn
+		if under {
+			l.Under = func(c net.Conn) net.Conn { wrapped = &recorder{Conn: c}; return wrapped }
+		}
+		go func() {
+			if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+				c.Close()
+			}
+		}()
+		c, err := l.Accept()
+		l.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dc, ok := c.(*Conn)
+		if !ok || !dc.coarse {
+			t.Fatalf("accepted %T, want a coarse *deadline.Conn", c)
+		}
+		if under && dc.Conn != wrapped {
+			t.Fatalf("Under's connection is not the one wrapped: %T", dc.Conn)
+		}
+		if _, ok := c.RemoteAddr().(*net.TCPAddr); !ok {
+			t.Fatalf("remote address %T, want the TCP connection's", c.RemoteAddr())
+		}
+		c.Close()
 	}
 }

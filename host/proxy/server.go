@@ -56,7 +56,7 @@ func New(p *pipeline.Pipeline, maxBody int) *Server {
 
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	return s.srv.Serve(deadline.Listener{Listener: sockio.Listener{Listener: ln}})
+	return s.srv.Serve(deadline.Listener{Listener: ln, Under: sockio.Wrap})
 }
 
 // Shutdown stops accepting and waits for open requests to finish, HTTP/2 ones

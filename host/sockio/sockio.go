@@ -7,10 +7,10 @@
 // monitor takes the processor away from a loopback write that outlasts its tick (the
 // write also does the receiving side's TCP work, and wakes the reader's CPU) and
 // starts another thread to run the other goroutines: two threads then take turns on
-// one core, and a node under load fell into stretches where it served half as much.
-// A socket that cannot block needs none of that: Conn makes the system call directly
-// while the goroutine keeps its processor, and waits on Go's poller, deadlines
-// included, only when the socket is not ready.
+// one core, and a node under load fell into stretches where it served a third as
+// much. A socket that cannot block needs none of that: Conn makes the system call
+// directly while the goroutine keeps its processor, and waits on Go's poller,
+// deadlines included, only when the socket is not ready.
 package sockio
 
 import (
@@ -64,18 +64,6 @@ func (c *Conn) Write(p []byte) (int, error) {
 		return 0, nil
 	}
 	return c.write.do(c, p)
-}
-
-// Listener wraps every connection it accepts (Wrap).
-type Listener struct{ net.Listener }
-
-// Accept implements net.Listener.
-func (l Listener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return Wrap(c), nil
 }
 
 // op is one direction of a Conn: the buffer of the call in progress and what the
