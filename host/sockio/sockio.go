@@ -55,7 +55,11 @@ func (c *Conn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	return c.read.do(c, p)
+	n, err := c.read.do(c, p)
+	if n == 0 && err == nil {
+		return 0, io.EOF // a read of nothing from a ready socket: the peer's end
+	}
+	return n, err
 }
 
 // Write implements net.Conn.
@@ -114,9 +118,6 @@ func (o *op) do(c *Conn, p []byte) (int, error) {
 	if errno != 0 {
 		return n, &net.OpError{Op: o.name, Net: c.LocalAddr().Network(), Source: c.LocalAddr(),
 			Addr: c.RemoteAddr(), Err: os.NewSyscallError(o.name, errno)}
-	}
-	if n == 0 && o.name == "read" {
-		return 0, io.EOF
 	}
 	return n, nil
 }
