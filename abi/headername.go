@@ -22,11 +22,28 @@ var commonHeaders = func() []string {
 		":method", ":path", ":authority", ":scheme", ":status",
 		"x-consumer-id", "x-consumer-custom-id", "x-consumer-username", "x-credential-identifier",
 		"x-anonymous-consumer", "x-consumer-groups", "x-kong-request-id",
-		"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"}
+		"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after",
+		"www-authenticate", "kong-request-id"}
 	for _, p := range []string{"second", "minute", "hour", "day", "month", "year"} {
 		names = append(names, "x-ratelimit-limit-"+p, "x-ratelimit-remaining-"+p)
 	}
 	return names
+}()
+
+// spelled are the common names whose usual spelling is not the plain one (a capital
+// after each '-'): as Kong's plugins and the HTTP specifications write them, so that
+// weir's responses read as Kong's do.
+var spelled = func() map[string]string {
+	m := map[string]string{"www-authenticate": "WWW-Authenticate", "etag": "ETag",
+		"x-consumer-id": "X-Consumer-ID", "x-consumer-custom-id": "X-Consumer-Custom-ID",
+		"kong-request-id": "Kong-Request-ID", "ratelimit-limit": "RateLimit-Limit",
+		"ratelimit-remaining": "RateLimit-Remaining", "ratelimit-reset": "RateLimit-Reset"}
+	for _, p := range []string{"Second", "Minute", "Hour", "Day", "Month", "Year"} {
+		lower := strings.ToLower(p)
+		m["x-ratelimit-limit-"+lower] = "X-RateLimit-Limit-" + p
+		m["x-ratelimit-remaining-"+lower] = "X-RateLimit-Remaining-" + p
+	}
+	return m
 }()
 
 // commonName is one common name in both its forms.
@@ -49,7 +66,11 @@ var commonText, commonNames, commonAt = func() (text string, names []commonName,
 	off := 0
 	for i, n := range commonHeaders {
 		lower := text[off : off+len(n)]
-		names = append(names, commonName{lower: lower, wire: string(appendWireName(nil, n))})
+		wire, ok := spelled[n]
+		if !ok {
+			wire = string(appendWireName(nil, n))
+		}
+		names = append(names, commonName{lower: lower, wire: wire})
 		at[off] = uint8(i + 1)
 		off += len(n)
 	}
@@ -246,7 +267,8 @@ func HasUpperASCII(s string) bool {
 // AppendWireName appends name as weir writes a header name on HTTP/1.1: a letter
 // upper-cased at the start and after each '-', the others lower-cased
 // ("x-forwarded-for" becomes "X-Forwarded-For"), which is what fasthttp makes of a name
-// it normalizes. A name holding a byte that may not stand in a token is appended as it
+// it normalizes, except for the common names spelled otherwise ("WWW-Authenticate",
+// "X-RateLimit-Limit-Minute": spelled). A name holding a byte that may not stand in a token is appended as it
 // is, as fasthttp leaves it. The front end and the upstream client write names made
 // here with fasthttp's own normalizing off, which copied and scanned every name three
 // times; a common name's form is made once, and found without a lookup when name is

@@ -121,8 +121,19 @@ func TestHasUpperASCII(t *testing.T) {
 	}
 }
 
+// wantWire is the wire form of name: its spelling when it is a common name spelled
+// otherwise (the gateway's names are lower-case), else what fasthttp's normalizing
+// makes of it.
+func wantWire(name string) string {
+	if s, ok := spelled[name]; ok {
+		return s
+	}
+	return string(fasthttp.AppendNormalizedHeaderKey(nil, name))
+}
+
 // TestAppendWireName: names come out as fasthttp's normalizing writes them, for the
-// gateway's own names, names in any case, and names it leaves alone.
+// gateway's own names, names in any case, and names it leaves alone, but for the
+// common names spelled otherwise.
 func TestAppendWireName(t *testing.T) {
 	names := []string{"x-forwarded-for", "via", "content-type", "X-KONG-request-id", "a--b-", "-x", "1st-try",
 		"x_under_score", "x.dot", "with space", "x-\xc3\xa4", "", "x:y", "ratelimit-remaining", "WWW-Authenticate"}
@@ -133,9 +144,34 @@ func TestAppendWireName(t *testing.T) {
 		names = append(names, string([]byte{byte(c)}), "ab-"+string([]byte{byte(c)})+"-cd")
 	}
 	for _, name := range names {
-		want := string(fasthttp.AppendNormalizedHeaderKey([]byte("prefix:"), name))
+		want := "prefix:" + wantWire(name)
 		if got := string(AppendWireName([]byte("prefix:"), name)); got != want {
 			t.Errorf("AppendWireName(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// TestWireSpellings: the names Kong's plugins write in their own spelling go out so,
+// and every spelled name is a common one (spelled is read only for those).
+func TestWireSpellings(t *testing.T) {
+	for _, tt := range []struct{ name, want string }{
+		{"www-authenticate", "WWW-Authenticate"},
+		{"x-ratelimit-limit-minute", "X-RateLimit-Limit-Minute"},
+		{"x-ratelimit-remaining-hour", "X-RateLimit-Remaining-Hour"},
+		{"ratelimit-reset", "RateLimit-Reset"},
+		{"etag", "ETag"},
+		{"x-consumer-id", "X-Consumer-ID"},
+		{"kong-request-id", "Kong-Request-ID"},
+		{"x-forwarded-for", "X-Forwarded-For"},
+		{"x-served-by", "X-Served-By"},
+	} {
+		if got := string(AppendWireName(nil, tt.name)); got != tt.want {
+			t.Errorf("AppendWireName(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	for name := range spelled {
+		if common(name) == nil {
+			t.Errorf("%s is spelled but not a common name", name)
 		}
 	}
 }
@@ -157,7 +193,7 @@ func TestInterned(t *testing.T) {
 				t.Errorf("%q taken for the common name %q", other, c.lower)
 			}
 		}
-		want := string(fasthttp.AppendNormalizedHeaderKey(nil, name))
+		want := wantWire(name)
 		for _, in := range []string{own, strings.Clone(name)} {
 			if got := string(AppendWireName(nil, in)); got != want {
 				t.Errorf("%s: AppendWireName %q, want %q", name, got, want)

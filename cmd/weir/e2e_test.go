@@ -178,6 +178,57 @@ func (r *response) json(t *testing.T) map[string]any {
 	return m
 }
 
+// sendRaw writes raw on a fresh connection to addr, closed when the test ends, and
+// returns a reader of what comes back (within 10 s).
+func sendRaw(t *testing.T, addr, raw string) *bufio.Reader {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, raw); err != nil {
+		t.Fatal(err)
+	}
+	return bufio.NewReader(c)
+}
+
+// wireNames sends GET path to the proxy at addr and returns the response's field
+// names as they were written, which net/http's reader would canonicalize.
+func wireNames(t *testing.T, addr, path string) []string {
+	t.Helper()
+	br := sendRaw(t, addr, "GET "+path+" HTTP/1.1\r\nHost: weir.test\r\nConnection: close\r\n\r\n")
+	var names []string
+	for first := true; ; first = false {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("GET %s: reading the head: %v", path, err)
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" {
+			return names
+		}
+		if name, _, ok := strings.Cut(line, ":"); ok && !first {
+			names = append(names, name)
+		}
+	}
+}
+
+// expectWireNames fails t unless every one of want is among names, spelled as given.
+func expectWireNames(t *testing.T, names []string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		found := false
+		for _, n := range names {
+			found = found || n == w
+		}
+		if !found {
+			t.Errorf("field %s not written so; the names written: %q", w, names)
+		}
+	}
+}
+
 func do(t *testing.T, method, rawURL string, body io.Reader, header map[string]string) *response {
 	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), method, rawURL, body)
@@ -348,6 +399,8 @@ func TestQuickStart(t *testing.T) {
 	if got := r.header.Get("WWW-Authenticate"); got != "Key" {
 		t.Errorf("WWW-Authenticate = %q, want Key", got)
 	}
+	// Kong's spelling on the wire, which a client comparing names exactly sees
+	expectWireNames(t, wireNames(t, n.proxy, "/test"), "WWW-Authenticate", "X-Kong-Request-Id")
 
 	cr := form(t, admin+"/consumers", "username=alice")
 	expectStatus(t, "create consumer", cr, 201)

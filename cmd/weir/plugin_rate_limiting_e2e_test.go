@@ -184,6 +184,12 @@ func TestPluginRateLimiting(t *testing.T) {
 		}
 	})
 
+	t.Run("header names spelled as Kong's", func(t *testing.T) {
+		rateLimitRoute(t, admin, "spelled", `{"minute":1000,"hour":1000,"limit_by":"ip"}`)
+		expectWireNames(t, wireNames(t, n.proxy, "/spelled"), "X-RateLimit-Limit-Minute",
+			"X-RateLimit-Remaining-Hour", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+	})
+
 	t.Run("headers as Kong computes them", func(t *testing.T) {
 		rateLimitRoute(t, admin, "seq", `{"hour":3,"day":5,"limit_by":"ip"}`)
 		for i := 1; i <= 3; i++ {

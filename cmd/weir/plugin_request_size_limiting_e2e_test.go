@@ -1,15 +1,12 @@
 package main_test
 
 import (
-	"bufio"
 	"bytes"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // chunked sends body with Transfer-Encoding: chunked and no Content-Length.
@@ -36,16 +33,7 @@ func chunked(t *testing.T, rawURL string, body []byte, header map[string]string)
 // final response, skipping interim 1xx ones.
 func rawExchange(t *testing.T, addr, raw string) *response {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.WriteString(c, raw); err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(c)
+	br := sendRaw(t, addr, raw)
 	for {
 		resp, err := http.ReadResponse(br, nil)
 		if err != nil {
