@@ -9,39 +9,42 @@ import (
 // commonHeaders are header names common enough on the proxy path, or written by
 // weir's built-in plugins on every request, that their lower-case strings are kept (a
 // key read from a guest or copied from a front end then costs no allocation), and
-// their wire forms too.
+// their wire forms too: the plain ones, then those of spellings.
 var commonHeaders = func() []string {
 	names := []string{"accept", "accept-encoding", "accept-language", "authorization",
 		"cache-control", "connection", "content-encoding", "content-length", "content-type",
-		"cookie", "date", "etag", "expires", "host", "if-modified-since", "if-none-match",
+		"cookie", "date", "expires", "host", "if-modified-since", "if-none-match",
 		"keep-alive", "last-modified", "location", "origin", "pragma", "referer", "server",
 		"set-cookie", "transfer-encoding", "upgrade", "user-agent", "vary", "via",
 		"x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto",
 		"x-forwarded-path", "x-forwarded-prefix", "x-kong-upstream-latency",
 		"x-kong-proxy-latency", "x-kong-response-latency", "x-real-ip", "x-request-id", "apikey",
 		":method", ":path", ":authority", ":scheme", ":status",
-		"x-consumer-id", "x-consumer-custom-id", "x-consumer-username", "x-credential-identifier",
-		"x-anonymous-consumer", "x-consumer-groups", "x-kong-request-id",
-		"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after",
-		"www-authenticate", "kong-request-id"}
-	for _, p := range []string{"second", "minute", "hour", "day", "month", "year"} {
-		names = append(names, "x-ratelimit-limit-"+p, "x-ratelimit-remaining-"+p)
+		"x-consumer-username", "x-credential-identifier",
+		"x-anonymous-consumer", "x-consumer-groups", "x-kong-request-id", "retry-after"}
+	for _, w := range spellings {
+		names = append(names, strings.ToLower(w))
 	}
 	return names
 }()
 
-// spelled are the common names whose usual spelling is not the plain one (a capital
-// after each '-'): as Kong's plugins and the HTTP specifications write them, so that
-// weir's responses read as Kong's do.
-var spelled = func() map[string]string {
-	m := map[string]string{"www-authenticate": "WWW-Authenticate", "etag": "ETag",
-		"x-consumer-id": "X-Consumer-ID", "x-consumer-custom-id": "X-Consumer-Custom-ID",
-		"kong-request-id": "Kong-Request-ID", "ratelimit-limit": "RateLimit-Limit",
-		"ratelimit-remaining": "RateLimit-Remaining", "ratelimit-reset": "RateLimit-Reset"}
+// spellings are the wire forms of the common names whose usual spelling is not the
+// plain one (a capital after each '-'): as Kong's plugins and the HTTP specifications
+// write them, so that weir's responses read as Kong's do.
+var spellings = func() []string {
+	s := []string{"WWW-Authenticate", "ETag", "X-Consumer-ID", "X-Consumer-Custom-ID",
+		"Kong-Request-ID", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
 	for _, p := range []string{"Second", "Minute", "Hour", "Day", "Month", "Year"} {
-		lower := strings.ToLower(p)
-		m["x-ratelimit-limit-"+lower] = "X-RateLimit-Limit-" + p
-		m["x-ratelimit-remaining-"+lower] = "X-RateLimit-Remaining-" + p
+		s = append(s, "X-RateLimit-Limit-"+p, "X-RateLimit-Remaining-"+p)
+	}
+	return s
+}()
+
+// spelled maps each of spellings' lower-case names to its wire form.
+var spelled = func() map[string]string {
+	m := make(map[string]string, len(spellings))
+	for _, w := range spellings {
+		m[strings.ToLower(w)] = w
 	}
 	return m
 }()
@@ -268,11 +271,11 @@ func HasUpperASCII(s string) bool {
 // upper-cased at the start and after each '-', the others lower-cased
 // ("x-forwarded-for" becomes "X-Forwarded-For"), which is what fasthttp makes of a name
 // it normalizes, except for the common names spelled otherwise ("WWW-Authenticate",
-// "X-RateLimit-Limit-Minute": spelled). A name holding a byte that may not stand in a token is appended as it
-// is, as fasthttp leaves it. The front end and the upstream client write names made
-// here with fasthttp's own normalizing off, which copied and scanned every name three
-// times; a common name's form is made once, and found without a lookup when name is
-// the gateway's own string for it (interned).
+// "X-RateLimit-Limit-Minute": spellings). A name holding a byte that may not stand in
+// a token is appended as it is, as fasthttp leaves it. The front end and the upstream
+// client write names made here with fasthttp's own normalizing off, which copied and
+// scanned every name three times; a common name's form is made once, and found
+// without a lookup when name is the gateway's own string for it (interned).
 func AppendWireName(dst []byte, name string) []byte {
 	if wire, ok := CommonWireName(name); ok {
 		return append(dst, wire...)
